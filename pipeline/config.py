@@ -1,0 +1,93 @@
+"""Settings: embedded defaults, replaced key by key by a TOML file.
+
+Every key and its default is documented in `config.example.toml`; a test checks
+that file and these defaults agree.
+"""
+from __future__ import annotations
+
+import tomllib
+from datetime import time
+from pathlib import Path
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from .errors import ConfigError
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG_NAME = "maatwerk.toml"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StoreSettings(_Section):
+    url: str = "sqlite:///./data/maatwerk.db"
+
+
+class MailboxSettings(_Section):
+    backend: Literal["maildir"] = "maildir"
+    address: str = "inkoop@zorginzou.nl"
+    display_name: str = "Maatwerk regio ZOU"
+    maildir_root: Path = Path("./data/mail")
+    processed_folder: str = "Verwerkt"
+    poll_seconds: float = 10.0
+    message_id_domain: str = "maatwerk.zorginzou.nl"
+
+
+class DropSettings(_Section):
+    path: Path = Path("./data/drop")
+    polling: bool = False
+    poll_seconds: float = 2.0
+    stable_seconds: float = 2.0
+
+
+class RegisterSettings(_Section):
+    path: Path = Path("./data/register")
+
+
+class RegionSettings(_Section):
+    profile: str = "zou"
+    mappings_dir: Path = PROJECT_DIR / "mappings"
+    templates_dir: Path = PROJECT_DIR / "templates"
+
+
+class AdviceSettings(_Section):
+    timezone: str = "Europe/Amsterdam"
+    cutoff: time = time(17, 0)
+    days_spoed: int = 2
+    days_normal: int = 5
+    extra_closed_days: list[str] = []
+
+
+class Settings(_Section):
+    store: StoreSettings = StoreSettings()
+    mailbox: MailboxSettings = MailboxSettings()
+    drop: DropSettings = DropSettings()
+    register: RegisterSettings = RegisterSettings()
+    region: RegionSettings = RegionSettings()
+    advice: AdviceSettings = AdviceSettings()
+    log_level: str = "INFO"
+
+
+def load_settings(path: Optional[Path] = None) -> Settings:
+    """Read `path` (or ./maatwerk.toml when present); no file means the defaults."""
+    if path is None:
+        candidate = Path(DEFAULT_CONFIG_NAME)
+        if not candidate.exists():
+            return Settings()
+        path = candidate
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"Configuratiebestand niet gevonden: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"Configuratiebestand {path} is geen geldige TOML: {exc}") from None
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise ConfigError(f"Configuratiebestand {path} klopt niet: {problems}") from None

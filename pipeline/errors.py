@@ -1,0 +1,30 @@
+"""Exceptions that carry a Dutch message for the user and an exit code for the CLI."""
+from __future__ import annotations
+
+
+class MaatwerkError(Exception):
+    """Base error: `melding` is shown to the user as is (Dutch), never a traceback."""
+
+    exit_code = 1
+
+    def __init__(self, melding: str):
+        super().__init__(melding)
+        self.melding = melding
+
+
+class ConfigError(MaatwerkError):
+    exit_code = 3
+
+
+class UnreadableForm(MaatwerkError):
+    """The file could not be read as a request form (corrupt, encrypted, no form)."""
+
+    exit_code = 2
+
+
+class CaseNotFound(MaatwerkError):
+    exit_code = 4
+
+
+class InvalidTransition(MaatwerkError):
+    exit_code = 5

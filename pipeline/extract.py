@@ -1,0 +1,523 @@
+"""Extract stage: a form file → `Extraction` (canonical record + what the reader noticed).
+
+Layouts read here:
+- the project's own template: Word content controls tagged with canonical field names;
+- the legacy layout (Bijlage 1): question | answer tables (also split over several tables)
+  and bold question paragraphs each followed by the answer.
+
+Answers are data: they are parsed into typed values and never evaluated.
+"""
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from docx import Document
+from docx.oxml.ns import qn
+
+from . import normalize as nz
+from .errors import UnreadableForm
+from .mappings import Mappings
+from .models import Aanvraag, Extraction, Melding
+
+MIN_FIELDS_FOR_A_FORM = 6
+
+# --- reading a docx -----------------------------------------------------------------
+
+W_TAGS_TEXT = {qn("w:t"): None, qn("w:tab"): "\t", qn("w:br"): "\n", qn("w:cr"): "\n"}
+
+
+def _flag(rpr, tag: str) -> bool:
+    if rpr is None:
+        return False
+    el = rpr.find(qn(tag))
+    if el is None:
+        return False
+    val = el.get(qn("w:val"))
+    return val not in ("0", "false", "off")
+
+
+def _paragraph_parts(p_el) -> list[tuple[str, bool, bool]]:
+    """(text, italic, struck) per run of a paragraph, hyperlinks and content controls included."""
+    parts = []
+    for r in p_el.iter(qn("w:r")):
+        if any(a.tag == qn("w:del") for a in r.iterancestors()):
+            continue
+        rpr = r.find(qn("w:rPr"))
+        text = []
+        for child in r:
+            if child.tag in W_TAGS_TEXT:
+                text.append(child.text or "" if W_TAGS_TEXT[child.tag] is None else W_TAGS_TEXT[child.tag])
+        if text:
+            parts.append(("".join(text), _flag(rpr, "w:i"), _flag(rpr, "w:strike") or _flag(rpr, "w:dstrike")))
+    return parts
+
+
+def _is_bold_paragraph(p_el) -> bool:
+    runs = [r for r in p_el.iter(qn("w:r")) if "".join(t.text or "" for t in r.iter(qn("w:t"))).strip()]
+    return bool(runs) and all(_flag(r.find(qn("w:rPr")), "w:b") for r in runs)
+
+
+def _answer_text(paragraphs, mappings: Mappings) -> str:
+    """The answer in a cell: without italic guidance, struck-through text and printed hints."""
+    labels = mappings.labels
+
+    def collect(keep_italic: bool) -> list[str]:
+        out = []
+        for p_el in paragraphs:
+            parts = _paragraph_parts(p_el)
+            text = "".join(t for t, italic, struck in parts if not struck and (keep_italic or not italic))
+            text = text.strip()
+            if not text or labels.is_hint(text):
+                continue
+            text = labels.strip_prefix(text)
+            if text and not labels.is_hint(text):
+                out.append(text)
+        return out
+
+    lines = collect(keep_italic=False) or collect(keep_italic=True)
+    return "\n".join(lines)
+
+
+def _qa_pairs(doc) -> list[tuple[str, str]]:
+    """(question, answer) pairs in document order, from tables and bold question paragraphs."""
+    body = doc.element.body
+    pairs: list[tuple[str, list]] = []
+    pending_q: Optional[str] = None
+    pending_a: list = []
+
+    def flush():
+        nonlocal pending_q, pending_a
+        if pending_q is not None:
+            pairs.append((pending_q, pending_a))
+        pending_q, pending_a = None, []
+
+    for child in body.iterchildren():
+        if child.tag == qn("w:tbl"):
+            flush()
+            for tr in child.iter(qn("w:tr")):
+                cells = [tc for tc in tr.iterchildren(qn("w:tc"))]
+                if len(cells) < 2:
+                    continue
+                q = " ".join("".join(t for t, _, s in _paragraph_parts(p) if not s)
+                             for p in cells[0].iter(qn("w:p"))).strip()
+                ans_paras = [p for tc in cells[1:] for p in tc.iter(qn("w:p"))]
+                pairs.append((q, ans_paras))
+        elif child.tag == qn("w:p"):
+            text = "".join(t for t, _, _ in _paragraph_parts(child)).strip()
+            if not text:
+                continue
+            if _is_bold_paragraph(child):
+                flush()
+                pending_q = text
+            elif pending_q is not None:
+                pending_a.append(child)
+    flush()
+    return pairs  # type: ignore[return-value]
+
+
+# --- row readers: one row kind → canonical fields ----------------------------------
+
+Fields = dict[str, Any]
+
+
+def _yes_no_with_rest(text: str) -> tuple[Optional[bool], str]:
+    first, _, rest = text.partition("\n")
+    value = nz.yes_no(first)
+    if value is None:
+        return None, text
+    tail = nz.strip_yes_no(first)
+    return value, "\n".join(x for x in (tail, rest) if x.strip())
+
+
+def _type_and_code(text: str) -> tuple[Optional[str], Optional[str]]:
+    code = nz.productcode(text)
+    t = nz.PRODUCTCODE.sub("", text)
+    t = t.replace("()", "")
+
+    t = re.sub(r"\b(product\s*code|productcode|code)\b\s*:?", "", t, flags=re.I)
+    t = re.sub(r"\s*[-–,:(]\s*$", "", t.strip())
+    t = re.sub(r"\s+", " ", t).strip(" -–,.:()")
+    return (t or None), code
+
+
+def _read_hulp(text: str) -> Fields:
+    yes, rest = _yes_no_with_rest(text)
+    type_hulp, code = _type_and_code(rest) if rest.strip() else (None, None)
+    return {"_yes": yes, "type_hulp": type_hulp, "productcode": code}
+
+
+def _read_contact(text: str) -> Fields:
+
+    mail = nz.email(text)
+    tel = nz.phone(text)
+    rest = nz.EMAIL.sub("", text)
+    rest = nz.remove_phone(rest)
+    rest = re.sub(r"\b(naam|tel(efoon)?|telefoonnummer|e-?mail|mail|mob(iel)?)\b\s*[:.]?", "", rest, flags=re.I)
+    parts = [p.strip(" ,;:-–()") for p in re.split(r"[\n,;]", rest)]
+    parts = [p for p in parts if p and any(c.isalpha() for c in p)]
+    return {"contactpersoon.naam": parts[0] if parts else None, "contactpersoon.telefoon": tel,
+            "contactpersoon.email": mail}
+
+
+def _read_aanbieder(text: str) -> Fields:
+
+    tel = nz.phone(text)
+    rest = nz.remove_phone(text)
+    rest = re.sub(r"\b(tel(efoon)?(nummer)?|tel\.? ?nr)\b\.?\s*:?", "", rest, flags=re.I)
+    pieces = re.split(r"\n|,|;|\bcontact\s*persoon\b(?:\s+is)?\s*:?|\bcontactpersoon\b(?:\s+is)?\s*:?", rest, flags=re.I)
+    pieces = [p.strip(" ,;:-–()") for p in pieces]
+    pieces = [p for p in pieces if p and any(c.isalpha() for c in p)]
+    naam = re.sub(r"^(aanbieder|naam)\s*:?\s+", "", pieces[0], flags=re.I) if pieces else None
+    contact = pieces[1] if len(pieces) > 1 else None
+    return {"aanbieder.naam": naam, "aanbieder.contactpersoon": contact, "aanbieder.telefoon": tel}
+
+
+def _read_ids(text: str) -> Fields:
+    return {"aanbieder.kvk": nz.kvk(text), "aanbieder.agb_code": nz.agb(text), "aanbieder.iban": nz.iban_text(text)}
+
+
+def _read_periode(text: str) -> Fields:
+    ds = nz.dates(text)
+    out: Fields = {"startdatum": ds[0] if ds else None, "einddatum": ds[1] if len(ds) > 1 else None}
+    out.update(_inzet_fields(text))
+    return out
+
+
+def _inzet_fields(text: str) -> Fields:
+    found = nz.inzet(text)
+    if not found:
+        return {}
+    n, eenheid, per = found
+    return {"inzet.aantal": n, "inzet.eenheid": eenheid, "inzet.per": per}
+
+
+def _read_tarief(text: str) -> Fields:
+
+    lines = text.splitlines()
+    # the tariff line is the one with a currency or the first one; inzet may follow
+    tline = next((ln for ln in lines if re.search(r"€|\beur", ln, re.I)), lines[0] if lines else "")
+    out: Fields = {"tarief.bedrag": nz.amount(tline), "tarief.eenheid": nz.unit(tline.split("(")[0])}
+    out.update(_inzet_fields("\n".join(ln for ln in lines if ln is not tline) or ""))
+    return out
+
+
+def _one(field: str, parse: Callable[[str], Any]) -> Callable[[str], Fields]:
+    return lambda text: {field: parse(text)}
+
+
+def _kader(text: str) -> Optional[str]:
+    t = text.lower()
+    v, g = "vrijwillig" in t, "gedwongen" in t
+    return "vrijwillig" if v and not g else "gedwongen" if g and not v else None
+
+
+def _maatregel(text: str) -> Optional[str]:
+
+    t = text.upper()
+    jb, jr = bool(re.search(r"\bJB\b", t)), bool(re.search(r"\bJR\b", t))
+    if jb != jr:
+        return "JB" if jb else "JR"
+    if re.search(r"jeugdreclassering", text, re.I):
+        return "JR"
+    if re.search(r"jeugdbescherming|ots|voogdij", text, re.I):
+        return "JB"
+    return None
+
+
+def _pgb(text: str) -> Fields:
+    yes, rest = _yes_no_with_rest(text)
+    rest = rest if yes is not None else text
+    rest = re.sub(r"^\W*(argumenten|argument|reden|toelichting)\s*:\s*", "", rest.strip(), flags=re.I)
+    return {"pgb_verkend": yes, "pgb_argumenten": nz.text(rest)}
+
+
+def _gemeente_text(text: str) -> Optional[str]:
+    return nz.clean(text)
+
+
+ROW_READERS: dict[str, Callable[[str], Fields]] = {
+    "spoed": _one("spoed", nz.yes_no),
+    "gemeente": _one("gemeente", _gemeente_text),
+    "zorgned_nummer": _one("zorgned_nummer", nz.digits),
+    "leeftijd": _one("leeftijd", nz.integer),
+    "contactpersoon": _read_contact,
+    "jeugdwet_gecheckt": _one("jeugdwet_gecheckt", nz.yes_no),
+    "ambulant": _read_hulp,
+    "verblijf": _read_hulp,
+    "verblijfsvorm": _one("verblijfsvorm", nz.text),
+    "kader": _one("kader", _kader),
+    "pgb": _pgb,
+    "maatregel": _one("maatregel", _maatregel),
+    "reden_niet_gecontracteerd": _one("reden_niet_gecontracteerd", nz.clean),
+    "aanbieder": _read_aanbieder,
+    "aanbieder_ids": _read_ids,
+    "aanbieder_kvk": _one("aanbieder.kvk", lambda t: nz.kvk(t) or nz.digits(t)),
+    "aanbieder_agb": _one("aanbieder.agb_code", lambda t: nz.agb(t) or nz.digits(t)),
+    "aanbieder_iban": _one("aanbieder.iban", nz.iban_text),
+    "kwaliteit_onderbouwing": _one("kwaliteit_onderbouwing", nz.clean),
+    "periode": _read_periode,
+    "inzet": _inzet_fields,
+    "tarief": _read_tarief,
+}
+
+# Content-control tags (the project's template) → parser of that one field.
+FIELD_PARSERS: dict[str, Callable[[str], Any]] = {
+    "spoed": nz.yes_no,
+    "gemeente": nz.clean,
+    "zorgned_nummer": nz.digits,
+    "leeftijd": nz.integer,
+    "contactpersoon.naam": nz.clean,
+    "contactpersoon.telefoon": nz.phone,
+    "contactpersoon.email": nz.email,
+    "jeugdwet_gecheckt": nz.yes_no,
+    "hulpvorm": lambda t: {"ambulant": "ambulant", "verblijf": "verblijf"}.get(
+        "ambulant" if "ambul" in t.lower() else "verblijf" if "verblijf" in t.lower() else ""),
+    "type_hulp": nz.clean,
+    "productcode": nz.productcode,
+    "verblijfsvorm": nz.text,
+    "kader": _kader,
+    "pgb_verkend": nz.yes_no,
+    "pgb_argumenten": nz.clean,
+    "maatregel": _maatregel,
+    "reden_niet_gecontracteerd": nz.clean,
+    "aanbieder.naam": nz.clean,
+    "aanbieder.contactpersoon": nz.clean,
+    "aanbieder.telefoon": nz.phone,
+    "aanbieder.kvk": nz.digits,
+    "aanbieder.agb_code": nz.digits,
+    "aanbieder.iban": nz.iban_text,
+    "kwaliteit_onderbouwing": nz.clean,
+    "startdatum": nz.one_date,
+    "einddatum": nz.one_date,
+    "inzet.aantal": lambda t: nz.amount(t) if t else None,
+    "inzet.eenheid": nz.unit,
+    "inzet.per": lambda t: next((p for p in ("week", "maand", "totaal") if p in t.lower()), None),
+    "tarief.bedrag": nz.amount,
+    "tarief.eenheid": nz.unit,
+}
+
+LABEL_MIN_SCORE = 72.0
+LABEL_WARN_SCORE = 85.0
+
+
+# --- the stage ----------------------------------------------------------------------
+
+def sniff(content: bytes) -> str:
+    """The real type of a file, from its bytes (never from its name)."""
+    if content[:5] == b"%PDF-":
+        return "pdf"
+    if content[:4] == b"PK\x03\x04":
+        return "zip"
+    if content[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        return "ole"
+    if content[:5] == b"{\\rtf":
+        return "rtf"
+    return "unknown"
+
+
+def extract_file(path: Path, mappings: Mappings) -> Extraction:
+    try:
+        content = Path(path).read_bytes()
+    except OSError as exc:
+        raise UnreadableForm(f"Het bestand {Path(path).name} kan niet worden geopend ({exc.strerror}).") from None
+    return extract_bytes(content, mappings)
+
+
+def extract_bytes(content: bytes, mappings: Mappings) -> Extraction:
+    kind = sniff(content)
+    if kind == "pdf":
+        if b"/Encrypt" in content:
+            raise UnreadableForm("Het PDF-bestand is beveiligd met een wachtwoord en kan niet worden gelezen. "
+                                 "Stuur het formulier zonder wachtwoord.")
+        raise UnreadableForm("PDF-formulieren kunnen nog niet automatisch worden gelezen. "
+                             "Stuur het formulier als Word-bestand (.docx).")
+    if kind == "ole":
+        raise UnreadableForm("Dit is een oud Word-bestand (.doc). Sla het formulier op als .docx en stuur het opnieuw.")
+    if kind != "zip":
+        raise UnreadableForm("Het bestand is geen Word-document (.docx) en geen aanvraagformulier.")
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as zf:
+            names = set(zf.namelist())
+        if "word/document.xml" not in names:
+            raise UnreadableForm("Het bestand is geen Word-document (.docx).")
+        doc = Document(io.BytesIO(content))
+    except UnreadableForm:
+        raise
+    except Exception:  # zipfile.BadZipFile, KeyError, lxml errors: all mean a broken file
+        raise UnreadableForm("Het Word-bestand is beschadigd of onvolledig en kan niet worden geopend. "
+                             "Sla het formulier opnieuw op en stuur het nog eens.") from None
+    tagged = _content_controls(doc)
+    if sum(1 for k in tagged if k in FIELD_PARSERS) >= MIN_FIELDS_FOR_A_FORM:
+        return _from_content_controls(tagged, mappings)
+    return _from_legacy(doc, mappings)
+
+
+def _content_controls(doc) -> dict[str, Optional[str]]:
+    out: dict[str, Optional[str]] = {}
+    for sdt in doc.element.body.iter(qn("w:sdt")):
+        pr = sdt.find(qn("w:sdtPr"))
+        if pr is None:
+            continue
+        tag = pr.find(qn("w:tag"))
+        if tag is None or not tag.get(qn("w:val")):
+            continue
+        name = tag.get(qn("w:val")).strip()
+        if pr.find(qn("w:showingPlcHdr")) is not None:
+            out[name] = None
+            continue
+        date_el = pr.find(qn("w:date"))
+        if date_el is not None and date_el.get(qn("w:fullDate")):
+            out[name] = date_el.get(qn("w:fullDate"))[:10]
+            continue
+        content = sdt.find(qn("w:sdtContent"))
+        paras = list(content.iter(qn("w:p"))) if content is not None else []
+        if paras:
+            text = "\n".join("".join(t for t, _, s in _paragraph_parts(p) if not s) for p in paras)
+        elif content is not None:
+            text = "".join(t for t, _, s in _paragraph_parts(content) if not s)
+        else:
+            text = ""
+        out[name] = text
+    return out
+
+
+def _from_content_controls(tagged: dict[str, Optional[str]], mappings: Mappings) -> Extraction:
+    fields: Fields = {}
+    meldingen: list[Melding] = []
+    advies: dict[str, dict[str, Optional[str]]] = {}
+    for name, raw in tagged.items():
+        if name.startswith(("advies_beleidsadviseur.", "advies_icm.")):
+            who, _, part = name.partition(".")
+            advies.setdefault(who, {})[part] = nz.clean(raw)
+            continue
+        parser = FIELD_PARSERS.get(name)
+        if parser is None:
+            continue
+        value = parser(raw) if raw and raw.strip() else None
+        if value is None and nz.clean(raw):
+            meldingen.append(_unreadable(name))
+        fields[name] = value
+    for who, parts in advies.items():
+        fields[who] = _advice_from_parts(parts)
+    return _finish(fields, meldingen, mappings, layout="template-docx")
+
+
+def _advice_from_parts(parts: dict[str, Optional[str]]):
+    oordeel = (parts.get("oordeel") or "").lower()
+    if oordeel not in ("positief", "negatief"):
+        return None
+    out: dict[str, Any] = {"oordeel": oordeel, "toelichting": parts.get("toelichting")}
+    if parts.get("productcode"):
+        out["productcode"] = nz.productcode(parts["productcode"])
+    if parts.get("tarief"):
+        out["tarief"] = {"bedrag": nz.amount(parts["tarief"]), "eenheid": nz.unit(parts["tarief"])}
+    return out
+
+
+def _unreadable(field: str) -> Melding:
+    return Melding(veld=field, ernst="waarschuwing",
+                   tekst=f"Het antwoord bij '{field}' kon niet eenduidig worden gelezen; controleer dit veld.")
+
+
+def _from_legacy(doc, mappings: Mappings) -> Extraction:
+    fields: Fields = {}
+    meldingen: list[Melding] = []
+    raw_by_kind: dict[str, str] = {}
+    hulp: dict[str, Fields] = {}
+    for question, paragraphs in _qa_pairs(doc):
+        kind, score = mappings.labels.match(question)
+        if kind is None or score < LABEL_MIN_SCORE or kind == "ignore":
+            continue
+        answer = _answer_text(paragraphs, mappings)
+        if kind in ("advies_beleidsadviseur", "advies_icm"):
+            fields[kind] = _advice_from_text(answer)
+            continue
+        if kind in raw_by_kind:  # the same question twice: keep the first, tell a person
+            meldingen.append(Melding(veld=None, ernst="waarschuwing",
+                                     tekst=f"Een vraag staat twee keer in het formulier ({question[:60]}); "
+                                           "het eerste antwoord is gebruikt."))
+            continue
+        raw_by_kind[kind] = answer
+        if not nz.clean(answer):
+            continue
+        read = ROW_READERS[kind](answer)
+        if kind in ("ambulant", "verblijf"):
+            hulp[kind] = read
+            continue
+        for name, value in read.items():
+            if value is not None or name not in fields:
+                fields[name] = value
+        if all(v is None for v in read.values()) and not nz.is_empty(answer):
+            meldingen.append(_unreadable(next(iter(read))))
+        elif score < LABEL_WARN_SCORE:
+            meldingen.append(Melding(veld=next(iter(read)), ernst="waarschuwing",
+                                     tekst=f"De vraag '{question[:80]}' is niet letterlijk herkend; "
+                                           "controleer of het antwoord op de goede plek staat."))
+    if len(raw_by_kind) < MIN_FIELDS_FOR_A_FORM:
+        raise UnreadableForm("Het document is geen aanvraagformulier maatwerkovereenkomst: de vragen van het "
+                             "formulier zijn niet gevonden. Gebruik het aanvraagformulier (Bijlage 1).")
+    # hulpvorm: exactly one of the two rows says yes
+    yes = [k for k, r in hulp.items() if r.get("_yes")]
+    if len(yes) == 1:
+        chosen = hulp[yes[0]]
+        fields["hulpvorm"] = "ambulant" if yes[0] == "ambulant" else "verblijf"
+        fields["type_hulp"] = chosen.get("type_hulp")
+        fields["productcode"] = chosen.get("productcode")
+    elif len(yes) > 1:
+        meldingen.append(Melding(veld="hulpvorm", ernst="waarschuwing",
+                                 tekst="Zowel ambulante hulp als verblijf is met 'ja' beantwoord."))
+    # the inzet is often written in the tarief or periode answer
+    if fields.get("inzet.aantal") is None:
+        for kind in ("tarief", "periode"):
+            extra = _inzet_fields(raw_by_kind.get(kind) or "")
+            if extra:
+                fields.update(extra)
+                break
+    return _finish(fields, meldingen, mappings, layout="legacy-docx")
+
+
+def _advice_from_text(text: str):
+
+    if not nz.clean(text):
+        return None
+    m = re.search(r"\b(positief|negatief)\b", text, re.I)
+    if not m or re.search(r"positief\s*/\s*negatief", text, re.I):
+        return None
+    rest = nz.clean(text[m.end():].lstrip(" .,:;-–"))
+    return {"oordeel": m.group(1).lower(), "toelichting": rest}
+
+
+def _finish(fields: Fields, meldingen: list[Melding], mappings: Mappings, layout: str) -> Extraction:
+    fields = {k: v for k, v in fields.items() if not k.startswith("_")}
+    # gemeente: canonical name, typo-tolerant
+    if fields.get("gemeente"):
+        naam, score = mappings.region.match_gemeente(fields["gemeente"])
+        if naam and score >= 80:
+            if score < 95:
+                meldingen.append(Melding(veld="gemeente", ernst="waarschuwing",
+                                         tekst=f"Gemeente gelezen als {naam}; controleer dit."))
+            fields["gemeente"] = naam
+        else:
+            meldingen.append(Melding(veld="gemeente", ernst="fout",
+                                     tekst="De gemeente hoort niet bij de regio "
+                                           f"{mappings.region.naam} of is niet te herkennen."))
+            fields["gemeente"] = None
+    # in gedwongen kader no PGB; in vrijwillig kader no maatregel
+    if fields.get("kader") == "gedwongen":
+        fields["pgb_verkend"] = None
+        fields["pgb_argumenten"] = None
+    elif fields.get("kader") == "vrijwillig":
+        fields["maatregel"] = None
+    nested: dict[str, Any] = {}
+    for name, value in fields.items():
+        head, dot, tail = name.partition(".")
+        if dot:
+            nested.setdefault(head, {})[tail] = value
+        else:
+            nested[name] = value
+    record = Aanvraag.model_validate(nested)
+    return Extraction(record=record, meldingen=meldingen, layout=layout)

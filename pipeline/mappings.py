@@ -1,0 +1,205 @@
+"""The region's rules as data: loaded from `mappings/`, never written as `if` chains."""
+from __future__ import annotations
+
+import csv
+import re
+import tomllib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cached_property
+from pathlib import Path
+from typing import Optional
+
+from rapidfuzz import fuzz, process
+
+from .errors import ConfigError
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^0-9a-zà-ÿ]+", " ", text.lower()).strip()
+
+
+@dataclass(frozen=True)
+class Gemeente:
+    naam: str
+    beleidsadviseur: tuple[str, ...]
+    aliassen: tuple[str, ...] = ()
+    mandaat_grens: Optional[Decimal] = None
+
+
+@dataclass
+class Region:
+    key: str
+    naam: str
+    icm: tuple[str, ...]
+    backoffice: tuple[str, ...]
+    gemeenten: dict[str, Gemeente]
+    mandaat_grens: Decimal
+    ondertekenaar_onder: str
+    ondertekenaar_vanaf: str
+    beslisser: str = "beleidsadviseur"
+
+    def match_gemeente(self, text: Optional[str]) -> tuple[Optional[str], float]:
+        """Canonical gemeente for what a form says ('gem. zeist', 'Houtn') and a score 0–100."""
+        if not text:
+            return None, 0.0
+        choices: dict[str, str] = {}
+        for g in self.gemeenten.values():
+            choices[_norm(g.naam)] = g.naam
+            for alias in g.aliassen:
+                choices[_norm(alias)] = g.naam
+        t = _norm(re.sub(r"\(.*?\)", "", text))
+        t = re.sub(r"^(gemeente|gem)\s+", "", t)
+        if t in choices:
+            return choices[t], 100.0
+        best = process.extractOne(t, list(choices), scorer=fuzz.WRatio)
+        if best is None:
+            return None, 0.0
+        return choices[best[0]], float(best[1])
+
+    def signatory(self, gemeente: Optional[str], total: Decimal) -> str:
+        g = self.gemeenten.get(gemeente or "")
+        grens = g.mandaat_grens if g and g.mandaat_grens is not None else self.mandaat_grens
+        return self.ondertekenaar_onder if total < grens else self.ondertekenaar_vanaf
+
+    def role_of(self, address: str, gemeente: Optional[str]) -> Optional[str]:
+        """'beleidsadviseur' or 'icm' when `address` advises on a case of `gemeente`."""
+        a = address.lower()
+        g = self.gemeenten.get(gemeente or "")
+        if g and a in (x.lower() for x in g.beleidsadviseur):
+            return "beleidsadviseur"
+        if a in (x.lower() for x in self.icm):
+            return "icm"
+        return None
+
+
+@dataclass
+class Labels:
+    rows: dict[str, list[str]]
+    hint_prefixes: list[str]
+    hint_label_only: list[str]
+    hint_texts: list[str]
+    _choices: list[tuple[str, str]] = field(default_factory=list)
+
+    def __post_init__(self):
+        self._choices = [(_norm(label), kind) for kind, labels in self.rows.items() for label in labels]
+
+    def match(self, question: str) -> tuple[Optional[str], float]:
+        """The row kind a question asks for, with its match score (0–100)."""
+        q = _norm(question)
+        if not q:
+            return None, 0.0
+        names = [c[0] for c in self._choices]
+        best = process.extractOne(q, names, scorer=fuzz.token_sort_ratio)
+        alt = process.extractOne(q, names, scorer=fuzz.partial_ratio)
+        cands = [b for b in (best, alt) if b is not None]
+        if not cands:
+            return None, 0.0
+        # token_sort for reworded/reordered questions; partial for abbreviated ones
+        top = max(cands, key=lambda b: (b[1] if b is best else b[1] - 8))
+        score = top[1] if top is best else top[1] - 8
+        return self._choices[top[2]][1], float(score)
+
+    def is_hint(self, paragraph: str) -> bool:
+        p = paragraph.strip()
+        if not p:
+            return True
+        if _norm(p) in (_norm(x) for x in self.hint_label_only):
+            return True
+        np_ = _norm(p)
+        for text in self.hint_texts:
+            nt = _norm(text)
+            if len(np_) >= 20 and (np_ in nt or fuzz.ratio(np_, nt) >= 90 or
+                                   (len(np_) > 40 and fuzz.partial_ratio(np_, nt) >= 95)):
+                return True
+        return False
+
+    def strip_prefix(self, paragraph: str) -> str:
+        p = paragraph.strip()
+        for prefix in self.hint_prefixes:
+            if p.lower().startswith(prefix.lower()):
+                return p[len(prefix):].strip()
+        return p
+
+
+@dataclass
+class Mappings:
+    root: Path
+    region: Region
+    labels: Labels
+
+    @cached_property
+    def productcode_exceptions(self) -> dict[str, str]:
+        path = self.root / "productcode_uitzonderingen.csv"
+        if not path.exists():
+            return {}
+        with path.open(encoding="utf-8", newline="") as fh:
+            return {r["regionale_productcode"].strip().upper(): r["maatwerk_productcode"].strip().upper()
+                    for r in csv.DictReader(fh) if r.get("regionale_productcode")}
+
+    @cached_property
+    def contracted_providers(self) -> list[dict[str, str]]:
+        path = self.root / "gecontracteerde_aanbieders.csv"
+        if not path.exists():
+            return []
+        with path.open(encoding="utf-8", newline="") as fh:
+            return [dict(r) for r in csv.DictReader(fh) if r.get("naam")]
+
+    def maatwerk_productcode(self, code: str) -> str:
+        """45A53 → 45M53, unless the region's exception table says otherwise."""
+        code = code.upper()
+        if code in self.productcode_exceptions:
+            return self.productcode_exceptions[code]
+        return code[:2] + "M" + code[3:]
+
+    def contracted_match(self, naam: Optional[str], kvk: Optional[str] = None) -> Optional[str]:
+        """The contracted provider a proposed aanbieder is (by KvK or a close name), if any."""
+        if not naam and not kvk:
+            return None
+        for p in self.contracted_providers:
+            if kvk and p.get("kvk") and p["kvk"].strip() == kvk:
+                return p["naam"]
+            if naam and fuzz.token_sort_ratio(_norm(naam), _norm(p["naam"])) >= 92:
+                return p["naam"]
+        return None
+
+
+def load_mappings(root: Path, profile: str) -> Mappings:
+    root = Path(root)
+    region_file = root / "regions" / f"{profile}.toml"
+    if not region_file.exists():
+        raise ConfigError(f"Regioprofiel '{profile}' niet gevonden in {root / 'regions'}")
+    try:
+        r = tomllib.loads(region_file.read_text(encoding="utf-8"))
+        lab = tomllib.loads((root / "labels.toml").read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"Mappings in {root} zijn niet leesbaar: {exc}") from None
+    gemeenten = {
+        naam: Gemeente(
+            naam=naam,
+            beleidsadviseur=tuple(g.get("beleidsadviseur", [])),
+            aliassen=tuple(g.get("aliassen", [])),
+            mandaat_grens=Decimal(g["mandaat_grens"]) if "mandaat_grens" in g else None,
+        )
+        for naam, g in r.get("gemeenten", {}).items()
+    }
+    mandaat = r.get("mandaat", {})
+    region = Region(
+        key=profile,
+        naam=r.get("naam", profile),
+        icm=tuple(r.get("icm", [])),
+        backoffice=tuple(r.get("backoffice", [])),
+        gemeenten=gemeenten,
+        mandaat_grens=Decimal(mandaat.get("grens", "50000")),
+        ondertekenaar_onder=mandaat.get("onder", "coördinator/teammanager"),
+        ondertekenaar_vanaf=mandaat.get("vanaf", "afdelingsmanager"),
+        beslisser=r.get("beslisser", "beleidsadviseur"),
+    )
+    hints = lab.get("hints", {})
+    labels = Labels(
+        rows={k: v["labels"] for k, v in lab.get("rows", {}).items()},
+        hint_prefixes=hints.get("prefixes", []),
+        hint_label_only=hints.get("label_only", []),
+        hint_texts=hints.get("texts", []),
+    )
+    return Mappings(root=root, region=region, labels=labels)

@@ -1,0 +1,148 @@
+"""The typed records that travel between the stages.
+
+`Aanvraag` is the canonical request record: its JSON is exactly what
+`maatwerk extract --json` prints (field names from the request form spec).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from pathlib import Path
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, field_serializer
+
+Ernst = Literal["fout", "waarschuwing"]
+
+
+class Melding(BaseModel):
+    """One finding about a form, in Dutch, for the person who reads it."""
+
+    veld: Optional[str]
+    ernst: Ernst
+    tekst: str
+
+
+class _Rec(BaseModel):
+    model_config = ConfigDict(validate_assignment=True)
+
+
+class Contactpersoon(_Rec):
+    naam: Optional[str] = None
+    telefoon: Optional[str] = None
+    email: Optional[str] = None
+
+
+class Aanbieder(_Rec):
+    naam: Optional[str] = None
+    contactpersoon: Optional[str] = None
+    telefoon: Optional[str] = None
+    kvk: Optional[str] = None
+    agb_code: Optional[str] = None
+    iban: Optional[str] = None
+
+
+class Inzet(_Rec):
+    aantal: Optional[Decimal] = None
+    eenheid: Optional[Literal["uur", "dagdeel", "etmaal"]] = None
+    per: Optional[Literal["week", "maand", "totaal"]] = None
+
+    @field_serializer("aantal")
+    def _num(self, v: Optional[Decimal]):
+        if v is None:
+            return None
+        return int(v) if v == v.to_integral_value() else float(v)
+
+
+class Tarief(_Rec):
+    bedrag: Optional[Decimal] = None
+    eenheid: Optional[Literal["uur", "dagdeel", "etmaal"]] = None
+
+    @field_serializer("bedrag")
+    def _amount(self, v: Optional[Decimal]):
+        return None if v is None else f"{v.quantize(Decimal('0.01'))}"
+
+
+class Advies(_Rec):
+    oordeel: Literal["positief", "negatief"]
+    toelichting: Optional[str] = None
+    productcode: Optional[str] = None
+    tarief: Optional[Tarief] = None
+
+
+class Aanvraag(_Rec):
+    spoed: Optional[bool] = None
+    gemeente: Optional[str] = None
+    zorgned_nummer: Optional[str] = None
+    leeftijd: Optional[int] = None
+    contactpersoon: Contactpersoon = Contactpersoon()
+    jeugdwet_gecheckt: Optional[bool] = None
+    hulpvorm: Optional[Literal["ambulant", "verblijf"]] = None
+    type_hulp: Optional[str] = None
+    productcode: Optional[str] = None
+    verblijfsvorm: Optional[str] = None
+    kader: Optional[Literal["vrijwillig", "gedwongen"]] = None
+    pgb_verkend: Optional[bool] = None
+    pgb_argumenten: Optional[str] = None
+    maatregel: Optional[Literal["JB", "JR"]] = None
+    reden_niet_gecontracteerd: Optional[str] = None
+    aanbieder: Aanbieder = Aanbieder()
+    kwaliteit_onderbouwing: Optional[str] = None
+    startdatum: Optional[date] = None
+    einddatum: Optional[date] = None
+    inzet: Inzet = Inzet()
+    tarief: Tarief = Tarief()
+    advies_beleidsadviseur: Optional[Advies] = None
+    advies_icm: Optional[Advies] = None
+
+
+class Extraction(BaseModel):
+    """Output of the extract stage: the record plus what the reader noticed."""
+
+    record: Aanvraag
+    meldingen: list[Melding] = []
+    layout: str
+
+    def as_json_dict(self) -> dict:
+        data = self.record.model_dump(mode="json")
+        data["meldingen"] = [m.model_dump() for m in self.meldingen]
+        return data
+
+
+class CaseState(str, Enum):
+    ontvangen = "ontvangen"
+    geweigerd = "geweigerd"
+    advies_gevraagd = "advies_gevraagd"
+    positief = "positief"
+    negatief = "negatief"
+    contract_verstuurd = "contract_verstuurd"
+    getekend = "getekend"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file that came in: its name as sent (never used as a path) and its bytes."""
+
+    filename: str
+    content: bytes
+    content_type: str = "application/octet-stream"
+
+
+@dataclass
+class Submission:
+    """Output of the intake stage: one incoming mail or dropped file."""
+
+    source: Literal["mail", "drop"]
+    source_ref: str  # Message-ID of the mail, or the dropped file's name
+    dedupe_key: str
+    received_at: datetime
+    sender: Optional[str] = None
+    subject: str = ""
+    body: str = ""
+    message_id: Optional[str] = None
+    in_reply_to: list[str] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
+    raw: Optional[bytes] = None
+    path: Optional[Path] = None
