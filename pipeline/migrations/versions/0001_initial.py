@@ -1,0 +1,96 @@
+"""Initial schema: cases, audit, advices, case counters, received items, outbox.
+
+Revision ID: 0001
+Revises:
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0001"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+TZ = sa.DateTime(timezone=True)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "cases",
+        sa.Column("id", sa.String(20), primary_key=True),
+        sa.Column("year", sa.Integer, nullable=False),
+        sa.Column("seq", sa.Integer, nullable=False),
+        sa.Column("state", sa.String(32), nullable=False, index=True),
+        sa.Column("gemeente", sa.String(100)),
+        sa.Column("aanbieder", sa.String(200)),
+        sa.Column("spoed", sa.Boolean, nullable=False),
+        sa.Column("received_at", TZ, nullable=False),
+        sa.Column("deadline", sa.Date),
+        sa.Column("sender", sa.String(320)),
+        sa.Column("source", sa.String(10), nullable=False),
+        sa.Column("source_ref", sa.String(500), nullable=False),
+        sa.Column("form_filename", sa.String(300)),
+        sa.Column("record_json", sa.Text),
+        sa.Column("meldingen_json", sa.Text, nullable=False),
+        sa.Column("register_dir", sa.String(500)),
+        sa.Column("created_at", TZ, nullable=False),
+        sa.Column("updated_at", TZ, nullable=False),
+        sa.UniqueConstraint("year", "seq"),
+    )
+    op.create_table(
+        "audit",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("case_id", sa.String(20), sa.ForeignKey("cases.id"), nullable=False, index=True),
+        sa.Column("at", TZ, nullable=False),
+        sa.Column("from_state", sa.String(32)),
+        sa.Column("to_state", sa.String(32)),
+        sa.Column("source", sa.String(500), nullable=False),
+        sa.Column("what", sa.Text, nullable=False),
+    )
+    op.create_table(
+        "advices",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("case_id", sa.String(20), sa.ForeignKey("cases.id"), nullable=False, index=True),
+        sa.Column("rol", sa.String(32), nullable=False),
+        sa.Column("oordeel", sa.String(16), nullable=False),
+        sa.Column("toelichting", sa.Text),
+        sa.Column("productcode", sa.String(10)),
+        sa.Column("tarief_bedrag", sa.String(20)),
+        sa.Column("tarief_eenheid", sa.String(10)),
+        sa.Column("sender", sa.String(320), nullable=False),
+        sa.Column("message_id", sa.String(500)),
+        sa.Column("received_at", TZ, nullable=False),
+    )
+    op.create_table(
+        "case_counters",
+        sa.Column("year", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("last", sa.Integer, nullable=False),
+    )
+    op.create_table(
+        "received",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("dedupe_key", sa.String(600), nullable=False, unique=True),
+        sa.Column("source", sa.String(10), nullable=False),
+        sa.Column("source_ref", sa.String(500), nullable=False),
+        sa.Column("case_id", sa.String(20)),
+        sa.Column("outcome", sa.String(40), nullable=False),
+        sa.Column("at", TZ, nullable=False),
+    )
+    op.create_table(
+        "outbox",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("message_id", sa.String(500), nullable=False, unique=True),
+        sa.Column("case_id", sa.String(20), index=True),
+        sa.Column("kind", sa.String(40), nullable=False),
+        sa.Column("recipients", sa.Text, nullable=False),
+        sa.Column("raw", sa.LargeBinary, nullable=False),
+        sa.Column("created_at", TZ, nullable=False),
+        sa.Column("sent_at", TZ),
+        sa.Column("attempts", sa.Integer, nullable=False),
+        sa.Column("last_error", sa.Text),
+    )
+
+
+def downgrade() -> None:
+    for table in ("outbox", "received", "case_counters", "advices", "audit", "cases"):
+        op.drop_table(table)

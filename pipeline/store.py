@@ -1,0 +1,273 @@
+"""The case store: cases, their audit trail, received items and the outgoing-mail outbox.
+
+SQLAlchemy 2; the schema is owned by the Alembic migrations in `pipeline/migrations`
+(applied on open). A case changes state only through `transition`, which writes the
+audit row in the same transaction: no transition without its record.
+"""
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Iterator, Optional
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy import (
+    Boolean, Date, DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint,
+    create_engine, event, select, update,
+)
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
+
+from .errors import CaseNotFound, InvalidTransition
+from .models import Aanvraag, CaseState, Melding
+
+S = CaseState
+ALLOWED: dict[Optional[CaseState], set[CaseState]] = {
+    None: {S.ontvangen},
+    S.ontvangen: {S.geweigerd, S.advies_gevraagd},
+    S.advies_gevraagd: {S.positief, S.negatief},
+    S.positief: {S.contract_verstuurd},
+    S.negatief: set(),
+    S.contract_verstuurd: {S.getekend},
+    S.geweigerd: set(),
+    S.getekend: set(),
+}
+OPEN_STATES = (S.ontvangen, S.advies_gevraagd, S.positief, S.contract_verstuurd)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (UniqueConstraint("year", "seq"),)
+
+    id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(32), index=True)
+    gemeente: Mapped[Optional[str]] = mapped_column(String(100))
+    aanbieder: Mapped[Optional[str]] = mapped_column(String(200))
+    spoed: Mapped[bool] = mapped_column(Boolean, default=False)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    deadline: Mapped[Optional[date]] = mapped_column(Date)
+    sender: Mapped[Optional[str]] = mapped_column(String(320))
+    source: Mapped[str] = mapped_column(String(10))
+    source_ref: Mapped[str] = mapped_column(String(500))
+    form_filename: Mapped[Optional[str]] = mapped_column(String(300))
+    record_json: Mapped[Optional[str]] = mapped_column(Text)
+    meldingen_json: Mapped[str] = mapped_column(Text, default="[]")
+    register_dir: Mapped[Optional[str]] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    events: Mapped[list["AuditEvent"]] = relationship(order_by="AuditEvent.id", back_populates="case")
+    advices: Mapped[list["AdviceRow"]] = relationship(order_by="AdviceRow.id", back_populates="case")
+
+    @property
+    def record(self) -> Optional[Aanvraag]:
+        return Aanvraag.model_validate_json(self.record_json) if self.record_json else None
+
+    @property
+    def meldingen(self) -> list[Melding]:
+        return [Melding.model_validate(m) for m in json.loads(self.meldingen_json or "[]")]
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    from_state: Mapped[Optional[str]] = mapped_column(String(32))
+    to_state: Mapped[Optional[str]] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(500))  # Message-ID of the mail, file name, or 'cli'
+    what: Mapped[str] = mapped_column(Text)
+
+    case: Mapped[Case] = relationship(back_populates="events")
+
+
+class AdviceRow(Base):
+    __tablename__ = "advices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    rol: Mapped[str] = mapped_column(String(32))
+    oordeel: Mapped[str] = mapped_column(String(16))
+    toelichting: Mapped[Optional[str]] = mapped_column(Text)
+    productcode: Mapped[Optional[str]] = mapped_column(String(10))
+    tarief_bedrag: Mapped[Optional[str]] = mapped_column(String(20))
+    tarief_eenheid: Mapped[Optional[str]] = mapped_column(String(10))
+    sender: Mapped[str] = mapped_column(String(320))
+    message_id: Mapped[Optional[str]] = mapped_column(String(500))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="advices")
+
+
+class CaseCounter(Base):
+    __tablename__ = "case_counters"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
+
+
+class Received(Base):
+    """Every mail or file taken in, by a key that does not depend on the server (Paperless-style)."""
+
+    __tablename__ = "received"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dedupe_key: Mapped[str] = mapped_column(String(600), unique=True)
+    source: Mapped[str] = mapped_column(String(10))
+    source_ref: Mapped[str] = mapped_column(String(500))
+    case_id: Mapped[Optional[str]] = mapped_column(String(20))
+    outcome: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class OutboxMail(Base):
+    """A mail queued in the same transaction as the change that causes it; sent afterwards."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    message_id: Mapped[str] = mapped_column(String(500), unique=True)
+    case_id: Mapped[Optional[str]] = mapped_column(String(20), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    recipients: Mapped[str] = mapped_column(Text)  # comma separated, for status and matching
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[Optional[str]] = mapped_column(Text)
+
+
+# --- opening --------------------------------------------------------------------------
+
+def _migrate(engine: Engine) -> None:
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+class Store:
+    def __init__(self, url: str):
+        u = make_url(url)
+        if u.get_backend_name() == "sqlite" and u.database and u.database != ":memory:":
+            Path(u.database).parent.mkdir(parents=True, exist_ok=True)
+        self.engine = create_engine(url)
+        if u.get_backend_name() == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        _migrate(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """One transaction: committed when the block ends, rolled back on any error."""
+        with self._sessions() as s, s.begin():
+            yield s
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+# --- cases ----------------------------------------------------------------------------
+
+def next_case_id(s: Session, year: int) -> tuple[str, int]:
+    row = s.execute(
+        update(CaseCounter).where(CaseCounter.year == year).values(last=CaseCounter.last + 1)
+        .returning(CaseCounter.last)
+    ).scalar_one_or_none()
+    if row is None:
+        s.add(CaseCounter(year=year, last=1))
+        s.flush()
+        row = 1
+    return f"MW-{year}-{row:04d}", row
+
+
+def create_case(s: Session, *, received_at: datetime, source: str, source_ref: str,
+                sender: Optional[str], form_filename: Optional[str], what: str) -> Case:
+    case_id, seq = next_case_id(s, received_at.year)
+    case = Case(id=case_id, year=received_at.year, seq=seq, state=S.ontvangen.value, received_at=received_at,
+                source=source, source_ref=source_ref[:500], sender=sender, form_filename=form_filename)
+    s.add(case)
+    s.flush()
+    s.add(AuditEvent(case_id=case_id, from_state=None, to_state=S.ontvangen.value, source=source_ref[:500],
+                     what=what))
+    return case
+
+
+def transition(s: Session, case: Case, to: CaseState, *, source: str, what: str) -> None:
+    current = CaseState(case.state)
+    if to not in ALLOWED[current]:
+        raise InvalidTransition(f"Zaak {case.id} kan niet van '{current.value}' naar '{to.value}'.")
+    s.add(AuditEvent(case_id=case.id, from_state=current.value, to_state=to.value, source=source[:500], what=what))
+    case.state = to.value
+    case.updated_at = utcnow()
+
+
+def note(s: Session, case: Case, *, source: str, what: str) -> None:
+    """An audit entry that changes no state (advice received, mail not accepted, ...)."""
+    s.add(AuditEvent(case_id=case.id, from_state=case.state, to_state=case.state, source=source[:500], what=what))
+    case.updated_at = utcnow()
+
+
+def get_case(s: Session, case_id: str) -> Case:
+    case = s.get(Case, case_id.strip().upper())
+    if case is None:
+        raise CaseNotFound(f"Zaak {case_id} bestaat niet.")
+    return case
+
+
+def open_cases(s: Session) -> list[Case]:
+    return list(s.scalars(select(Case).where(Case.state.in_([x.value for x in OPEN_STATES])).order_by(Case.id)))
+
+
+# --- received items and outbox ---------------------------------------------------------
+
+def already_received(s: Session, key: str) -> Optional[Received]:
+    return s.scalar(select(Received).where(Received.dedupe_key == key))
+
+
+def record_received(s: Session, *, key: str, source: str, source_ref: str, case_id: Optional[str],
+                    outcome: str) -> None:
+    s.add(Received(dedupe_key=key, source=source, source_ref=source_ref[:500], case_id=case_id, outcome=outcome))
+
+
+def queue_mail(s: Session, *, message_id: str, raw: bytes, kind: str, recipients: list[str],
+               case_id: Optional[str]) -> None:
+    s.add(OutboxMail(message_id=message_id, raw=raw, kind=kind, recipients=", ".join(recipients), case_id=case_id))
+
+
+def unsent_mails(s: Session) -> list[OutboxMail]:
+    return list(s.scalars(select(OutboxMail).where(OutboxMail.sent_at.is_(None)).order_by(OutboxMail.id)))
+
+
+def case_for_message_ids(s: Session, message_ids: list[str]) -> Optional[str]:
+    if not message_ids:
+        return None
+    return s.scalar(select(OutboxMail.case_id).where(OutboxMail.message_id.in_(message_ids),
+                                                     OutboxMail.case_id.is_not(None)).limit(1))
+
+
+def case_mail_ids(s: Session, case_id: str) -> list[str]:
+    return list(s.scalars(select(OutboxMail.message_id).where(OutboxMail.case_id == case_id).order_by(OutboxMail.id)))

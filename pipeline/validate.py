@@ -1,0 +1,134 @@
+"""Validate stage: `Aanvraag` → findings (`Melding`), by the region's rules.
+
+A `fout` refuses the request (its sender gets the list back); a `waarschuwing` lets it
+through and is shown to the advisers so a person checks it.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Optional
+
+from . import normalize as nz
+from .mappings import Mappings
+from .models import Aanvraag, Melding
+
+MIN_REDEN_LENGTH = 30
+
+REQUIRED: dict[str, str] = {
+    "gemeente": "de gemeente",
+    "zorgned_nummer": "het registratienummer in ZorgNed",
+    "leeftijd": "de leeftijd van de cliënt",
+    "contactpersoon.naam": "de naam van de contactpersoon",
+    "jeugdwet_gecheckt": "of is gecheckt dat de hulp onder de Jeugdwet valt",
+    "hulpvorm": "of het gaat om ambulante hulp of jeugdhulp met verblijf",
+    "type_hulp": "het type hulp",
+    "productcode": "de productcode (bijv. 45A53)",
+    "kader": "of het gaat om vrijwillig of gedwongen kader",
+    "reden_niet_gecontracteerd": "de reden om niet te kiezen voor een gecontracteerde aanbieder",
+    "aanbieder.naam": "de voorgestelde aanbieder",
+    "startdatum": "de startdatum van de periode",
+    "einddatum": "de einddatum van de periode",
+    "tarief.bedrag": "het voorgestelde tarief",
+    "tarief.eenheid": "de eenheid van het tarief (uur, dagdeel of etmaal)",
+}
+
+
+def _get(record: Aanvraag, dotted: str):
+    value = record
+    for part in dotted.split("."):
+        value = getattr(value, part, None)
+        if value is None:
+            return None
+    return value
+
+
+def fout(veld: Optional[str], tekst: str) -> Melding:
+    return Melding(veld=veld, ernst="fout", tekst=tekst)
+
+
+def waarschuwing(veld: Optional[str], tekst: str) -> Melding:
+    return Melding(veld=veld, ernst="waarschuwing", tekst=tekst)
+
+
+def validate(record: Aanvraag, mappings: Mappings, today: date) -> list[Melding]:
+    out: list[Melding] = []
+    for veld, wat in REQUIRED.items():
+        if _get(record, veld) is None:
+            out.append(fout(veld, f"Niet ingevuld of niet leesbaar: {wat}."))
+    r = record
+    if r.spoed is None:
+        out.append(waarschuwing("spoed", "Niet aangegeven of de aanvraag spoed heeft; behandeld als geen spoed."))
+    if r.jeugdwet_gecheckt is False:
+        out.append(fout("jeugdwet_gecheckt", "Niet gecheckt of de hulp onder de Jeugdwet valt. "
+                                             "Check dit eerst; zonder die check kan de aanvraag niet verder."))
+    if r.leeftijd is not None:
+        if not 0 <= r.leeftijd <= 23:
+            out.append(fout("leeftijd", f"Leeftijd {r.leeftijd} valt buiten de Jeugdwet (0 tot 18, "
+                                        "verlengde jeugdhulp tot 23)."))
+        elif r.leeftijd >= 17:
+            out.append(waarschuwing("leeftijd", "De cliënt is 17 of ouder: denk aan de overgang naar "
+                                                "volwassenenzorg (Wmo/Wlz)."))
+    if r.hulpvorm == "verblijf":
+        out.append(waarschuwing("hulpvorm", "Jeugdhulp met verblijf: hiervoor geldt de regionale verblijfsroute "
+                                            "(KNOOPpunt Verblijf / expertiseteam)."))
+    if r.kader == "vrijwillig":
+        if r.pgb_verkend is None:
+            out.append(fout("pgb_verkend", "In vrijwillig kader: niet ingevuld of de mogelijkheid van een PGB is verkend."))
+        elif r.pgb_verkend is False:
+            out.append(waarschuwing("pgb_verkend", "In vrijwillig kader is de mogelijkheid van een PGB niet verkend."))
+        if r.pgb_argumenten is None:
+            out.append(fout("pgb_argumenten", "In vrijwillig kader: niet ingevuld waarom een PGB geen optie is."))
+    if r.kader == "gedwongen" and r.maatregel is None:
+        out.append(fout("maatregel", "In gedwongen kader: niet ingevuld of het om een JB- of JR-maatregel gaat."))
+    if r.reden_niet_gecontracteerd and len(r.reden_niet_gecontracteerd) < MIN_REDEN_LENGTH:
+        out.append(fout("reden_niet_gecontracteerd", "De reden om niet voor een gecontracteerde aanbieder te kiezen "
+                                                     "is te kort; onderbouw de aanvraag met argumenten."))
+    contracted = mappings.contracted_match(r.aanbieder.naam, r.aanbieder.kvk)
+    if contracted:
+        if r.maatregel == "JR":
+            out.append(waarschuwing("aanbieder.naam", f"{contracted} is een gecontracteerde aanbieder; bij een "
+                                                      "JR-maatregel mag de GI die kiezen, maar een maatwerkovereenkomst "
+                                                      "is dan meestal niet nodig."))
+        else:
+            out.append(fout("aanbieder.naam", f"{contracted} is al gecontracteerd door de regio: met een "
+                                              "gecontracteerde aanbieder wordt geen maatwerkovereenkomst gesloten."))
+    out.extend(_provider_ids(r))
+    if r.startdatum and r.einddatum:
+        if r.einddatum <= r.startdatum:
+            out.append(fout("einddatum", "De einddatum ligt niet na de startdatum."))
+        elif r.leeftijd is not None and r.leeftijd < 18:
+            # a client of `leeftijd` turns 18 at the earliest this many years from now
+            years = 17 - r.leeftijd
+            earliest_18 = today.replace(year=today.year + years) if not (today.month == 2 and today.day == 29) \
+                else date(today.year + years, 3, 1)
+            if r.einddatum > earliest_18:
+                out.append(waarschuwing("einddatum", "De periode loopt mogelijk door na de 18e verjaardag van de "
+                                                     "cliënt; denk aan verlengde jeugdhulp of volwassenenzorg."))
+    if r.inzet.aantal is None or r.inzet.eenheid is None or r.inzet.per is None:
+        out.append(waarschuwing("inzet", "De omvang van de inzet (aantal uur/dagdelen/etmalen per week of maand) "
+                                         "ontbreekt; die is nodig voor de contractwaarde."))
+    elif r.tarief.eenheid and r.inzet.eenheid != r.tarief.eenheid:
+        out.append(waarschuwing("inzet.eenheid", "De eenheid van de inzet en van het tarief verschillen."))
+    if r.contactpersoon.telefoon is None:
+        out.append(waarschuwing("contactpersoon.telefoon", "Geen (leesbaar) telefoonnummer van de contactpersoon."))
+    return out
+
+
+def _provider_ids(r: Aanvraag) -> list[Melding]:
+    out = []
+    checks = (
+        ("aanbieder.kvk", r.aanbieder.kvk, "het KvK-nummer", lambda v: len(v) == 8 and v.isdigit()),
+        ("aanbieder.agb_code", r.aanbieder.agb_code, "de AGB-code", lambda v: len(v) == 8 and v.isdigit()),
+        ("aanbieder.iban", r.aanbieder.iban, "het IBAN", nz.iban_valid),
+    )
+    for veld, value, wat, ok in checks:
+        if value is None:
+            out.append(waarschuwing(veld, f"Van de aanbieder ontbreekt {wat}; dit is nodig voordat het contract "
+                                          "en het leveranciersformulier worden gemaakt."))
+        elif not ok(value):
+            out.append(fout(veld, f"{wat[0].upper()}{wat[1:]} van de aanbieder is ongeldig."))
+    return out
+
+
+def has_errors(meldingen: list[Melding]) -> bool:
+    return any(m.ernst == "fout" for m in meldingen)
