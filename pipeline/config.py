@@ -10,7 +10,7 @@ from datetime import time
 from pathlib import Path
 from typing import Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import ConfigError
 
@@ -62,10 +62,12 @@ class AdviceSettings(_Section):
 
 
 class Settings(_Section):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
     store: StoreSettings = StoreSettings()
     mailbox: MailboxSettings = MailboxSettings()
     drop: DropSettings = DropSettings()
-    register: RegisterSettings = RegisterSettings()
+    register_: RegisterSettings = Field(RegisterSettings(), alias="register")  # BaseModel has .register
     region: RegionSettings = RegionSettings()
     advice: AdviceSettings = AdviceSettings()
     log_level: str = "INFO"

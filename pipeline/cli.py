@@ -1,0 +1,171 @@
+"""`maatwerk`: the command line, a thin shell over the library.
+
+Errors are shown as one Dutch line on stderr with the error's exit code; never a traceback.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .config import Settings, load_settings
+from .errors import MaatwerkError
+
+app = typer.Typer(
+    help="Maatwerkovereenkomsten jeugdhulp: aanvraagformulieren uit de mailbox tot getekend contract.",
+    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+ConfigOpt = typer.Option(None, "--config", "-c", help="TOML-configuratiebestand (standaard ./maatwerk.toml, "
+                                                       "anders de ingebouwde standaardwaarden).",
+                         exists=False, dir_okay=False)
+
+
+def _settings(config: Optional[Path]) -> Settings:
+    settings = load_settings(config)
+    logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    return settings
+
+
+def _pipeline(settings: Settings):
+    from .flow import Pipeline
+
+    return Pipeline(settings)
+
+
+@app.command()
+def run(once: bool = typer.Option(False, "--once", help="Verwerk wat nu klaarstaat en stop."),
+        config: Optional[Path] = ConfigOpt) -> None:
+    """Bewaak de mailbox en de dropmap en verwerk aanvragen en adviezen (stop met Ctrl-C)."""
+    from watchers.run import run_forever, run_once
+
+    settings = _settings(config)
+    pipeline = _pipeline(settings)
+    try:
+        if once:
+            report = run_once(pipeline)
+        else:
+            stop = threading.Event()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, lambda *_: stop.set())
+            err.print(f"maatwerk bewaakt {settings.mailbox.address} en {settings.drop.path} — stop met Ctrl-C")
+            report = run_forever(pipeline, stop)
+    finally:
+        pipeline.close()
+    err.print(f"Klaar: {report.mails} mail(s), {report.files} bestand(en), {len(report.cases)} zaak/zaken, "
+              f"{report.sent} mail(s) verstuurd, {report.quarantined} in quarantaine.")
+
+
+@app.command()
+def status(config: Optional[Path] = ConfigOpt) -> None:
+    """Toon de openstaande zaken met hun status en adviestermijn."""
+    from . import store
+
+    settings = _settings(config)
+    st = store.Store(settings.store.url)
+    with st.session() as s:
+        cases = store.open_cases(s)
+        table = Table(title="Openstaande zaken")
+        for col in ("zaak", "status", "gemeente", "aanbieder", "spoed", "advies uiterlijk", "adviezen"):
+            table.add_column(col, no_wrap=col in ("zaak", "status", "advies uiterlijk"))
+        for c in cases:
+            adviezen = ", ".join(f"{a.rol}: {a.oordeel}" for a in c.advices) or "—"
+            table.add_row(c.id, c.state, c.gemeente or "—", c.aanbieder or "—", "ja" if c.spoed else "nee",
+                          c.deadline.isoformat() if c.deadline else "—", adviezen)
+        unsent = len(store.unsent_mails(s))
+    st.close()
+    if not cases:
+        out.print("Geen openstaande zaken.")
+    else:
+        out.print(table)
+    if unsent:
+        out.print(f"{unsent} mail(s) wachten op verzending.")
+
+
+@app.command("case")
+def case_cmd(case_id: str = typer.Argument(..., help="Zaaknummer, bijv. MW-2026-0001"),
+             config: Optional[Path] = ConfigOpt) -> None:
+    """Toon de geschiedenis van één zaak."""
+    from . import store
+
+    settings = _settings(config)
+    st = store.Store(settings.store.url)
+    with st.session() as s:
+        c = store.get_case(s, case_id)
+        out.print(f"[bold]{c.id}[/bold]  status: {c.state}  gemeente: {c.gemeente or '—'}  "
+                  f"aanbieder: {c.aanbieder or '—'}")
+        out.print(f"Ontvangen: {c.received_at:%Y-%m-%d %H:%M}  spoed: {'ja' if c.spoed else 'nee'}  "
+                  f"advies uiterlijk: {c.deadline.isoformat() if c.deadline else '—'}")
+        if c.register_dir:
+            out.print(f"Dossier: {c.register_dir}")
+        for m in c.meldingen:
+            out.print(f"  {m.ernst}: {m.tekst}")
+        table = Table(title="Geschiedenis")
+        for col in ("wanneer", "van", "naar", "bron", "wat"):
+            table.add_column(col, no_wrap=col in ("wanneer", "naar"))
+        for e in c.events:
+            table.add_row(f"{e.at:%Y-%m-%d %H:%M:%S}", e.from_state or "—", e.to_state or "—", e.source, e.what)
+    st.close()
+    out.print(table)
+
+
+@app.command()
+def extract(file: Path = typer.Argument(..., help="Het aanvraagformulier (.docx)", dir_okay=False),
+            as_json: bool = typer.Option(False, "--json", help="Print het canonieke record als JSON."),
+            config: Optional[Path] = ConfigOpt) -> None:
+    """Lees één formulier en toon de velden en meldingen (exit 2 als het niet te lezen is)."""
+    from datetime import date
+
+    from .extract import extract_file
+    from .mappings import load_mappings
+    from .validate import validate
+
+    settings = _settings(config)
+    mappings = load_mappings(settings.region.mappings_dir, settings.region.profile)
+    extraction = extract_file(file, mappings)
+    extraction.meldingen.extend(validate(extraction.record, mappings, date.today()))
+    data = extraction.as_json_dict()
+    if as_json:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table(title=f"{file.name} ({extraction.layout})")
+    table.add_column("veld")
+    table.add_column("waarde")
+
+    def rows(prefix: str, value) -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                rows(f"{prefix}{k}.", v)
+        else:
+            table.add_row(prefix.rstrip("."), "—" if value is None else str(value))
+
+    rows("", {k: v for k, v in data.items() if k != "meldingen"})
+    out.print(table)
+    for m in extraction.meldingen:
+        out.print(f"{m.ernst}: [{m.veld or '-'}] {m.tekst}")
+
+
+def main() -> None:
+    try:
+        app()
+    except MaatwerkError as exc:
+        err.print(exc.melding, markup=False, highlight=False)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

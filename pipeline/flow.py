@@ -1,0 +1,390 @@
+"""The flow: wires the stages together for one mail or one dropped file.
+
+intake → extract → validate → route → (advice mails) … advice → decide → render → register
+
+Each incoming item is handled in one database transaction: the case, its audit rows,
+the filed documents and the mails it causes (queued in the outbox) are stored
+together. Only after that commit is the mail moved out of the inbox, and only then are
+queued mails sent; a crash in between repeats nothing that was stored.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Callable, Optional
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from . import advice as advice_stage
+from . import intake, render, store
+from .config import Settings
+from .decide import decide
+from .errors import UnreadableForm
+from .extract import extract_bytes
+from .mail import IncomingMail, MailComposer, Mailbox, MaildirPostOffice
+from .mappings import Mappings, load_mappings
+from .models import Advies, Attachment, CaseState, Extraction, Melding, Submission, Tarief
+from .register import Register, extension_for
+from .route import route
+from .validate import has_errors, validate
+from .workdays import deadline, dutch_date
+
+log = logging.getLogger("maatwerk")
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+QUARANTINE_FOLDER = "Quarantaine"
+ROLE_NAMES = {"beleidsadviseur": "beleidsadviseur", "icm": "ICM"}
+
+
+def safe_error(exc: BaseException) -> str:
+    """An exception for the log without its message (which may quote form contents)."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    where = f" at {Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}" if tb else ""
+    return f"{type(exc).__name__}{where}"
+
+
+@dataclass
+class FileOutcome:
+    outcome: str  # verwerkt | geweigerd | quarantaine: the drop-folder subfolder it goes to
+    case_id: Optional[str]
+    reasons: list[str]
+
+
+@dataclass
+class RunReport:
+    mails: int = 0
+    files: int = 0
+    sent: int = 0
+    cases: list[str] = field(default_factory=list)
+    quarantined: int = 0
+
+
+class Pipeline:
+    def __init__(self, settings: Settings, *, clock: Callable[[], datetime] | None = None,
+                 mailbox: Optional[Mailbox] = None):
+        self.settings = settings
+        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.mappings: Mappings = load_mappings(settings.region.mappings_dir, settings.region.profile)
+        self.store = store.Store(settings.store.url)
+        mb = settings.mailbox
+        self.mailbox: Mailbox = mailbox or MaildirPostOffice(mb.maildir_root).mailbox(mb.address, mb.processed_folder)
+        self.composer = MailComposer(settings.region.templates_dir, mb.address, mb.display_name, mb.message_id_domain)
+        self.register = Register(settings.register_.path)
+        self.renderer = render.Renderer(settings.region.templates_dir)
+        self.extra_closed = frozenset(date.fromisoformat(d) for d in settings.advice.extra_closed_days)
+
+    # --- the loop's steps ----------------------------------------------------------------
+
+    def handle_inbox(self, report: Optional[RunReport] = None) -> RunReport:
+        """Handle every mail waiting in the inbox now, then send what that queued."""
+        report = report or RunReport()
+        for incoming in self.mailbox.receive():
+            report.mails += 1
+            self.handle_mail(incoming, report)
+        report.sent += self.send_outbox()
+        return report
+
+    def handle_mail(self, incoming: IncomingMail, report: Optional[RunReport] = None) -> None:
+        report = report or RunReport()
+        folder = None
+        try:
+            sub = intake.from_mail(incoming)
+            with self.store.session() as s:
+                if store.already_received(s, sub.dedupe_key):
+                    log.info("mail already handled earlier; moved out of the inbox")
+                else:
+                    outcome, case_ids = self._handle_submission_or_reply(s, sub)
+                    store.record_received(s, key=sub.dedupe_key, source="mail", source_ref=sub.source_ref,
+                                          case_id=case_ids[0] if case_ids else None, outcome=outcome)
+                    report.cases.extend(case_ids)
+                    folder = QUARANTINE_FOLDER if outcome == "geen_formulier" else None
+        except Exception as exc:
+            log.error("mail could not be handled (%s); kept in quarantine", safe_error(exc))
+            report.quarantined += 1
+            folder = QUARANTINE_FOLDER
+        self.mailbox.mark_processed(incoming.key, folder)
+
+    def handle_file(self, path: Path, report: Optional[RunReport] = None) -> Optional[FileOutcome]:
+        """A file from the drop folder; None when it cannot be read yet (left in place)."""
+        report = report or RunReport()
+        try:
+            sub = intake.from_file(path, self.clock())
+        except OSError:
+            log.warning("dropped file could not be read yet; left in place")
+            return None
+        try:
+            with self.store.session() as s:
+                earlier = store.already_received(s, sub.dedupe_key)
+                if earlier:
+                    return FileOutcome("verwerkt", earlier.case_id,
+                                       [f"Dit bestand is al eerder ontvangen (zaak {earlier.case_id})."])
+                case_id, refused = self._new_case(s, sub, sub.attachments[0])
+                store.record_received(s, key=sub.dedupe_key, source="drop", source_ref=sub.source_ref,
+                                      case_id=case_id, outcome="geweigerd" if refused else "zaak")
+                reasons = [m.tekst for m in store.get_case(s, case_id).meldingen if m.ernst == "fout"]
+        except Exception as exc:
+            log.error("dropped file could not be handled (%s); kept in quarantine", safe_error(exc))
+            report.quarantined += 1
+            return FileOutcome("quarantaine", None, ["Het bestand kon niet worden verwerkt; het is bewaard "
+                                                     "en wordt door beheer bekeken."])
+        report.cases.append(case_id)
+        return FileOutcome("geweigerd" if refused else "verwerkt", case_id, reasons)
+
+    def send_outbox(self) -> int:
+        sent = 0
+        with self.store.session() as s:
+            pending = [(m.id, m.raw, m.recipients) for m in store.unsent_mails(s)]
+        for mail_id, raw, recipients in pending:
+            try:
+                self.mailbox.send(raw, [r.strip() for r in recipients.split(",") if r.strip()])
+            except Exception as exc:  # the mail stays queued and is tried again next round
+                with self.store.session() as s:
+                    row = s.get(store.OutboxMail, mail_id)
+                    row.attempts += 1
+                    row.last_error = type(exc).__name__
+                log.warning("sending queued mail %s failed (%s); will retry", mail_id, type(exc).__name__)
+                continue
+            with self.store.session() as s:
+                row = s.get(store.OutboxMail, mail_id)
+                row.sent_at = self.clock()
+                row.attempts += 1
+            sent += 1
+        return sent
+
+    # --- submissions ---------------------------------------------------------------------
+
+    def _handle_submission_or_reply(self, s: Session, sub: Submission) -> tuple[str, list[str]]:
+        case_id = store.case_for_message_ids(s, sub.in_reply_to) or intake.case_token(sub.subject)
+        case = s.get(store.Case, case_id) if case_id else None
+        if case is not None and not self._is_new_request(case, sub):
+            self._handle_reply(s, case, sub)
+            return "antwoord", [case.id]
+        if not sub.attachments:
+            self._queue(s, "geen_formulier", {"onderwerp": sub.subject[:120]}, to=[sub.sender] if sub.sender else [],
+                        case_id=None, kind="geen-formulier", reply_to=sub)
+            log.info("mail without a request form; sender told, mail kept in quarantine")
+            return "geen_formulier", []
+        results = [self._new_case(s, sub, att) for att in sub.attachments]
+        return ("geweigerd" if all(r for _, r in results) else "zaak"), [c for c, _ in results]
+
+    def _new_case(self, s: Session, sub: Submission, att: Attachment) -> tuple[str, bool]:
+        """Create a case for one form; returns (case id, refused)."""
+        now = sub.received_at
+        case = store.create_case(s, received_at=now, source=sub.source, source_ref=sub.source_ref,
+                                 sender=sub.sender, form_filename=att.filename,
+                                 what=f"Aanvraag ontvangen via {'mail' if sub.source == 'mail' else 'dropmap'}")
+        try:
+            extraction: Optional[Extraction] = extract_bytes(att.content, self.mappings)
+            meldingen = extraction.meldingen + validate(extraction.record, self.mappings, self._local_date(now))
+        except UnreadableForm as exc:
+            extraction, meldingen = None, [Melding(veld=None, ernst="fout", tekst=exc.melding)]
+        record = extraction.record if extraction else None
+        if record:
+            case.gemeente = record.gemeente
+            case.aanbieder = record.aanbieder.naam
+            case.spoed = bool(record.spoed)
+            case.record_json = record.model_dump_json()
+        case.meldingen_json = json.dumps([m.model_dump() for m in meldingen], ensure_ascii=False)
+        folder = self.register.case_dir(now.year, case.gemeente, case.id)
+        case.register_dir = str(folder)
+        day = self._local_date(now)
+        self.register.file(folder, day, "aanvraagformulier", case.id, extension_for(att.content), att.content)
+        if sub.raw:
+            self.register.file(folder, day, "aanvraagmail", case.id, ".eml", sub.raw)
+        if extraction:
+            data = json.dumps(extraction.as_json_dict() | {"meldingen": [m.model_dump() for m in meldingen]},
+                              ensure_ascii=False, indent=2).encode()
+            self.register.file(folder, day, "gegevens", case.id, ".json", data)
+        log.info("case %s created from %s (layout %s)", case.id, sub.source, extraction.layout if extraction else "-")
+        naam = (record.contactpersoon.naam if record else None) or "aanvrager"
+        referrer = self._referrer(case, record)
+        if has_errors(meldingen):
+            store.transition(s, case, CaseState.geweigerd, source=sub.source_ref,
+                             what="Geweigerd: " + "; ".join(m.tekst for m in meldingen if m.ernst == "fout"))
+            if sub.sender:  # the refusal goes back to whoever sent it
+                self._queue(s, "geweigerd", {
+                    "zaak": case.id, "naam": naam,
+                    "fouten": [m.tekst for m in meldingen if m.ernst == "fout"],
+                    "waarschuwingen": [m.tekst for m in meldingen if m.ernst == "waarschuwing"],
+                }, to=[sub.sender], case_id=case.id, kind="geweigerd", reply_to=sub)
+            log.info("case %s refused (%d problems)", case.id, sum(m.ernst == "fout" for m in meldingen))
+            return case.id, True
+        assert record is not None
+        due = deadline(now, case.spoed, tz=self.settings.advice.timezone, cutoff=self.settings.advice.cutoff,
+                       days_spoed=self.settings.advice.days_spoed, days_normal=self.settings.advice.days_normal,
+                       extra_closed=self.extra_closed)
+        case.deadline = due
+        adv_route = route(self.mappings.region, record.gemeente)
+        termijn = self.settings.advice.days_spoed if case.spoed else self.settings.advice.days_normal
+        warnings = [m.tekst for m in meldingen if m.ernst == "waarschuwing"]
+        form = Attachment(filename=f"Aanvraagformulier {case.id}{extension_for(att.content)}", content=att.content,
+                          content_type=att.content_type if att.content_type != "application/octet-stream" else DOCX)
+        for rol, addresses in adv_route.advisers.items():
+            self._queue(s, "adviesaanvraag", {
+                "zaak": case.id, "gemeente": record.gemeente, "aanbieder": record.aanbieder.naam,
+                "type_hulp": record.type_hulp, "productcode": record.productcode,
+                "spoed": "ja" if case.spoed else "nee", "deadline": dutch_date(due), "termijn": termijn,
+                "rol": ROLE_NAMES[rol], "meldingen": warnings,
+            }, to=list(addresses), case_id=case.id, kind=f"adviesaanvraag-{rol}", attachments=[form])
+        store.transition(s, case, CaseState.advies_gevraagd, source=sub.source_ref,
+                         what=f"Advies gevraagd aan beleidsadviseur ({', '.join(adv_route.beleidsadviseur)}) en ICM "
+                              f"({', '.join(adv_route.icm)}); uiterlijk {due.isoformat()}")
+        if referrer:
+            self._queue(s, "ontvangstbevestiging", {
+                "zaak": case.id, "naam": naam, "gemeente": record.gemeente, "aanbieder": record.aanbieder.naam,
+                "deadline": dutch_date(due), "meldingen": warnings,
+            }, to=[referrer], case_id=case.id, kind="ontvangen", reply_to=sub)
+        return case.id, False
+
+    # --- replies -------------------------------------------------------------------------
+
+    def _handle_reply(self, s: Session, case: store.Case, sub: Submission) -> None:
+        role = self.mappings.region.role_of(sub.sender or "", case.gemeente)
+        day = self._local_date(sub.received_at)
+        folder = Path(case.register_dir) if case.register_dir else self.register.case_dir(
+            case.year, case.gemeente, case.id)
+        if case.state == CaseState.contract_verstuurd.value and sub.attachments and self._may_return_contract(
+                case, sub.sender):
+            for att in sub.attachments:
+                self.register.file(folder, day, "getekend contract", case.id, extension_for(att.content), att.content)
+            self.register.file(folder, day, "mail getekend contract", case.id, ".eml", sub.raw or b"")
+            store.transition(s, case, CaseState.getekend, source=sub.source_ref,
+                             what=f"Getekende overeenkomst ontvangen van {sub.sender}")
+            return
+        if role is None:
+            self.register.file(folder, day, "antwoord onbekende afzender", case.id, ".eml", sub.raw or b"")
+            store.note(s, case, source=sub.source_ref,
+                       what=f"Antwoord van {sub.sender or 'onbekende afzender'} niet als advies verwerkt: geen adviseur "
+                            "van deze zaak; ICM ingelicht")
+            self._queue(s, "antwoord_onbekende_afzender", {"zaak": case.id, "van": sub.sender or "onbekend"},
+                        to=list(self.mappings.region.icm), case_id=case.id, kind="onbekende-afzender")
+            return
+        if case.state != CaseState.advies_gevraagd.value:
+            self.register.file(folder, day, f"mail {role}", case.id, ".eml", sub.raw or b"")
+            store.note(s, case, source=sub.source_ref,
+                       what=f"Bericht van {ROLE_NAMES[role]} ontvangen na het besluit ({case.state}); bewaard")
+            return
+        parsed = advice_stage.parse_reply(sub.body)
+        if parsed is None:
+            self.register.file(folder, day, f"onduidelijk advies {role}", case.id, ".eml", sub.raw or b"")
+            store.note(s, case, source=sub.source_ref,
+                       what=f"Antwoord van {ROLE_NAMES[role]} ({sub.sender}) niet eenduidig; om verduidelijking gevraagd")
+            self._queue(s, "advies_onduidelijk", {"zaak": case.id}, to=[sub.sender], case_id=case.id,
+                        kind="advies-onduidelijk", reply_to=sub)
+            return
+        s.add(store.AdviceRow(
+            case_id=case.id, rol=role, oordeel=parsed.oordeel, toelichting=parsed.toelichting,
+            productcode=parsed.productcode,
+            tarief_bedrag=str(parsed.tarief.bedrag) if parsed.tarief and parsed.tarief.bedrag else None,
+            tarief_eenheid=parsed.tarief.eenheid if parsed.tarief else None,
+            sender=sub.sender or "", message_id=sub.message_id, received_at=sub.received_at))
+        self.register.file(folder, day, f"advies {role}", case.id, ".eml", sub.raw or b"")
+        store.note(s, case, source=sub.source_ref,
+                   what=f"Advies {ROLE_NAMES[role]} ({sub.sender}): {parsed.oordeel}"
+                        + (f"; productcode {parsed.productcode}" if parsed.productcode else "")
+                        + (f"; tarief {parsed.tarief.bedrag}" if parsed.tarief and parsed.tarief.bedrag else ""))
+        s.flush()
+        self._decide(s, case, sub, folder, day)
+
+    def _latest_advices(self, s: Session, case: store.Case) -> dict[str, Advies]:
+        s.refresh(case, ["advices"])
+        out: dict[str, Advies] = {}
+        for row in case.advices:  # ordered by id: a later advice replaces an earlier one
+            tarief = Tarief(bedrag=row.tarief_bedrag, eenheid=row.tarief_eenheid) if row.tarief_bedrag else None
+            out[row.rol] = Advies(oordeel=row.oordeel, toelichting=row.toelichting, productcode=row.productcode,
+                                  tarief=tarief)
+        return out
+
+    def _decide(self, s: Session, case: store.Case, sub: Submission, folder: Path, day: date) -> None:
+        decision = decide(self._latest_advices(s, case), self.mappings.region.beslisser)
+        if decision is None:
+            return
+        record = case.record
+        assert record is not None
+        region_name = self.mappings.region.naam
+        referrer = self._referrer(case, record)
+        thread = store.case_mail_ids(s, case.id)
+        why = "adviezen eensluidend" if decision.eens else "adviezen verschillen; advies beleidsadviseur beslist"
+        if decision.oordeel == "positief":
+            store.transition(s, case, CaseState.positief, source=sub.source_ref, what=f"Besluit positief ({why})")
+            ctx = render.contract_context(case_id=case.id, record=record, decision=decision, mappings=self.mappings,
+                                          today=day, region_name=region_name)
+            contract = self.renderer.render("maatwerkovereenkomst", ctx)
+            sheet = self.renderer.render("leveranciersformulier", ctx)
+            self.register.file(folder, day, "contract", case.id, ".docx", contract)
+            self.register.file(folder, day, "leveranciersformulier", case.id, ".docx", sheet)
+            to = list(self.mappings.region.backoffice) + ([referrer] if referrer else [])
+            self._queue(s, "contractpakket", {
+                "zaak": case.id, "gemeente": record.gemeente, "aanbieder": record.aanbieder.naam, "eens": decision.eens,
+                "ondertekenaar": ctx["ondertekenaar"], "totaal": ctx["totaal"], "productcode": ctx["productcode"],
+                "ontbrekend": ctx["ontbrekend"],
+            }, to=to, case_id=case.id, kind="contractpakket", references=thread, attachments=[
+                Attachment(f"{day:%Y-%m-%d} maatwerkovereenkomst {case.id}.docx", contract, DOCX),
+                Attachment(f"{day:%Y-%m-%d} leveranciersformulier {case.id}.docx", sheet, DOCX),
+            ])
+            store.transition(s, case, CaseState.contract_verstuurd, source=sub.source_ref,
+                             what=f"Contract en leveranciersformulier verstuurd aan {', '.join(to)}; "
+                                  f"totale waarde {ctx['totaal']}; ondertekenaar {ctx['ondertekenaar']}")
+        else:
+            store.transition(s, case, CaseState.negatief, source=sub.source_ref, what=f"Besluit negatief ({why})")
+            ctx = render.refusal_context(case_id=case.id, record=record, decision=decision, mappings=self.mappings,
+                                         today=day, region_name=region_name)
+            letter = self.renderer.render("afwijzingsbrief", ctx)
+            self.register.file(folder, day, "afwijzingsbrief", case.id, ".docx", letter)
+            if referrer:
+                self._queue(s, "afwijzing", {
+                    "zaak": case.id, "naam": record.contactpersoon.naam or "aanvrager", "gemeente": record.gemeente,
+                    "aanbieder": record.aanbieder.naam, "toelichting": decision.toelichting or "Geen toelichting.",
+                }, to=[referrer], case_id=case.id, kind="afwijzing", references=thread, attachments=[
+                    Attachment(f"{day:%Y-%m-%d} afwijzingsbrief {case.id}.docx", letter, DOCX)])
+
+    # --- helpers -------------------------------------------------------------------------
+
+    def _queue(self, s: Session, template: str, context: dict, *, to: list[str], case_id: Optional[str], kind: str,
+               attachments: Optional[list[Attachment]] = None, reply_to: Optional[Submission] = None,
+               references: Optional[list[str]] = None) -> None:
+        if not to:
+            return
+        refs = list(references or [])
+        in_reply_to = None
+        if reply_to is not None and reply_to.message_id:
+            in_reply_to = reply_to.message_id
+            refs = reply_to.in_reply_to + refs
+        elif refs:
+            in_reply_to = refs[0]
+        mail = self.composer.compose(template, context | {"afzender": self.settings.mailbox.display_name},
+                                     to=to, case_id=case_id, kind=kind, attachments=attachments,
+                                     in_reply_to=in_reply_to, references=refs, now=self.clock())
+        store.queue_mail(s, message_id=mail.message_id, raw=mail.raw, kind=kind, recipients=mail.recipients,
+                         case_id=case_id)
+
+    def _is_new_request(self, case: store.Case, sub: Submission) -> bool:
+        """A form sent on an existing thread by someone who is no adviser (e.g. a corrected
+        form in reply to a refusal) is a new request, not an answer on the old case."""
+        if not sub.attachments or self.mappings.region.role_of(sub.sender or "", case.gemeente):
+            return False
+        return not (case.state == CaseState.contract_verstuurd.value and self._may_return_contract(case, sub.sender))
+
+    def _referrer(self, case: store.Case, record) -> Optional[str]:
+        return (record.contactpersoon.email if record and record.contactpersoon.email else None) or case.sender
+
+    def _may_return_contract(self, case: store.Case, sender: Optional[str]) -> bool:
+        if not sender:
+            return False
+        allowed = {a.lower() for a in self.mappings.region.backoffice} | {(case.sender or "").lower()}
+        record = case.record
+        if record and record.contactpersoon.email:
+            allowed.add(record.contactpersoon.email.lower())
+        return sender.lower() in allowed
+
+    def _local_date(self, moment: datetime) -> date:
+        return moment.astimezone(ZoneInfo(self.settings.advice.timezone)).date()
+
+    def close(self) -> None:
+        self.store.close()

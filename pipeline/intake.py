@@ -1,0 +1,111 @@
+"""Intake stage: an incoming mail or a dropped file → `Submission`.
+
+Attachment names are kept as sent but never used as paths; forwarded mails
+(message/rfc822 parts) are opened and their attachments taken too.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import datetime
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.utils import parseaddr
+from pathlib import Path
+from typing import Optional
+
+from .extract import sniff
+from .mail import IncomingMail
+from .models import Attachment, Submission
+
+CASE_TOKEN = re.compile(r"\[(MW-\d{4}-\d{4,})\]", re.I)
+FORM_TYPES = {"zip", "pdf", "ole", "rtf"}  # what may be a form; the extract stage decides
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _ids(value: Optional[str]) -> list[str]:
+    return re.findall(r"<[^<>\s]+>", value or "")
+
+
+def from_mail(incoming: IncomingMail) -> Submission:
+    msg: EmailMessage = BytesParser(policy=policy.default).parsebytes(incoming.raw)  # type: ignore[assignment]
+    message_id = (_ids(str(msg.get("Message-ID", ""))) or [None])[0]
+    refs = _ids(str(msg.get("In-Reply-To", ""))) + _ids(str(msg.get("References", "")))
+    sender = parseaddr(str(msg.get("From", "")))[1].lower() or None
+    key = f"mail:{message_id}" if message_id else f"mail-sha256:{sha256(incoming.raw)}"
+    return Submission(
+        source="mail",
+        source_ref=message_id or key,
+        dedupe_key=key,
+        received_at=incoming.received_at,
+        sender=sender,
+        subject=str(msg.get("Subject", "")),
+        body=body_text(msg),
+        message_id=message_id,
+        in_reply_to=list(dict.fromkeys(refs)),
+        attachments=attachments(msg),
+        raw=incoming.raw,
+    )
+
+
+def from_file(path: Path, received_at: datetime) -> Submission:
+    content = Path(path).read_bytes()
+    return Submission(
+        source="drop",
+        source_ref=Path(path).name,
+        dedupe_key=f"drop-sha256:{sha256(content)}",
+        received_at=received_at,
+        attachments=[Attachment(filename=Path(path).name, content=content)],
+        path=Path(path),
+    )
+
+
+def body_text(msg: EmailMessage) -> str:
+    part = msg.get_body(preferencelist=("plain", "html"))
+    if part is None:
+        return ""
+    try:
+        text = part.get_content()
+    except (LookupError, UnicodeDecodeError):
+        payload = part.get_payload(decode=True) or b""
+        text = payload.decode("utf-8", errors="replace")
+    if part.get_content_subtype() == "html":
+        text = html_to_text(text)
+    return text
+
+
+def html_to_text(markup: str) -> str:
+    import html as _html
+
+    t = re.sub(r"(?is)<(script|style|head).*?</\1>", "", markup)
+    t = re.sub(r"(?i)<br\s*/?>|</p>|</div>|</tr>|</li>", "\n", t)
+    t = re.sub(r"<[^>]+>", "", t)
+    return _html.unescape(t)
+
+
+def attachments(msg: EmailMessage) -> list[Attachment]:
+    """Every file in the mail that may be a form, forwarded mails included."""
+    out: list[Attachment] = []
+    for part in msg.walk():  # walk() also descends into attached message/rfc822 mails
+        if part.is_multipart():
+            continue
+        filename = part.get_filename()
+        if not filename and part.get_content_disposition() != "attachment":
+            continue
+        try:
+            content = part.get_payload(decode=True) or b""
+        except Exception:
+            continue
+        if sniff(content) in FORM_TYPES or (filename or "").lower().endswith((".docx", ".pdf", ".doc")):
+            out.append(Attachment(filename=filename or "bijlage", content=content,
+                                  content_type=part.get_content_type()))
+    return out
+
+
+def case_token(subject: str) -> Optional[str]:
+    m = CASE_TOKEN.search(subject or "")
+    return m.group(1).upper() if m else None

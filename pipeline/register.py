@@ -1,0 +1,68 @@
+"""Register stage: file everything of a case under `register/<year>/<gemeente>/<case-id>/`.
+
+File names sort and explain themselves (`2027-01-04 contract MW-2027-0012.docx`).
+Files are written atomically (temp file + rename), never overwritten (a different
+version gets ' v2', ' v3', …; the same content again is not written twice), and are
+readable by owner and group only.
+"""
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from datetime import date
+from pathlib import Path
+
+DIR_MODE = 0o750
+FILE_MODE = 0o640
+
+
+def _safe(part: str) -> str:
+    """A folder-name-safe version of a value (gemeente), never a path."""
+    cleaned = re.sub(r"[^\w .-]", "_", part, flags=re.UNICODE).strip(" .")
+    return cleaned or "onbekend"
+
+
+class Register:
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def case_dir(self, year: int, gemeente: str | None, case_id: str) -> Path:
+        path = self.root / str(year) / _safe(gemeente or "onbekend") / case_id
+        for p in (self.root, self.root / str(year), path.parent, path):
+            if not p.exists():
+                p.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+        return path
+
+    def file(self, folder: Path, day: date, soort: str, case_id: str, ext: str, content: bytes) -> Path:
+        stem = f"{day:%Y-%m-%d} {soort} {case_id}"
+        version = 1
+        while True:
+            name = f"{stem}{'' if version == 1 else f' v{version}'}{ext}"
+            target = folder / name
+            if not target.exists():
+                break
+            if target.read_bytes() == content:
+                return target
+            version += 1
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=ext)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(content)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, FILE_MODE)
+            os.link(tmp, target)  # fails rather than overwrite when a file of that name appeared meanwhile
+        finally:
+            os.unlink(tmp)
+        return target
+
+
+def extension_for(content: bytes) -> str:
+    """The file extension for content, from its bytes (the sender's file name is never used)."""
+    from .extract import sniff
+
+    kind = sniff(content)
+    if kind == "zip":
+        return ".docx" if b"word/document.xml" in content else ".zip"
+    return {"pdf": ".pdf", "ole": ".doc", "rtf": ".rtf"}.get(kind, ".bin")

@@ -1,0 +1,61 @@
+"""Deadlines in working days on Europe/Amsterdam dates.
+
+Skipped: weekends and the days the Algemene termijnenwet treats as holidays
+(Nieuwjaar, Goede Vrijdag, Pasen, Hemelvaart, Pinksteren, Koningsdag, 5 mei every
+year, Kerst), plus configured extra closed days. The `holidays` package has 5 May
+only in lustrum years in its public calendar, so its optional category is added.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+
+@lru_cache(maxsize=64)
+def _closed_days(year: int) -> frozenset[date]:
+    nl = holidays.NL(years=year, categories=("public", "optional"))
+    days = set(nl)
+    days.add(date(year, 5, 5))  # Bevrijdingsdag: a holiday for the Algemene termijnenwet every year
+    return frozenset(days)
+
+
+def is_working_day(d: date, extra_closed: frozenset[date] = frozenset()) -> bool:
+    return d.weekday() < 5 and d not in _closed_days(d.year) and d not in extra_closed
+
+
+def add_working_days(start: date, n: int, extra_closed: frozenset[date] = frozenset()) -> date:
+    d = start
+    added = 0
+    while added < n:
+        d += timedelta(days=1)
+        if is_working_day(d, extra_closed):
+            added += 1
+    return d
+
+
+def deadline(received_at: datetime, spoed: bool, *, tz: str = "Europe/Amsterdam", cutoff: time = time(17, 0),
+             days_spoed: int = 2, days_normal: int = 5, extra_closed: frozenset[date] = frozenset()) -> date:
+    """The date the advice is due: counted in whole working days from the day of receipt.
+
+    A request received on a closed day, or after the cut-off time, counts as received
+    on the next working day.
+    """
+    local = received_at.astimezone(ZoneInfo(tz))
+    day = local.date()
+    if not is_working_day(day, extra_closed) or local.time() >= cutoff:
+        day = add_working_days(day, 1, extra_closed)
+    return add_working_days(day, days_spoed if spoed else days_normal, extra_closed)
+
+
+DUTCH_DAYS = ["maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"]
+DUTCH_MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
+                "oktober", "november", "december"]
+
+
+def dutch_date(d: date, weekday: bool = True) -> str:
+    """'donderdag 18 maart 2027'."""
+    text = f"{d.day} {DUTCH_MONTHS[d.month - 1]} {d.year}"
+    return f"{DUTCH_DAYS[d.weekday()]} {text}" if weekday else text

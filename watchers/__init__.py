@@ -1,0 +1,1 @@
+"""Watchers: what brings work to the pipeline (the mailbox, the drop folder) and the run loop."""

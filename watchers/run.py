@@ -1,0 +1,58 @@
+"""The main loop behind `maatwerk run`: mailbox and drop folder until stopped."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from pipeline.flow import Pipeline, RunReport
+
+from .folder import DropFolder
+from .mailbox import MailboxWatcher
+
+log = logging.getLogger("maatwerk")
+
+
+def _handle_files(pipeline: Pipeline, drop: DropFolder, files, report: RunReport) -> None:
+    for path in files:
+        report.files += 1
+        result = pipeline.handle_file(path, report)
+        if result is not None:
+            drop.file_away(path, result.outcome, result.case_id, result.reasons)
+    if files:
+        report.sent += pipeline.send_outbox()
+
+
+def run_once(pipeline: Pipeline) -> RunReport:
+    """Handle what is waiting now (mail, stable files in the drop folder) and return."""
+    s = pipeline.settings
+    report = RunReport()
+    MailboxWatcher(pipeline, s.mailbox.poll_seconds).poll(report)
+    drop = DropFolder(s.drop.path, polling=s.drop.polling, stable_seconds=s.drop.stable_seconds)
+    _handle_files(pipeline, drop, drop.wait_until_stable(), report)
+    return report
+
+
+def run_forever(pipeline: Pipeline, stop: threading.Event) -> RunReport:
+    s = pipeline.settings
+    report = RunReport()
+    mail = MailboxWatcher(pipeline, s.mailbox.poll_seconds)
+    drop = DropFolder(s.drop.path, polling=s.drop.polling, poll_seconds=s.drop.poll_seconds,
+                      stable_seconds=s.drop.stable_seconds)
+    drop.start()
+    next_mail = 0.0
+    try:
+        while not stop.is_set():
+            now = time.monotonic()
+            if now >= next_mail:
+                mail.poll(report)
+                next_mail = now + mail.poll_seconds
+            _handle_files(pipeline, drop, drop.ready(), report)
+            # wake on a folder event, or to re-check files settling, or for the next mail poll
+            pending = bool(drop.candidates())
+            timeout = min(next_mail - time.monotonic(), s.drop.stable_seconds / 2 if pending else 3600)
+            drop.changed.wait(max(0.05, min(timeout, 0.5)))
+            drop.changed.clear()
+    finally:
+        drop.stop()
+    return report
