@@ -155,9 +155,9 @@ def _read_contact(text: str) -> Fields:
     mail = nz.email(text)
     tel = nz.phone(text)
     rest = nz.EMAIL.sub("", text)
-    rest = nz.remove_phone(rest)
+    rest = re.sub(r"\(\s*\)", "", nz.remove_phone(rest))
     rest = re.sub(r"\b(naam|tel(efoon)?|telefoonnummer|e-?mail|mail|mob(iel)?)\b\s*[:.]?", "", rest, flags=re.I)
-    parts = [p.strip(" ,;:-–()") for p in re.split(r"[\n,;]", rest)]
+    parts = [p.strip(" ,;:-–") for p in re.split(r"[\n,;]", rest)]
     parts = [p for p in parts if p and any(c.isalpha() for c in p)]
     return {"contactpersoon.naam": parts[0] if parts else None, "contactpersoon.telefoon": tel,
             "contactpersoon.email": mail}
@@ -166,10 +166,10 @@ def _read_contact(text: str) -> Fields:
 def _read_aanbieder(text: str) -> Fields:
 
     tel = nz.phone(text)
-    rest = nz.remove_phone(text)
+    rest = re.sub(r"\(\s*\)", "", nz.remove_phone(text))
     rest = re.sub(r"\b(tel(efoon)?(nummer)?|tel\.? ?nr)\b\.?\s*:?", "", rest, flags=re.I)
     pieces = re.split(r"\n|,|;|\bcontact\s*persoon\b(?:\s+is)?\s*:?|\bcontactpersoon\b(?:\s+is)?\s*:?", rest, flags=re.I)
-    pieces = [p.strip(" ,;:-–()") for p in pieces]
+    pieces = [p.strip(" ,;:-–") for p in pieces]
     pieces = [p for p in pieces if p and any(c.isalpha() for c in p)]
     naam = re.sub(r"^(aanbieder|naam)\s*:?\s+", "", pieces[0], flags=re.I) if pieces else None
     contact = pieces[1] if len(pieces) > 1 else None

@@ -105,6 +105,10 @@ class MaildirMailbox:
 
 # --- composing ---------------------------------------------------------------------------
 
+# Long subjects (case token, gemeente, aanbieder) are not folded right after "Subject:".
+MAIL_POLICY = policy.SMTP.clone(max_line_length=200)
+
+
 @dataclass
 class OutgoingMail:
     message_id: str
@@ -136,7 +140,7 @@ class MailComposer:
             raise ValueError(f"mail template {template} must start with 'Onderwerp:'")
         subject = first.removeprefix("Onderwerp:").strip()
         body = body.lstrip("\n")
-        msg = EmailMessage(policy=policy.SMTP)
+        msg = EmailMessage(policy=MAIL_POLICY)
         msg["From"] = f"{self.display_name} <{self.from_address}>"
         msg["To"] = ", ".join(to)
         if cc:

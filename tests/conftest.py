@@ -1,0 +1,148 @@
+"""Shared fixtures: a pipeline on embedded defaults in a temporary folder, with helpers to
+mail it as referrers and advisers do and to read what each party's Maildir received."""
+from __future__ import annotations
+
+import io
+import mailbox
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.utils import make_msgid
+from pathlib import Path
+from typing import Optional
+
+import pytest
+from docx import Document
+
+from pipeline.config import Settings
+from pipeline.flow import Pipeline
+from pipeline.mail import MaildirPostOffice
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLES = REPO.parent / "shared" / "samples"
+INKOOP = "inkoop@zorginzou.nl"
+ICM = "icm@zorginzou.nl"
+BACKOFFICE = "backoffice@zorginzou.nl"
+ZEIST_BA = "p.smit@zeist.nl"
+# Thursday 11 March 2027, 11:36 in Amsterdam: 5 working days → Thursday 18 March
+THURSDAY = datetime(2027, 3, 11, 10, 36, tzinfo=timezone.utc)
+
+
+def sample(name: str) -> Path:
+    path = SAMPLES / name
+    if not path.exists():
+        pytest.skip(f"sample {name} not found (../shared/samples)")
+    return path
+
+
+def parse(raw: bytes) -> EmailMessage:
+    return BytesParser(policy=policy.default).parsebytes(raw)  # type: ignore[return-value]
+
+
+def attachment_names(msg: EmailMessage) -> list[str]:
+    return [p.get_filename() for p in msg.iter_attachments()]
+
+
+def attachment(msg: EmailMessage, suffix: str) -> bytes:
+    for p in msg.iter_attachments():
+        if (p.get_filename() or "").endswith(suffix):
+            return p.get_payload(decode=True)
+    raise AssertionError(f"no attachment ending in {suffix}: {attachment_names(msg)}")
+
+
+def docx_text(content: bytes) -> str:
+    doc = Document(io.BytesIO(content))
+    parts = [p.text for p in doc.paragraphs]
+    for t in doc.tables:
+        for row in t.rows:
+            parts.extend(c.text for c in row.cells)
+    return "\n".join(parts)
+
+
+def mail_with_form(sender: str, subject: str, filename: str, content: bytes, body: str = "Zie bijlage.") -> bytes:
+    msg = EmailMessage(policy=policy.SMTP)
+    msg["From"] = sender
+    msg["To"] = INKOOP
+    msg["Subject"] = subject
+    msg["Message-ID"] = make_msgid(domain="gemeente.test")
+    msg.set_content(body)
+    if content:
+        msg.add_attachment(content, maintype="application",
+                           subtype="vnd.openxmlformats-officedocument.wordprocessingml.document", filename=filename)
+    return msg.as_bytes()
+
+
+def reply_to(original: EmailMessage, sender: str, body: str, attachments: Optional[list[tuple[str, bytes]]] = None,
+             ) -> bytes:
+    msg = EmailMessage(policy=policy.SMTP)
+    msg["From"] = sender
+    msg["To"] = INKOOP
+    msg["Subject"] = "RE: " + str(original["Subject"])
+    msg["Message-ID"] = make_msgid(domain="gemeente.test")
+    msg["In-Reply-To"] = original["Message-ID"]
+    msg["References"] = " ".join(x for x in (str(original.get("References", "")), original["Message-ID"]) if x)
+    quoted = "\n".join(f"{line}" for line in original.get_body(("plain",)).get_content().splitlines())
+    msg.set_content(f"{body}\n\nVan: {original['From']}\nVerzonden: donderdag\nOnderwerp: {original['Subject']}\n\n"
+                    f"{quoted}\n")
+    for name, content in attachments or []:
+        msg.add_attachment(content, maintype="application", subtype="pdf", filename=name)
+    return msg.as_bytes()
+
+
+@dataclass
+class Env:
+    root: Path
+    settings: Settings
+    office: MaildirPostOffice
+    pipeline: Pipeline
+
+    def deliver(self, raw: bytes, at: datetime = THURSDAY) -> None:
+        msg = mailbox.MaildirMessage(raw)
+        msg.set_date(at.timestamp())
+        self.office.maildir(INKOOP).add(msg)
+
+    def run(self):
+        return self.pipeline.handle_inbox()
+
+    def inbox(self, address: str) -> list[EmailMessage]:
+        md = self.office.maildir(address)
+        msgs = [parse(md.get_bytes(k)) for k in md.iterkeys()]
+        return sorted(msgs, key=lambda m: str(m["Date"]))
+
+    def folder(self, address: str, name: str) -> list[EmailMessage]:
+        md = self.office.maildir(address)
+        if name not in md.list_folders():
+            return []
+        f = md.get_folder(name)
+        return [parse(f.get_bytes(k)) for k in f.iterkeys()]
+
+    def register_files(self) -> list[Path]:
+        return sorted(p for p in (self.root / "register").rglob("*") if p.is_file())
+
+
+def make_settings(root: Path) -> Settings:
+    return Settings.model_validate({
+        "store": {"url": f"sqlite:///{root / 'maatwerk.db'}"},
+        "mailbox": {"maildir_root": str(root / "mail")},
+        "drop": {"path": str(root / "drop"), "stable_seconds": 0.2, "poll_seconds": 0.2},
+        "register": {"path": str(root / "register")},
+    })
+
+
+@pytest.fixture
+def env(tmp_path: Path):
+    settings = make_settings(tmp_path)
+    pipeline = Pipeline(settings, clock=lambda: THURSDAY)
+    yield Env(root=tmp_path, settings=settings, office=MaildirPostOffice(tmp_path / "mail"), pipeline=pipeline)
+    pipeline.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_config_file_from_cwd(monkeypatch, tmp_path):
+    """Tests never pick up a developer's ./maatwerk.toml."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    os.environ.pop("MAATWERK_CONFIG", None)

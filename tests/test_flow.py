@@ -1,0 +1,301 @@
+"""The whole flow through the Maildir backend: what each party's mailbox receives and what
+the register holds — as ICM, the beleidsadviseur, the backoffice and the referrer see it."""
+from __future__ import annotations
+
+import io
+import json
+from datetime import datetime, timezone
+
+from docx import Document
+
+from pipeline import store
+from pipeline.models import CaseState
+from tests.conftest import (
+    BACKOFFICE, ICM, INKOOP, ZEIST_BA, attachment, attachment_names, docx_text, mail_with_form, reply_to, sample,
+)
+
+REFERRER = "e.vandijk@zeist.nl"  # the form's contactpersoon (and the sender of mail-submission.eml)
+SUBJECT = "[MW-2027-0001] Adviesaanvraag maatwerkovereenkomst – Zeist – Begeleidingspraktijk Sterk Thuis"
+
+
+def _case(env, case_id="MW-2027-0001"):
+    with env.pipeline.store.session() as s:
+        c = store.get_case(s, case_id)
+        return c, [(e.from_state, e.to_state, e.source, e.what) for e in c.events]
+
+
+def _submit_sample(env):
+    env.deliver(sample("mail-submission.eml").read_bytes())
+    env.run()
+
+
+def test_submission_asks_both_advisers_at_once_with_form_and_deadline(env):
+    _submit_sample(env)
+
+    for adviser in (ZEIST_BA, ICM):
+        [mail] = env.inbox(adviser)
+        assert str(mail["Subject"]) == SUBJECT
+        assert mail["From"].addresses[0].addr_spec == INKOOP
+        assert attachment_names(mail) == ["Aanvraagformulier MW-2027-0001.docx"]
+        assert attachment(mail, ".docx") == _original_form(env)
+        body = mail.get_body(("plain",)).get_content()
+        assert "uiterlijk op donderdag 18 maart 2027" in body  # 5 working days after Thursday 11 March
+        assert mail.get_body(("html",)) is not None
+    # the referrer gets a receipt with the case number, on her own thread
+    [receipt] = env.inbox(REFERRER)
+    assert "[MW-2027-0001]" in str(receipt["Subject"])
+    assert "AM9PR08MB58980424FED148E59165" in receipt["In-Reply-To"]
+    case, events = _case(env)
+    assert case.state == "advies_gevraagd"
+    assert case.deadline.isoformat() == "2027-03-18"
+    assert [e[1] for e in events] == ["ontvangen", "advies_gevraagd"]
+    assert all("AM9PR08MB58980424FED148E59165" in e[2] for e in events)  # which mail caused it
+    # the mail left the inbox only after its case was stored
+    assert env.inbox(INKOOP) == []
+    assert len(env.folder(INKOOP, "Verwerkt")) == 1
+
+
+def _original_form(env) -> bytes:
+    [form] = [p for p in env.register_files() if "aanvraagformulier" in p.name]
+    return form.read_bytes()
+
+
+def test_spoed_request_is_due_in_two_working_days(env):
+    form = Document(str(sample("legacy-table.docx")))
+    form.tables[0].rows[0].cells[1].paragraphs[0].runs[0].text = "JA (crisis)"
+    buf = io.BytesIO()
+    form.save(buf)
+    env.deliver(mail_with_form(REFERRER, "spoed aanvraag", "aanvraag.docx", buf.getvalue()))
+    env.run()
+    [mail] = env.inbox(ZEIST_BA)
+    assert "uiterlijk op maandag 15 maart 2027 (2 werkdagen, spoed)" in mail.get_body(("plain",)).get_content()
+
+
+def test_positive_advice_sends_contract_package_and_files_everything(env):
+    _submit_sample(env)
+    [to_ba] = env.inbox(ZEIST_BA)
+    [to_icm] = env.inbox(ICM)
+    env.deliver(reply_to(to_ba, ZEIST_BA, "Advies: positief\n\nPast binnen het beleid; onderbouwing voldoende.\n\n"
+                                          "Met vriendelijke groet,\nPetra Smit"))
+    env.run()
+    case, _ = _case(env)
+    assert case.state == "advies_gevraagd"  # still waiting for ICM
+    assert env.inbox(BACKOFFICE) == []
+    env.deliver(reply_to(to_icm, ICM, "Advies: positief\nAanbieder is bekend en levert elders.\n"
+                                      "Productcode: 45A53\nTarief: 92,40 per uur\n\nGroet, ICM"))
+    env.run()
+
+    [package] = env.inbox(BACKOFFICE)
+    assert str(package["Subject"]).startswith("[MW-2027-0001] Maatwerkovereenkomst ter ondertekening")
+    names = attachment_names(package)
+    assert names == ["2026-11-23 maatwerkovereenkomst MW-2027-0001.docx".replace("2026-11-23", "2027-03-11"),
+                     "2027-03-11 leveranciersformulier MW-2027-0001.docx"]
+    contract = docx_text(attachment(package, "maatwerkovereenkomst MW-2027-0001.docx"))
+    assert "45M53" in contract  # ICM's code in its maatwerk form
+    assert "€ 92,40 per uur" in contract  # ICM's tariff
+    assert "Begeleidingspraktijk Sterk Thuis" in contract and "61968440" in contract
+    assert "644475" in contract  # the client only by ZorgNed number
+    assert "Esther" not in contract
+    # 1 April – 30 September 2027 = 183 days = 26,14 weeks × 3 uur × € 92,40
+    assert "€ 7.246,01" in contract and "26,14 weken" in contract
+    assert "coördinator/teammanager toegang" in contract  # below € 50.000
+    sheet = docx_text(attachment(package, "leveranciersformulier MW-2027-0001.docx"))
+    assert "NL51SNSB4236634872" in sheet and "98049028" in sheet
+    assert package["References"] and to_ba["Message-ID"] in package["References"]
+    # the referrer gets the same package
+    assert any("ter ondertekening" in str(m["Subject"]) for m in env.inbox(REFERRER))
+
+    case, events = _case(env)
+    assert case.state == "contract_verstuurd"
+    assert [e[1] for e in events if e[0] != e[1]] == ["ontvangen", "advies_gevraagd", "positief",
+                                                     "contract_verstuurd"]
+    folder = env.root / "register" / "2027" / "Zeist" / "MW-2027-0001"
+    files = sorted(p.name for p in folder.iterdir())
+    assert files == sorted([
+        "2027-03-11 aanvraagformulier MW-2027-0001.docx",
+        "2027-03-11 aanvraagmail MW-2027-0001.eml",
+        "2027-03-11 gegevens MW-2027-0001.json",
+        "2027-03-11 advies beleidsadviseur MW-2027-0001.eml",
+        "2027-03-11 advies icm MW-2027-0001.eml",
+        "2027-03-11 contract MW-2027-0001.docx",
+        "2027-03-11 leveranciersformulier MW-2027-0001.docx",
+    ])
+    record = json.loads((folder / "2027-03-11 gegevens MW-2027-0001.json").read_text())
+    assert record["aanbieder"]["naam"] == "Begeleidingspraktijk Sterk Thuis" and record["meldingen"] == []
+    assert all(oct(p.stat().st_mode & 0o777) == "0o640" for p in folder.iterdir())
+
+    # the signed contract comes back on the thread → getekend, filed
+    env.deliver(reply_to(package, BACKOFFICE, "Hierbij de getekende overeenkomst.",
+                         attachments=[("getekend.pdf", b"%PDF-1.4 getekend")]))
+    env.run()
+    case, _ = _case(env)
+    assert case.state == "getekend"
+    assert (folder / "2027-03-11 getekend contract MW-2027-0001.pdf").read_bytes() == b"%PDF-1.4 getekend"
+
+
+def test_beleidsadviseur_decides_when_advisers_disagree_negative(env):
+    _submit_sample(env)
+    [to_ba] = env.inbox(ZEIST_BA)
+    [to_icm] = env.inbox(ICM)
+    env.deliver(reply_to(to_icm, ICM, "Advies: positief\nGeen bezwaar."))
+    env.deliver(reply_to(to_ba, ZEIST_BA, "Advies: negatief\n\nStichting Kwadraat Jeugdhulp kan deze hulp bieden "
+                                          "binnen vier weken.\n\nMet vriendelijke groet,\nPetra"))
+    env.run()
+    case, _ = _case(env)
+    assert case.state == "negatief"
+    assert env.inbox(BACKOFFICE) == []
+    letter_mail = [m for m in env.inbox(REFERRER) if "Negatief advies" in str(m["Subject"])]
+    assert len(letter_mail) == 1
+    body = letter_mail[0].get_body(("plain",)).get_content()
+    assert "Stichting Kwadraat Jeugdhulp kan deze hulp bieden binnen vier weken." in body
+    letter = docx_text(attachment(letter_mail[0], "afwijzingsbrief MW-2027-0001.docx"))
+    assert "Stichting Kwadraat Jeugdhulp kan deze hulp bieden" in letter
+    assert "Petra" not in body  # the adviser's signature is not part of the argument
+    folder = env.root / "register" / "2027" / "Zeist" / "MW-2027-0001"
+    assert (folder / "2027-03-11 afwijzingsbrief MW-2027-0001.docx").exists()
+
+
+def test_beleidsadviseur_decides_when_advisers_disagree_positive(env):
+    _submit_sample(env)
+    [to_ba] = env.inbox(ZEIST_BA)
+    [to_icm] = env.inbox(ICM)
+    env.deliver(reply_to(to_icm, ICM, "Advies: negatief\nTe duur."))
+    env.deliver(reply_to(to_ba, ZEIST_BA, "Akkoord, passend bij het beleid."))
+    env.run()
+    case, events = _case(env)
+    assert case.state == "contract_verstuurd"
+    assert any("advies beleidsadviseur beslist" in e[3] for e in events)
+    [package] = env.inbox(BACKOFFICE)
+    assert "niet eens" in package.get_body(("plain",)).get_content()
+
+
+def test_invalid_form_is_refused_to_its_sender_in_dutch_and_kept(env):
+    content = sample("legacy-invalid-jeugdwet.docx").read_bytes()
+    env.deliver(mail_with_form("t.elamrani@zeist.nl", "aanvraag", "aanvraag.docx", content))
+    env.run()
+    [refusal] = env.inbox("t.elamrani@zeist.nl")
+    assert str(refusal["Subject"]) == "[MW-2027-0001] Aanvraag maatwerkovereenkomst niet in behandeling genomen"
+    body = refusal.get_body(("plain",)).get_content()
+    assert "Niet gecheckt of de hulp onder de Jeugdwet valt" in body
+    assert env.inbox(ZEIST_BA) == [] and env.inbox(ICM) == []
+    case, events = _case(env)
+    assert case.state == "geweigerd"
+    assert events[-1][1] == "geweigerd" and "Jeugdwet" in events[-1][3]
+    folder = env.root / "register" / "2027" / "Zeist" / "MW-2027-0001"
+    assert (folder / "2027-03-11 aanvraagformulier MW-2027-0001.docx").read_bytes() == content
+
+
+def test_unreadable_form_is_refused_with_reason_and_kept(env):
+    content = sample("bad-truncated.docx").read_bytes()
+    env.deliver(mail_with_form("iemand@houten.nl", "aanvraag", "aanvraag.docx", content))
+    env.run()
+    [refusal] = env.inbox("iemand@houten.nl")
+    assert "beschadigd of onvolledig" in refusal.get_body(("plain",)).get_content()
+    case, _ = _case(env)
+    assert case.state == "geweigerd"
+    [kept] = [p for p in env.register_files() if "aanvraagformulier" in p.name]
+    assert kept.read_bytes() == content and "onbekend" in kept.parts
+
+
+def test_mail_without_form_gets_dutch_answer_and_is_kept_in_quarantine(env):
+    env.deliver(mail_with_form("iemand@bunnik.nl", "vraagje", "", b"", body="Hoe vraag ik maatwerk aan?"))
+    env.run()
+    [answer] = env.inbox("iemand@bunnik.nl")
+    assert "Geen aanvraagformulier gevonden" in str(answer["Subject"])
+    assert len(env.folder(INKOOP, "Quarantaine")) == 1
+    assert env.inbox(INKOOP) == []
+
+
+def test_the_same_mail_twice_makes_one_case(env):
+    raw = sample("mail-submission.eml").read_bytes()
+    env.deliver(raw)
+    env.run()
+    env.deliver(raw)
+    env.run()
+    with env.pipeline.store.session() as s:
+        assert len(store.open_cases(s)) == 1
+    assert len(env.inbox(ZEIST_BA)) == 1
+    assert len(env.folder(INKOOP, "Verwerkt")) == 2
+
+
+def test_reply_from_someone_else_is_not_advice_and_icm_is_told(env):
+    _submit_sample(env)
+    [to_ba] = env.inbox(ZEIST_BA)
+    env.deliver(reply_to(to_ba, "collega@zeist.nl", "Advies: positief"))
+    env.run()
+    case, events = _case(env)
+    assert case.state == "advies_gevraagd"
+    assert "collega@zeist.nl" in events[-1][3] and "niet als advies verwerkt" in events[-1][3]
+    told = [m for m in env.inbox(ICM) if "geen adviseur" in str(m["Subject"])]
+    assert len(told) == 1
+
+
+def test_unclear_advice_is_not_guessed(env):
+    _submit_sample(env)
+    [to_ba] = env.inbox(ZEIST_BA)
+    env.deliver(reply_to(to_ba, ZEIST_BA, "Ik bel je morgen even hierover."))
+    env.run()
+    case, events = _case(env)
+    assert case.state == "advies_gevraagd"
+    question = [m for m in env.inbox(ZEIST_BA) if "niet duidelijk" in str(m["Subject"])]
+    assert len(question) == 1
+    assert "verduidelijking" in events[-1][3]
+
+
+def test_answers_with_template_syntax_and_markup_appear_literally(env):
+    form = Document(str(sample("legacy-table.docx")))
+    row = next(r for r in form.tables[0].rows if r.cells[0].text.startswith("Welke aanbieder"))
+    row.cells[1].paragraphs[0].runs[0].text = "R&D <b>Zorg</b> {{ 7*7 }} =HYPERLINK(\"x\"), contactpersoon Ruud, 0343 266910"
+    buf = io.BytesIO()
+    form.save(buf)
+    env.deliver(mail_with_form(REFERRER, "aanvraag", "aanvraag.docx", buf.getvalue()))
+    env.run()
+    [to_ba] = env.inbox(ZEIST_BA)
+    assert "R&D <b>Zorg</b> {{ 7*7 }}" in str(to_ba["Subject"])
+    html = to_ba.get_body(("html",)).get_content()
+    assert "<b>Zorg</b>" not in html and "&lt;b&gt;Zorg&lt;/b&gt;" in html
+    [to_icm] = env.inbox(ICM)
+    env.deliver(reply_to(to_ba, ZEIST_BA, "Advies: positief"))
+    env.deliver(reply_to(to_icm, ICM, "Advies: positief"))
+    env.run()
+    [package] = env.inbox(BACKOFFICE)
+    contract = docx_text(attachment(package, "maatwerkovereenkomst MW-2027-0001.docx"))
+    assert 'R&D <b>Zorg</b> {{ 7*7 }} =HYPERLINK("x")' in contract
+    assert "49" not in contract.split("R&D")[1][:30]
+
+
+def test_dropped_file_becomes_a_case_and_a_refused_one_gets_a_reason(env):
+    from watchers.folder import DropFolder
+    from watchers.run import _handle_files
+    from pipeline.flow import RunReport
+
+    drop_dir = env.root / "drop"
+    drop_dir.mkdir()
+    (drop_dir / "aanvraag zeist.docx").write_bytes(sample("legacy-table.docx").read_bytes())
+    (drop_dir / "kapot.docx").write_bytes(sample("bad-truncated.docx").read_bytes())
+    drop = DropFolder(drop_dir, stable_seconds=0.2)
+    report = RunReport()
+    _handle_files(env.pipeline, drop, drop.wait_until_stable(), report)
+    assert len(report.cases) == 2
+    assert sorted(p.name for p in (drop_dir / "verwerkt").iterdir()) == ["MW-2027-0001 aanvraag zeist.docx"]
+    refused = sorted(p.name for p in (drop_dir / "geweigerd").iterdir())
+    assert refused == ["MW-2027-0002 kapot.docx", "MW-2027-0002 kapot.docx.reden.txt"]
+    assert "beschadigd" in (drop_dir / "geweigerd" / "MW-2027-0002 kapot.docx.reden.txt").read_text()
+    assert len(env.inbox(ZEIST_BA)) == 1  # advice asked for the dropped form
+
+
+def test_a_file_still_being_written_is_not_taken(env):
+    from watchers.folder import DropFolder
+
+    drop_dir = env.root / "drop"
+    drop_dir.mkdir()
+    growing = drop_dir / "groeit.docx"
+    growing.write_bytes(b"PK\x03\x04" + b"x" * 100)
+    drop = DropFolder(drop_dir, stable_seconds=5)
+    assert drop.ready(now=100.0) == []
+    growing.write_bytes(b"PK\x03\x04" + b"x" * 200)
+    assert drop.ready(now=104.0) == []  # changed: the clock starts again
+    assert drop.ready(now=108.0) == []
+    assert drop.ready(now=109.5) == [growing]
+    (drop_dir / "~$groeit.docx").write_bytes(b"lock")  # Word's lock file is never a submission
+    assert drop.ready(now=200.0) == [growing]
