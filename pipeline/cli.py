@@ -161,7 +161,7 @@ def main() -> None:
     try:
         app()
     except MaatwerkError as exc:
-        err.print(exc.melding, markup=False, highlight=False)
+        sys.stderr.write(exc.melding.replace("\n", " ") + "\n")
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)

@@ -1,0 +1,81 @@
+"""Reading forms: every Word sample gives exactly its expected record, and the rules report
+what INDEX.csv says; unreadable files give a Dutch reason (exit 2), never a traceback."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from pipeline.errors import UnreadableForm
+from pipeline.extract import extract_file
+from pipeline.mappings import load_mappings
+from pipeline.config import Settings
+from tests.conftest import sample
+
+FORMS = ["legacy-table", "legacy-no-ids", "legacy-split-table", "legacy-invalid-jeugdwet", "template",
+         "template-gedwongen"]
+# validation problems per INDEX.csv: `fout` fields; aanbieder_ids is a waarschuwing
+EXPECTED_FOUT = {"legacy-invalid-jeugdwet": {"jeugdwet_gecheckt"}}
+EXPECTED_WARN = {"legacy-no-ids": {"aanbieder.kvk", "aanbieder.agb_code", "aanbieder.iban"},
+                 "legacy-split-table": {"hulpvorm"}}
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("name", FORMS)
+def test_cli_extract_json_matches_the_expected_record(name):
+    result = _cli("extract", str(sample(f"{name}.docx")), "--json")
+    assert result.returncode == 0, result.stderr
+    got = json.loads(result.stdout)
+    expected = json.loads(sample(f"{name}.json").read_text())
+    meldingen = got.pop("meldingen")
+    assert got == expected
+    fout = {m["veld"] for m in meldingen if m["ernst"] == "fout"}
+    warn = {m["veld"] for m in meldingen if m["ernst"] == "waarschuwing"}
+    assert fout == EXPECTED_FOUT.get(name, set())
+    assert EXPECTED_WARN.get(name, set()) <= warn
+    assert all(m["tekst"] for m in meldingen)
+
+
+@pytest.mark.parametrize("name,reason", [
+    ("bad-truncated.docx", "beschadigd"),
+    ("bad-encrypted.pdf", "wachtwoord"),
+    ("bad-letter-not-a-form.docx", "geen aanvraagformulier"),
+])
+def test_cli_extract_unreadable_file_exits_2_with_one_dutch_line(name, reason):
+    result = _cli("extract", str(sample(name)), "--json")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and reason in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_extract_missing_file_is_a_dutch_error():
+    result = _cli("extract", "bestaat-niet.docx")
+    assert result.returncode == 2 and "kan niet worden geopend" in result.stderr
+
+
+def test_reworded_and_typo_questions_still_match(tmp_path):
+    from docx import Document
+
+    mappings = load_mappings(Settings().region.mappings_dir, "zou")
+    doc = Document(str(sample("legacy-table.docx")))
+    rows = doc.tables[0].rows
+    rows[0].cells[0].paragraphs[0].runs[0].text = "Spoed aanvraag?"
+    rows[1].cells[0].paragraphs[0].runs[0].text = "Uit welke gemeente komt het verzoek?"
+    rows[1].cells[1].paragraphs[0].runs[0].text = "gem. Zeits"
+    path = tmp_path / "form.docx"
+    doc.save(str(path))
+    record = extract_file(path, mappings).record
+    assert record.spoed is False and record.gemeente == "Zeist"
+
+
+def test_a_letter_is_not_a_form():
+    mappings = load_mappings(Settings().region.mappings_dir, "zou")
+    with pytest.raises(UnreadableForm):
+        extract_file(sample("bad-letter-not-a-form.docx"), mappings)
