@@ -23,7 +23,7 @@ app = typer.Typer(
     help="Maatwerkovereenkomsten jeugdhulp: aanvraagformulieren uit de mailbox tot getekend contract.",
     no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
 )
-out = Console()
+out = Console(width=None if sys.stdout.isatty() else 200)  # piped output: wide tables, no wrapping
 err = Console(stderr=True)
 
 ConfigOpt = typer.Option(None, "--config", "-c", help="TOML-configuratiebestand (standaard ./maatwerk.toml, "

@@ -10,7 +10,7 @@ from datetime import time
 from pathlib import Path
 from typing import Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import ConfigError
 
@@ -51,6 +51,14 @@ class RegionSettings(_Section):
     profile: str = "zou"
     mappings_dir: Path = PROJECT_DIR / "mappings"
     templates_dir: Path = PROJECT_DIR / "templates"
+
+    @field_validator("mappings_dir", "templates_dir")
+    @classmethod
+    def _project_relative(cls, value: Path) -> Path:
+        """A relative folder that is not in the working folder is the project's own."""
+        if not value.is_absolute() and not value.exists() and (PROJECT_DIR / value).exists():
+            return PROJECT_DIR / value
+        return value
 
 
 class AdviceSettings(_Section):

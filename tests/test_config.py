@@ -1,0 +1,60 @@
+"""config.example.toml documents every key with its default; a config file replaces any of it."""
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import PROJECT_DIR, Settings, load_settings
+from pipeline.errors import ConfigError
+
+EXAMPLE = PROJECT_DIR / "config.example.toml"
+
+
+def _keys(model, prefix=""):
+    out = set()
+    for name, field in type(model).model_fields.items():
+        key = field.alias or name
+        value = getattr(model, name)
+        if hasattr(type(value), "model_fields"):
+            out |= _keys(value, f"{prefix}{key}.")
+        else:
+            out.add(f"{prefix}{key}")
+    return out
+
+
+def _flat(d, prefix=""):
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, dict):
+            out.update(_flat(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
+
+
+def test_example_documents_every_key_with_its_default():
+    data = tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))
+    assert set(_flat(data)) == _keys(Settings())
+    example = Settings.model_validate(data)
+    defaults = Settings()
+    # the two path defaults are written relative in the example; all else is equal
+    assert example.model_dump(exclude={"region"}) == defaults.model_dump(exclude={"region"})
+    assert example.region.profile == defaults.region.profile
+    assert defaults.region.mappings_dir.name == "mappings" and defaults.region.templates_dir.name == "templates"
+
+
+def test_a_config_file_replaces_only_what_it_says(tmp_path):
+    cfg = tmp_path / "m.toml"
+    cfg.write_text('[mailbox]\naddress = "inkoop@regio.test"\n[advice]\ndays_normal = 4\n')
+    s = load_settings(cfg)
+    assert s.mailbox.address == "inkoop@regio.test" and s.advice.days_normal == 4
+    assert s.store.url == Settings().store.url
+
+
+def test_a_wrong_key_is_a_clear_dutch_error(tmp_path):
+    cfg = tmp_path / "m.toml"
+    cfg.write_text('[mailbox]\nadres = "x"\n')
+    with pytest.raises(ConfigError, match="klopt niet: mailbox.adres"):
+        load_settings(cfg)
+    with pytest.raises(ConfigError, match="niet gevonden"):
+        load_settings(tmp_path / "nope.toml")

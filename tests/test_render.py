@@ -1,0 +1,63 @@
+"""Every document template renders with hostile values as literal text, nothing left unfilled."""
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from pipeline.config import Settings
+from pipeline.decide import Decision
+from pipeline.mappings import load_mappings
+from pipeline.models import Aanvraag
+from pipeline.render import Renderer, contract_context, contract_value, refusal_context
+from tests.conftest import docx_text
+
+HOSTILE = "R&D <b>x</b> {{ 7*7 }} {% if 1 %}ja{% endif %} =HYPERLINK(\"http://x\") ]]> \n tweede regel"
+
+
+def _record() -> Aanvraag:
+    return Aanvraag.model_validate({
+        "gemeente": "Zeist", "zorgned_nummer": "123456", "type_hulp": HOSTILE, "productcode": "45A53",
+        "hulpvorm": "ambulant", "kader": "vrijwillig",
+        "contactpersoon": {"naam": HOSTILE, "email": "a@b.nl"},
+        "aanbieder": {"naam": HOSTILE, "contactpersoon": HOSTILE, "kvk": "12345678"},
+        "startdatum": "2027-01-01", "einddatum": "2027-12-31",
+        "inzet": {"aantal": 2, "eenheid": "uur", "per": "week"}, "tarief": {"bedrag": "100.00", "eenheid": "uur"},
+    })
+
+
+@pytest.mark.parametrize("template", ["maatwerkovereenkomst", "leveranciersformulier", "afwijzingsbrief"])
+def test_templates_render_hostile_values_literally(template):
+    settings = Settings()
+    mappings = load_mappings(settings.region.mappings_dir, "zou")
+    renderer = Renderer(settings.region.templates_dir)
+    decision = Decision(oordeel="positief", toelichting=HOSTILE, eens=True, productcode=None, tarief=None)
+    make = refusal_context if template == "afwijzingsbrief" else contract_context
+    ctx = make(case_id="MW-2027-0001", record=_record(), decision=decision, mappings=mappings,
+               today=date(2027, 1, 4), region_name="regio ZOU")
+    assert renderer.undeclared(template) <= set(ctx)  # every placeholder has a value
+    content = renderer.render(template, ctx)
+    text = docx_text(content)
+    assert "R&D <b>x</b> {{ 7*7 }} {% if 1 %}ja{% endif %} =HYPERLINK(\"http://x\") ]]>" in text
+    assert "tweede regel" in text
+    assert "{{" not in text.replace("{{ 7*7 }}", "")  # no placeholder left
+    with zipfile.ZipFile(io.BytesIO(content)) as zf:
+        assert zf.testzip() is None
+
+
+def test_contract_value_is_tariff_times_volume_times_period():
+    value = contract_value(_record().tarief, _record())
+    # 365 days / 7 = 52,14 weeks × 2 uur × € 100,00
+    assert value.total == Decimal("10428.00")
+    assert value.working == "€ 100,00 per uur × 2 uur per week × 52,14 weken (365 dagen / 7) = € 10.428,00"
+
+
+def test_signatory_follows_the_mandate():
+    mappings = load_mappings(Settings().region.mappings_dir, "zou")
+    assert mappings.region.signatory("Zeist", Decimal("49999.99")) == "coördinator/teammanager toegang"
+    assert mappings.region.signatory("Zeist", Decimal("50000.00")) == "afdelingsmanager"
+    assert mappings.maatwerk_productcode("45A53") == "45M53"
+    assert mappings.maatwerk_productcode("45A99") == "45M98"  # the exception table wins

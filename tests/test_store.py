@@ -1,0 +1,50 @@
+"""The case store: explicit states, and no transition without its audit record."""
+from datetime import datetime, timezone
+
+import pytest
+
+from pipeline import store
+from pipeline.errors import InvalidTransition
+from pipeline.models import CaseState
+
+
+def test_case_ids_count_per_year_and_transitions_are_audited(tmp_path):
+    st = store.Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    at = datetime(2027, 1, 4, 9, 0, tzinfo=timezone.utc)
+    with st.session() as s:
+        ids = [store.create_case(s, received_at=at, source="mail", source_ref=f"<{i}@x>", sender=None,
+                                 form_filename=None, what="test").id for i in range(3)]
+        other_year = store.create_case(s, received_at=at.replace(year=2028), source="mail", source_ref="<y@x>",
+                                       sender=None, form_filename=None, what="test").id
+    assert ids == ["MW-2027-0001", "MW-2027-0002", "MW-2027-0003"] and other_year == "MW-2028-0001"
+    with st.session() as s:
+        case = store.get_case(s, "MW-2027-0001")
+        store.transition(s, case, CaseState.advies_gevraagd, source="<1@x>", what="advies gevraagd")
+        with pytest.raises(InvalidTransition):
+            store.transition(s, case, CaseState.getekend, source="<1@x>", what="te vroeg")
+    with st.session() as s:
+        case = store.get_case(s, "mw-2027-0001")
+        assert case.state == "advies_gevraagd"
+        assert [(e.from_state, e.to_state) for e in case.events] == [(None, "ontvangen"),
+                                                                      ("ontvangen", "advies_gevraagd")]
+    st.close()
+    # reopening applies no migration twice and keeps everything
+    st2 = store.Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    with st2.session() as s:
+        assert len(store.open_cases(s)) == 4
+    st2.close()
+
+
+def test_a_failed_transaction_leaves_no_case_and_no_gap(tmp_path):
+    st = store.Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    at = datetime(2027, 1, 4, 9, 0, tzinfo=timezone.utc)
+    with pytest.raises(RuntimeError):
+        with st.session() as s:
+            store.create_case(s, received_at=at, source="mail", source_ref="<1@x>", sender=None, form_filename=None,
+                              what="test")
+            raise RuntimeError("crash before commit")
+    with st.session() as s:
+        case = store.create_case(s, received_at=at, source="mail", source_ref="<1@x>", sender=None,
+                                 form_filename=None, what="test")
+        assert case.id == "MW-2027-0001"
+    st.close()
