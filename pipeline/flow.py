@@ -108,7 +108,10 @@ class Pipeline:
             log.error("mail could not be handled (%s); kept in quarantine", safe_error(exc))
             report.quarantined += 1
             folder = QUARANTINE_FOLDER
-        self.mailbox.mark_processed(incoming.key, folder)
+        try:
+            self.mailbox.mark_processed(incoming.key, folder)
+        except Exception as exc:  # stored already: a later round sees it as handled and moves it then
+            log.warning("mail could not be moved out of the inbox yet (%s)", safe_error(exc))
 
     def handle_file(self, path: Path, report: Optional[RunReport] = None) -> Optional[FileOutcome]:
         """A file from the drop folder; None when it cannot be read yet (left in place)."""

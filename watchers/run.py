@@ -5,7 +5,7 @@ import logging
 import threading
 import time
 
-from pipeline.flow import Pipeline, RunReport
+from pipeline.flow import Pipeline, RunReport, safe_error
 
 from .folder import DropFolder
 from .mailbox import MailboxWatcher
@@ -42,12 +42,22 @@ def run_forever(pipeline: Pipeline, stop: threading.Event) -> RunReport:
     drop.start()
     next_mail = 0.0
     try:
+        failures = 0
         while not stop.is_set():
             now = time.monotonic()
-            if now >= next_mail:
-                mail.poll(report)
-                next_mail = now + mail.poll_seconds
-            _handle_files(pipeline, drop, drop.ready(), report)
+            try:
+                if now >= next_mail:
+                    mail.poll(report)
+                    next_mail = now + mail.poll_seconds
+                _handle_files(pipeline, drop, drop.ready(), report)
+                failures = 0
+            except Exception as exc:  # an outage (database, mail, share): wait, then try again
+                failures += 1
+                backoff = min(300.0, 2.0 ** failures)
+                log.error("round failed (%s); retrying in %.0f s", safe_error(exc), backoff)
+                next_mail = time.monotonic() + backoff
+                stop.wait(backoff)
+                continue
             # wake on a folder event, or to re-check files settling, or for the next mail poll
             pending = bool(drop.candidates())
             timeout = min(next_mail - time.monotonic(), s.drop.stable_seconds / 2 if pending else 3600)
