@@ -36,6 +36,7 @@ from .workdays import deadline, dutch_date
 log = logging.getLogger("maatwerk")
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+CONTENT_TYPES = {".docx": DOCX, ".pdf": "application/pdf", ".doc": "application/msword", ".rtf": "application/rtf"}
 QUARANTINE_FOLDER = "Quarantaine"
 ROLE_NAMES = {"beleidsadviseur": "beleidsadviseur", "icm": "ICM"}
 
@@ -226,8 +227,9 @@ class Pipeline:
         adv_route = route(self.mappings.region, record.gemeente)
         termijn = self.settings.advice.days_spoed if case.spoed else self.settings.advice.days_normal
         warnings = [m.tekst for m in meldingen if m.ernst == "waarschuwing"]
-        form = Attachment(filename=f"Aanvraagformulier {case.id}{extension_for(att.content)}", content=att.content,
-                          content_type=att.content_type if att.content_type != "application/octet-stream" else DOCX)
+        ext = extension_for(att.content)
+        form = Attachment(filename=f"Aanvraagformulier {case.id}{ext}", content=att.content,
+                          content_type=CONTENT_TYPES.get(ext, "application/octet-stream"))
         for rol, addresses in adv_route.advisers.items():
             self._queue(s, "adviesaanvraag", {
                 "zaak": case.id, "gemeente": record.gemeente, "aanbieder": record.aanbieder.naam,
