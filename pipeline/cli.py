@@ -9,7 +9,9 @@ import logging
 import signal
 import sys
 import threading
+from datetime import datetime, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 from typing import Optional
 
 import typer
@@ -37,6 +39,13 @@ def _settings(config: Optional[Path]) -> Settings:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     return settings
+
+
+def _local(moment: datetime, settings: Settings) -> str:
+    """A stored time (UTC; SQLite returns it without zone) as local wall time."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return f"{moment.astimezone(ZoneInfo(settings.advice.timezone)):%Y-%m-%d %H:%M:%S}"
 
 
 def _pipeline(settings: Settings):
@@ -106,7 +115,7 @@ def case_cmd(case_id: str = typer.Argument(..., help="Zaaknummer, bijv. MW-2026-
         c = store.get_case(s, case_id)
         out.print(f"[bold]{c.id}[/bold]  status: {c.state}  gemeente: {c.gemeente or '—'}  "
                   f"aanbieder: {c.aanbieder or '—'}")
-        out.print(f"Ontvangen: {c.received_at:%Y-%m-%d %H:%M}  spoed: {'ja' if c.spoed else 'nee'}  "
+        out.print(f"Ontvangen: {_local(c.received_at, settings)}  spoed: {'ja' if c.spoed else 'nee'}  "
                   f"advies uiterlijk: {c.deadline.isoformat() if c.deadline else '—'}")
         if c.register_dir:
             out.print(f"Dossier: {c.register_dir}")
@@ -116,7 +125,7 @@ def case_cmd(case_id: str = typer.Argument(..., help="Zaaknummer, bijv. MW-2026-
         for col in ("wanneer", "van", "naar", "bron", "wat"):
             table.add_column(col, no_wrap=col in ("wanneer", "naar"))
         for e in c.events:
-            table.add_row(f"{e.at:%Y-%m-%d %H:%M:%S}", e.from_state or "—", e.to_state or "—", e.source, e.what)
+            table.add_row(_local(e.at, settings), e.from_state or "—", e.to_state or "—", e.source, e.what)
     st.close()
     out.print(table)
 
