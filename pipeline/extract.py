@@ -330,11 +330,7 @@ def extract_file(path: Path, mappings: Mappings) -> Extraction:
 def extract_bytes(content: bytes, mappings: Mappings) -> Extraction:
     kind = sniff(content)
     if kind == "pdf":
-        if b"/Encrypt" in content:
-            raise UnreadableForm("Het PDF-bestand is beveiligd met een wachtwoord en kan niet worden gelezen. "
-                                 "Stuur het formulier zonder wachtwoord.")
-        raise UnreadableForm("PDF-formulieren kunnen nog niet automatisch worden gelezen. "
-                             "Stuur het formulier als Word-bestand (.docx).")
+        return _from_pdf(content, mappings)
     if kind == "ole":
         raise UnreadableForm("Dit is een oud Word-bestand (.doc). Sla het formulier op als .docx en stuur het opnieuw.")
     if kind != "zip":
@@ -385,8 +381,55 @@ def _content_controls(doc) -> dict[str, Optional[str]]:
     return out
 
 
-def _from_content_controls(tagged: dict[str, Optional[str]], mappings: Mappings) -> Extraction:
-    fields: Fields = {}
+def _from_pdf(content: bytes, mappings: Mappings) -> Extraction:
+    """A fillable PDF (AcroForm): fields named canonically, or named by another region."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(content))
+        if reader.is_encrypted:
+            raise UnreadableForm("Het PDF-bestand is beveiligd met een wachtwoord en kan niet worden gelezen. "
+                                 "Stuur het formulier zonder wachtwoord.")
+        pdf_fields = reader.get_fields() or {}
+    except UnreadableForm:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError):
+        raise UnreadableForm("Het PDF-bestand is beschadigd en kan niet worden geopend. "
+                             "Sla het formulier opnieuw op en stuur het nog eens.") from None
+    values: dict[str, Optional[str]] = {}
+    for name, f in pdf_fields.items():
+        ftype, value = f.get("/FT"), f.get("/V")
+        if ftype is None:
+            continue  # a parent node of hierarchical names
+        if ftype == "/Btn":
+            values[name] = None if value is None else ("Nee" if str(value) == "/Off" else "Ja")
+        else:
+            values[name] = None if value is None or not str(value).strip() else str(value)
+    if sum(1 for k in values if k in FIELD_PARSERS) >= MIN_FIELDS_FOR_A_FORM:
+        return _from_content_controls(values, mappings, layout="acroform-canonical")
+    tagged: dict[str, Optional[str]] = {}
+    parsed: Fields = {}
+    for name, value in values.items():
+        target = mappings.labels.match_field(name)
+        if target is None or value is None:
+            continue
+        if target.startswith("hulpvorm:"):
+            if nz.yes_no(value):
+                parsed["hulpvorm"] = target.partition(":")[2]
+        elif target in ROW_READERS and target not in FIELD_PARSERS:
+            parsed.update({k: v for k, v in ROW_READERS[target](value).items() if v is not None})
+        else:
+            tagged[target] = value
+    if len(tagged) + len(parsed) < MIN_FIELDS_FOR_A_FORM:
+        raise UnreadableForm("Dit PDF-bestand is geen invulbaar aanvraagformulier dat automatisch kan worden "
+                             "gelezen. Stuur het formulier als Word-bestand (.docx) of als invulbare PDF.")
+    return _from_content_controls(tagged, mappings, layout="acroform-other", parsed=parsed)
+
+
+def _from_content_controls(tagged: dict[str, Optional[str]], mappings: Mappings, layout: str = "template-docx",
+                           parsed: Optional[Fields] = None) -> Extraction:
+    fields: Fields = dict(parsed or {})
     meldingen: list[Melding] = []
     advies: dict[str, dict[str, Optional[str]]] = {}
     for name, raw in tagged.items():
@@ -403,7 +446,7 @@ def _from_content_controls(tagged: dict[str, Optional[str]], mappings: Mappings)
         fields[name] = value
     for who, parts in advies.items():
         fields[who] = _advice_from_parts(parts)
-    return _finish(fields, meldingen, mappings, layout="template-docx")
+    return _finish(fields, meldingen, mappings, layout=layout)
 
 
 def _advice_from_parts(parts: dict[str, Optional[str]]):

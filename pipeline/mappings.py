@@ -79,6 +79,7 @@ class Labels:
     hint_prefixes: list[str]
     hint_label_only: list[str]
     hint_texts: list[str]
+    fields: dict[str, list[str]] = field(default_factory=dict)
     _choices: list[tuple[str, str]] = field(default_factory=list)
 
     def __post_init__(self):
@@ -99,6 +100,17 @@ class Labels:
         top = max(cands, key=lambda b: (b[1] if b is best else b[1] - 8))
         score = top[1] if top is best else top[1] - 8
         return self._choices[top[2]][1], float(score)
+
+    def match_field(self, name: str) -> Optional[str]:
+        """The canonical field a named form field (e.g. a PDF field 'Naam verwijzer') stands for."""
+        n = _norm(name)
+        best, best_score = None, 0.0
+        for target, names in self.fields.items():
+            for candidate in names:
+                score = 100.0 if _norm(candidate) == n else fuzz.ratio(_norm(candidate), n)
+                if score > best_score:
+                    best, best_score = target, score
+        return best if best_score >= 90 else None
 
     def is_hint(self, paragraph: str) -> bool:
         p = paragraph.strip()
@@ -201,5 +213,6 @@ def load_mappings(root: Path, profile: str) -> Mappings:
         hint_prefixes=hints.get("prefixes", []),
         hint_label_only=hints.get("label_only", []),
         hint_texts=hints.get("texts", []),
+        fields=lab.get("fields", {}),
     )
     return Mappings(root=root, region=region, labels=labels)

@@ -95,7 +95,7 @@ def integer(text: Optional[str]) -> Optional[int]:
     return int(m.group()) if m else None
 
 
-EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+EMAIL = re.compile(r"[\w.%+'-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")  # \w: 'ö.vanleeuwen@…' occurs
 
 
 def email(text: Optional[str]) -> Optional[str]:

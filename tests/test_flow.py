@@ -299,3 +299,15 @@ def test_a_file_still_being_written_is_not_taken(env):
     assert drop.ready(now=109.5) == [growing]
     (drop_dir / "~$groeit.docx").write_bytes(b"lock")  # Word's lock file is never a submission
     assert drop.ready(now=200.0) == [growing]
+
+
+def test_fillable_pdf_from_another_region_goes_to_its_advisers(env):
+    content = sample("acroform-other-region.pdf").read_bytes()
+    env.deliver(mail_with_form("a.jansen@wijkbijduurstede.nl", "aanvraag", "aanvraag.pdf", content))
+    env.run()
+    [to_ba] = env.inbox("beleid.jeugd@wijkbijduurstede.nl")
+    assert str(to_ba["Subject"]) == ("[MW-2027-0001] Adviesaanvraag maatwerkovereenkomst – Wijk bij Duurstede – "
+                                     "Begeleidingspraktijk Sterk Thuis")
+    [part] = list(to_ba.iter_attachments())
+    assert part.get_filename() == "Aanvraagformulier MW-2027-0001.pdf"
+    assert part.get_content_type() == "application/pdf" and part.get_payload(decode=True) == content
