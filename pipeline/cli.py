@@ -131,7 +131,7 @@ def case_cmd(case_id: str = typer.Argument(..., help="Zaaknummer, bijv. MW-2026-
 
 
 @app.command()
-def extract(file: Path = typer.Argument(..., help="Het aanvraagformulier (.docx)", dir_okay=False),
+def extract(file: Path = typer.Argument(..., help="Het aanvraagformulier (.docx of .pdf)", dir_okay=False),
             as_json: bool = typer.Option(False, "--json", help="Print het canonieke record als JSON."),
             config: Optional[Path] = ConfigOpt) -> None:
     """Lees één formulier en toon de velden en meldingen (exit 2 als het niet te lezen is)."""

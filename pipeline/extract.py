@@ -3,7 +3,8 @@
 Layouts read here:
 - the project's own template: Word content controls tagged with canonical field names;
 - the legacy layout (Bijlage 1): question | answer tables (also split over several tables)
-  and bold question paragraphs each followed by the answer.
+  and bold question paragraphs each followed by the answer — in Word, or saved as PDF;
+- fillable PDFs (AcroForm): canonical field names, or another region's names (mappings).
 
 Answers are data: they are parsed into typed values and never evaluated.
 """
@@ -61,15 +62,16 @@ def _is_bold_paragraph(p_el) -> bool:
     return bool(runs) and all(_flag(r.find(qn("w:rPr")), "w:b") for r in runs)
 
 
-def _answer_text(paragraphs, mappings: Mappings) -> str:
-    """The answer in a cell: without italic guidance, struck-through text and printed hints."""
+def _answer_text(plain: list[str], with_italic: list[str], mappings: Mappings) -> str:
+    """The answer in a cell: without italic guidance, struck-through text and printed hints.
+
+    `plain` are the cell's paragraphs without italic text, `with_italic` with it (used only
+    when a writer typed the whole answer in italics)."""
     labels = mappings.labels
 
-    def collect(keep_italic: bool) -> list[str]:
+    def collect(paragraphs: list[str]) -> list[str]:
         out = []
-        for p_el in paragraphs:
-            parts = _paragraph_parts(p_el)
-            text = "".join(t for t, italic, struck in parts if not struck and (keep_italic or not italic))
+        for text in paragraphs:
             text = text.strip()
             if not text or labels.is_hint(text):
                 continue
@@ -78,21 +80,29 @@ def _answer_text(paragraphs, mappings: Mappings) -> str:
                 out.append(text)
         return out
 
-    lines = collect(keep_italic=False) or collect(keep_italic=True)
-    return "\n".join(lines)
+    return "\n".join(collect(plain) or collect(with_italic))
 
 
-def _qa_pairs(doc) -> list[tuple[str, str]]:
+def _docx_answer(paragraphs, mappings: Mappings) -> str:
+    plain, with_italic = [], []
+    for p_el in paragraphs:
+        parts = _paragraph_parts(p_el)
+        plain.append("".join(t for t, italic, struck in parts if not struck and not italic))
+        with_italic.append("".join(t for t, _, struck in parts if not struck))
+    return _answer_text(plain, with_italic, mappings)
+
+
+def _qa_pairs(doc, mappings: Mappings) -> list[tuple[str, str]]:
     """(question, answer) pairs in document order, from tables and bold question paragraphs."""
     body = doc.element.body
-    pairs: list[tuple[str, list]] = []
+    pairs: list[tuple[str, str]] = []
     pending_q: Optional[str] = None
     pending_a: list = []
 
     def flush():
         nonlocal pending_q, pending_a
         if pending_q is not None:
-            pairs.append((pending_q, pending_a))
+            pairs.append((pending_q, _docx_answer(pending_a, mappings)))
         pending_q, pending_a = None, []
 
     for child in body.iterchildren():
@@ -105,7 +115,7 @@ def _qa_pairs(doc) -> list[tuple[str, str]]:
                 q = " ".join("".join(t for t, _, s in _paragraph_parts(p) if not s)
                              for p in cells[0].iter(qn("w:p"))).strip()
                 ans_paras = [p for tc in cells[1:] for p in tc.iter(qn("w:p"))]
-                pairs.append((q, ans_paras))
+                pairs.append((q, _docx_answer(ans_paras, mappings)))
         elif child.tag == qn("w:p"):
             text = "".join(t for t, _, _ in _paragraph_parts(child)).strip()
             if not text:
@@ -116,7 +126,7 @@ def _qa_pairs(doc) -> list[tuple[str, str]]:
             elif pending_q is not None:
                 pending_a.append(child)
     flush()
-    return pairs  # type: ignore[return-value]
+    return pairs
 
 
 # --- row readers: one row kind → canonical fields ----------------------------------
@@ -349,7 +359,7 @@ def extract_bytes(content: bytes, mappings: Mappings) -> Extraction:
     tagged = _content_controls(doc)
     if sum(1 for k in tagged if k in FIELD_PARSERS) >= MIN_FIELDS_FOR_A_FORM:
         return _from_content_controls(tagged, mappings)
-    return _from_legacy(doc, mappings)
+    return _from_legacy(_qa_pairs(doc, mappings), mappings, layout="legacy-docx")
 
 
 def _content_controls(doc) -> dict[str, Optional[str]]:
@@ -421,10 +431,71 @@ def _from_pdf(content: bytes, mappings: Mappings) -> Extraction:
             parsed.update({k: v for k, v in ROW_READERS[target](value).items() if v is not None})
         else:
             tagged[target] = value
-    if len(tagged) + len(parsed) < MIN_FIELDS_FOR_A_FORM:
-        raise UnreadableForm("Dit PDF-bestand is geen invulbaar aanvraagformulier dat automatisch kan worden "
-                             "gelezen. Stuur het formulier als Word-bestand (.docx) of als invulbare PDF.")
-    return _from_content_controls(tagged, mappings, layout="acroform-other", parsed=parsed)
+    if len(tagged) + len(parsed) >= MIN_FIELDS_FOR_A_FORM:
+        return _from_content_controls(tagged, mappings, layout="acroform-other", parsed=parsed)
+    pairs = _pdf_qa_pairs(content, mappings)
+    if not pairs:
+        raise UnreadableForm("Dit PDF-bestand bevat geen leesbare tekst (een scan?) en kan nog niet automatisch "
+                             "worden gelezen. Stuur het formulier als Word-bestand (.docx) of als invulbare PDF.")
+    return _from_legacy(pairs, mappings, layout="legacy-pdf")
+
+
+def _is_italic(fontname: str) -> bool:
+    name = fontname.lower()
+    return "italic" in name or "oblique" in name
+
+
+def _pdf_cell_paragraphs(page, bbox, *, drop_italic: bool) -> list[str]:
+    """A table cell's text as paragraphs: a line ends its paragraph when the next line's first
+    word would still have fitted behind it (so the writer pressed Enter)."""
+    x0, top, x1, bottom = bbox
+
+    def inside(o) -> bool:  # by the glyph's middle: glyph boxes overlap the table rules
+        if o.get("object_type") != "char":
+            return False
+        if drop_italic and _is_italic(o.get("fontname", "")):
+            return False
+        return x0 <= (o["x0"] + o["x1"]) / 2 <= x1 and top <= (o["top"] + o["bottom"]) / 2 <= bottom
+
+    region = page.filter(inside)
+    lines = region.extract_text_lines(return_chars=True)
+    right = bbox[2] - 6.0
+    paragraphs: list[str] = []
+    prev = None
+    for line in lines:
+        text = line["text"].strip()
+        if not text:
+            continue
+        if prev is not None:
+            first_word = text.split(" ")[0]
+            width = (line["x1"] - line["x0"]) / max(len(text), 1) * (len(first_word) + 1)
+            if prev["x1"] + width < right:
+                paragraphs.append(text)
+            else:  # a wrapped line; a word broken at its hyphen is joined without a space
+                paragraphs[-1] += ("" if paragraphs[-1].endswith("-") else " ") + text
+        else:
+            paragraphs.append(text)
+        prev = line
+    return paragraphs
+
+
+def _pdf_qa_pairs(content: bytes, mappings: Mappings) -> list[tuple[str, str]]:
+    """(question, answer) pairs from the ruled two-column tables of a form saved as PDF."""
+    import pdfplumber
+
+    pairs: list[tuple[str, str]] = []
+    with pdfplumber.open(io.BytesIO(content)) as pdf:
+        for page in pdf.pages:
+            for table in page.find_tables():
+                for row in table.rows:
+                    cells = [c for c in row.cells if c is not None]
+                    if len(cells) < 2:
+                        continue
+                    question = " ".join(_pdf_cell_paragraphs(page, cells[0], drop_italic=False))
+                    plain = _pdf_cell_paragraphs(page, cells[-1], drop_italic=True)
+                    with_italic = _pdf_cell_paragraphs(page, cells[-1], drop_italic=False)
+                    pairs.append((question, _answer_text(plain, with_italic, mappings)))
+    return pairs
 
 
 def _from_content_controls(tagged: dict[str, Optional[str]], mappings: Mappings, layout: str = "template-docx",
@@ -466,16 +537,15 @@ def _unreadable(field: str) -> Melding:
                    tekst=f"Het antwoord bij '{field}' kon niet eenduidig worden gelezen; controleer dit veld.")
 
 
-def _from_legacy(doc, mappings: Mappings) -> Extraction:
+def _from_legacy(pairs: list[tuple[str, str]], mappings: Mappings, layout: str) -> Extraction:
     fields: Fields = {}
     meldingen: list[Melding] = []
     raw_by_kind: dict[str, str] = {}
     hulp: dict[str, Fields] = {}
-    for question, paragraphs in _qa_pairs(doc):
+    for question, answer in pairs:
         kind, score = mappings.labels.match(question)
         if kind is None or score < LABEL_MIN_SCORE or kind == "ignore":
             continue
-        answer = _answer_text(paragraphs, mappings)
         if kind in ("advies_beleidsadviseur", "advies_icm"):
             fields[kind] = _advice_from_text(answer)
             continue
@@ -520,7 +590,7 @@ def _from_legacy(doc, mappings: Mappings) -> Extraction:
             if extra:
                 fields.update(extra)
                 break
-    return _finish(fields, meldingen, mappings, layout="legacy-docx")
+    return _finish(fields, meldingen, mappings, layout=layout)
 
 
 def _advice_from_text(text: str):

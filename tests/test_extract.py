@@ -15,7 +15,7 @@ from pipeline.config import Settings
 from tests.conftest import sample
 
 FORMS = ["legacy-table.docx", "legacy-no-ids.docx", "legacy-split-table.docx", "legacy-invalid-jeugdwet.docx",
-         "template.docx", "template-gedwongen.docx", "acroform-canonical.pdf", "acroform-other-region.pdf"]
+         "template.docx", "template-gedwongen.docx", "acroform-canonical.pdf", "acroform-other-region.pdf", "legacy-table-as-pdf.pdf"]
 # validation problems per INDEX.csv: `fout` fields; aanbieder_ids is a waarschuwing
 EXPECTED_FOUT = {"legacy-invalid-jeugdwet": {"jeugdwet_gecheckt"}}
 EXPECTED_WARN = {"legacy-no-ids": {"aanbieder.kvk", "aanbieder.agb_code", "aanbieder.iban"},
@@ -45,7 +45,7 @@ def test_cli_extract_json_matches_the_expected_record(filename):
 @pytest.mark.parametrize("name,reason", [
     ("bad-truncated.docx", "beschadigd"),
     ("bad-encrypted.pdf", "wachtwoord"),
-    ("legacy-table-scan.pdf", "geen invulbaar aanvraagformulier"),  # scans: OCR is issue 3
+    ("legacy-table-scan.pdf", "geen leesbare tekst"),  # scans: OCR is issue 3
     ("bad-letter-not-a-form.docx", "geen aanvraagformulier"),
 ])
 def test_cli_extract_unreadable_file_exits_2_with_one_dutch_line(name, reason):
