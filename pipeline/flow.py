@@ -128,7 +128,8 @@ class Pipeline:
                 if earlier:
                     return FileOutcome("verwerkt", earlier.case_id,
                                        [f"Dit bestand is al eerder ontvangen (zaak {earlier.case_id})."])
-                case_id, refused = self._new_case(s, sub, sub.attachments[0])
+                att = sub.attachments[0]
+                case_id, refused = self._new_case(s, sub, att, self._read(att))
                 store.record_received(s, key=sub.dedupe_key, source="drop", source_ref=sub.source_ref,
                                       case_id=case_id, outcome="geweigerd" if refused else "zaak")
                 reasons = [m.tekst for m in store.get_case(s, case_id).meldingen if m.ernst == "fout"]
@@ -174,20 +175,35 @@ class Pipeline:
                         case_id=None, kind="geen-formulier", reply_to=sub)
             log.info("mail without a request form; sender told, mail kept in quarantine")
             return "geen_formulier", []
-        results = [self._new_case(s, sub, att) for att in sub.attachments]
+        read = [(att, self._read(att)) for att in sub.attachments]
+        forms = [(att, r) for att, r in read if isinstance(r, Extraction)]
+        others = [att for att, r in read if not isinstance(r, Extraction)]
+        if not forms:  # nothing readable: one refused case, every file kept with it
+            att, result = read[0]
+            case_id, _ = self._new_case(s, sub, att, result, extra=others[1:])
+            return "geweigerd", [case_id]
+        # a form with supporting documents (a letter, a report): those are filed with the case
+        results = [self._new_case(s, sub, att, r, extra=others if i == 0 else []) for i, (att, r) in enumerate(forms)]
         return ("geweigerd" if all(r for _, r in results) else "zaak"), [c for c, _ in results]
 
-    def _new_case(self, s: Session, sub: Submission, att: Attachment) -> tuple[str, bool]:
+    def _read(self, att: Attachment) -> Extraction | UnreadableForm:
+        try:
+            return extract_bytes(att.content, self.mappings)
+        except UnreadableForm as exc:
+            return exc
+
+    def _new_case(self, s: Session, sub: Submission, att: Attachment, read: Extraction | UnreadableForm,
+                  extra: Optional[list[Attachment]] = None) -> tuple[str, bool]:
         """Create a case for one form; returns (case id, refused)."""
         now = sub.received_at
         case = store.create_case(s, received_at=now, source=sub.source, source_ref=sub.source_ref,
                                  sender=sub.sender, form_filename=att.filename,
                                  what=f"Aanvraag ontvangen via {'mail' if sub.source == 'mail' else 'dropmap'}")
-        try:
-            extraction: Optional[Extraction] = extract_bytes(att.content, self.mappings)
-            meldingen = extraction.meldingen + validate(extraction.record, self.mappings, self._local_date(now))
-        except UnreadableForm as exc:
-            extraction, meldingen = None, [Melding(veld=None, ernst="fout", tekst=exc.melding)]
+        if isinstance(read, Extraction):
+            extraction: Optional[Extraction] = read
+            meldingen = read.meldingen + validate(read.record, self.mappings, self._local_date(now))
+        else:
+            extraction, meldingen = None, [Melding(veld=None, ernst="fout", tekst=read.melding)]
         record = extraction.record if extraction else None
         if record:
             case.gemeente = record.gemeente
@@ -201,6 +217,8 @@ class Pipeline:
         self.register.file(folder, day, "aanvraagformulier", case.id, extension_for(att.content), att.content)
         if sub.raw:
             self.register.file(folder, day, "aanvraagmail", case.id, ".eml", sub.raw)
+        for n, other in enumerate(extra or [], start=1):
+            self.register.file(folder, day, f"bijlage {n}", case.id, extension_for(other.content), other.content)
         if extraction:
             data = json.dumps(extraction.as_json_dict() | {"meldingen": [m.model_dump() for m in meldingen]},
                               ensure_ascii=False, indent=2).encode()

@@ -311,3 +311,20 @@ def test_fillable_pdf_from_another_region_goes_to_its_advisers(env):
     [part] = list(to_ba.iter_attachments())
     assert part.get_filename() == "Aanvraagformulier MW-2027-0001.pdf"
     assert part.get_content_type() == "application/pdf" and part.get_payload(decode=True) == content
+
+
+def test_a_supporting_document_beside_the_form_is_filed_not_refused(env):
+    from email import policy
+    from email.parser import BytesParser
+
+    raw = mail_with_form(REFERRER, "aanvraag", "aanvraag.docx", sample("legacy-table.docx").read_bytes())
+    msg = BytesParser(policy=policy.SMTP).parsebytes(raw)
+    msg.add_attachment(b"%PDF-1.4 verslag gedragswetenschapper", maintype="application", subtype="pdf",
+                       filename="verslag.pdf")
+    env.deliver(msg.as_bytes())
+    env.run()
+    case, _ = _case(env)
+    assert case.state == "advies_gevraagd"
+    assert not [m for m in env.inbox(REFERRER) if "niet in behandeling" in str(m["Subject"])]
+    folder = env.root / "register" / "2027" / "Zeist" / "MW-2027-0001"
+    assert (folder / "2027-03-11 bijlage 1 MW-2027-0001.pdf").read_bytes() == b"%PDF-1.4 verslag gedragswetenschapper"
