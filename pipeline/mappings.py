@@ -15,6 +15,9 @@ from rapidfuzz import fuzz, process
 from .errors import ConfigError
 
 
+PARTIAL_DISCOUNT = 8  # a partial match (abbreviated question) counts a little less than a whole one
+
+
 def _norm(text: str) -> str:
     return re.sub(r"[^0-9a-zà-ÿ]+", " ", text.lower()).strip()
 
@@ -91,15 +94,14 @@ class Labels:
         if not q:
             return None, 0.0
         names = [c[0] for c in self._choices]
-        best = process.extractOne(q, names, scorer=fuzz.token_sort_ratio)
-        alt = process.extractOne(q, names, scorer=fuzz.partial_ratio)
-        cands = [b for b in (best, alt) if b is not None]
-        if not cands:
+        # token_sort for reworded/reordered questions; partial (slightly discounted) for abbreviated ones
+        candidates = [(m[1], m[2]) for m in (process.extractOne(q, names, scorer=fuzz.token_sort_ratio),) if m]
+        candidates += [(m[1] - PARTIAL_DISCOUNT, m[2])
+                       for m in (process.extractOne(q, names, scorer=fuzz.partial_ratio),) if m]
+        if not candidates:
             return None, 0.0
-        # token_sort for reworded/reordered questions; partial for abbreviated ones
-        top = max(cands, key=lambda b: (b[1] if b is best else b[1] - 8))
-        score = top[1] if top is best else top[1] - 8
-        return self._choices[top[2]][1], float(score)
+        score, index = max(candidates)
+        return self._choices[index][1], float(score)
 
     def match_field(self, name: str) -> Optional[str]:
         """The canonical field a named form field (e.g. a PDF field 'Naam verwijzer') stands for."""
