@@ -1,6 +1,5 @@
 """config.example.toml documents every key with its default; a config file replaces any of it."""
 import tomllib
-from pathlib import Path
 
 import pytest
 

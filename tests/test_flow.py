@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import datetime, timezone
 
 from docx import Document
 
 from pipeline import store
-from pipeline.models import CaseState
 from tests.conftest import (
     BACKOFFICE, ICM, INKOOP, ZEIST_BA, attachment, attachment_names, docx_text, mail_with_form, reply_to, sample,
 )
