@@ -81,3 +81,18 @@ def test_a_letter_is_not_a_form():
     mappings = load_mappings(Settings().region.mappings_dir, "zou")
     with pytest.raises(UnreadableForm):
         extract_file(sample("bad-letter-not-a-form.docx"), mappings)
+
+
+@pytest.mark.parametrize("content", [
+    b"",
+    b"\x89PNG\r\n\x1a\n" + b"\x00" * 100,
+    b"PK\x03\x04" + b"\x00" * 50,
+    b"%PDF-1.4\n%%EOF",
+    b"hallo, dit is geen formulier",
+])
+def test_garbage_gives_a_dutch_reason_never_a_traceback(tmp_path, content):
+    path = tmp_path / "bijlage.docx"
+    path.write_bytes(content)
+    result = _cli("extract", str(path), "--json")
+    assert result.returncode == 2, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
