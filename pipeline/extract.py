@@ -537,13 +537,20 @@ def _unreadable(field: str) -> Melding:
                    tekst=f"Het antwoord bij '{field}' kon niet eenduidig worden gelezen; controleer dit veld.")
 
 
-def _from_legacy(pairs: list[tuple[str, str]], mappings: Mappings, layout: str) -> Extraction:
+def _from_legacy(pairs: list[tuple[str, str]], mappings: Mappings, layout: str,
+                 text_confidence: Optional[list[float]] = None) -> Extraction:
+    """Question/answer pairs → record. `text_confidence` per pair (OCR); digital text is certain."""
     fields: Fields = {}
+    confidence: dict[str, float] = {}
     meldingen: list[Melding] = []
     raw_by_kind: dict[str, str] = {}
     hulp: dict[str, Fields] = {}
-    for question, answer in pairs:
+    hulp_conf: dict[str, float] = {}
+    kind_conf: dict[str, float] = {}
+    for i, (question, answer) in enumerate(pairs):
         kind, score = mappings.labels.match(question)
+        row_conf = (1.0 if score >= LABEL_WARN_SCORE else score / 100) * (
+            text_confidence[i] if text_confidence else 1.0)
         if kind is None or score < LABEL_MIN_SCORE or kind == "ignore":
             continue
         if kind in ("advies_beleidsadviseur", "advies_icm"):
@@ -554,22 +561,19 @@ def _from_legacy(pairs: list[tuple[str, str]], mappings: Mappings, layout: str) 
                                      tekst=f"Een vraag staat twee keer in het formulier ({question[:60]}); "
                                            "het eerste antwoord is gebruikt."))
             continue
-        raw_by_kind[kind] = answer
+        raw_by_kind[kind], kind_conf[kind] = answer, row_conf
         if not nz.clean(answer):
             continue
         read = ROW_READERS[kind](answer)
         if kind in ("ambulant", "verblijf"):
-            hulp[kind] = read
+            hulp[kind], hulp_conf[kind] = read, row_conf
             continue
         for name, value in read.items():
             if value is not None or name not in fields:
                 fields[name] = value
+                confidence[name] = row_conf
         if all(v is None for v in read.values()) and not nz.is_empty(answer):
             meldingen.append(_unreadable(next(iter(read))))
-        elif score < LABEL_WARN_SCORE:
-            meldingen.append(Melding(veld=next(iter(read)), ernst="waarschuwing",
-                                     tekst=f"De vraag '{question[:80]}' is niet letterlijk herkend; "
-                                           "controleer of het antwoord op de goede plek staat."))
     if len(raw_by_kind) < MIN_FIELDS_FOR_A_FORM:
         raise UnreadableForm("Het document is geen aanvraagformulier maatwerkovereenkomst: de vragen van het "
                              "formulier zijn niet gevonden. Gebruik het aanvraagformulier (Bijlage 1).")
@@ -580,6 +584,8 @@ def _from_legacy(pairs: list[tuple[str, str]], mappings: Mappings, layout: str) 
         fields["hulpvorm"] = "ambulant" if yes[0] == "ambulant" else "verblijf"
         fields["type_hulp"] = chosen.get("type_hulp")
         fields["productcode"] = chosen.get("productcode")
+        for name in ("hulpvorm", "type_hulp", "productcode"):
+            confidence[name] = hulp_conf[yes[0]]
     elif len(yes) > 1:
         meldingen.append(Melding(veld="hulpvorm", ernst="waarschuwing",
                                  tekst="Zowel ambulante hulp als verblijf is met 'ja' beantwoord."))
@@ -589,8 +595,9 @@ def _from_legacy(pairs: list[tuple[str, str]], mappings: Mappings, layout: str) 
             extra = _inzet_fields(raw_by_kind.get(kind) or "")
             if extra:
                 fields.update(extra)
+                confidence.update({name: kind_conf[kind] for name in extra})
                 break
-    return _finish(fields, meldingen, mappings, layout=layout)
+    return _finish(fields, meldingen, mappings, layout=layout, confidence=confidence)
 
 
 def _advice_from_text(text: str):
@@ -604,8 +611,18 @@ def _advice_from_text(text: str):
     return {"oordeel": m.group(1).lower(), "toelichting": rest}
 
 
-def _finish(fields: Fields, meldingen: list[Melding], mappings: Mappings, layout: str) -> Extraction:
+LOW_CONFIDENCE = 0.85
+
+
+def _finish(fields: Fields, meldingen: list[Melding], mappings: Mappings, layout: str,
+            confidence: Optional[dict[str, float]] = None) -> Extraction:
     fields = {k: v for k, v in fields.items() if not k.startswith("_")}
+    confidence = {k: v for k, v in (confidence or {}).items() if fields.get(k) is not None}
+    for name, conf in sorted(confidence.items()):
+        if conf < LOW_CONFIDENCE:
+            meldingen.append(Melding(veld=name, ernst="waarschuwing",
+                                     tekst=f"Het veld '{name}' is met lage zekerheid gelezen ({conf:.0%}); "
+                                           "controleer het in het formulier."))
     # gemeente: canonical name, typo-tolerant
     if fields.get("gemeente"):
         naam, score = mappings.region.match_gemeente(fields["gemeente"])
@@ -613,6 +630,7 @@ def _finish(fields: Fields, meldingen: list[Melding], mappings: Mappings, layout
             if score < 95:
                 meldingen.append(Melding(veld="gemeente", ernst="waarschuwing",
                                          tekst=f"Gemeente gelezen als {naam}; controleer dit."))
+                confidence["gemeente"] = min(confidence.get("gemeente", 1.0), score / 100)
             fields["gemeente"] = naam
         else:
             meldingen.append(Melding(veld="gemeente", ernst="fout",
@@ -633,4 +651,4 @@ def _finish(fields: Fields, meldingen: list[Melding], mappings: Mappings, layout
         else:
             nested[name] = value
     record = Aanvraag.model_validate(nested)
-    return Extraction(record=record, meldingen=meldingen, layout=layout)
+    return Extraction(record=record, meldingen=meldingen, layout=layout, confidence=confidence)

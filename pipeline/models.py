@@ -104,6 +104,7 @@ class Extraction(BaseModel):
     record: Aanvraag
     meldingen: list[Melding] = []
     layout: str
+    confidence: dict[str, float] = {}  # per dotted field, 0–1; absent means read with certainty
 
     def as_json_dict(self) -> dict:
         data = self.record.model_dump(mode="json")
