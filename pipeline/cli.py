@@ -143,7 +143,7 @@ def extract(file: Path = typer.Argument(..., help="Het aanvraagformulier (.docx 
 
     settings = _settings(config)
     mappings = load_mappings(settings.region.mappings_dir, settings.region.profile)
-    extraction = extract_file(file, mappings)
+    extraction = extract_file(file, mappings, settings.ocr.languages)
     extraction.meldingen.extend(validate(extraction.record, mappings, date.today()))
     data = extraction.as_json_dict()
     if as_json:
@@ -164,6 +164,34 @@ def extract(file: Path = typer.Argument(..., help="Het aanvraagformulier (.docx 
     out.print(table)
     for m in extraction.meldingen:
         out.print(f"{m.ernst}: [{m.veld or '-'}] {m.tekst}")
+
+
+bench_app = typer.Typer(help="Metingen: nauwkeurigheid en snelheid.", no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
+
+
+@bench_app.command("extract")
+def bench_extract(folder: Path = typer.Argument(..., help="Map met formulieren en per formulier de verwachte .json",
+                                                 file_okay=False, exists=True),
+                  config: Optional[Path] = ConfigOpt) -> None:
+    """Meet per layout hoeveel velden goed worden gelezen, en toon de velden die afwijken."""
+    from .accuracy import measure
+    from .mappings import load_mappings
+
+    settings = _settings(config)
+    results, layouts = measure(folder, load_mappings(settings.region.mappings_dir, settings.region.profile),
+                               settings.ocr.languages)
+    table = Table(title=f"Nauwkeurigheid extractie – {folder}")
+    for col in ("layout", "formulieren", "velden", "goed", "nauwkeurigheid"):
+        table.add_column(col, justify="left" if col == "layout" else "right")
+    for agg in sorted(layouts.values(), key=lambda a: a.layout):
+        table.add_row(agg.layout, str(agg.files), str(agg.fields), str(agg.right), f"{agg.accuracy:.1%}")
+    out.print(table)
+    for r in results:
+        if r.error:
+            out.print(f"{r.path.name}: niet gelezen – {r.error}", markup=False)
+        for veld, expected, got in r.differences:
+            out.print(f"{r.path.name}: {veld}: verwacht {expected!r}, gelezen {got!r}", markup=False)
 
 
 def main() -> None:

@@ -69,6 +69,10 @@ class AdviceSettings(_Section):
     extra_closed_days: list[str] = []
 
 
+class OcrSettings(_Section):
+    languages: str = "nld+tur"
+
+
 class Settings(_Section):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -78,6 +82,7 @@ class Settings(_Section):
     register_: RegisterSettings = Field(RegisterSettings(), alias="register")  # BaseModel has .register
     region: RegionSettings = RegionSettings()
     advice: AdviceSettings = AdviceSettings()
+    ocr: OcrSettings = OcrSettings()
     log_level: str = "INFO"
 
 

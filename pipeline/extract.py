@@ -25,6 +25,7 @@ from .mappings import Mappings
 from .models import Aanvraag, Extraction, Melding
 
 MIN_FIELDS_FOR_A_FORM = 6
+DEFAULT_OCR_LANGUAGES = "nld+tur"  # see pipeline/ocr.py and [ocr] in config.example.toml
 
 # --- reading a docx -----------------------------------------------------------------
 
@@ -321,7 +322,7 @@ def sniff(content: bytes) -> str:
     if content[:5] == b"%PDF-":
         return "pdf"
     if content[:4] == b"PK\x03\x04":
-        return "zip"
+        return "odt" if b"application/vnd.oasis.opendocument.text" in content[:200] else "zip"
     if content[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         return "ole"
     if content[:5] == b"{\\rtf":
@@ -329,20 +330,22 @@ def sniff(content: bytes) -> str:
     return "unknown"
 
 
-def extract_file(path: Path, mappings: Mappings) -> Extraction:
+def extract_file(path: Path, mappings: Mappings, ocr_languages: str = DEFAULT_OCR_LANGUAGES) -> Extraction:
     try:
         content = Path(path).read_bytes()
     except OSError as exc:
         raise UnreadableForm(f"Het bestand {Path(path).name} kan niet worden geopend ({exc.strerror}).") from None
-    return extract_bytes(content, mappings)
+    return extract_bytes(content, mappings, ocr_languages)
 
 
-def extract_bytes(content: bytes, mappings: Mappings) -> Extraction:
+def extract_bytes(content: bytes, mappings: Mappings, ocr_languages: str = DEFAULT_OCR_LANGUAGES) -> Extraction:
     kind = sniff(content)
     if kind == "pdf":
-        return _from_pdf(content, mappings)
-    if kind == "ole":
-        raise UnreadableForm("Dit is een oud Word-bestand (.doc). Sla het formulier op als .docx en stuur het opnieuw.")
+        return _from_pdf(content, mappings, ocr_languages)
+    if kind in ("ole", "odt", "rtf"):
+        from .convert import to_docx
+
+        content, kind = to_docx(content, kind), "zip"
     if kind != "zip":
         raise UnreadableForm("Het bestand is geen Word-document (.docx) en geen aanvraagformulier.")
     try:
@@ -391,7 +394,7 @@ def _content_controls(doc) -> dict[str, Optional[str]]:
     return out
 
 
-def _from_pdf(content: bytes, mappings: Mappings) -> Extraction:
+def _from_pdf(content: bytes, mappings: Mappings, ocr_languages: str) -> Extraction:
     """A fillable PDF (AcroForm): fields named canonically, or named by another region."""
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
@@ -433,11 +436,27 @@ def _from_pdf(content: bytes, mappings: Mappings) -> Extraction:
             tagged[target] = value
     if len(tagged) + len(parsed) >= MIN_FIELDS_FOR_A_FORM:
         return _from_content_controls(tagged, mappings, layout="acroform-other", parsed=parsed)
-    pairs = _pdf_qa_pairs(content, mappings)
-    if not pairs:
-        raise UnreadableForm("Dit PDF-bestand bevat geen leesbare tekst (een scan?) en kan nog niet automatisch "
-                             "worden gelezen. Stuur het formulier als Word-bestand (.docx) of als invulbare PDF.")
-    return _from_legacy(pairs, mappings, layout="legacy-pdf")
+    pairs, has_text = _pdf_qa_pairs(content, mappings)
+    if has_text:  # a text layer is never OCRed again
+        return _from_legacy(pairs, mappings, layout="legacy-pdf")
+    return _from_scan(content, mappings, ocr_languages)
+
+
+def _from_scan(content: bytes, mappings: Mappings, ocr_languages: str) -> Extraction:
+    from . import ocr
+
+    rows = ocr.rows(ocr.ocr_pdf(content, ocr_languages), mappings)
+    answer_lines = [line for row in rows for line in row.answer]
+    if not rows or not answer_lines:
+        raise UnreadableForm("De scan bevat geen leesbare tekst van een aanvraagformulier. Stuur het formulier "
+                             "als Word-bestand of als betere scan.")
+    right_edge = max(line.right for line in answer_lines)
+    pairs, confidences = [], []
+    for row in rows:
+        paragraphs = ocr.answer_paragraphs(row.answer, right_edge)
+        pairs.append((" ".join(row.question), _answer_text(paragraphs, paragraphs, mappings)))
+        confidences.append(ocr.confidence(row.answer))
+    return _from_legacy(pairs, mappings, layout="scan-pdf", text_confidence=confidences)
 
 
 def _is_italic(fontname: str) -> bool:
@@ -479,13 +498,16 @@ def _pdf_cell_paragraphs(page, bbox, *, drop_italic: bool) -> list[str]:
     return paragraphs
 
 
-def _pdf_qa_pairs(content: bytes, mappings: Mappings) -> list[tuple[str, str]]:
-    """(question, answer) pairs from the ruled two-column tables of a form saved as PDF."""
+def _pdf_qa_pairs(content: bytes, mappings: Mappings) -> tuple[list[tuple[str, str]], bool]:
+    """(question, answer) pairs from the ruled two-column tables of a form saved as PDF, and
+    whether the PDF has a text layer at all."""
     import pdfplumber
 
     pairs: list[tuple[str, str]] = []
+    has_text = False
     with pdfplumber.open(io.BytesIO(content)) as pdf:
         for page in pdf.pages:
+            has_text = has_text or any(c["text"].strip() for c in page.chars)
             for table in page.find_tables():
                 for row in table.rows:
                     cells = [c for c in row.cells if c is not None]
@@ -495,7 +517,7 @@ def _pdf_qa_pairs(content: bytes, mappings: Mappings) -> list[tuple[str, str]]:
                     plain = _pdf_cell_paragraphs(page, cells[-1], drop_italic=True)
                     with_italic = _pdf_cell_paragraphs(page, cells[-1], drop_italic=False)
                     pairs.append((question, _answer_text(plain, with_italic, mappings)))
-    return pairs
+    return pairs, has_text
 
 
 def _from_content_controls(tagged: dict[str, Optional[str]], mappings: Mappings, layout: str = "template-docx",
@@ -572,7 +594,7 @@ def _from_legacy(pairs: list[tuple[str, str]], mappings: Mappings, layout: str,
             if value is not None or name not in fields:
                 fields[name] = value
                 confidence[name] = row_conf
-        if all(v is None for v in read.values()) and not nz.is_empty(answer):
+        if all(v is None for v in read.values()) and nz.text(answer) is not None:
             meldingen.append(_unreadable(next(iter(read))))
     if len(raw_by_kind) < MIN_FIELDS_FOR_A_FORM:
         raise UnreadableForm("Het document is geen aanvraagformulier maatwerkovereenkomst: de vragen van het "

@@ -188,7 +188,7 @@ class Pipeline:
 
     def _read(self, att: Attachment) -> Extraction | UnreadableForm:
         try:
-            return extract_bytes(att.content, self.mappings)
+            return extract_bytes(att.content, self.mappings, self.settings.ocr.languages)
         except UnreadableForm as exc:
             return exc
 

@@ -20,7 +20,7 @@ from .mail import IncomingMail
 from .models import Attachment, Submission
 
 CASE_TOKEN = re.compile(r"\[(MW-\d{4}-\d{4,})\]", re.I)
-FORM_TYPES = {"zip", "pdf", "ole", "rtf"}  # what may be a form; the extract stage decides
+FORM_TYPES = {"zip", "odt", "pdf", "ole", "rtf"}  # what may be a form; the extract stage decides
 
 
 def sha256(data: bytes) -> str:
@@ -100,7 +100,7 @@ def attachments(msg: EmailMessage) -> list[Attachment]:
             content = part.get_payload(decode=True) or b""
         except Exception:
             continue
-        if sniff(content) in FORM_TYPES or (filename or "").lower().endswith((".docx", ".pdf", ".doc")):
+        if sniff(content) in FORM_TYPES or (filename or "").lower().endswith((".docx", ".pdf", ".doc", ".odt", ".rtf")):
             out.append(Attachment(filename=filename or "bijlage", content=content,
                                   content_type=part.get_content_type()))
     return out

@@ -93,15 +93,17 @@ class Labels:
         q = _norm(question)
         if not q:
             return None, 0.0
-        names = [c[0] for c in self._choices]
-        # token_sort for reworded/reordered questions; partial (slightly discounted) for abbreviated ones
-        candidates = [(m[1], m[2]) for m in (process.extractOne(q, names, scorer=fuzz.token_sort_ratio),) if m]
-        candidates += [(m[1] - PARTIAL_DISCOUNT, m[2])
-                       for m in (process.extractOne(q, names, scorer=fuzz.partial_ratio),) if m]
-        if not candidates:
-            return None, 0.0
-        score, index = max(candidates)
-        return self._choices[index][1], float(score)
+        best_score, best_kind = 0.0, None
+        for label, kind in self._choices:
+            # token_sort for reworded/reordered questions; partial (slightly discounted) for abbreviated
+            # ones — never for a text much longer than the label (a paragraph that mentions it) nor for
+            # a mere word or two (OCR specks like 'In')
+            score = fuzz.token_sort_ratio(q, label)
+            if 8 <= len(q) and len(label) * 0.3 <= len(q) <= len(label) * 1.3:
+                score = max(score, fuzz.partial_ratio(q, label) - PARTIAL_DISCOUNT)
+            if score > best_score:
+                best_score, best_kind = score, kind
+        return best_kind, float(best_score)
 
     def match_field(self, name: str) -> Optional[str]:
         """The canonical field a named form field (e.g. a PDF field 'Naam verwijzer') stands for."""

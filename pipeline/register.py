@@ -65,4 +65,4 @@ def extension_for(content: bytes) -> str:
     kind = sniff(content)
     if kind == "zip":
         return ".docx" if b"word/document.xml" in content else ".zip"
-    return {"pdf": ".pdf", "ole": ".doc", "rtf": ".rtf"}.get(kind, ".bin")
+    return {"pdf": ".pdf", "ole": ".doc", "rtf": ".rtf", "odt": ".odt"}.get(kind, ".bin")

@@ -45,7 +45,6 @@ def test_cli_extract_json_matches_the_expected_record(filename):
 @pytest.mark.parametrize("name,reason", [
     ("bad-truncated.docx", "beschadigd"),
     ("bad-encrypted.pdf", "wachtwoord"),
-    ("legacy-table-scan.pdf", "geen leesbare tekst"),  # scans: OCR is issue 3
     ("bad-letter-not-a-form.docx", "geen aanvraagformulier"),
 ])
 def test_cli_extract_unreadable_file_exits_2_with_one_dutch_line(name, reason):
@@ -96,3 +95,24 @@ def test_garbage_gives_a_dutch_reason_never_a_traceback(tmp_path, content):
     result = _cli("extract", str(path), "--json")
     assert result.returncode == 2, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_accuracy_on_the_sample_set_every_digital_field_right_and_scans_97_percent():
+    from pipeline.accuracy import measure
+
+    mappings = load_mappings(Settings().region.mappings_dir, "zou")
+    sample("legacy-table.docx")
+    results, layouts = measure(sample("INDEX.csv").parent, mappings)
+    assert {r.path.name for r in results} >= {f for f in FORMS} | {"legacy-table-scan.pdf"}
+    for name, agg in layouts.items():
+        if name == "scan-pdf":
+            assert agg.accuracy >= 0.97, [r.differences for r in results if r.layout == name]
+        else:
+            assert agg.accuracy == 1.0, [(r.path.name, r.differences) for r in results if r.layout == name]
+    assert "onleesbaar" not in layouts
+
+
+def test_bench_extract_command_prints_accuracy_per_layout():
+    result = _cli("bench", "extract", str(sample("INDEX.csv").parent))
+    assert result.returncode == 0, result.stderr
+    assert "legacy-docx" in result.stdout and "100.0%" in result.stdout and "scan-pdf" in result.stdout
