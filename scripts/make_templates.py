@@ -1,7 +1,12 @@
-"""Generate the docx templates in templates/ (run: python scripts/make_templates.py).
+"""Generate the templates in templates/ (run: python scripts/make_templates.py).
 
-The generated files are committed so staff can open and adjust them in Word; this
-script is the reviewable source. Placeholders are docxtpl/Jinja `{{ … }}` tags.
+- the request form staff are handed: `aanvraagformulier.docx` (each answer a Word content
+  control tagged with its canonical field name) and its fillable PDF twin
+  `aanvraagformulier.pdf` (AcroForm fields with those names; needs reportlab);
+- the documents the pipeline fills (docxtpl/Jinja `{{ … }}` placeholders).
+
+The generated files are committed so staff can open and adjust them; this script is the
+reviewable source.
 """
 from __future__ import annotations
 
@@ -9,7 +14,59 @@ from pathlib import Path
 
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 from docx.shared import Pt
+
+GEMEENTEN = ["Bunnik", "Houten", "Utrechtse Heuvelrug", "Wijk bij Duurstede", "Zeist"]
+JA_NEE = ["Ja", "Nee"]
+EENHEDEN = ["uur", "dagdeel", "etmaal"]
+# (canonical field, question on the form, kind, choices); kind: text, choice, date
+FORM_FIELDS: list[tuple[str, str, str, list[str]]] = [
+    ("spoed", "Heeft deze aanvraag spoed?", "choice", JA_NEE),
+    ("gemeente", "Uit welke gemeente komt dit verzoek op het mogen sluiten van eenmalig lokaal contract?",
+     "choice", GEMEENTEN),
+    ("zorgned_nummer", "Met welk registratie nummer staat client in ZorgNed?", "text", []),
+    ("leeftijd", "Wat is de leeftijd van de client?", "text", []),
+    ("contactpersoon.naam", "Contactpersoon – naam", "text", []),
+    ("contactpersoon.telefoon", "Contactpersoon – telefoon", "text", []),
+    ("contactpersoon.email", "Contactpersoon – e-mail", "text", []),
+    ("jeugdwet_gecheckt", "Heb je gecheckt of de door jouw noodzakelijk geachte hulp inderdaad onder de jeugdwet "
+     "valt?", "choice", JA_NEE),
+    ("hulpvorm", "Gaat het om ambulante hulp of om jeugdhulp met verblijf?", "choice", ["ambulant", "verblijf"]),
+    ("type_hulp", "Welk type hulp is nodig?", "text", []),
+    ("productcode", "Productcode (bijv. 45A53)", "text", []),
+    ("verblijfsvorm", "Bij verblijf: pleegzorg, gezinshuis, ouder en kind huis, instelling en type", "text", []),
+    ("kader", "Gaat het om hulp in vrijwillig of gedwongen kader?", "choice", ["vrijwillig", "gedwongen"]),
+    ("pgb_verkend", "Indien vrijwillig kader: is de mogelijkheid van een PGB verkend?", "choice", JA_NEE),
+    ("pgb_argumenten", "Waarom is een PGB geen optie?", "text", []),
+    ("maatregel", "Indien gedwongen kader: is er sprake van een JB- of een JR-maatregel?", "choice", ["JB", "JR"]),
+    ("reden_niet_gecontracteerd", "Wat zijn de redenen om voor deze hulp niet te kiezen voor een gecontracteerde "
+     "aanbieder?", "text", []),
+    ("aanbieder.naam", "Welke aanbieder stel je voor?", "text", []),
+    ("aanbieder.contactpersoon", "Contactpersoon bij de aanbieder", "text", []),
+    ("aanbieder.telefoon", "Telefoon contactpersoon aanbieder", "text", []),
+    ("aanbieder.kvk", "KvK-nummer aanbieder", "text", []),
+    ("aanbieder.agb_code", "AGB-code aanbieder", "text", []),
+    ("aanbieder.iban", "IBAN aanbieder", "text", []),
+    ("kwaliteit_onderbouwing", "Welke informatie heb je al dat de beoogde aanbieder aan de professionele vereisten "
+     "voor de beoogde hulp voldoet?", "text", []),
+    ("startdatum", "Startdatum van de hulp", "date", []),
+    ("einddatum", "Einddatum van de hulp", "date", []),
+    ("inzet.aantal", "Omvang van de inzet – aantal", "text", []),
+    ("inzet.eenheid", "Omvang van de inzet – eenheid", "choice", EENHEDEN),
+    ("inzet.per", "Omvang van de inzet – per", "choice", ["week", "maand", "totaal"]),
+    ("tarief.bedrag", "Welk tarief stel je voor? (bedrag in euro)", "text", []),
+    ("tarief.eenheid", "Tarief per", "choice", EENHEDEN),
+]
+ADVICE_FIELDS: list[tuple[str, str, str, list[str]]] = [
+    ("advies_beleidsadviseur.oordeel", "Advies lokale beleidsadviseur", "choice", ["positief", "negatief"]),
+    ("advies_beleidsadviseur.toelichting", "Toelichting beleidsadviseur", "text", []),
+    ("advies_icm.oordeel", "Advies ICM", "choice", ["positief", "negatief"]),
+    ("advies_icm.toelichting", "Toelichting ICM", "text", []),
+    ("advies_icm.productcode", "Productcode (voorstel ICM)", "text", []),
+    ("advies_icm.tarief", "Tarief (voorstel ICM)", "text", []),
+]
 
 OUT = Path(__file__).resolve().parent.parent / "templates"
 
@@ -138,8 +195,134 @@ def afwijzingsbrief() -> None:
     doc.save(OUT / "afwijzingsbrief.docx")
 
 
+def _el(tag: str, **attrs: str):
+    el = OxmlElement(tag)
+    for key, value in attrs.items():
+        el.set(qn(key), value)
+    return el
+
+
+def _content_control(cell, name: str, alias: str, kind: str, choices: list[str], sdt_id: int) -> None:
+    """An empty content control in `cell`, tagged with the canonical field name, showing Word's placeholder."""
+    placeholder = "Kies een item." if kind == "choice" else "Kies een datum." if kind == "date" else \
+        "Klik of tik om tekst in te voeren."
+    sdt = _el("w:sdt")
+    pr = _el("w:sdtPr")
+    pr.append(_el("w:alias", **{"w:val": alias[:60]}))
+    pr.append(_el("w:tag", **{"w:val": name}))
+    pr.append(_el("w:id", **{"w:val": str(sdt_id)}))
+    pr.append(_el("w:showingPlcHdr"))
+    if kind == "choice":
+        lst = _el("w:dropDownList")
+        for choice in choices:
+            lst.append(_el("w:listItem", **{"w:displayText": choice, "w:value": choice}))
+        pr.append(lst)
+    elif kind == "date":
+        date = _el("w:date")
+        date.append(_el("w:dateFormat", **{"w:val": "d-M-yyyy"}))
+        date.append(_el("w:lid", **{"w:val": "nl-NL"}))
+        pr.append(date)
+    else:
+        pr.append(_el("w:text", **{"w:multiLine": "1"}))
+    sdt.append(pr)
+    content = _el("w:sdtContent")
+    run = _el("w:r")
+    rpr = _el("w:rPr")
+    rpr.append(_el("w:color", **{"w:val": "808080"}))
+    run.append(rpr)
+    text = _el("w:t")
+    text.text = placeholder
+    run.append(text)
+    content.append(run)
+    sdt.append(content)
+    cell.paragraphs[0]._p.append(sdt)
+
+
+def _form_table(doc: Document, fields, first_id: int) -> None:
+    table = doc.add_table(rows=0, cols=2)
+    table.style = "Table Grid"
+    for i, (name, question, kind, choices) in enumerate(fields):
+        cells = table.add_row().cells
+        cells[0].paragraphs[0].add_run(question).bold = True
+        _content_control(cells[1], name, question, kind, choices, first_id + i)
+
+
+def aanvraagformulier_docx() -> None:
+    doc = _doc()
+    doc.add_heading("Aanvraag maatwerkovereenkomst Jeugd – regio ZOU", level=1)
+    doc.add_paragraph("We werken voor het geven van jeugdhulp met gecontracteerde aanbieders, tenzij… Het inzetten van "
+                      "een niet gecontracteerde aanbieder moet daarom met argumenten onderbouwd worden.")
+    doc.add_paragraph("Vul elk grijs veld in; laat velden die niet van toepassing zijn leeg. Spoed betekent dat binnen "
+                      "twee werkdagen helder moet zijn dat de zorg ingezet kan worden; anders duurt het vijf "
+                      "werkdagen. Mail het formulier naar inkoop@zorginzou.nl.")
+    doc.add_heading("Aanvraag", level=2)
+    _form_table(doc, FORM_FIELDS, 1000)
+    doc.add_heading("Advies (in te vullen door de beleidsadviseur en ICM)", level=2)
+    _form_table(doc, ADVICE_FIELDS, 2000)
+    doc.save(OUT / "aanvraagformulier.docx")
+
+
+def aanvraagformulier_pdf() -> None:
+    """The fillable PDF twin: AcroForm fields named with the canonical names."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(OUT / "aanvraagformulier.pdf"), pagesize=A4)
+    c.setTitle("Aanvraag maatwerkovereenkomst Jeugd – regio ZOU")
+    width, height = A4
+    form = c.acroForm
+
+    def heading(text: str, y: float) -> float:
+        c.setFont("Helvetica-Bold", 13)
+        c.drawString(40, y, text)
+        return y - 24
+
+    y = heading("Aanvraag maatwerkovereenkomst Jeugd – regio ZOU", height - 50)
+    c.setFont("Helvetica", 8.5)
+    c.drawString(40, y, "Vul elk veld in; laat velden die niet van toepassing zijn leeg. Mail het formulier naar "
+                        "inkoop@zorginzou.nl.")
+    y -= 22
+    for fields in (FORM_FIELDS, ADVICE_FIELDS):
+        for name, question, kind, choices in fields:
+            tall = kind == "text" and name in ("reden_niet_gecontracteerd", "kwaliteit_onderbouwing",
+                                               "pgb_argumenten", "advies_beleidsadviseur.toelichting",
+                                               "advies_icm.toelichting")
+            box = 40 if tall else 16
+            if y - box < 50:
+                c.showPage()
+                y = height - 50
+            c.setFont("Helvetica", 8)
+            lines = _wrap(question, 52)
+            for i, line in enumerate(lines):
+                c.drawString(40, y - 10 - i * 9.5, line)
+            common = dict(name=name, tooltip=question, x=300, y=y - box, width=255, height=box, fontSize=9,
+                          borderWidth=0.5, fillColor=None)
+            if kind == "choice":
+                form.choice(value=" ", options=[" "] + choices, fieldFlags="combo", **common)
+            else:
+                form.textfield(value="", fieldFlags="multiline" if tall else "", maxlen=0, **common)
+            y -= max(box, len(lines) * 9.5) + 8
+        if fields is FORM_FIELDS:
+            c.showPage()
+            y = heading("Advies (in te vullen door de beleidsadviseur en ICM)", height - 50)
+    c.save()
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    words, lines, line = text.split(), [], ""
+    for word in words:
+        if len(line) + len(word) + 1 > width and line:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return lines + [line] if line else lines
+
+
 if __name__ == "__main__":
     OUT.mkdir(exist_ok=True)
+    aanvraagformulier_docx()
+    aanvraagformulier_pdf()
     contract()
     leveranciersformulier()
     afwijzingsbrief()

@@ -1,0 +1,79 @@
+"""The request form staff are handed — templates/aanvraagformulier.docx and its fillable PDF
+twin — is read back exactly once filled in, and an untouched field counts as empty."""
+from __future__ import annotations
+
+import io
+import json
+
+from docx import Document
+from docx.oxml.ns import qn
+from pypdf import PdfReader, PdfWriter
+
+from pipeline.config import Settings
+from pipeline.extract import extract_bytes
+from pipeline.mappings import load_mappings
+from tests.conftest import sample
+
+TEMPLATES = Settings().region.templates_dir
+FILLED = {  # what a referrer types or picks; the expected record is samples/template.json
+    "spoed": "Nee", "gemeente": "Utrechtse Heuvelrug", "zorgned_nummer": "7626701", "leeftijd": "13",
+    "contactpersoon.naam": "Lotte El Amrani", "contactpersoon.telefoon": "0343-598634",
+    "contactpersoon.email": "l.elamrani@heuvelrug.nl", "jeugdwet_gecheckt": "Ja", "hulpvorm": "ambulant",
+    "type_hulp": "Behandeling ASS", "productcode": "45A24", "kader": "vrijwillig", "pgb_verkend": "Ja",
+    "pgb_argumenten": "Moeder heeft een licht verstandelijke beperking; budgethouderschap is niet verantwoord.",
+    "reden_niet_gecontracteerd": "Jeugdige is al twee jaar bij deze aanbieder in zorg (verhuisd uit andere regio). "
+                                 "Wisselen van hulpverlener is schadelijk volgens de gedragswetenschapper.",
+    "aanbieder.naam": "Stichting Het Vlonder", "aanbieder.contactpersoon": "Fleur Bos",
+    "aanbieder.telefoon": "030-7407479", "aanbieder.kvk": "47249477", "aanbieder.agb_code": "98685071",
+    "aanbieder.iban": "NL50 KNAB 3447 6612 75",
+    "kwaliteit_onderbouwing": "SKJ-geregistreerde orthopedagoog (GZ), HKZ-gecertificeerd, VOG aanwezig, "
+                              "klachtenregeling via Klachtenportaal Zorg.",
+    "startdatum": "1-2-2027", "einddatum": "31-7-2027", "inzet.aantal": "40", "inzet.eenheid": "uur",
+    "inzet.per": "totaal", "tarief.bedrag": "117,00", "tarief.eenheid": "uur",
+}
+
+
+def _expected() -> dict:
+    return json.loads(sample("template.json").read_text())
+
+
+def _mappings():
+    return load_mappings(Settings().region.mappings_dir, "zou")
+
+
+def test_every_canonical_field_has_a_content_control_and_a_pdf_field():
+    doc = Document(str(TEMPLATES / "aanvraagformulier.docx"))
+    tags = {t.get(qn("w:val")) for t in doc.element.body.iter(qn("w:tag"))}
+    pdf_fields = set(PdfReader(str(TEMPLATES / "aanvraagformulier.pdf")).get_fields())
+    for name in FILLED:
+        assert name in tags and name in pdf_fields, name
+    assert {"verblijfsvorm", "maatregel", "advies_icm.tarief"} <= tags & pdf_fields
+
+
+def test_filled_word_template_reads_exactly():
+    doc = Document(str(TEMPLATES / "aanvraagformulier.docx"))
+    for sdt in doc.element.body.iter(qn("w:sdt")):
+        pr = sdt.find(qn("w:sdtPr"))
+        name = pr.find(qn("w:tag")).get(qn("w:val"))
+        if name not in FILLED:
+            continue  # left untouched: still Word's placeholder → null
+        pr.remove(pr.find(qn("w:showingPlcHdr")))
+        sdt.find(qn("w:sdtContent")).find(".//" + qn("w:t")).text = FILLED[name]
+    buf = io.BytesIO()
+    doc.save(buf)
+    extraction = extract_bytes(buf.getvalue(), _mappings())
+    assert extraction.layout == "template-docx"
+    assert extraction.record.model_dump(mode="json") == _expected()
+
+
+def test_filled_pdf_twin_reads_exactly():
+    reader = PdfReader(str(TEMPLATES / "aanvraagformulier.pdf"))
+    writer = PdfWriter()
+    writer.append(reader)
+    for page in writer.pages:
+        writer.update_page_form_field_values(page, FILLED, auto_regenerate=False)
+    buf = io.BytesIO()
+    writer.write(buf)
+    extraction = extract_bytes(buf.getvalue(), _mappings())
+    assert extraction.layout == "acroform-canonical"
+    assert extraction.record.model_dump(mode="json") == _expected()
