@@ -436,6 +436,10 @@ def _from_pdf(content: bytes, mappings: Mappings, ocr_languages: str) -> Extract
             tagged[target] = value
     if len(tagged) + len(parsed) >= MIN_FIELDS_FOR_A_FORM:
         return _from_content_controls(tagged, mappings, layout="acroform-other", parsed=parsed)
+    if pdf_fields:  # fields named 'Tekst7': the question is printed beside each field
+        pairs = _printed_questions(reader, content)
+        if len(pairs) >= MIN_FIELDS_FOR_A_FORM:
+            return _from_legacy(pairs, mappings, layout="acroform-printed")
     pairs, has_text = _pdf_qa_pairs(content, mappings)
     if has_text:  # a text layer is never OCRed again
         return _from_legacy(pairs, mappings, layout="legacy-pdf")
@@ -457,6 +461,39 @@ def _from_scan(content: bytes, mappings: Mappings, ocr_languages: str) -> Extrac
         pairs.append((" ".join(row.question), _answer_text(paragraphs, paragraphs, mappings)))
         confidences.append(ocr.confidence(row.answer))
     return _from_legacy(pairs, mappings, layout="scan-pdf", text_confidence=confidences)
+
+
+def _printed_questions(reader, content: bytes) -> list[tuple[str, str]]:
+    """(printed question, field value) for every filled form field: the question is the text
+    left of the field on its line, or else the text just above it."""
+    import pdfplumber
+
+    pairs: list[tuple[str, str]] = []
+    with pdfplumber.open(io.BytesIO(content)) as pdf:
+        for page, plumber_page in zip(reader.pages, pdf.pages):
+            words = plumber_page.extract_words(keep_blank_chars=False, use_text_flow=True)
+            height = float(page.mediabox.height)
+            for annot_ref in page.get("/Annots") or []:
+                annot = annot_ref.get_object()
+                if annot.get("/Subtype") != "/Widget":
+                    continue
+                parent = annot.get("/Parent")
+                ftype = annot.get("/FT") or (parent.get_object().get("/FT") if parent else None)
+                value = annot.get("/V", parent.get_object().get("/V") if parent else None)
+                if value is None:
+                    continue
+                value = ("Nee" if str(value) == "/Off" else "Ja") if ftype == "/Btn" else str(value)
+                x0, y0, x1, y1 = (float(v) for v in annot["/Rect"])
+                top, bottom = height - max(y0, y1), height - min(y0, y1)
+                beside = [w for w in words if w["x1"] <= min(x0, x1) + 1
+                          and top - 2 <= (w["top"] + w["bottom"]) / 2 <= bottom + 2]
+                if not beside:  # the question printed above the field
+                    beside = [w for w in words if top - 24 <= w["bottom"] <= top + 1
+                              and w["x0"] < max(x0, x1) and w["x1"] > min(x0, x1) - 200]
+                question = " ".join(w["text"] for w in sorted(beside, key=lambda w: (round(w["top"]), w["x0"])))
+                if question:
+                    pairs.append((question, value))
+    return pairs
 
 
 def _is_italic(fontname: str) -> bool:
