@@ -30,7 +30,7 @@ from .mappings import Mappings, load_mappings
 from .models import Advies, Attachment, CaseState, Extraction, Melding, Submission, Tarief
 from .register import Register, extension_for
 from .route import route
-from .validate import has_errors, validate
+from .validate import earlier_case_warnings, has_errors, validate
 from .workdays import deadline, dutch_date
 
 log = logging.getLogger("maatwerk")
@@ -202,6 +202,10 @@ class Pipeline:
         if isinstance(read, Extraction):
             extraction: Optional[Extraction] = read
             meldingen = read.meldingen + validate(read.record, self.mappings, self._local_date(now))
+            if read.record.zorgned_nummer:
+                earlier = [(c.id, c.aanbieder, c.startdatum, c.einddatum)
+                           for c in store.cases_of_client(s, read.record.zorgned_nummer, exclude=case.id)]
+                meldingen += earlier_case_warnings(read.record, earlier)
         else:
             extraction, meldingen = None, [Melding(veld=None, ernst="fout", tekst=read.melding)]
         record = extraction.record if extraction else None
@@ -209,6 +213,8 @@ class Pipeline:
             case.gemeente = record.gemeente
             case.aanbieder = record.aanbieder.naam
             case.spoed = bool(record.spoed)
+            case.zorgned_nummer = record.zorgned_nummer
+            case.startdatum, case.einddatum = record.startdatum, record.einddatum
             case.record_json = record.model_dump_json()
         case.meldingen_json = json.dumps([m.model_dump() for m in meldingen], ensure_ascii=False)
         folder = self.register.case_dir(now.year, case.gemeente, case.id)

@@ -161,6 +161,16 @@ class Mappings:
         with path.open(encoding="utf-8", newline="") as fh:
             return [dict(r) for r in csv.DictReader(fh) if r.get("naam")]
 
+    @cached_property
+    def standard_tariffs(self) -> dict[tuple[str, str], Decimal]:
+        """(productcode, eenheid) → the region's standard tariff (mappings/tarieven.csv)."""
+        path = self.root / "tarieven.csv"
+        if not path.exists():
+            return {}
+        with path.open(encoding="utf-8", newline="") as fh:
+            return {(r["productcode"].strip().upper(), r["eenheid"].strip()): Decimal(r["tarief"].strip())
+                    for r in csv.DictReader(fh) if r.get("productcode") and r.get("tarief")}
+
     def maatwerk_productcode(self, code: str) -> str:
         """45A53 → 45M53, unless the region's exception table says otherwise."""
         code = code.upper()

@@ -63,6 +63,9 @@ class Case(Base):
     source: Mapped[str] = mapped_column(String(10))
     source_ref: Mapped[str] = mapped_column(String(500))
     form_filename: Mapped[Optional[str]] = mapped_column(String(300))
+    zorgned_nummer: Mapped[Optional[str]] = mapped_column(String(20), index=True)
+    startdatum: Mapped[Optional[date]] = mapped_column(Date)
+    einddatum: Mapped[Optional[date]] = mapped_column(Date)
     record_json: Mapped[Optional[str]] = mapped_column(Text)
     meldingen_json: Mapped[str] = mapped_column(Text, default="[]")
     register_dir: Mapped[Optional[str]] = mapped_column(String(500))
@@ -229,6 +232,13 @@ def note(s: Session, case: Case, *, source: str, what: str) -> None:
     """An audit entry that changes no state (advice received, mail not accepted, ...)."""
     s.add(AuditEvent(case_id=case.id, from_state=case.state, to_state=case.state, source=source[:500], what=what))
     case.updated_at = utcnow()
+
+
+def cases_of_client(s: Session, zorgned_nummer: str, exclude: str) -> list[Case]:
+    """Earlier cases of the same client that were not refused or turned down."""
+    return list(s.scalars(select(Case).where(
+        Case.zorgned_nummer == zorgned_nummer, Case.id != exclude,
+        Case.state.not_in([S.geweigerd.value, S.negatief.value])).order_by(Case.id)))
 
 
 def get_case(s: Session, case_id: str) -> Case:

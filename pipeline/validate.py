@@ -109,6 +109,11 @@ def validate(record: Aanvraag, mappings: Mappings, today: date) -> list[Melding]
                                          "ontbreekt; die is nodig voor de contractwaarde."))
     elif r.tarief.eenheid and r.inzet.eenheid != r.tarief.eenheid:
         out.append(waarschuwing("inzet.eenheid", "De eenheid van de inzet en van het tarief verschillen."))
+    standard = mappings.standard_tariffs.get((r.productcode or "", r.tarief.eenheid or ""))
+    if standard is not None and r.tarief.bedrag is not None and r.tarief.bedrag > standard:
+        out.append(waarschuwing("tarief.bedrag", f"Het voorgestelde tarief (€ {r.tarief.bedrag}) ligt boven het "
+                                                 f"regionale standaardtarief (€ {standard} per {r.tarief.eenheid}) "
+                                                 f"voor productcode {r.productcode}; ICM beoordeelt dit."))
     if r.contactpersoon.telefoon is None:
         out.append(waarschuwing("contactpersoon.telefoon", "Geen (leesbaar) telefoonnummer van de contactpersoon."))
     return out
@@ -132,3 +137,21 @@ def _provider_ids(r: Aanvraag) -> list[Melding]:
 
 def has_errors(meldingen: list[Melding]) -> bool:
     return any(m.ernst == "fout" for m in meldingen)
+
+
+def earlier_case_warnings(record: Aanvraag, earlier: list[tuple[str, Optional[str], Optional[date], Optional[date]]],
+                          ) -> list[Melding]:
+    """The same client with the same provider in an overlapping period: a possible duplicate or a
+    verlenging. `earlier` holds (case id, aanbieder, start, end) of the client's other cases."""
+    from rapidfuzz import fuzz
+
+    out = []
+    for case_id, aanbieder, start, end in earlier:
+        same_provider = bool(aanbieder and record.aanbieder.naam and
+                             fuzz.token_sort_ratio(aanbieder.lower(), record.aanbieder.naam.lower()) >= 90)
+        overlaps = bool(start and end and record.startdatum and record.einddatum and
+                        start <= record.einddatum and record.startdatum <= end)
+        if same_provider and overlaps:
+            out.append(waarschuwing("zorgned_nummer", f"Voor deze cliënt loopt al zaak {case_id} bij dezelfde aanbieder "
+                                                      "in een overlappende periode: mogelijk dubbel of een verlenging."))
+    return out

@@ -116,3 +116,20 @@ def test_bench_extract_command_prints_accuracy_per_layout():
     result = _cli("bench", "extract", str(sample("INDEX.csv").parent))
     assert result.returncode == 0, result.stderr
     assert "legacy-docx" in result.stdout and "100.0%" in result.stdout and "scan-pdf" in result.stdout
+
+
+def test_a_tariff_above_the_regions_standard_warns_icm():
+    from datetime import date
+    from decimal import Decimal
+
+    from pipeline.models import Aanvraag
+    from pipeline.validate import validate
+
+    mappings = load_mappings(Settings().region.mappings_dir, "zou")
+    record = Aanvraag.model_validate(json.loads(sample("legacy-table.json").read_text()))
+    record.productcode = "45A53"
+    record.tarief.bedrag = Decimal("99.00")
+    meldingen = validate(record, mappings, date(2027, 1, 4))
+    assert any(m.veld == "tarief.bedrag" and "standaardtarief" in m.tekst for m in meldingen)
+    record.tarief.bedrag = Decimal("92.40")
+    assert not any(m.veld == "tarief.bedrag" for m in validate(record, mappings, date(2027, 1, 4)))

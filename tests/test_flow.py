@@ -326,3 +326,16 @@ def test_a_supporting_document_beside_the_form_is_filed_not_refused(env):
     assert not [m for m in env.inbox(REFERRER) if "niet in behandeling" in str(m["Subject"])]
     folder = env.root / "register" / "2027" / "Zeist" / "MW-2027-0001"
     assert (folder / "2027-03-11 bijlage 1 MW-2027-0001.pdf").read_bytes() == b"%PDF-1.4 verslag gedragswetenschapper"
+
+
+def test_a_second_request_for_the_same_client_and_provider_warns_the_advisers(env):
+    _submit_sample(env)
+    form = Document(str(sample("legacy-table.docx")))
+    form.tables[0].rows[0].cells[1].paragraphs[0].runs[0].text = "ja"  # sent again, now with spoed
+    buf = io.BytesIO()
+    form.save(buf)
+    env.deliver(mail_with_form(REFERRER, "nogmaals", "aanvraag.docx", buf.getvalue()))
+    env.run()
+    second = [m for m in env.inbox(ZEIST_BA) if "MW-2027-0002" in str(m["Subject"])]
+    assert len(second) == 1
+    assert "loopt al zaak MW-2027-0001 bij dezelfde aanbieder" in second[0].get_body(("plain",)).get_content()

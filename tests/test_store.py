@@ -1,5 +1,6 @@
 """The case store: explicit states, and no transition without its audit record."""
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
@@ -47,4 +48,25 @@ def test_a_failed_transaction_leaves_no_case_and_no_gap(tmp_path):
         case = store.create_case(s, received_at=at, source="mail", source_ref="<1@x>", sender=None,
                                  form_filename=None, what="test")
         assert case.id == "MW-2027-0001"
+    st.close()
+
+
+def test_migrations_upgrade_an_older_database(tmp_path):
+    """A database made by migration 0001 is brought to the newest schema on open."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine, inspect
+
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    engine = create_engine(url)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(store.__file__).parent / "migrations"))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+    assert "zorgned_nummer" not in {c["name"] for c in inspect(engine).get_columns("cases")}
+    engine.dispose()
+    st = store.Store(url)
+    assert "zorgned_nummer" in {c["name"] for c in inspect(st.engine).get_columns("cases")}
     st.close()
