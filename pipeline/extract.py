@@ -76,9 +76,9 @@ def _answer_text(plain: list[str], with_italic: list[str], mappings: Mappings) -
             text = text.strip()
             if not text or labels.is_hint(text):
                 continue
-            text = labels.strip_prefix(text)
-            if text and not labels.is_hint(text):
-                out.append(text)
+            stripped = labels.strip_prefix(text)
+            if stripped and (stripped == text or not labels.is_hint(stripped)):
+                out.append(stripped)
         return out
 
     return "\n".join(collect(plain) or collect(with_italic))

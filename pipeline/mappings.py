@@ -87,23 +87,26 @@ class Labels:
 
     def __post_init__(self):
         self._choices = [(_norm(label), kind) for kind, labels in self.rows.items() for label in labels]
+        self._names = [c[0] for c in self._choices]
+        self._hint_only = {_norm(x) for x in self.hint_label_only}
+        self._hints = [_norm(x) for x in self.hint_texts]
 
     def match(self, question: str) -> tuple[Optional[str], float]:
-        """The row kind a question asks for, with its match score (0–100)."""
+        """The row kind a question asks for, with its match score (0–100).
+
+        token_sort for reworded/reordered questions; partial (slightly discounted) for abbreviated
+        ones — never for a text much longer than the label (a paragraph that mentions it) nor for a
+        mere word or two (OCR specks like 'In')."""
         q = _norm(question)
         if not q:
             return None, 0.0
-        best_score, best_kind = 0.0, None
-        for label, kind in self._choices:
-            # token_sort for reworded/reordered questions; partial (slightly discounted) for abbreviated
-            # ones — never for a text much longer than the label (a paragraph that mentions it) nor for
-            # a mere word or two (OCR specks like 'In')
-            score = fuzz.token_sort_ratio(q, label)
-            if 8 <= len(q) and len(label) * 0.3 <= len(q) <= len(label) * 1.3:
-                score = max(score, fuzz.partial_ratio(q, label) - PARTIAL_DISCOUNT)
-            if score > best_score:
-                best_score, best_kind = score, kind
-        return best_kind, float(best_score)
+        score, index = process.extractOne(q, self._names, scorer=fuzz.token_sort_ratio)[1:]
+        if len(q) >= 8:
+            eligible = [i for i, name in enumerate(self._names) if len(name) * 0.3 <= len(q) <= len(name) * 1.3]
+            partial = process.extractOne(q, [self._names[i] for i in eligible], scorer=fuzz.partial_ratio)
+            if partial and partial[1] - PARTIAL_DISCOUNT > score:
+                score, index = partial[1] - PARTIAL_DISCOUNT, eligible[partial[2]]
+        return self._choices[index][1], float(score)
 
     def match_field(self, name: str) -> Optional[str]:
         """The canonical field a named form field (e.g. a PDF field 'Naam verwijzer') stands for."""
@@ -117,18 +120,17 @@ class Labels:
         return best if best_score >= 90 else None
 
     def is_hint(self, paragraph: str) -> bool:
-        p = paragraph.strip()
-        if not p:
+        """Is this paragraph printed guidance (or a bare label like 'JB / JR'), not an answer?"""
+        p = _norm(paragraph)
+        if not p or p in self._hint_only:
             return True
-        if _norm(p) in (_norm(x) for x in self.hint_label_only):
+        if len(p) < 20:
+            return False
+        if any(p in hint for hint in self._hints):
             return True
-        np_ = _norm(p)
-        for text in self.hint_texts:
-            nt = _norm(text)
-            if len(np_) >= 20 and (np_ in nt or fuzz.ratio(np_, nt) >= 90 or
-                                   (len(np_) > 40 and fuzz.partial_ratio(np_, nt) >= 95)):
-                return True
-        return False
+        if process.extractOne(p, self._hints, scorer=fuzz.ratio, score_cutoff=90):
+            return True
+        return len(p) > 40 and bool(process.extractOne(p, self._hints, scorer=fuzz.partial_ratio, score_cutoff=95))
 
     def strip_prefix(self, paragraph: str) -> str:
         p = paragraph.strip()
