@@ -311,6 +311,8 @@ FIELD_PARSERS: dict[str, Callable[[str], Any]] = {
     "tarief.eenheid": nz.unit,
 }
 
+SCAN_NOTICE = ("Dit formulier is een scan en met tekstherkenning gelezen; controleer de overgenomen gegevens "
+               "met het formulier in de bijlage.")
 LABEL_MIN_SCORE = 72.0
 LABEL_WARN_SCORE = 85.0
 
@@ -460,7 +462,9 @@ def _from_scan(content: bytes, mappings: Mappings, ocr_languages: str) -> Extrac
         paragraphs = ocr.answer_paragraphs(row.answer, right_edge)
         pairs.append((" ".join(row.question), _answer_text(paragraphs, paragraphs, mappings)))
         confidences.append(ocr.confidence(row.answer))
-    return _from_legacy(pairs, mappings, layout="scan-pdf", text_confidence=confidences)
+    extraction = _from_legacy(pairs, mappings, layout="scan-pdf", text_confidence=confidences)
+    extraction.meldingen.insert(0, Melding(veld=None, ernst="waarschuwing", tekst=SCAN_NOTICE))
+    return extraction
 
 
 def _printed_questions(reader, content: bytes) -> list[tuple[str, str]]:

@@ -133,3 +133,26 @@ def test_a_tariff_above_the_regions_standard_warns_icm():
     assert any(m.veld == "tarief.bedrag" and "standaardtarief" in m.tekst for m in meldingen)
     record.tarief.bedrag = Decimal("92.40")
     assert not any(m.veld == "tarief.bedrag" for m in validate(record, mappings, date(2027, 1, 4)))
+
+
+def test_an_empty_scan_is_refused_with_a_reason(tmp_path):
+    from PIL import Image
+
+    path = tmp_path / "leeg.pdf"
+    Image.new("L", (1654, 2339), 255).save(path, "PDF", resolution=200.0)
+    result = _cli("extract", str(path), "--json")
+    assert result.returncode == 2 and "geen leesbare tekst" in result.stderr
+
+
+def test_a_field_read_with_low_confidence_is_named_in_a_warning():
+    from pipeline.extract import _from_legacy
+
+    mappings = load_mappings(Settings().region.mappings_dir, "zou")
+    pairs = [("Heeft deze aanvraag spoed?", "nee"), ("Uit welke gemeente komt dit verzoek?", "Zeist"),
+             ("Met welk registratie nummer staat client in ZorgNed?", "644475"),
+             ("Wat is de leeftijd van de client?", "9"), ("Welk tarief stel je voor?", "€ 84,00 per uur"),
+             ("Omvang van de inzet", "3 uur per week")]
+    extraction = _from_legacy(pairs, mappings, "scan-pdf", text_confidence=[0.97, 0.97, 0.6, 0.97, 0.97, 0.97])
+    low = [m for m in extraction.meldingen if "lage zekerheid" in m.tekst]
+    assert [m.veld for m in low] == ["zorgned_nummer"] and low[0].ernst == "waarschuwing"
+    assert extraction.record.zorgned_nummer == "644475"  # read, but flagged for a person to check

@@ -339,3 +339,17 @@ def test_a_second_request_for_the_same_client_and_provider_warns_the_advisers(en
     second = [m for m in env.inbox(ZEIST_BA) if "MW-2027-0002" in str(m["Subject"])]
     assert len(second) == 1
     assert "loopt al zaak MW-2027-0001 bij dezelfde aanbieder" in second[0].get_body(("plain",)).get_content()
+
+
+def test_a_scanned_form_is_read_and_its_uncertain_fields_are_shown_to_the_advisers(env):
+    content = sample("legacy-table-scan.pdf").read_bytes()
+    env.deliver(mail_with_form(REFERRER, "scan aanvraag", "scan.pdf", content))
+    env.run()
+    [to_ba] = env.inbox(ZEIST_BA)
+    assert "Begeleidingspraktijk Sterk Thuis" in str(to_ba["Subject"])
+    body = to_ba.get_body(("plain",)).get_content()
+    case, _ = _case(env)
+    warnings = [m.tekst for m in case.meldingen if m.ernst == "waarschuwing"]
+    assert any("scan en met tekstherkenning gelezen" in w for w in warnings)
+    for tekst in warnings:  # the scan notice and any field read with low confidence
+        assert tekst in body
