@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from . import advice as advice_stage
 from . import intake, render, store
 from .config import Settings
+from .convert import ConversionFailed, to_pdf
 from .decide import decide
 from .errors import UnreadableForm
 from .extract import extract_bytes
@@ -283,8 +284,10 @@ class Pipeline:
             for att in sub.attachments:
                 self.register.file(folder, day, "getekend contract", case.id, extension_for(att.content), att.content)
             self.register.file(folder, day, "mail getekend contract", case.id, ".eml", sub.raw or b"")
+            case.getekend_op = day
             store.transition(s, case, CaseState.getekend, source=sub.source_ref,
-                             what=f"Getekende overeenkomst ontvangen van {sub.sender}")
+                             what=f"Getekende overeenkomst ontvangen van {sub.sender}; loopt tot "
+                                  f"{case.einddatum.isoformat() if case.einddatum else 'onbekend'}")
             return
         if role is None:
             self.register.file(folder, day, "antwoord onbekende afzender", case.id, ".eml", sub.raw or b"")
@@ -344,19 +347,18 @@ class Pipeline:
             store.transition(s, case, CaseState.positief, source=sub.source_ref, what=f"Besluit positief ({why})")
             ctx = render.contract_context(case_id=case.id, record=record, decision=decision, mappings=self.mappings,
                                           today=day, region_name=region_name)
-            contract = self.renderer.render("maatwerkovereenkomst", ctx)
-            sheet = self.renderer.render("leveranciersformulier", ctx)
-            self.register.file(folder, day, "contract", case.id, ".docx", contract)
-            self.register.file(folder, day, "leveranciersformulier", case.id, ".docx", sheet)
+            documents = {"maatwerkovereenkomst": self.renderer.render("maatwerkovereenkomst", ctx),
+                         "leveranciersformulier": self.renderer.render("leveranciersformulier", ctx)}
+            files = self._file_documents(s, case, sub, folder, day, documents)
+            case.productcode = ctx["productcode"]
+            case.waarde = str(ctx["waarde"]) if ctx["waarde"] is not None else None
+            case.ondertekenaar = ctx["ondertekenaar"]
             to = list(self.mappings.region.backoffice) + ([referrer] if referrer else [])
             self._queue(s, "contractpakket", {
                 "zaak": case.id, "gemeente": record.gemeente, "aanbieder": record.aanbieder.naam, "eens": decision.eens,
                 "ondertekenaar": ctx["ondertekenaar"], "totaal": ctx["totaal"], "productcode": ctx["productcode"],
                 "ontbrekend": ctx["ontbrekend"],
-            }, to=to, case_id=case.id, kind="contractpakket", references=thread, attachments=[
-                Attachment(f"{day:%Y-%m-%d} maatwerkovereenkomst {case.id}.docx", contract, DOCX),
-                Attachment(f"{day:%Y-%m-%d} leveranciersformulier {case.id}.docx", sheet, DOCX),
-            ])
+            }, to=to, case_id=case.id, kind="contractpakket", references=thread, attachments=files)
             store.transition(s, case, CaseState.contract_verstuurd, source=sub.source_ref,
                              what=f"Contract en leveranciersformulier verstuurd aan {', '.join(to)}; "
                                   f"totale waarde {ctx['totaal']}; ondertekenaar {ctx['ondertekenaar']}")
@@ -364,14 +366,34 @@ class Pipeline:
             store.transition(s, case, CaseState.negatief, source=sub.source_ref, what=f"Besluit negatief ({why})")
             ctx = render.refusal_context(case_id=case.id, record=record, decision=decision, mappings=self.mappings,
                                          today=day, region_name=region_name)
-            letter = self.renderer.render("afwijzingsbrief", ctx)
-            self.register.file(folder, day, "afwijzingsbrief", case.id, ".docx", letter)
+            files = self._file_documents(s, case, sub, folder, day,
+                                         {"afwijzingsbrief": self.renderer.render("afwijzingsbrief", ctx)})
             if referrer:
                 self._queue(s, "afwijzing", {
                     "zaak": case.id, "naam": record.contactpersoon.naam or "aanvrager", "gemeente": record.gemeente,
                     "aanbieder": record.aanbieder.naam, "toelichting": decision.toelichting or "Geen toelichting.",
-                }, to=[referrer], case_id=case.id, kind="afwijzing", references=thread, attachments=[
-                    Attachment(f"{day:%Y-%m-%d} afwijzingsbrief {case.id}.docx", letter, DOCX)])
+                }, to=[referrer], case_id=case.id, kind="afwijzing", references=thread, attachments=files)
+
+    def _file_documents(self, s: Session, case: store.Case, sub: Submission, folder: Path, day: date,
+                        documents: dict[str, bytes]) -> list[Attachment]:
+        """File generated documents as .docx and PDF/A; returns them as mail attachments (PDF first).
+
+        When LibreOffice fails twice the case goes on with the .docx files and the audit says so."""
+        try:
+            pdfs = to_pdf(documents)
+        except ConversionFailed as exc:
+            pdfs = {}
+            store.note(s, case, source=sub.source_ref, what=f"PDF-versie niet gemaakt ({exc}); alleen .docx verstuurd")
+            log.warning("case %s: PDF rendition failed; docx only", case.id)
+        attachments = []
+        for name, content in documents.items():
+            soort = "contract" if name == "maatwerkovereenkomst" else name
+            for ext, data, ctype in ((".pdf", pdfs.get(name), "application/pdf"), (".docx", content, DOCX)):
+                if data is None:
+                    continue
+                self.register.file(folder, day, soort, case.id, ext, data)
+                attachments.append(Attachment(f"{day:%Y-%m-%d} {name} {case.id}{ext}", data, ctype))
+        return sorted(attachments, key=lambda a: not a.filename.endswith(".pdf"))
 
     # --- helpers -------------------------------------------------------------------------
 

@@ -132,6 +132,7 @@ def contract_context(*, case_id: str, record: Aanvraag, decision: Decision, mapp
         "startdatum": record.startdatum,
         "einddatum": record.einddatum,
         "totaal": euro(value.total),
+        "waarde": value.total,
         "berekening": value.working,
         "ondertekenaar": signatory,
         "kader": record.kader,

@@ -66,6 +66,10 @@ class Case(Base):
     zorgned_nummer: Mapped[Optional[str]] = mapped_column(String(20), index=True)
     startdatum: Mapped[Optional[date]] = mapped_column(Date)
     einddatum: Mapped[Optional[date]] = mapped_column(Date)
+    productcode: Mapped[Optional[str]] = mapped_column(String(10))  # the contract's (maatwerk) code
+    waarde: Mapped[Optional[str]] = mapped_column(String(20))  # maximum total value, Decimal as text
+    ondertekenaar: Mapped[Optional[str]] = mapped_column(String(100))
+    getekend_op: Mapped[Optional[date]] = mapped_column(Date)
     record_json: Mapped[Optional[str]] = mapped_column(Text)
     meldingen_json: Mapped[str] = mapped_column(Text, default="[]")
     register_dir: Mapped[Optional[str]] = mapped_column(String(500))
@@ -114,6 +118,18 @@ class AdviceRow(Base):
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     case: Mapped[Case] = relationship(back_populates="advices")
+
+
+class ReportRun(Base):
+    """A scheduled report sent for a period (e.g. 'verlopend' for '2027-W03'): sent once."""
+
+    __tablename__ = "report_runs"
+    __table_args__ = (UniqueConstraint("report", "period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    report: Mapped[str] = mapped_column(String(40))
+    period: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class CaseCounter(Base):

@@ -62,6 +62,13 @@ def docx_text(content: bytes) -> str:
     return "\n".join(parts)
 
 
+def pdf_text(content: bytes) -> str:
+    import pdfplumber
+
+    with pdfplumber.open(io.BytesIO(content)) as pdf:
+        return "\n".join(page.extract_text() or "" for page in pdf.pages)
+
+
 def mail_with_form(sender: str, subject: str, filename: str, content: bytes, body: str = "Zie bijlage.") -> bytes:
     msg = EmailMessage(policy=policy.SMTP)
     msg["From"] = sender

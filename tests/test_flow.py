@@ -9,7 +9,8 @@ from docx import Document
 
 from pipeline import store
 from tests.conftest import (
-    BACKOFFICE, ICM, INKOOP, ZEIST_BA, attachment, attachment_names, docx_text, mail_with_form, reply_to, sample,
+    BACKOFFICE, ICM, INKOOP, ZEIST_BA, attachment, attachment_names, docx_text, mail_with_form, pdf_text, reply_to,
+    sample,
 )
 
 REFERRER = "e.vandijk@zeist.nl"  # the form's contactpersoon (and the sender of mail-submission.eml)
@@ -86,8 +87,12 @@ def test_positive_advice_sends_contract_package_and_files_everything(env):
     [package] = env.inbox(BACKOFFICE)
     assert str(package["Subject"]).startswith("[MW-2027-0001] Maatwerkovereenkomst ter ondertekening")
     names = attachment_names(package)
-    assert names == ["2026-11-23 maatwerkovereenkomst MW-2027-0001.docx".replace("2026-11-23", "2027-03-11"),
+    assert names == ["2027-03-11 maatwerkovereenkomst MW-2027-0001.pdf",
+                     "2027-03-11 leveranciersformulier MW-2027-0001.pdf",
+                     "2027-03-11 maatwerkovereenkomst MW-2027-0001.docx",
                      "2027-03-11 leveranciersformulier MW-2027-0001.docx"]
+    contract_pdf = pdf_text(attachment(package, "maatwerkovereenkomst MW-2027-0001.pdf"))
+    assert "45M53" in contract_pdf and "€ 92,40 per uur" in contract_pdf and "{{" not in contract_pdf
     contract = docx_text(attachment(package, "maatwerkovereenkomst MW-2027-0001.docx"))
     assert "45M53" in contract  # ICM's code in its maatwerk form
     assert "€ 92,40 per uur" in contract  # ICM's tariff
@@ -116,7 +121,9 @@ def test_positive_advice_sends_contract_package_and_files_everything(env):
         "2027-03-11 advies beleidsadviseur MW-2027-0001.eml",
         "2027-03-11 advies icm MW-2027-0001.eml",
         "2027-03-11 contract MW-2027-0001.docx",
+        "2027-03-11 contract MW-2027-0001.pdf",
         "2027-03-11 leveranciersformulier MW-2027-0001.docx",
+        "2027-03-11 leveranciersformulier MW-2027-0001.pdf",
     ])
     record = json.loads((folder / "2027-03-11 gegevens MW-2027-0001.json").read_text())
     assert record["aanbieder"]["naam"] == "Begeleidingspraktijk Sterk Thuis" and record["meldingen"] == []
@@ -151,6 +158,8 @@ def test_beleidsadviseur_decides_when_advisers_disagree_negative(env):
     assert "Petra" not in body  # the adviser's signature is not part of the argument
     folder = env.root / "register" / "2027" / "Zeist" / "MW-2027-0001"
     assert (folder / "2027-03-11 afwijzingsbrief MW-2027-0001.docx").exists()
+    assert "Stichting Kwadraat Jeugdhulp" in pdf_text((folder / "2027-03-11 afwijzingsbrief MW-2027-0001.pdf")
+                                                      .read_bytes())
 
 
 def test_beleidsadviseur_decides_when_advisers_disagree_positive(env):
@@ -353,3 +362,21 @@ def test_a_scanned_form_is_read_and_its_uncertain_fields_are_shown_to_the_advise
     assert any("scan en met tekstherkenning gelezen" in w for w in warnings)
     for tekst in warnings:  # the scan notice and any field read with low confidence
         assert tekst in body
+
+
+def test_when_libreoffice_crashes_the_case_goes_on_with_docx(env, tmp_path, monkeypatch):
+    crashing = tmp_path / "soffice"
+    crashing.write_text("#!/bin/sh\nexit 134\n")  # like a LibreOffice abort: no output
+    crashing.chmod(0o755)
+    monkeypatch.setenv("MAATWERK_SOFFICE", str(crashing))
+    _submit_sample(env)
+    [to_ba] = env.inbox(ZEIST_BA)
+    [to_icm] = env.inbox(ICM)
+    env.deliver(reply_to(to_ba, ZEIST_BA, "Advies: positief"))
+    env.deliver(reply_to(to_icm, ICM, "Advies: positief"))
+    env.run()
+    case, events = _case(env)
+    assert case.state == "contract_verstuurd"
+    assert any("PDF-versie niet gemaakt" in e[3] for e in events)
+    [package] = env.inbox(BACKOFFICE)
+    assert [n.rsplit(".", 1)[1] for n in attachment_names(package)] == ["docx", "docx"]
