@@ -26,6 +26,7 @@ from .convert import ConversionFailed, to_pdf
 from .decide import decide
 from .errors import UnreadableForm
 from .extract import extract_bytes
+from .index import contract_rows, write_index
 from .mail import IncomingMail, MailComposer, Mailbox, MaildirPostOffice
 from .mappings import Mappings, load_mappings
 from .models import Advies, Attachment, CaseState, Extraction, Melding, Submission, Tarief
@@ -95,6 +96,7 @@ class Pipeline:
     def handle_mail(self, incoming: IncomingMail, report: Optional[RunReport] = None) -> None:
         report = report or RunReport()
         folder = None
+        case_ids: list[str] = []
         try:
             sub = intake.from_mail(incoming)
             with self.store.session() as s:
@@ -106,6 +108,8 @@ class Pipeline:
                                           case_id=case_ids[0] if case_ids else None, outcome=outcome)
                     report.cases.extend(case_ids)
                     folder = QUARANTINE_FOLDER if outcome == "geen_formulier" else None
+            if case_ids:
+                self.rebuild_index()
         except Exception as exc:
             log.error("mail could not be handled (%s); kept in quarantine", safe_error(exc))
             report.quarantined += 1
@@ -140,7 +144,17 @@ class Pipeline:
             return FileOutcome("quarantaine", None, ["Het bestand kon niet worden verwerkt; het is bewaard "
                                                      "en wordt door beheer bekeken."])
         report.cases.append(case_id)
+        self.rebuild_index()
         return FileOutcome("geweigerd" if refused else "verwerkt", case_id, reasons)
+
+    def rebuild_index(self) -> None:
+        """register/register.xlsx and .csv from the store; a failure here never stops the flow."""
+        try:
+            with self.store.session() as s:
+                rows = contract_rows(s, self._local_date(self.clock()))
+            write_index(self.register.root, rows)
+        except Exception as exc:
+            log.warning("register index not rebuilt (%s); next change tries again", safe_error(exc))
 
     def send_outbox(self) -> int:
         sent = 0

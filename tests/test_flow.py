@@ -8,7 +8,8 @@ import json
 from docx import Document
 
 from pipeline import store
-from tests.conftest import (
+from tests.conftest import (  # noqa: I001
+    THURSDAY,
     BACKOFFICE, ICM, INKOOP, ZEIST_BA, attachment, attachment_names, docx_text, mail_with_form, pdf_text, reply_to,
     sample,
 )
@@ -380,3 +381,34 @@ def test_when_libreoffice_crashes_the_case_goes_on_with_docx(env, tmp_path, monk
     assert any("PDF-versie niet gemaakt" in e[3] for e in events)
     [package] = env.inbox(BACKOFFICE)
     assert [n.rsplit(".", 1)[1] for n in attachment_names(package)] == ["docx", "docx"]
+
+
+def test_register_index_lists_each_contract_and_neutralises_formulas(env):
+    from openpyxl import load_workbook
+
+    form = Document(str(sample("legacy-table.docx")))
+    row = next(r for r in form.tables[0].rows if r.cells[0].text.startswith("Welke aanbieder"))
+    row.cells[1].paragraphs[0].runs[0].text = "=HYPERLINK(\"http://x\"), contactpersoon Ruud, 0343 266910"
+    buf = io.BytesIO()
+    form.save(buf)
+    env.deliver(mail_with_form(REFERRER, "aanvraag", "aanvraag.docx", buf.getvalue()))
+    env.run()
+    [to_ba] = env.inbox(ZEIST_BA)
+    [to_icm] = env.inbox(ICM)
+    env.deliver(reply_to(to_ba, ZEIST_BA, "Advies: positief"))
+    env.deliver(reply_to(to_icm, ICM, "Advies: positief"))
+    env.run()
+    ws = load_workbook(env.root / "register" / "register.xlsx").active
+    assert [c.value for c in ws[1]][:8] == ["zaak", "gemeente", "aanbieder", "productcode", "start", "einde",
+                                           "waarde (€)", "status"]
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref.startswith("A1:")
+    values = [c.value for c in ws[2]]
+    assert values[0] == "MW-2027-0001" and values[1] == "Zeist" and values[3] == "45M52"
+    assert values[2] == '=HYPERLINK("http://x")' and ws.cell(2, 3).data_type == "s"
+    assert values[5].date().isoformat() == "2027-09-30" and values[7] == "contract_verstuurd"
+    assert values[8] == (values[5].date() - THURSDAY.date()).days
+    import csv
+
+    with (env.root / "register" / "register.csv").open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh, delimiter=";"))
+    assert rows[1][:3] == ["MW-2027-0001", "Zeist", "'=HYPERLINK(\"http://x\")"] and rows[1][5] == "30-09-2027"
