@@ -194,6 +194,47 @@ def bench_extract(folder: Path = typer.Argument(..., help="Map met formulieren e
             out.print(f"{r.path.name}: {veld}: verwacht {expected!r}, gelezen {got!r}", markup=False)
 
 
+report_app = typer.Typer(help="Rapportages voor gemeenten en ICM.", no_args_is_help=True)
+app.add_typer(report_app, name="report")
+
+
+@report_app.command("verlopend")
+def report_expiring(weeks: Optional[int] = typer.Option(None, "--weeks", help="Aflopend binnen zoveel weken "
+                                                                               "(standaard uit de configuratie)."),
+                    config: Optional[Path] = ConfigOpt) -> None:
+    """Mail elke gemeente de maatwerkovereenkomsten die binnenkort aflopen."""
+    settings = _settings(config)
+    pipeline = _pipeline(settings)
+    try:
+        sent = pipeline.send_expiry_reports(weeks)
+    finally:
+        pipeline.close()
+    out.print(f"{sent} gemeente(n) gemaild." if sent else "Geen overeenkomsten die binnenkort aflopen.")
+
+
+@report_app.command("monitoring")
+def report_monitoring(year: int = typer.Option(..., "--year", help="Het jaar, bijv. 2027."),
+                      config: Optional[Path] = ConfigOpt) -> None:
+    """Aantallen, goedkeuringen, totale waarde en redenen per gemeente, als xlsx met grafieken."""
+    from . import reports, store
+    from .mappings import load_mappings
+
+    settings = _settings(config)
+    mappings = load_mappings(settings.region.mappings_dir, settings.region.profile)
+    st = store.Store(settings.store.url)
+    with st.session() as s:
+        figures = reports.monitoring(s, year, mappings)
+    st.close()
+    path = reports.write_monitoring(figures, year, settings.register_.path / "rapportages")
+    table = Table(title=f"Maatwerk {year} per gemeente")
+    for col in ("gemeente", "aanvragen", "positief", "totale waarde"):
+        table.add_column(col, justify="left" if col == "gemeente" else "right")
+    for row in reports.figures_summary(figures):
+        table.add_row(*map(str, row))
+    out.print(table)
+    out.print(f"Rapport: {path}")
+
+
 def main() -> None:
     try:
         app()

@@ -69,6 +69,14 @@ class AdviceSettings(_Section):
     extra_closed_days: list[str] = []
 
 
+class ReportSettings(_Section):
+    verlopend_enabled: bool = True
+    verlopend_weeks: int = 8
+    verlopend_weekday: Literal["maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"] = \
+        "maandag"
+    verlopend_time: time = time(8, 0)
+
+
 class OcrSettings(_Section):
     languages: str = "nld+tur"
 
@@ -83,6 +91,7 @@ class Settings(_Section):
     region: RegionSettings = RegionSettings()
     advice: AdviceSettings = AdviceSettings()
     ocr: OcrSettings = OcrSettings()
+    reports: ReportSettings = ReportSettings()
     log_level: str = "INFO"
 
 

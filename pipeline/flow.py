@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from . import advice as advice_stage
-from . import intake, render, store
+from . import intake, render, reports, store
 from .config import Settings
 from .convert import ConversionFailed, to_pdf
 from .decide import decide
@@ -40,6 +40,7 @@ log = logging.getLogger("maatwerk")
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 CONTENT_TYPES = {".docx": DOCX, ".pdf": "application/pdf", ".doc": "application/msword", ".rtf": "application/rtf"}
 QUARANTINE_FOLDER = "Quarantaine"
+WEEKDAYS = ["maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"]
 ROLE_NAMES = {"beleidsadviseur": "beleidsadviseur", "icm": "ICM"}
 
 
@@ -146,6 +147,36 @@ class Pipeline:
         report.cases.append(case_id)
         self.rebuild_index()
         return FileOutcome("geweigerd" if refused else "verwerkt", case_id, reasons)
+
+    def send_expiry_reports(self, weeks: Optional[int] = None, *, period: Optional[str] = None) -> int:
+        """Mail each gemeente its contracts ending within `weeks`; with `period` only once for it."""
+        weeks = weeks or self.settings.reports.verlopend_weeks
+        today = self._local_date(self.clock())
+        sent = 0
+        with self.store.session() as s:
+            if period is not None and not reports.claim_period(s, "verlopend", period):
+                return 0
+            for gemeente, cases in reports.expiring(s, today, weeks).items():
+                g = self.mappings.region.gemeenten.get(gemeente)
+                to = list(g.report_to) if g else list(self.mappings.region.icm)
+                self._queue(s, "verlopend", reports.expiring_mail_context(gemeente, cases, today, weeks), to=to,
+                            case_id=None, kind="rapport-verlopend")
+                sent += 1
+        self.send_outbox()
+        log.info("expiry report: %d gemeente mail(s)", sent)
+        return sent
+
+    def scheduled_reports(self) -> int:
+        """The weekly expiry report, once per ISO week from the configured day and time on."""
+        r = self.settings.reports
+        if not r.verlopend_enabled:
+            return 0
+        now = self.clock().astimezone(ZoneInfo(self.settings.advice.timezone))
+        day = WEEKDAYS.index(r.verlopend_weekday)
+        if now.weekday() < day or (now.weekday() == day and now.time() < r.verlopend_time):
+            return 0
+        year, week, _ = now.isocalendar()
+        return self.send_expiry_reports(period=f"{year}-W{week:02d}")
 
     def rebuild_index(self) -> None:
         """register/register.xlsx and .csv from the store; a failure here never stops the flow."""

@@ -28,6 +28,11 @@ class Gemeente:
     beleidsadviseur: tuple[str, ...]
     aliassen: tuple[str, ...] = ()
     mandaat_grens: Optional[Decimal] = None
+    rapportage: tuple[str, ...] = ()  # who gets the expiry report; empty: the beleidsadviseur
+
+    @property
+    def report_to(self) -> tuple[str, ...]:
+        return self.rapportage or self.beleidsadviseur
 
 
 @dataclass
@@ -173,6 +178,15 @@ class Mappings:
             return {(r["productcode"].strip().upper(), r["eenheid"].strip()): Decimal(r["tarief"].strip())
                     for r in csv.DictReader(fh) if r.get("productcode") and r.get("tarief")}
 
+    @cached_property
+    def reason_groups(self) -> dict[str, list[str]]:
+        """Groups of reasons for not choosing a contracted provider (mappings/redenen.toml)."""
+        path = self.root / "redenen.toml"
+        if not path.exists():
+            return {}
+        return {k: [w.lower() for w in v] for k, v in tomllib.loads(path.read_text(encoding="utf-8"))
+                .get("groepen", {}).items()}
+
     def maatwerk_productcode(self, code: str) -> str:
         """45A53 → 45M53, unless the region's exception table says otherwise."""
         code = code.upper()
@@ -208,6 +222,7 @@ def load_mappings(root: Path, profile: str) -> Mappings:
             beleidsadviseur=tuple(g.get("beleidsadviseur", [])),
             aliassen=tuple(g.get("aliassen", [])),
             mandaat_grens=Decimal(g["mandaat_grens"]) if "mandaat_grens" in g else None,
+            rapportage=tuple(g.get("rapportage", [])),
         )
         for naam, g in r.get("gemeenten", {}).items()
     }

@@ -50,6 +50,7 @@ def run_forever(pipeline: Pipeline, stop: threading.Event) -> RunReport:
                     mail.poll(report)
                     next_mail = now + mail.poll_seconds
                 _handle_files(pipeline, drop, drop.ready(), report)
+                pipeline.scheduled_reports()
                 failures = 0
             except Exception as exc:  # an outage (database, mail, share): wait, then try again
                 failures += 1
