@@ -473,6 +473,8 @@ class Pipeline:
     def _may_return_contract(self, case: store.Case, sender: Optional[str]) -> bool:
         if not sender:
             return False
+        if self.mappings.region.role_of(sender, case.gemeente):  # the beleidsadviseur or ICM forwards it
+            return True
         allowed = {a.lower() for a in self.mappings.region.backoffice} | {(case.sender or "").lower()}
         record = case.record
         if record and record.contactpersoon.email:

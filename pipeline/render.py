@@ -119,6 +119,7 @@ def contract_context(*, case_id: str, record: Aanvraag, decision: Decision, mapp
         "aanbieder": {
             "naam": a.naam, "contactpersoon": a.contactpersoon, "telefoon": a.telefoon,
             "kvk": a.kvk or "ONTBREEKT", "agb_code": a.agb_code or "ONTBREEKT", "iban": a.iban or "ONTBREEKT",
+            "adres": "(adres in te vullen)",  # not asked on the request form
         },
         "ontbrekend": ", ".join(missing) if missing else "geen",
         "type_hulp": record.type_hulp,

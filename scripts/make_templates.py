@@ -85,6 +85,8 @@ KWALITEITSEISEN = [
 
 def _doc() -> Document:
     doc = Document()
+    doc.core_properties.author = "Maatwerk"
+    doc.core_properties.comments = "Gegenereerd door scripts/make_templates.py"
     style = doc.styles["Normal"]
     style.font.name = "Calibri"
     style.font.size = Pt(11)
@@ -109,8 +111,9 @@ def contract() -> None:
     doc.add_heading("Partijen", level=2)
     doc.add_paragraph("1. De gemeente {{ gemeente }}, hierna te noemen: de gemeente, in deze vertegenwoordigd door de "
                       "{{ ondertekenaar }} conform de mandaatregeling van de gemeente;")
-    doc.add_paragraph("2. {{ aanbieder.naam }}, ingeschreven bij de Kamer van Koophandel onder nummer "
-                      "{{ aanbieder.kvk }}, AGB-code {{ aanbieder.agb_code }}, hierna te noemen: de aanbieder.")
+    doc.add_paragraph("2. {{ aanbieder.naam }}, gevestigd te {{ aanbieder.adres }}, ingeschreven bij de Kamer van "
+                      "Koophandel onder nummer {{ aanbieder.kvk }}, AGB-code {{ aanbieder.agb_code }}, hierna te noemen: "
+                      "de aanbieder, met als contactpersoon {{ aanbieder.contactpersoon }}.")
     doc.add_heading("Overwegende dat", level=2)
     doc.add_paragraph("de gemeente voor een jeugdige jeugdhulp nodig acht die niet door een door de regio "
                       "gecontracteerde aanbieder kan worden geboden, en dat het advies van de beleidsadviseur en van "
@@ -158,6 +161,7 @@ def leveranciersformulier() -> None:
     _table(doc, [
         ("Zaaknummer", "{{ zaak }}"),
         ("Aanbieder", "{{ aanbieder.naam }}"),
+        ("Adres", "{{ aanbieder.adres }}"),
         ("Contactpersoon aanbieder", "{{ aanbieder.contactpersoon }} ({{ aanbieder.telefoon }})"),
         ("KvK-nummer", "{{ aanbieder.kvk }}"),
         ("AGB-code", "{{ aanbieder.agb_code }}"),
@@ -319,6 +323,32 @@ def _wrap(text: str, width: int) -> list[str]:
     return lines + [line] if line else lines
 
 
+def opdrachtbevestiging() -> None:
+    """RIOZ profile (seed 002): the financial agreement sent to the provider and the gemeente's backoffice."""
+    doc = _doc()
+    doc.add_heading("Opdrachtbevestiging maatwerk", level=1)
+    doc.add_paragraph("Zaaknummer {{ zaak }} – {{ regio }}")
+    doc.add_paragraph("Aan: {{ aanbieder.naam }}, t.a.v. {{ aanbieder.contactpersoon }}\n"
+                      "In kopie: backoffice van de gemeente {{ gemeente }}")
+    doc.add_paragraph("Namens de gemeente {{ gemeente }} verstrekken wij u de opdracht voor de hieronder beschreven "
+                      "hulp, tegen de volgende financiële afspraken.")
+    _table(doc, [
+        ("Cliënt (ZorgNed-nummer)", "{{ zorgned_nummer }}"),
+        ("Soort hulp", "{{ hulpvorm }}: {{ type_hulp }}"),
+        ("Productcode", "{{ productcode }}"),
+        ("Tarief", "{{ tarief }} per {{ eenheid }}"),
+        ("Omvang van de inzet", "{{ inzet }}"),
+        ("Periode", "{{ startdatum }} tot en met {{ einddatum }}"),
+        ("Maximale totale waarde", "{{ totaal }}"),
+        ("Berekening", "{{ berekening }}"),
+    ])
+    doc.add_paragraph("De opdracht eindigt op {{ einddatum }}. Is daarna vervolg nodig, dan begint het proces "
+                      "opnieuw met een nieuwe aanvraag. De backoffice registreert de toewijzing in het "
+                      "berichtenverkeer (GGk); daarna kunt u declareren.")
+    doc.add_paragraph("Met vriendelijke groet,\n\n{{ regio }}\nDatum: {{ datum }}")
+    doc.save(OUT / "opdrachtbevestiging.docx")
+
+
 if __name__ == "__main__":
     OUT.mkdir(exist_ok=True)
     aanvraagformulier_docx()
@@ -326,4 +356,5 @@ if __name__ == "__main__":
     contract()
     leveranciersformulier()
     afwijzingsbrief()
+    opdrachtbevestiging()
     print(f"templates written to {OUT}")

@@ -29,7 +29,8 @@ def _record() -> Aanvraag:
     })
 
 
-@pytest.mark.parametrize("template", ["maatwerkovereenkomst", "leveranciersformulier", "afwijzingsbrief"])
+@pytest.mark.parametrize("template", ["maatwerkovereenkomst", "leveranciersformulier", "afwijzingsbrief",
+                                      "opdrachtbevestiging"])
 def test_templates_render_hostile_values_literally(template):
     settings = Settings()
     mappings = load_mappings(settings.region.mappings_dir, "zou")
