@@ -412,3 +412,26 @@ def test_register_index_lists_each_contract_and_neutralises_formulas(env):
     with (env.root / "register" / "register.csv").open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh, delimiter=";"))
     assert rows[1][:3] == ["MW-2027-0001", "Zeist", "'=HYPERLINK(\"http://x\")"] and rows[1][5] == "30-09-2027"
+
+
+def test_signed_contract_in_a_new_mail_with_the_case_token_is_matched(env):
+    _submit_sample(env)
+    [to_ba] = env.inbox(ZEIST_BA)
+    [to_icm] = env.inbox(ICM)
+    env.deliver(reply_to(to_ba, ZEIST_BA, "Advies: positief"))
+    env.deliver(reply_to(to_icm, ICM, "Advies: positief"))
+    env.run()
+    from email.message import EmailMessage
+    from email.utils import make_msgid
+
+    msg = EmailMessage()
+    msg["From"], msg["To"] = ZEIST_BA, INKOOP
+    msg["Subject"] = "Getekend contract [MW-2027-0001]"
+    msg["Message-ID"] = make_msgid(domain="zeist.nl")
+    msg.set_content("In kopie de getekende overeenkomst.")
+    msg.add_attachment(b"%PDF-1.4 getekend", maintype="application", subtype="pdf", filename="scan.pdf")
+    env.deliver(msg.as_bytes())
+    env.run()
+    case, events = _case(env)
+    assert case.state == "getekend" and case.getekend_op.isoformat() == "2027-03-11"
+    assert "loopt tot 2027-09-30" in events[-1][3]
