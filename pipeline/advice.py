@@ -7,6 +7,7 @@ lines) is cut off first. Nothing is guessed: a reply that says both or neither i
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Optional
 
 from . import normalize as nz
@@ -61,8 +62,10 @@ def parse_reply(body: str) -> Optional[Advies]:
         s = line.strip()
         if _SIGNATURE.match(s):
             break
-        if re.match(r"^(product\s*code|i-?code)\s*:", s, re.I):
+        if re.match(r"^product\s*code\s*:", s, re.I):
             productcode = nz.productcode(s)
+        elif re.match(r"^i-?code\s*:", s, re.I):
+            continue
         elif re.match(r"^tarief\s*:", s, re.I):
             bedrag = nz.amount(s)
             if bedrag is not None:
@@ -73,3 +76,48 @@ def parse_reply(body: str) -> Optional[Advies]:
             explanation.append(line)
     toelichting = nz.clean("\n".join(explanation))
     return Advies(oordeel=oordeel, toelichting=toelichting, productcode=productcode, tarief=tarief)
+
+
+@dataclass(frozen=True)
+class Vraag:
+    """A reviewer's question to the referrer instead of a decision (Rijk van Nijmegen)."""
+
+    tekst: str
+
+
+_QUESTION = re.compile(r"^\s*(vraag|vragen)\s*[:\-]\s*(.+)", re.I | re.S)
+_APPROVE_NEG = re.compile(r"\b(niet\s+akkoord|geen\s+akkoord|afgewezen|afwijzen|niet\s+mee\s+eens|negatief)\b", re.I)
+_APPROVE_POS = re.compile(r"\b(akkoord|goedgekeurd|mee\s+eens|positief|ga\s+je\s+gang|akoord)\b", re.I)
+
+
+def parse_approval(body: str) -> Optional[Advies | Vraag]:
+    """A reply to a request for approval: 'akkoord', 'niet akkoord …', or 'Vraag: …'."""
+    text = own_text(body)
+    m = _QUESTION.match(text)
+    if m:
+        return Vraag(tekst=nz.clean(_strip_signature(m.group(2))) or "")
+    first = next((ln for ln in text.splitlines() if ln.strip()), "")
+    for scope in (first, text):
+        neg = bool(_APPROVE_NEG.search(scope))
+        pos = bool(_APPROVE_POS.search(_APPROVE_NEG.sub("", scope)))
+        if neg != pos:
+            rest = nz.clean(_strip_signature(text.split("\n", 1)[1] if "\n" in text else ""))
+            return Advies(oordeel="negatief" if neg else "positief", toelichting=rest or nz.clean(first))
+        if neg and pos:
+            return None
+    return None
+
+
+def _strip_signature(text: str) -> str:
+    out = []
+    for line in text.splitlines():
+        if _SIGNATURE.match(line.strip()):
+            break
+        out.append(line)
+    return "\n".join(out)
+
+
+def parse_icode(body: str) -> Optional[str]:
+    """ICM's proposed i-code ('i-code: 45A53' or 'I-code: 54001'), if the reply gives one."""
+    m = re.search(r"^\s*i-?code\s*:\s*([0-9A-Za-z]{2,10})", own_text(body), re.I | re.M)
+    return m.group(1).upper() if m else None

@@ -67,6 +67,10 @@ class AdviceSettings(_Section):
     days_spoed: int = 2
     days_normal: int = 5
     extra_closed_days: list[str] = []
+    reminder_time: time = time(9, 0)
+    escalation_time: time = time(9, 0)
+    teamleider: list[str] = []
+    coordinator_akkoord: bool = False
 
 
 class ReportSettings(_Section):

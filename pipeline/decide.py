@@ -1,17 +1,17 @@
-"""Decide stage: the advices on a case → the decision, once every adviser has answered.
+"""Decide stage: the answers in one workflow step → the step's decision, once it can be made.
 
-Seed 001 step 5: when the beleidsadviseur and ICM disagree, the beleidsadviseur's
-advice decides (the region profile names the deciding role). ICM's proposal of
-product code and tariff is carried into the contract.
+Seed 001 step 5: when the beleidsadviseur and ICM disagree, the beleidsadviseur's advice
+decides (the step's `besluit` names the deciding role). With `besluit = "allen"` every role
+must agree: one negative answer decides at once. ICM's proposal of product code and tariff is
+carried into the contract.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal, Optional
 
+from .mappings import Step
 from .models import Advies, Tarief
-
-ROLES = ("beleidsadviseur", "icm")
 
 
 @dataclass(frozen=True)
@@ -23,16 +23,21 @@ class Decision:
     tarief: Optional[Tarief]
 
 
-def decide(advices: dict[str, Advies], deciding_role: str = "beleidsadviseur") -> Optional[Decision]:
-    """None while an adviser has not answered yet."""
-    if any(role not in advices for role in ROLES):
+def decide(step: Step, roles: list[str], advices: dict[str, Advies]) -> Optional[Decision]:
+    """None while the step still waits for an answer that matters."""
+    answered = {role: advices[role] for role in roles if role in advices}
+    proposal = next((a for a in answered.values() if a.productcode or a.tarief), None)
+    code, tarief = (proposal.productcode, proposal.tarief) if proposal else (None, None)
+    eens = len({a.oordeel for a in answered.values()}) <= 1
+    if step.besluit == "allen":
+        negative = next((a for a in answered.values() if a.oordeel == "negatief"), None)
+        if negative is not None:
+            return Decision("negatief", negative.toelichting, eens, code, tarief)
+        if len(answered) < len(roles):
+            return None
+        return Decision("positief", "; ".join(a.toelichting for a in answered.values() if a.toelichting) or None,
+                        eens, code, tarief)
+    if len(answered) < len(roles):
         return None
-    leading = advices[deciding_role]
-    icm = advices["icm"]
-    return Decision(
-        oordeel=leading.oordeel,
-        toelichting=leading.toelichting,
-        eens=len({a.oordeel for a in advices.values()}) == 1,
-        productcode=icm.productcode,
-        tarief=icm.tarief,
-    )
+    leading = answered.get(step.besluit) or next(iter(answered.values()))
+    return Decision(leading.oordeel, leading.toelichting, eens, code, tarief)

@@ -580,7 +580,14 @@ def _from_content_controls(tagged: dict[str, Optional[str]], mappings: Mappings,
         fields[name] = value
     for who, parts in advies.items():
         fields[who] = _advice_from_parts(parts)
-    return _finish(fields, meldingen, mappings, layout=layout)
+    return _mark_crisis(_finish(fields, meldingen, mappings, layout=layout), tagged.get("spoed"))
+
+
+def _mark_crisis(extraction: Extraction, spoed_answer: Optional[str]) -> Extraction:
+    """Rijk van Nijmegen (seed 000): in a crisis care starts at once and the request follows."""
+    if spoed_answer and re.search(r"\bcrisis", spoed_answer, re.I):
+        extraction.kenmerken.append("crisis")
+    return extraction
 
 
 def _advice_from_parts(parts: dict[str, Optional[str]]):
@@ -660,7 +667,8 @@ def _from_legacy(pairs: list[tuple[str, str]], mappings: Mappings, layout: str,
                 fields.update(extra)
                 confidence.update({name: kind_conf[kind] for name in extra})
                 break
-    return _finish(fields, meldingen, mappings, layout=layout, confidence=confidence)
+    extraction = _finish(fields, meldingen, mappings, layout=layout, confidence=confidence)
+    return _mark_crisis(extraction, raw_by_kind.get("spoed"))
 
 
 def _advice_from_text(text: str):

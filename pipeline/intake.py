@@ -11,7 +11,7 @@ from datetime import datetime
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
-from email.utils import parseaddr
+from email.utils import getaddresses, parseaddr
 from pathlib import Path
 from typing import Optional
 
@@ -47,6 +47,7 @@ def from_mail(incoming: IncomingMail) -> Submission:
         body=body_text(msg),
         message_id=message_id,
         in_reply_to=list(dict.fromkeys(refs)),
+        recipients=[a.lower() for _, a in getaddresses([str(msg.get("To", "")), str(msg.get("Cc", ""))]) if a],
         attachments=attachments(msg),
         raw=incoming.raw,
     )

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from rapidfuzz import fuzz, process
 
@@ -29,23 +29,78 @@ class Gemeente:
     aliassen: tuple[str, ...] = ()
     mandaat_grens: Optional[Decimal] = None
     rapportage: tuple[str, ...] = ()  # who gets the expiry report; empty: the beleidsadviseur
+    rollen: dict[str, tuple[str, ...]] = field(default_factory=dict)  # roles held in this gemeente
 
     @property
     def report_to(self) -> tuple[str, ...]:
-        return self.rapportage or self.beleidsadviseur
+        return self.rapportage or self.beleidsadviseur or self.rollen.get("gemeente", ())
+
+
+@dataclass(frozen=True)
+class Extra:
+    als: dict[str, Any]
+    rollen: tuple[str, ...]
+    vervangt: bool = False
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the region's workflow: these roles are asked at once."""
+
+    naam: str
+    rollen: tuple[str, ...]
+    besluit: str = "allen"  # the role whose answer decides when they differ, or "allen": all must agree
+    soort: str = "advies"  # advies: 'Advies: positief/negatief'; akkoord: 'akkoord' / 'niet akkoord' / 'Vraag: …'
+    vragen: bool = False  # the role may put questions to the referrer; the answer re-enters review
+    als: dict[str, Any] = field(default_factory=dict)
+    instelling: Optional[str] = None  # only when this config switch ([advice]) is on
+    extra: tuple[Extra, ...] = ()
+
+
+@dataclass(frozen=True)
+class AfterApproval:
+    document: str = "maatwerkovereenkomst"  # or "opdrachtbevestiging"
+    aan: tuple[str, ...] = ("backoffice", "verwijzer")  # roles, 'backoffice' or 'verwijzer'
+    cc_verwijzer_als: Optional[dict[str, Any]] = None
+    toelichting: str = ""
 
 
 @dataclass
 class Region:
     key: str
     naam: str
-    icm: tuple[str, ...]
     backoffice: tuple[str, ...]
     gemeenten: dict[str, Gemeente]
     mandaat_grens: Decimal
     ondertekenaar_onder: str
     ondertekenaar_vanaf: str
-    beslisser: str = "beleidsadviseur"
+    rollen: dict[str, tuple[str, ...]] = field(default_factory=dict)  # region-wide roles
+    stappen: tuple[Step, ...] = ()
+    na_goedkeuring: AfterApproval = AfterApproval()
+    escalatie: tuple[str, ...] = ("icm",)  # roles told when advice is late
+    bekende_aanbieders: tuple[str, ...] = ()  # providers with an agreement already (RIOZ: not 'nieuw')
+
+    @property
+    def icm(self) -> tuple[str, ...]:
+        """ICM / the regional procurement team: told about stray replies and late advice."""
+        return self.rollen.get("icm", ())
+
+    def addresses(self, role: str, gemeente: Optional[str]) -> tuple[str, ...]:
+        g = self.gemeenten.get(gemeente or "")
+        if role == "backoffice":
+            return self.backoffice
+        if g is not None and role == "beleidsadviseur" and g.beleidsadviseur:
+            return g.beleidsadviseur
+        if g is not None and g.rollen.get(role):
+            return g.rollen[role]
+        return self.rollen.get(role, ())
+
+    def all_addresses(self, role: str) -> tuple[str, ...]:
+        """Every address that holds `role` anywhere in the region (for a referrer's choice)."""
+        out = list(self.rollen.get(role, ()))
+        for g in self.gemeenten.values():
+            out += g.rollen.get(role, ()) + (g.beleidsadviseur if role == "beleidsadviseur" else ())
+        return tuple(out)
 
     def match_gemeente(self, text: Optional[str]) -> tuple[Optional[str], float]:
         """Canonical gemeente for what a form says ('gem. zeist', 'Houtn') and a score 0–100."""
@@ -71,13 +126,13 @@ class Region:
         return self.ondertekenaar_onder if total < grens else self.ondertekenaar_vanaf
 
     def role_of(self, address: str, gemeente: Optional[str]) -> Optional[str]:
-        """'beleidsadviseur' or 'icm' when `address` advises on a case of `gemeente`."""
+        """The role `address` holds for a case of `gemeente` (any step), or None."""
         a = address.lower()
-        g = self.gemeenten.get(gemeente or "")
-        if g and a in (x.lower() for x in g.beleidsadviseur):
-            return "beleidsadviseur"
-        if a in (x.lower() for x in self.icm):
-            return "icm"
+        roles = {role for step in self.stappen for role in step.rollen + tuple(r for e in step.extra
+                                                                               for r in e.rollen)}
+        for role in sorted(roles):
+            if a in (x.lower() for x in self.addresses(role, gemeente)):
+                return role
         return None
 
 
@@ -223,20 +278,38 @@ def load_mappings(root: Path, profile: str) -> Mappings:
             aliassen=tuple(g.get("aliassen", [])),
             mandaat_grens=Decimal(g["mandaat_grens"]) if "mandaat_grens" in g else None,
             rapportage=tuple(g.get("rapportage", [])),
+            rollen={k: tuple(v) for k, v in g.get("rollen", {}).items()},
         )
         for naam, g in r.get("gemeenten", {}).items()
     }
     mandaat = r.get("mandaat", {})
+    stappen = tuple(
+        Step(naam=st["naam"], rollen=tuple(st["rollen"]), besluit=st.get("besluit", "allen"),
+             soort=st.get("soort", "advies"), vragen=st.get("vragen", False), als=st.get("als", {}),
+             instelling=st.get("instelling"),
+             extra=tuple(Extra(als=e.get("als", {}), rollen=tuple(e["rollen"]), vervangt=e.get("vervangt", False))
+                         for e in st.get("extra", [])))
+        for st in r.get("stappen", [])
+    )
+    if not stappen:
+        raise ConfigError(f"Regioprofiel '{profile}' heeft geen [[stappen]].")
+    after = r.get("na_goedkeuring", {})
     region = Region(
         key=profile,
         naam=r.get("naam", profile),
-        icm=tuple(r.get("icm", [])),
         backoffice=tuple(r.get("backoffice", [])),
         gemeenten=gemeenten,
         mandaat_grens=Decimal(mandaat.get("grens", "50000")),
         ondertekenaar_onder=mandaat.get("onder", "coördinator/teammanager"),
         ondertekenaar_vanaf=mandaat.get("vanaf", "afdelingsmanager"),
-        beslisser=r.get("beslisser", "beleidsadviseur"),
+        rollen={k: tuple(v) for k, v in r.get("rollen", {}).items()},
+        stappen=stappen,
+        na_goedkeuring=AfterApproval(document=after.get("document", "maatwerkovereenkomst"),
+                                     aan=tuple(after.get("aan", ["backoffice", "verwijzer"])),
+                                     cc_verwijzer_als=after.get("cc_verwijzer_als"),
+                                     toelichting=after.get("toelichting", "")),
+        escalatie=tuple(r.get("escalatie", ["icm"])),
+        bekende_aanbieders=tuple(r.get("bekende_aanbieders", [])),
     )
     hints = lab.get("hints", {})
     labels = Labels(

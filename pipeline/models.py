@@ -105,6 +105,7 @@ class Extraction(BaseModel):
     meldingen: list[Melding] = []
     layout: str
     confidence: dict[str, float] = {}  # per dotted field, 0–1; absent means read with certainty
+    kenmerken: list[str] = []  # marks outside the canonical record, e.g. "crisis" (spoed answer 'JA (crisis)')
 
     def as_json_dict(self) -> dict:
         data = self.record.model_dump(mode="json")
@@ -144,6 +145,7 @@ class Submission:
     body: str = ""
     message_id: Optional[str] = None
     in_reply_to: list[str] = field(default_factory=list)
+    recipients: list[str] = field(default_factory=list)  # To and Cc addresses (a named poortwachter)
     attachments: list[Attachment] = field(default_factory=list)
     raw: Optional[bytes] = None
     path: Optional[Path] = None

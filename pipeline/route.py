@@ -1,27 +1,67 @@
-"""Route stage: a valid request → who is asked for advice (addresses from `mappings/`)."""
+"""Route stage: a valid request → who is asked, step by step, as the region profile says.
+
+A region profile (`mappings/regions/<profile>.toml`) lists its steps. Each step asks some
+roles at once ("beleidsadviseur" and "icm" in ZOU; the poortwachter in Rijk van Nijmegen; the
+gemeente and RIOZ in Noordoost-Brabant); a step may apply only when the case's facts match
+(`als`), add or replace roles under conditions (`extra`), or depend on a config switch
+(`instelling`). Roles resolve to addresses per gemeente first, then region-wide.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Optional
 
 from .errors import ConfigError
-from .mappings import Region
+from .mappings import Region, Step
+from .models import Aanvraag
 
 
 @dataclass(frozen=True)
-class AdviceRoute:
-    gemeente: str
-    beleidsadviseur: tuple[str, ...]
-    icm: tuple[str, ...]
+class Facts:
+    """What conditions in the profile may test."""
 
-    @property
-    def advisers(self) -> dict[str, tuple[str, ...]]:
-        return {"beleidsadviseur": self.beleidsadviseur, "icm": self.icm}
+    gemeente: Optional[str]
+    hulpvorm: Optional[str]
+    kader: Optional[str]
+    maatregel: Optional[str]
+    spoed: bool
+    nieuwe_aanbieder: bool
+
+    def matches(self, conditions: dict[str, Any]) -> bool:
+        return all(getattr(self, key) == value for key, value in conditions.items())
 
 
-def route(region: Region, gemeente: str) -> AdviceRoute:
-    g = region.gemeenten.get(gemeente)
-    if g is None or not g.beleidsadviseur:
-        raise ConfigError(f"Geen beleidsadviseur ingesteld voor gemeente {gemeente} in regio {region.naam}.")
-    if not region.icm:
-        raise ConfigError(f"Geen ICM-adres ingesteld voor regio {region.naam}.")
-    return AdviceRoute(gemeente=gemeente, beleidsadviseur=g.beleidsadviseur, icm=region.icm)
+def facts_of(record: Aanvraag, region: Region) -> Facts:
+    known = {name.lower() for name in region.bekende_aanbieders}
+    return Facts(gemeente=record.gemeente, hulpvorm=record.hulpvorm, kader=record.kader, maatregel=record.maatregel,
+                 spoed=bool(record.spoed), nieuwe_aanbieder=(record.aanbieder.naam or "").lower() not in known)
+
+
+def steps_for(region: Region, facts: Facts, switches: dict[str, bool]) -> list[Step]:
+    """The profile's steps that apply to this case, in order."""
+    return [step for step in region.stappen
+            if facts.matches(step.als) and (step.instelling is None or switches.get(step.instelling, False))]
+
+
+def roles_for(step: Step, facts: Facts) -> list[str]:
+    roles = list(step.rollen)
+    for extra in step.extra:
+        if facts.matches(extra.als):
+            roles = list(extra.rollen) if extra.vervangt else roles + [r for r in extra.rollen if r not in roles]
+    return roles
+
+
+def route(region: Region, step: Step, facts: Facts, named: Optional[dict[str, str]] = None) -> dict[str, list[str]]:
+    """{role: addresses} for one step. `named` holds addresses the referrer chose for a role
+    (e.g. the poortwachter in Cc), used when they are among that role's configured addresses."""
+    out: dict[str, list[str]] = {}
+    for role in roles_for(step, facts):
+        addresses = region.addresses(role, facts.gemeente)
+        chosen = (named or {}).get(role)
+        if chosen and chosen.lower() in {a.lower() for a in region.all_addresses(role)}:
+            addresses = (chosen,)
+        if not addresses:
+            raise ConfigError(f"Geen adres ingesteld voor de rol '{role}' (gemeente {facts.gemeente}) in regio "
+                              f"{region.naam}.")
+        out[role] = list(addresses)
+    return out

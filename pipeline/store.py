@@ -70,6 +70,12 @@ class Case(Base):
     waarde: Mapped[Optional[str]] = mapped_column(String(20))  # maximum total value, Decimal as text
     ondertekenaar: Mapped[Optional[str]] = mapped_column(String(100))
     getekend_op: Mapped[Optional[date]] = mapped_column(Date)
+    stap: Mapped[int] = mapped_column(Integer, default=0)  # index into the region's applicable steps
+    stap_sinds: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    adviseurs_json: Mapped[Optional[str]] = mapped_column(Text)  # {role: [addresses]} asked in this step
+    crisis: Mapped[bool] = mapped_column(Boolean, default=False)
+    vorige_zaak: Mapped[Optional[str]] = mapped_column(String(20))  # verlenging of this earlier case
+    vraag_van: Mapped[Optional[str]] = mapped_column(String(40))  # role whose question awaits the referrer
     record_json: Mapped[Optional[str]] = mapped_column(Text)
     meldingen_json: Mapped[str] = mapped_column(Text, default="[]")
     register_dir: Mapped[Optional[str]] = mapped_column(String(500))
@@ -82,6 +88,10 @@ class Case(Base):
     @property
     def record(self) -> Optional[Aanvraag]:
         return Aanvraag.model_validate_json(self.record_json) if self.record_json else None
+
+    @property
+    def adviseurs(self) -> dict[str, list[str]]:
+        return json.loads(self.adviseurs_json) if self.adviseurs_json else {}
 
     @property
     def meldingen(self) -> list[Melding]:
@@ -108,6 +118,8 @@ class AdviceRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
     rol: Mapped[str] = mapped_column(String(32))
+    stap: Mapped[int] = mapped_column(Integer, default=0)
+    icode: Mapped[Optional[str]] = mapped_column(String(20))
     oordeel: Mapped[str] = mapped_column(String(16))
     toelichting: Mapped[Optional[str]] = mapped_column(Text)
     productcode: Mapped[Optional[str]] = mapped_column(String(10))
@@ -248,6 +260,19 @@ def note(s: Session, case: Case, *, source: str, what: str) -> None:
     """An audit entry that changes no state (advice received, mail not accepted, ...)."""
     s.add(AuditEvent(case_id=case.id, from_state=case.state, to_state=case.state, source=source[:500], what=what))
     case.updated_at = utcnow()
+
+
+def earlier_case(s: Session, zorgned_nummer: Optional[str], aanbieder: Optional[str], exclude: str,
+                 ) -> Optional[Case]:
+    """The latest earlier case of the same client with the same provider (a verlenging), if any."""
+    if not zorgned_nummer or not aanbieder:
+        return None
+    from rapidfuzz import fuzz
+
+    for c in reversed(cases_of_client(s, zorgned_nummer, exclude)):
+        if c.aanbieder and fuzz.token_sort_ratio(c.aanbieder.lower(), aanbieder.lower()) >= 90:
+            return c
+    return None
 
 
 def cases_of_client(s: Session, zorgned_nummer: str, exclude: str) -> list[Case]:
