@@ -83,22 +83,32 @@ def status(config: Optional[Path] = ConfigOpt) -> None:
     from . import store
 
     settings = _settings(config)
+    today = datetime.now(ZoneInfo(settings.advice.timezone)).date()
     st = store.Store(settings.store.url)
     with st.session() as s:
         cases = store.open_cases(s)
         table = Table(title="Openstaande zaken")
-        for col in ("zaak", "status", "gemeente", "aanbieder", "spoed", "advies uiterlijk", "adviezen"):
-            table.add_column(col, no_wrap=col in ("zaak", "status", "advies uiterlijk"))
+        for col in ("zaak", "status", "gemeente", "aanbieder", "spoed", "wacht op", "uiterlijk"):
+            table.add_column(col, no_wrap=col in ("zaak", "status", "uiterlijk"))
+        late = 0
         for c in cases:
-            adviezen = ", ".join(f"{a.rol}: {a.oordeel}" for a in c.advices) or "—"
-            table.add_row(c.id, c.state, c.gemeente or "—", c.aanbieder or "—", "ja" if c.spoed else "nee",
-                          c.deadline.isoformat() if c.deadline else "—", adviezen)
+            owing = store.owing(s, c) if c.state == "advies_gevraagd" else {}
+            waiting = "; ".join(f"{r} ({', '.join(a)})" for r, a in owing.items()) or (
+                "verwijzer (vraag)" if c.vraag_van else "—")
+            due = c.deadline.isoformat() if c.deadline and owing else "—"
+            if c.deadline and owing and c.deadline < today:
+                late += 1
+                due = f"[bold red]{due} TE LAAT[/bold red]"
+            table.add_row(c.id, c.state, c.gemeente or "—", c.aanbieder or "—",
+                          ("crisis" if c.crisis else "ja") if c.spoed else "nee", waiting, due)
         unsent = len(store.unsent_mails(s))
     st.close()
     if not cases:
         out.print("Geen openstaande zaken.")
     else:
         out.print(table)
+        if late:
+            out.print(f"[bold red]{late} zaak/zaken over de termijn.[/bold red]")
     if unsent:
         out.print(f"{unsent} mail(s) wachten op verzending.")
 

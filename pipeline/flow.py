@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable, Optional
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from . import advice as advice_stage
@@ -161,7 +161,7 @@ class Pipeline:
         today = self._local_date(self.clock())
         sent = 0
         with self.store.session() as s:
-            if period is not None and not reports.claim_period(s, "verlopend", period):
+            if period is not None and not store.claim_once(s, "verlopend", period):
                 return 0
             for gemeente, cases in reports.expiring(s, today, weeks).items():
                 g = self.mappings.region.gemeenten.get(gemeente)
@@ -184,6 +184,46 @@ class Pipeline:
             return 0
         year, week, _ = now.isocalendar()
         return self.send_expiry_reports(period=f"{year}-W{week:02d}")
+
+    def send_reminders(self) -> int:
+        """On the deadline's morning a reminder to each adviser who has not answered; past the
+        deadline one escalation mail to the profile's `escalatie` roles and the teamleider.
+        Each is sent once (claim_once) and written to the case history."""
+        adv = self.settings.advice
+        now = self.clock().astimezone(ZoneInfo(adv.timezone))
+        today, sent = now.date(), 0
+        with self.store.session() as s:
+            for case in s.scalars(select(store.Case).where(store.Case.state == CaseState.advies_gevraagd.value,
+                                                           store.Case.deadline.is_not(None))):
+                late = store.owing(s, case)
+                if not late or case.vraag_van or case.record is None:
+                    continue
+                step = self._steps(case.record)[case.stap]
+                wat = "advies" if step.soort == "advies" else "besluit"
+                base = {"zaak": case.id, "gemeente": case.gemeente, "aanbieder": case.aanbieder, "wat": wat,
+                        "deadline": dutch_date(case.deadline), "stap": step.naam}
+                thread = store.case_mail_ids(s, case.id)
+                if today == case.deadline and now.time() >= adv.reminder_time:
+                    for role, addresses in late.items():
+                        if store.claim_once(s, "herinnering", f"{case.id}:{case.stap}:{role}:{case.deadline}"):
+                            self._queue(s, "herinnering", base | {"rol": role_name(role)}, to=addresses,
+                                        case_id=case.id, kind=f"herinnering-{role}", references=thread)
+                            store.note(s, case, source="planning", what=f"Herinnering verstuurd aan "
+                                                                        f"{role_name(role)} ({', '.join(addresses)})")
+                            sent += 1
+                elif today > case.deadline and now.time() >= adv.escalation_time and store.claim_once(
+                        s, "escalatie", f"{case.id}:{case.stap}:{case.deadline}"):
+                    to = [a for role in self.mappings.region.escalatie
+                          for a in self.mappings.region.addresses(role, case.gemeente)] + list(adv.teamleider)
+                    laat = [f"{role_name(r)} ({', '.join(a)})" for r, a in late.items()]
+                    self._queue(s, "escalatie", base | {"laat": laat}, to=list(dict.fromkeys(to)),
+                                case_id=case.id, kind="escalatie", references=thread)
+                    store.note(s, case, source="planning", what=f"Termijn verstreken; escalatie aan {', '.join(to)} "
+                                                                f"(nog geen antwoord van {'; '.join(laat)})")
+                    sent += 1
+        if sent:
+            self.send_outbox()
+        return sent
 
     def rebuild_index(self) -> None:
         """register/register.xlsx and .csv from the store; a failure here never stops the flow."""

@@ -19,14 +19,13 @@ from openpyxl import Workbook
 from openpyxl.drawing.image import Image as XlImage
 from openpyxl.styles import Font
 from sqlalchemy import extract as sql_extract, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .index import CONTRACT_STATES, _atomic_write
 from .mappings import Mappings
 from .models import Aanvraag, CaseState
 from .render import euro
-from .store import Case, ReportRun
+from .store import Case
 
 ACTIVE_CONTRACT = (CaseState.contract_verstuurd.value, CaseState.getekend.value)
 OTHER = "overig"
@@ -53,17 +52,6 @@ def expiring_mail_context(gemeente: str, cases: list[Case], today: date, weeks: 
                    f"{'' if c.state == CaseState.getekend.value else '  — nog niet getekend retour'}"
                    for c in cases],
     }
-
-
-def claim_period(s: Session, report: str, period: str) -> bool:
-    """Record that `report` is sent for `period`; False when it was already (unique constraint)."""
-    try:
-        with s.begin_nested():
-            s.add(ReportRun(report=report, period=period))
-            s.flush()
-    except IntegrityError:
-        return False
-    return True
 
 
 # --- monitoring ------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from sqlalchemy import (
     create_engine, event, select, update,
 )
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
 
 from .errors import CaseNotFound, InvalidTransition
@@ -280,6 +281,24 @@ def cases_of_client(s: Session, zorgned_nummer: str, exclude: str) -> list[Case]
     return list(s.scalars(select(Case).where(
         Case.zorgned_nummer == zorgned_nummer, Case.id != exclude,
         Case.state.not_in([S.geweigerd.value, S.negatief.value])).order_by(Case.id)))
+
+
+def claim_once(s: Session, kind: str, key: str) -> bool:
+    """Record that something is done once (a report for a week, a reminder for an adviser);
+    False when it was done already — held by a unique constraint, not by query-then-insert."""
+    try:
+        with s.begin_nested():
+            s.add(ReportRun(report=kind, period=key[:40]))
+            s.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+def owing(s: Session, case: Case) -> dict[str, list[str]]:
+    """Who was asked in the case's current step and has not answered yet: {role: addresses}."""
+    answered = {row.rol for row in case.advices if row.stap == case.stap}
+    return {role: addresses for role, addresses in case.adviseurs.items() if role not in answered}
 
 
 def get_case(s: Session, case_id: str) -> Case:

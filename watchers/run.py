@@ -11,6 +11,7 @@ from .folder import DropFolder
 from .mailbox import MailboxWatcher
 
 log = logging.getLogger("maatwerk")
+SCHEDULE_SECONDS = 60.0
 
 
 def _handle_files(pipeline: Pipeline, drop: DropFolder, files, report: RunReport) -> None:
@@ -28,6 +29,8 @@ def run_once(pipeline: Pipeline) -> RunReport:
     s = pipeline.settings
     report = RunReport()
     MailboxWatcher(pipeline, s.mailbox.poll_seconds).poll(report)
+    pipeline.send_reminders()
+    pipeline.scheduled_reports()
     drop = DropFolder(s.drop.path, polling=s.drop.polling, stable_seconds=s.drop.stable_seconds)
     _handle_files(pipeline, drop, drop.wait_until_stable(), report)
     return report
@@ -40,7 +43,7 @@ def run_forever(pipeline: Pipeline, stop: threading.Event) -> RunReport:
     drop = DropFolder(s.drop.path, polling=s.drop.polling, poll_seconds=s.drop.poll_seconds,
                       stable_seconds=s.drop.stable_seconds)
     drop.start()
-    next_mail = 0.0
+    next_mail = next_schedule = 0.0
     try:
         failures = 0
         while not stop.is_set():
@@ -50,7 +53,10 @@ def run_forever(pipeline: Pipeline, stop: threading.Event) -> RunReport:
                     mail.poll(report)
                     next_mail = now + mail.poll_seconds
                 _handle_files(pipeline, drop, drop.ready(), report)
-                pipeline.scheduled_reports()
+                if time.monotonic() >= next_schedule:  # reminders, escalations, weekly report
+                    pipeline.send_reminders()
+                    pipeline.scheduled_reports()
+                    next_schedule = time.monotonic() + SCHEDULE_SECONDS
                 failures = 0
             except Exception as exc:  # an outage (database, mail, share): wait, then try again
                 failures += 1
