@@ -377,9 +377,11 @@ class Pipeline:
 
     def _named_roles(self, sub: Submission) -> dict[str, str]:
         """Roles the referrer chose by addressing the mail (e.g. a poortwachter in Cc)."""
-        out = {}
+        out: dict[str, str] = {}
+        roles = {r for step in self.mappings.region.stappen for r in step.rollen + tuple(
+            x for e in step.extra for x in e.rollen)}
         for address in sub.recipients:
-            for role in self.mappings.region.rollen:
+            for role in sorted(roles):
                 if address.lower() in {a.lower() for a in self.mappings.region.all_addresses(role)}:
                     out.setdefault(role, address)
         return out
@@ -406,15 +408,18 @@ class Pipeline:
             "type_hulp": record.type_hulp, "productcode": record.productcode, "spoed": "ja" if case.spoed else "nee",
             "deadline": dutch_date(due), "termijn": adv.days_spoed if case.spoed else adv.days_normal,
             "meldingen": [m.tekst for m in case.meldingen if m.ernst == "waarschuwing"],
-            "stap": step.naam, "crisis": case.crisis, "jr": record.maatregel == "JR",
+            "stap": step.naam, "crisis": case.crisis, "jr": record.maatregel == "JR", "uitleg": step.uitleg,
+            "besluit": role_name(step.besluit) if step.besluit != "allen" and len(advisers) > 1 else None,
             "eerdere_adviezen": earlier_answers, "antwoord": antwoord,
             "verlenging": (f"{previous.id} ({previous.state}, {previous.startdatum or '?'} t/m "
                            f"{previous.einddatum or '?'})") if previous else None,
         }
         template = "adviesaanvraag" if step.soort == "advies" else "akkoordverzoek"
+        g = self.mappings.region.gemeenten.get(record.gemeente or "")
+        cc = [a for a in (g.cc if g else ()) if a not in {x for v in advisers.values() for x in v}]
         for role, addresses in advisers.items():
             self._queue(s, template, context | {"rol": role_name(role), "icm": role == "icm"}, to=addresses,
-                        case_id=case.id, kind=f"{step.soort}-{role}", attachments=[form] if form else [])
+                        cc=cc, case_id=case.id, kind=f"{step.soort}-{role}", attachments=[form] if form else [])
         store.note(s, case, source=source,
                    what=f"Stap '{step.naam}': gevraagd aan " + "; ".join(
                        f"{role_name(r)} ({', '.join(a)})" for r, a in advisers.items()) + f"; uiterlijk {due.isoformat()}")
@@ -682,7 +687,8 @@ class Pipeline:
             return False
         if self.mappings.region.role_of(sender, case.gemeente):  # the beleidsadviseur or ICM forwards it
             return True
-        allowed = {a.lower() for a in self.mappings.region.backoffice} | {(case.sender or "").lower()}
+        allowed = {a.lower() for a in self.mappings.region.addresses("backoffice", case.gemeente)} | {
+            (case.sender or "").lower()}
         record = case.record
         if record and record.contactpersoon.email:
             allowed.add(record.contactpersoon.email.lower())

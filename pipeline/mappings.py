@@ -30,6 +30,7 @@ class Gemeente:
     mandaat_grens: Optional[Decimal] = None
     rapportage: tuple[str, ...] = ()  # who gets the expiry report; empty: the beleidsadviseur
     rollen: dict[str, tuple[str, ...]] = field(default_factory=dict)  # roles held in this gemeente
+    cc: tuple[str, ...] = ()  # copied on every request this gemeente's cases send to its advisers
 
     @property
     def report_to(self) -> tuple[str, ...]:
@@ -55,6 +56,7 @@ class Step:
     als: dict[str, Any] = field(default_factory=dict)
     instelling: Optional[str] = None  # only when this config switch ([advice]) is on
     extra: tuple[Extra, ...] = ()
+    uitleg: str = ""  # what the asked role is to do, in the request mail
 
 
 @dataclass(frozen=True)
@@ -82,13 +84,13 @@ class Region:
 
     @property
     def icm(self) -> tuple[str, ...]:
-        """ICM / the regional procurement team: told about stray replies and late advice."""
-        return self.rollen.get("icm", ())
+        """ICM / the regional team told about stray replies: the `icm` role, else the escalation roles."""
+        return self.rollen.get("icm") or tuple(a for r in self.escalatie for a in self.rollen.get(r, ()))
 
     def addresses(self, role: str, gemeente: Optional[str]) -> tuple[str, ...]:
         g = self.gemeenten.get(gemeente or "")
         if role == "backoffice":
-            return self.backoffice
+            return (g.rollen.get("backoffice") if g else None) or self.backoffice
         if g is not None and role == "beleidsadviseur" and g.beleidsadviseur:
             return g.beleidsadviseur
         if g is not None and g.rollen.get(role):
@@ -279,6 +281,7 @@ def load_mappings(root: Path, profile: str) -> Mappings:
             mandaat_grens=Decimal(g["mandaat_grens"]) if "mandaat_grens" in g else None,
             rapportage=tuple(g.get("rapportage", [])),
             rollen={k: tuple(v) for k, v in g.get("rollen", {}).items()},
+            cc=tuple(g.get("cc", [])),
         )
         for naam, g in r.get("gemeenten", {}).items()
     }
@@ -286,7 +289,7 @@ def load_mappings(root: Path, profile: str) -> Mappings:
     stappen = tuple(
         Step(naam=st["naam"], rollen=tuple(st["rollen"]), besluit=st.get("besluit", "allen"),
              soort=st.get("soort", "advies"), vragen=st.get("vragen", False), als=st.get("als", {}),
-             instelling=st.get("instelling"),
+             instelling=st.get("instelling"), uitleg=st.get("uitleg", ""),
              extra=tuple(Extra(als=e.get("als", {}), rollen=tuple(e["rollen"]), vervangt=e.get("vervangt", False))
                          for e in st.get("extra", [])))
         for st in r.get("stappen", [])

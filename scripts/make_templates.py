@@ -116,8 +116,8 @@ def contract() -> None:
                       "de aanbieder, met als contactpersoon {{ aanbieder.contactpersoon }}.")
     doc.add_heading("Overwegende dat", level=2)
     doc.add_paragraph("de gemeente voor een jeugdige jeugdhulp nodig acht die niet door een door de regio "
-                      "gecontracteerde aanbieder kan worden geboden, en dat het advies van de beleidsadviseur en van "
-                      "ICM hierover is ingewonnen, komen partijen het volgende overeen.")
+                      "gecontracteerde aanbieder kan worden geboden, en dat de aanvraag hiervoor volgens de "
+                      "werkafspraken van de {{ regio }} is beoordeeld, komen partijen het volgende overeen.")
     doc.add_heading("Artikel 1 – De hulp", level=2)
     _table(doc, [
         ("Cliënt (ZorgNed-nummer)", "{{ zorgned_nummer }}"),

@@ -69,10 +69,13 @@ def pdf_text(content: bytes) -> str:
         return "\n".join(page.extract_text() or "" for page in pdf.pages)
 
 
-def mail_with_form(sender: str, subject: str, filename: str, content: bytes, body: str = "Zie bijlage.") -> bytes:
+def mail_with_form(sender: str, subject: str, filename: str, content: bytes, body: str = "Zie bijlage.",
+                   cc: Optional[str] = None) -> bytes:
     msg = EmailMessage(policy=policy.SMTP)
     msg["From"] = sender
     msg["To"] = INKOOP
+    if cc:
+        msg["Cc"] = cc
     msg["Subject"] = subject
     msg["Message-ID"] = make_msgid(domain="gemeente.test")
     msg.set_content(body)
@@ -130,8 +133,9 @@ class Env:
         return sorted(p for p in (self.root / "register").rglob("*") if p.is_file())
 
 
-def make_settings(root: Path) -> Settings:
+def make_settings(root: Path, profile: str = "zou") -> Settings:
     return Settings.model_validate({
+        "region": {"profile": profile},
         "store": {"url": f"sqlite:///{root / 'maatwerk.db'}"},
         "mailbox": {"maildir_root": str(root / "mail")},
         "drop": {"path": str(root / "drop"), "stable_seconds": 0.2, "poll_seconds": 0.2},

@@ -151,3 +151,12 @@ def test_advice_given_in_the_returned_form(env):
     assert case.state == "negatief"
     letter = [m for m in env.inbox(REFERRER) if "Negatief advies" in str(m["Subject"])]
     assert "Stichting Kwadraat Jeugdhulp kan dit bieden." in letter[0].get_body(("plain",)).get_content()
+
+
+def test_a_gemeente_cc_rule_copies_its_requests(env):
+    env.deliver(mail_with_form("f.elamrani@houten.nl", "aanvraag", "a.docx",
+                               sample("legacy-split-table.docx").read_bytes()))
+    env.run()
+    [to_ba] = env.inbox("beleidsadviseur.jeugd@houten.nl")
+    assert "teamleider.lokaalteam@houten.nl" in str(to_ba["Cc"])
+    assert len(env.inbox("teamleider.lokaalteam@houten.nl")) == 2  # the beleidsadviseur's and ICM's request
