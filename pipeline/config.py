@@ -27,13 +27,35 @@ class StoreSettings(_Section):
 
 
 class MailboxSettings(_Section):
-    backend: Literal["maildir"] = "maildir"
+    backend: Literal["maildir", "imap"] = "maildir"
     address: str = "inkoop@zorginzou.nl"
     display_name: str = "Maatwerk regio ZOU"
     maildir_root: Path = Path("./data/mail")
     processed_folder: str = "Verwerkt"
     poll_seconds: float = 10.0
     message_id_domain: str = "maatwerk.zorginzou.nl"
+
+
+class ImapSettings(_Section):
+    host: str = "localhost"
+    port: int = 993
+    security: Literal["ssl", "starttls", "none"] = "ssl"
+    username: str = ""  # default: [mailbox] address
+    password_env: str = "MAATWERK_IMAP_PASSWORD"
+    folder: str = "INBOX"
+    sent_folder: str = "Verzonden"  # a copy of every sent mail ("" for none)
+    idle: bool = True
+    idle_renew_seconds: float = 300.0
+    timeout: float = 30.0
+
+
+class SmtpSettings(_Section):
+    host: str = "localhost"
+    port: int = 587
+    security: Literal["ssl", "starttls", "none"] = "starttls"
+    username: str = ""  # default: [mailbox] address
+    password_env: str = "MAATWERK_SMTP_PASSWORD"
+    timeout: float = 30.0
 
 
 class DropSettings(_Section):
@@ -90,6 +112,8 @@ class Settings(_Section):
 
     store: StoreSettings = StoreSettings()
     mailbox: MailboxSettings = MailboxSettings()
+    imap: ImapSettings = ImapSettings()
+    smtp: SmtpSettings = SmtpSettings()
     drop: DropSettings = DropSettings()
     register_: RegisterSettings = Field(RegisterSettings(), alias="register")  # BaseModel has .register
     region: RegionSettings = RegionSettings()

@@ -51,6 +51,16 @@ def role_name(role: str) -> str:
     return ROLE_NAMES.get(role, role.replace("_", " "))
 
 
+def open_mailbox(settings: Settings) -> Mailbox:
+    """The configured mailbox backend behind the one interface."""
+    mb = settings.mailbox
+    if mb.backend == "imap":
+        from .imap import ImapMailbox
+
+        return ImapMailbox(settings.imap, settings.smtp, mb.address, mb.processed_folder)
+    return MaildirPostOffice(mb.maildir_root).mailbox(mb.address, mb.processed_folder)
+
+
 def safe_error(exc: BaseException) -> str:
     """An exception for the log without its message (which may quote form contents)."""
     tb = exc.__traceback__
@@ -84,7 +94,7 @@ class Pipeline:
         self.mappings: Mappings = load_mappings(settings.region.mappings_dir, settings.region.profile)
         self.store = store.Store(settings.store.url)
         mb = settings.mailbox
-        self.mailbox: Mailbox = mailbox or MaildirPostOffice(mb.maildir_root).mailbox(mb.address, mb.processed_folder)
+        self.mailbox: Mailbox = mailbox or open_mailbox(settings)
         self.composer = MailComposer(settings.region.templates_dir, mb.address, mb.display_name, mb.message_id_domain)
         self.register = Register(settings.register_.path)
         self.renderer = render.Renderer(settings.region.templates_dir)
@@ -268,7 +278,17 @@ class Pipeline:
                         case_id=None, kind="geen-formulier", reply_to=sub)
             log.info("mail without a request form; sender told, mail kept in quarantine")
             return "geen_formulier", []
-        read = [(att, self._read(att)) for att in sub.attachments]
+        duplicates = {att.filename: store.case_with_form(s, intake.sha256(att.content)) for att in sub.attachments}
+        earlier = [c for c in duplicates.values() if c is not None]
+        if earlier and all(duplicates.values()):  # every form was received before: no new case
+            for case in earlier:
+                store.note(s, case, source=sub.source_ref, what=f"Hetzelfde formulier opnieuw ontvangen van "
+                                                                f"{sub.sender or 'onbekend'}; geen nieuwe zaak")
+            self._queue(s, "al_ontvangen", {"zaken": sorted({c.id for c in earlier}), "onderwerp": sub.subject[:120]},
+                        to=[sub.sender] if sub.sender else [], case_id=earlier[0].id, kind="al-ontvangen",
+                        reply_to=sub)
+            return "dubbel", [earlier[0].id]
+        read = [(att, self._read(att)) for att in sub.attachments if duplicates[att.filename] is None]
         forms = [(att, r) for att, r in read if isinstance(r, Extraction)]
         others = [att for att, r in read if not isinstance(r, Extraction)]
         if not forms:  # nothing readable: one refused case, every file kept with it
@@ -290,7 +310,7 @@ class Pipeline:
         """Create a case for one form; returns (case id, refused)."""
         now = sub.received_at
         case = store.create_case(s, received_at=now, source=sub.source, source_ref=sub.source_ref,
-                                 sender=sub.sender, form_filename=att.filename,
+                                 sender=sub.sender, form_filename=att.filename, form_sha256=intake.sha256(att.content),
                                  what=f"Aanvraag ontvangen via {'mail' if sub.source == 'mail' else 'dropmap'}")
         if isinstance(read, Extraction):
             extraction: Optional[Extraction] = read
@@ -698,4 +718,7 @@ class Pipeline:
         return moment.astimezone(ZoneInfo(self.settings.advice.timezone)).date()
 
     def close(self) -> None:
+        close = getattr(self.mailbox, "close", None)
+        if close is not None:
+            close()
         self.store.close()

@@ -64,6 +64,7 @@ class Case(Base):
     source: Mapped[str] = mapped_column(String(10))
     source_ref: Mapped[str] = mapped_column(String(500))
     form_filename: Mapped[Optional[str]] = mapped_column(String(300))
+    form_sha256: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
     zorgned_nummer: Mapped[Optional[str]] = mapped_column(String(20), index=True)
     startdatum: Mapped[Optional[date]] = mapped_column(Date)
     einddatum: Mapped[Optional[date]] = mapped_column(Date)
@@ -237,10 +238,12 @@ def next_case_id(s: Session, year: int) -> tuple[str, int]:
 
 
 def create_case(s: Session, *, received_at: datetime, source: str, source_ref: str,
-                sender: Optional[str], form_filename: Optional[str], what: str) -> Case:
+                sender: Optional[str], form_filename: Optional[str], what: str,
+                form_sha256: Optional[str] = None) -> Case:
     case_id, seq = next_case_id(s, received_at.year)
     case = Case(id=case_id, year=received_at.year, seq=seq, state=S.ontvangen.value, received_at=received_at,
-                source=source, source_ref=source_ref[:500], sender=sender, form_filename=form_filename)
+                source=source, source_ref=source_ref[:500], sender=sender, form_filename=form_filename,
+                form_sha256=form_sha256)
     s.add(case)
     s.flush()
     s.add(AuditEvent(case_id=case_id, from_state=None, to_state=S.ontvangen.value, source=source_ref[:500],
@@ -313,6 +316,10 @@ def open_cases(s: Session) -> list[Case]:
 
 
 # --- received items and outbox ---------------------------------------------------------
+
+def case_with_form(s: Session, sha256: str) -> Optional[Case]:
+    return s.scalar(select(Case).where(Case.form_sha256 == sha256))
+
 
 def already_received(s: Session, key: str) -> Optional[Received]:
     return s.scalar(select(Received).where(Received.dedupe_key == key))

@@ -436,3 +436,16 @@ def test_signed_contract_in_a_new_mail_with_the_case_token_is_matched(env):
     case, events = _case(env)
     assert case.state == "getekend" and case.getekend_op.isoformat() == "2027-03-11"
     assert "loopt tot 2027-09-30" in events[-1][3]
+
+
+def test_the_same_form_sent_again_in_a_new_mail_makes_no_second_case_and_the_sender_is_told(env):
+    content = sample("legacy-table.docx").read_bytes()
+    env.deliver(mail_with_form(REFERRER, "aanvraag", "aanvraag.docx", content))
+    env.run()
+    env.deliver(mail_with_form(REFERRER, "nogmaals de aanvraag", "kopie.docx", content))  # new Message-ID
+    env.run()
+    with env.pipeline.store.session() as s:
+        assert len(store.open_cases(s)) == 1
+    assert len(env.inbox(ZEIST_BA)) == 1
+    [told] = [m for m in env.inbox(REFERRER) if "al ontvangen" in str(m["Subject"])]
+    assert "als zaak MW-2027-0001" in told.get_body(("plain",)).get_content()

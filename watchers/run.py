@@ -43,13 +43,19 @@ def run_forever(pipeline: Pipeline, stop: threading.Event) -> RunReport:
     drop = DropFolder(s.drop.path, polling=s.drop.polling, poll_seconds=s.drop.poll_seconds,
                       stable_seconds=s.drop.stable_seconds)
     drop.start()
+    pushed = threading.Event()  # set by IMAP IDLE when mail arrives
+    if s.mailbox.backend == "imap" and s.imap.idle:
+        from pipeline.imap import ImapIdle
+
+        ImapIdle(s.imap, s.mailbox.address, (pushed, drop.changed), stop).start()  # also wakes the wait below
     next_mail = next_schedule = 0.0
     try:
         failures = 0
         while not stop.is_set():
             now = time.monotonic()
             try:
-                if now >= next_mail:
+                if now >= next_mail or pushed.is_set():
+                    pushed.clear()
                     mail.poll(report)
                     next_mail = now + mail.poll_seconds
                 _handle_files(pipeline, drop, drop.ready(), report)
@@ -65,10 +71,10 @@ def run_forever(pipeline: Pipeline, stop: threading.Event) -> RunReport:
                 next_mail = time.monotonic() + backoff
                 stop.wait(backoff)
                 continue
-            # wake on a folder event, or to re-check files settling, or for the next mail poll
+            # wake on a folder event or pushed mail, to re-check settling files, or for the next poll
             pending = bool(drop.candidates())
             timeout = min(next_mail - time.monotonic(), s.drop.stable_seconds / 2 if pending else 3600)
-            drop.changed.wait(max(0.05, min(timeout, 0.5)))
+            drop.changed.wait(max(0.02, min(timeout, 0.5)))
             drop.changed.clear()
     finally:
         drop.stop()

@@ -1,0 +1,173 @@
+"""IMAP + SMTP mailbox backend for any mail server (imapclient; IMAP IDLE for push).
+
+Reading never marks a mail as read (BODY.PEEK[]). A mail leaves the inbox — moved to the
+processed folder (or Quarantaine) — only when the flow calls `mark_processed` after its case
+is stored. Keys are `<UIDVALIDITY>:<UID>`; when UIDVALIDITY changes, old keys are ignored and
+the mails are read again, which the store's Message-ID dedupe makes harmless.
+Passwords come from the environment (`password_env`), never from the config file.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import smtplib
+import ssl
+import threading
+from datetime import datetime, timezone
+from typing import Iterator, Optional
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError
+
+from .config import ImapSettings, SmtpSettings
+from .errors import ConfigError
+from .mail import IncomingMail
+
+log = logging.getLogger("maatwerk")
+FETCH_BATCH = 20
+
+
+def _secret(env_name: str, what: str) -> str:
+    value = os.environ.get(env_name)
+    if value is None:
+        raise ConfigError(f"Wachtwoord voor {what} ontbreekt: zet de omgevingsvariabele {env_name}.")
+    return value
+
+
+def connect_imap(cfg: ImapSettings, username: str) -> IMAPClient:
+    context = ssl.create_default_context()
+    client = IMAPClient(cfg.host, port=cfg.port, ssl=cfg.security == "ssl", ssl_context=context, timeout=cfg.timeout)
+    if cfg.security == "starttls":
+        client.starttls(context)
+    client.login(cfg.username or username, _secret(cfg.password_env, "IMAP"))
+    return client
+
+
+class ImapMailbox:
+    def __init__(self, imap: ImapSettings, smtp: SmtpSettings, address: str, processed_folder: str):
+        self.imap_cfg, self.smtp_cfg = imap, smtp
+        self.address = address
+        self.processed_folder = processed_folder
+        self._client: Optional[IMAPClient] = None
+        self._uidvalidity: Optional[int] = None
+        self._lock = threading.Lock()  # one fetch at a time per mailbox
+
+    def _conn(self) -> IMAPClient:
+        if self._client is None:
+            self._client = connect_imap(self.imap_cfg, self.address)
+        return self._client
+
+    def _select(self) -> IMAPClient:
+        client = self._conn()
+        info = client.select_folder(self.imap_cfg.folder)
+        self._uidvalidity = int(info[b"UIDVALIDITY"])
+        return client
+
+    def close(self) -> None:
+        if self._client is not None:
+            try:
+                self._client.logout()
+            except (IMAPClientError, OSError):
+                pass
+            self._client = None
+
+    def _reset(self) -> None:
+        self._client = None  # the next call reconnects
+
+    def receive(self) -> Iterator[IncomingMail]:
+        with self._lock:
+            try:
+                client = self._select()
+                uids = sorted(client.search(["NOT", "DELETED"]))
+                batches = [uids[i:i + FETCH_BATCH] for i in range(0, len(uids), FETCH_BATCH)]
+                fetched = []
+                for batch in batches:
+                    data = client.fetch(batch, ["BODY.PEEK[]", "INTERNALDATE"])
+                    for uid in batch:
+                        if uid in data and b"BODY[]" in data[uid]:
+                            when = data[uid].get(b"INTERNALDATE") or datetime.now(timezone.utc)
+                            if when.tzinfo is None:
+                                when = when.astimezone()
+                            fetched.append(IncomingMail(key=f"{self._uidvalidity}:{uid}", raw=data[uid][b"BODY[]"],
+                                                        received_at=when.astimezone(timezone.utc)))
+            except (IMAPClientError, OSError):
+                self._reset()
+                raise
+        yield from fetched
+
+    def mark_processed(self, key: str, folder: Optional[str] = None) -> None:
+        validity, _, uid = key.partition(":")
+        target = folder or self.processed_folder
+        with self._lock:
+            try:
+                client = self._select()
+                if str(self._uidvalidity) != validity:
+                    log.warning("UIDVALIDITY changed; mail will be read again and recognised by its Message-ID")
+                    return
+                if not client.folder_exists(target):
+                    client.create_folder(target)
+                if client.has_capability("MOVE"):
+                    client.move([int(uid)], target)
+                else:
+                    client.copy([int(uid)], target)
+                    client.delete_messages([int(uid)])
+                    client.uid_expunge([int(uid)]) if client.has_capability("UIDPLUS") else client.expunge()
+            except (IMAPClientError, OSError):
+                self._reset()
+                raise
+
+    def send(self, raw: bytes, recipients: list[str]) -> None:
+        cfg = self.smtp_cfg
+        context = ssl.create_default_context()
+        smtp_cls = smtplib.SMTP_SSL if cfg.security == "ssl" else smtplib.SMTP
+        kwargs = {"context": context} if cfg.security == "ssl" else {}
+        with smtp_cls(cfg.host, cfg.port, timeout=cfg.timeout, **kwargs) as smtp:
+            if cfg.security == "starttls":
+                smtp.starttls(context=context)
+            if cfg.username or cfg.password_env in os.environ:
+                smtp.login(cfg.username or self.address, _secret(cfg.password_env, "SMTP"))
+            smtp.sendmail(self.address, recipients, raw)
+        if self.imap_cfg.sent_folder:
+            self._keep_sent_copy(raw)
+
+    def _keep_sent_copy(self, raw: bytes) -> None:
+        with self._lock:
+            try:
+                client = self._conn()
+                if not client.folder_exists(self.imap_cfg.sent_folder):
+                    client.create_folder(self.imap_cfg.sent_folder)
+                client.append(self.imap_cfg.sent_folder, raw, flags=[b"\\Seen"])
+            except (IMAPClientError, OSError):
+                self._reset()
+                log.warning("sent mail not copied to the IMAP folder %s", self.imap_cfg.sent_folder)
+
+
+class ImapIdle(threading.Thread):
+    """Push: a second connection in IMAP IDLE sets `events` when mail arrives (re-IDLEs every
+    few minutes, well within the 29 minutes servers allow; reconnects after errors)."""
+
+    def __init__(self, cfg: ImapSettings, username: str, events: tuple[threading.Event, ...],
+                 stop: threading.Event):
+        super().__init__(daemon=True, name="imap-idle")
+        self.cfg, self.username, self.events, self.stop_event = cfg, username, events, stop
+
+    def run(self) -> None:
+        while not self.stop_event.is_set():
+            try:
+                client = connect_imap(self.cfg, self.username)
+                client.select_folder(self.cfg.folder, readonly=True)
+                while not self.stop_event.is_set():
+                    client.idle()
+                    responses = client.idle_check(timeout=5)
+                    for _ in range(int(self.cfg.idle_renew_seconds // 5)):
+                        if responses or self.stop_event.is_set():
+                            break
+                        responses = client.idle_check(timeout=5)
+                    client.idle_done()
+                    if any(r[1] in (b"EXISTS", b"RECENT") for r in responses if len(r) > 1):
+                        for event in self.events:
+                            event.set()
+                client.logout()
+            except (IMAPClientError, OSError, ConfigError) as exc:
+                log.warning("IMAP IDLE connection lost (%s); polling until it is back", type(exc).__name__)
+                self.stop_event.wait(10)

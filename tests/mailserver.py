@@ -1,0 +1,170 @@
+"""Real mail servers on loopback for the tests: Dovecot (IMAP + LMTP) from Debian's packages,
+and an SMTP server (aiosmtpd) that hands every message to Dovecot's LMTP, so delivery is
+Dovecot's own. Installed by scripts/setup-system; started per test session.
+
+Dovecot runs from a short base_dir under /tmp (unix socket paths over ~100 characters fail),
+with passwd-file users, mail as uid nobody, and free loopback ports.
+"""
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import smtplib
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+
+PASSWORD = "geheim-test"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def available() -> bool:
+    return shutil.which("dovecot") is not None
+
+
+class _ToLmtp:
+    def __init__(self, server: "MailServer"):
+        self.server = server
+
+    async def handle_DATA(self, _server, _session, envelope):
+        try:
+            self.server.lmtp_deliver(envelope.content, envelope.rcpt_tos, envelope.mail_from)
+        except smtplib.SMTPException as exc:
+            return f"451 lokale aflevering mislukt: {type(exc).__name__}"
+        return "250 OK"
+
+
+class MailServer:
+    def __init__(self, users: list[str]):
+        self.root = Path(tempfile.mkdtemp(prefix="mwdc-", dir="/tmp"))
+        os.chmod(self.root, 0o755)
+        self.imap_port, self.lmtp_port, self.smtp_port = free_port(), free_port(), free_port()
+        self.users = set(u.lower() for u in users)
+        self.proc: subprocess.Popen | None = None
+        self.smtp: Controller | None = None
+
+    # --- lifecycle ---------------------------------------------------------------------
+
+    def start(self) -> "MailServer":
+        nobody = pwd.getpwnam("nobody")
+        for sub in ("run", "home"):
+            (self.root / sub).mkdir(mode=0o755, exist_ok=True)
+        os.chown(self.root / "home", nobody.pw_uid, nobody.pw_gid)
+        (self.root / "passwd").write_text("".join(f"{u}:{{PLAIN}}{PASSWORD}::::::\n" for u in sorted(self.users)))
+        os.chmod(self.root / "passwd", 0o644)
+        (self.root / "dovecot.conf").write_text(f"""
+base_dir = {self.root}/run
+state_dir = {self.root}/run
+log_path = {self.root}/dovecot.log
+listen = 127.0.0.1
+protocols = imap lmtp
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+first_valid_uid = 1
+mail_location = maildir:~/Maildir
+namespace inbox {{
+  inbox = yes
+  separator = /
+}}
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {self.root}/passwd
+}}
+userdb {{
+  driver = static
+  args = uid={nobody.pw_uid} gid={nobody.pw_gid} home={self.root}/home/%u
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {self.imap_port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+  chroot =
+}}
+service lmtp {{
+  inet_listener lmtp {{
+    address = 127.0.0.1
+    port = {self.lmtp_port}
+  }}
+}}
+service anvil {{
+  chroot =
+}}
+protocol lmtp {{
+  postmaster_address = postmaster@localhost
+}}
+""")
+        self.proc = subprocess.Popen(["dovecot", "-F", "-c", str(self.root / "dovecot.conf")],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self._wait_port(self.imap_port)
+        self._wait_port(self.lmtp_port)
+        self.smtp = Controller(_ToLmtp(self), hostname="127.0.0.1", port=self.smtp_port)
+        self.smtp.start()
+        return self
+
+    def stop(self) -> None:
+        if self.smtp is not None:
+            self.smtp.stop()
+            self.smtp = None
+        if self.proc is not None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+            self.proc = None
+
+    def cleanup(self) -> None:
+        self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def _wait_port(self, port: int, timeout: float = 20) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    return
+            except OSError:
+                if self.proc is not None and self.proc.poll() is not None:
+                    raise RuntimeError(f"dovecot stopped: {(self.root / 'dovecot.log').read_text()[-2000:]}")
+                time.sleep(0.05)
+        raise RuntimeError(f"port {port} not open")
+
+    # --- mail --------------------------------------------------------------------------
+
+    def lmtp_deliver(self, raw: bytes, recipients: list[str], sender: str = "test@localhost") -> None:
+        local = [r for r in recipients if r.lower() in self.users]
+        if not local:
+            return
+        with smtplib.LMTP("127.0.0.1", self.lmtp_port) as lmtp:
+            lmtp.sendmail(sender, local, raw)
+
+    def imap(self, user: str):
+        from imapclient import IMAPClient
+
+        client = IMAPClient("127.0.0.1", port=self.imap_port, ssl=False, timeout=10)
+        client.login(user, PASSWORD)
+        return client
+
+    def messages(self, user: str, folder: str = "INBOX") -> list[bytes]:
+        with self.imap(user) as c:
+            if not c.folder_exists(folder):
+                return []
+            c.select_folder(folder, readonly=True)
+            uids = c.search("ALL")
+            data = c.fetch(uids, ["BODY.PEEK[]"]) if uids else {}
+            return [data[u][b"BODY[]"] for u in sorted(data)]
