@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import smtplib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Callable, Optional
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 from sqlalchemy.orm import Session
 
 from . import advice as advice_stage
@@ -250,7 +252,11 @@ class Pipeline:
             pending = [(m.id, m.raw, m.recipients) for m in store.unsent_mails(s)]
         for mail_id, raw, recipients in pending:
             try:
-                self.mailbox.send(raw, [r.strip() for r in recipients.split(",") if r.strip()])
+                for attempt in Retrying(stop=stop_after_attempt(3), wait=wait_exponential(multiplier=0.5, max=4),
+                                        retry=retry_if_exception_type((OSError, smtplib.SMTPException)),
+                                        reraise=True):
+                    with attempt:
+                        self.mailbox.send(raw, [r.strip() for r in recipients.split(",") if r.strip()])
             except Exception as exc:  # the mail stays queued and is tried again next round
                 with self.store.session() as s:
                     row = s.get(store.OutboxMail, mail_id)

@@ -89,22 +89,71 @@ def html_to_text(markup: str) -> str:
 
 
 def attachments(msg: EmailMessage) -> list[Attachment]:
-    """Every file in the mail that may be a form, forwarded mails included."""
+    """Every file in the mail that may be a form: forwarded mails (message/rfc822), attached
+    Outlook items (.msg) and winmail.dat (TNEF) are opened; inline images are not forms."""
     out: list[Attachment] = []
     for part in msg.walk():  # walk() also descends into attached message/rfc822 mails
         if part.is_multipart():
             continue
-        filename = part.get_filename()
+        filename = part.get_filename() or ""
         if not filename and part.get_content_disposition() != "attachment":
             continue
         try:
             content = part.get_payload(decode=True) or b""
         except Exception:
             continue
-        if sniff(content) in FORM_TYPES or (filename or "").lower().endswith((".docx", ".pdf", ".doc", ".odt", ".rtf")):
-            out.append(Attachment(filename=filename or "bijlage", content=content,
-                                  content_type=part.get_content_type()))
+        ctype = part.get_content_type()
+        if ctype == "application/ms-tnef" or filename.lower() == "winmail.dat":
+            out.extend(_from_tnef(content))
+        elif ctype == "application/vnd.ms-outlook" or filename.lower().endswith(".msg"):
+            out.extend(_from_outlook_item(content))
+        elif _may_be_form(filename, content):
+            out.append(Attachment(filename=filename or "bijlage", content=content, content_type=ctype))
     return out
+
+
+def _may_be_form(filename: str, content: bytes) -> bool:
+    return sniff(content) in FORM_TYPES or filename.lower().endswith((".docx", ".pdf", ".doc", ".odt", ".rtf"))
+
+
+def _from_tnef(content: bytes) -> list[Attachment]:
+    """The files inside a winmail.dat (Outlook's TNEF wrapper)."""
+    import tnefparse
+
+    try:
+        tnef = tnefparse.TNEF(content)
+    except Exception:  # a broken winmail.dat holds nothing we can read
+        return []
+    found = []
+    for att in tnef.attachments:
+        name = att.long_filename() or att.name or "bijlage"
+        data = att.data if isinstance(att.data, bytes) else b""
+        if _may_be_form(name, data):
+            found.append(Attachment(filename=name, content=data))
+    return found
+
+
+def _from_outlook_item(content: bytes) -> list[Attachment]:
+    """The files inside an attached Outlook item (.msg), one level of nested items included."""
+    import extract_msg
+
+    try:
+        item = extract_msg.openMsg(content)
+    except Exception:
+        return []
+    found = []
+    try:
+        for att in item.attachments:
+            data = att.data
+            inner = data.attachments if hasattr(data, "attachments") else [att]  # an item inside the item
+            for a in inner:
+                if isinstance(a.data, bytes):
+                    name = a.longFilename or a.shortFilename or "bijlage"
+                    if _may_be_form(name, a.data):
+                        found.append(Attachment(filename=name, content=a.data))
+    finally:
+        item.close()
+    return found
 
 
 def case_token(subject: str) -> Optional[str]:

@@ -112,9 +112,17 @@ protocol lmtp {{
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self._wait_port(self.imap_port)
         self._wait_port(self.lmtp_port)
+        self.start_smtp()
+        return self
+
+    def start_smtp(self) -> None:
         self.smtp = Controller(_ToLmtp(self), hostname="127.0.0.1", port=self.smtp_port)
         self.smtp.start()
-        return self
+
+    def stop_smtp(self) -> None:
+        if self.smtp is not None:
+            self.smtp.stop()
+            self.smtp = None
 
     def stop(self) -> None:
         if self.smtp is not None:
@@ -148,10 +156,9 @@ protocol lmtp {{
 
     def lmtp_deliver(self, raw: bytes, recipients: list[str], sender: str = "test@localhost") -> None:
         local = [r for r in recipients if r.lower() in self.users]
-        if not local:
-            return
-        with smtplib.LMTP("127.0.0.1", self.lmtp_port) as lmtp:
-            lmtp.sendmail(sender, local, raw)
+        for rcpt in local:  # one recipient per transaction: smtplib reads only one LMTP reply after DATA
+            with smtplib.LMTP("127.0.0.1", self.lmtp_port) as lmtp:
+                lmtp.sendmail(sender, [rcpt], raw)
 
     def imap(self, user: str):
         from imapclient import IMAPClient
