@@ -27,7 +27,7 @@ class StoreSettings(_Section):
 
 
 class MailboxSettings(_Section):
-    backend: Literal["maildir", "imap"] = "maildir"
+    backend: Literal["maildir", "imap", "graph"] = "maildir"
     address: str = "inkoop@zorginzou.nl"
     display_name: str = "Maatwerk regio ZOU"
     maildir_root: Path = Path("./data/mail")
@@ -55,6 +55,19 @@ class SmtpSettings(_Section):
     security: Literal["ssl", "starttls", "none"] = "starttls"
     username: str = ""  # default: [mailbox] address
     password_env: str = "MAATWERK_SMTP_PASSWORD"
+    timeout: float = 30.0
+
+
+class GraphSettings(_Section):
+    tenant_id: str = ""
+    client_id: str = ""
+    secret_env: str = "MAATWERK_GRAPH_SECRET"
+    mailbox: str = ""  # default: [mailbox] address
+    folder: str = "inbox"
+    authority: str = "https://login.microsoftonline.com"
+    base_url: str = "https://graph.microsoft.com/v1.0"
+    scope: str = "https://graph.microsoft.com/.default"
+    ca_bundle: str = ""  # a CA file to trust (a TLS-inspecting proxy); empty: the system's
     timeout: float = 30.0
 
 
@@ -114,6 +127,7 @@ class Settings(_Section):
     mailbox: MailboxSettings = MailboxSettings()
     imap: ImapSettings = ImapSettings()
     smtp: SmtpSettings = SmtpSettings()
+    graph: GraphSettings = GraphSettings()
     drop: DropSettings = DropSettings()
     register_: RegisterSettings = Field(RegisterSettings(), alias="register")  # BaseModel has .register
     region: RegionSettings = RegionSettings()

@@ -60,6 +60,10 @@ def open_mailbox(settings: Settings) -> Mailbox:
         from .imap import ImapMailbox
 
         return ImapMailbox(settings.imap, settings.smtp, mb.address, mb.processed_folder)
+    if mb.backend == "graph":
+        from .graph import GraphMailbox
+
+        return GraphMailbox(settings.graph, mb.address, mb.processed_folder)
     return MaildirPostOffice(mb.maildir_root).mailbox(mb.address, mb.processed_folder)
 
 
