@@ -27,7 +27,7 @@ class StoreSettings(_Section):
 
 
 class MailboxSettings(_Section):
-    backend: Literal["maildir", "imap", "graph"] = "maildir"
+    backend: Literal["maildir", "imap", "graph", "ews"] = "maildir"
     address: str = "inkoop@zorginzou.nl"
     display_name: str = "Maatwerk regio ZOU"
     maildir_root: Path = Path("./data/mail")
@@ -68,6 +68,22 @@ class GraphSettings(_Section):
     base_url: str = "https://graph.microsoft.com/v1.0"
     scope: str = "https://graph.microsoft.com/.default"
     ca_bundle: str = ""  # a CA file to trust (a TLS-inspecting proxy); empty: the system's
+    timeout: float = 30.0
+
+
+class EwsSettings(_Section):
+    endpoint: str = "https://mail.example.nl/EWS/Exchange.asmx"
+    username: str = ""  # the service account, e.g. "GEMEENTE\\svc-maatwerk"
+    password_env: str = "MAATWERK_EWS_PASSWORD"
+    auth_type: Literal["NTLM", "basic", "digest"] = "NTLM"
+    server_build: str = "15.1"  # Exchange 2016 = 15.1, 2019 = 15.2
+    mailbox: str = ""  # default: [mailbox] address
+    impersonation: bool = False  # true: ApplicationImpersonation instead of delegate access
+    pull: bool = True  # pull notifications (cheap GetEvents) instead of plain polling
+    pull_seconds: float = 2.0
+    rescan_seconds: float = 300.0  # a full look at the inbox at least this often
+    subscription_minutes: int = 30
+    ca_bundle: str = ""
     timeout: float = 30.0
 
 
@@ -128,6 +144,7 @@ class Settings(_Section):
     imap: ImapSettings = ImapSettings()
     smtp: SmtpSettings = SmtpSettings()
     graph: GraphSettings = GraphSettings()
+    ews: EwsSettings = EwsSettings()
     drop: DropSettings = DropSettings()
     register_: RegisterSettings = Field(RegisterSettings(), alias="register")  # BaseModel has .register
     region: RegionSettings = RegionSettings()

@@ -64,6 +64,10 @@ def open_mailbox(settings: Settings) -> Mailbox:
         from .graph import GraphMailbox
 
         return GraphMailbox(settings.graph, mb.address, mb.processed_folder)
+    if mb.backend == "ews":
+        from .ews import EwsMailbox
+
+        return EwsMailbox(settings.ews, mb.address, mb.processed_folder)
     return MaildirPostOffice(mb.maildir_root).mailbox(mb.address, mb.processed_folder)
 
 
@@ -447,9 +451,11 @@ class Pipeline:
         template = "adviesaanvraag" if step.soort == "advies" else "akkoordverzoek"
         g = self.mappings.region.gemeenten.get(record.gemeente or "")
         cc = [a for a in (g.cc if g else ()) if a not in {x for v in advisers.values() for x in v}]
+        thread = ([case.source_ref] if case.source_ref.startswith("<") else []) + store.case_mail_ids(s, case.id)
         for role, addresses in advisers.items():
             self._queue(s, template, context | {"rol": role_name(role), "icm": role == "icm"}, to=addresses,
-                        cc=cc, case_id=case.id, kind=f"{step.soort}-{role}", attachments=[form] if form else [])
+                        cc=cc, case_id=case.id, kind=f"{step.soort}-{role}", attachments=[form] if form else [],
+                        references=thread)
         store.note(s, case, source=source,
                    what=f"Stap '{step.naam}': gevraagd aan " + "; ".join(
                        f"{role_name(r)} ({', '.join(a)})" for r, a in advisers.items()) + f"; uiterlijk {due.isoformat()}")

@@ -1,7 +1,8 @@
 """The mailbox watcher: asks the mailbox backend for new mail every `poll_seconds`.
 
-Push backends (IMAP IDLE, EWS streaming, Graph delta) wake the same loop earlier;
-the Maildir backend is polled. One fetch at a time per mailbox: the loop is single-threaded.
+IMAP IDLE wakes the loop at once; EWS pull notifications are asked every few seconds; Graph's
+delta query and the Maildir backend are polled. One fetch at a time per mailbox: the loop is
+single-threaded, and each backend holds a lock around its fetch.
 """
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from pipeline.flow import Pipeline, RunReport
 class MailboxWatcher:
     def __init__(self, pipeline: Pipeline, poll_seconds: float):
         self.pipeline = pipeline
-        self.poll_seconds = poll_seconds
+        # a backend with cheap change checks (EWS pull notifications) is asked more often
+        self.poll_seconds = getattr(pipeline.mailbox, "poll_seconds", None) or poll_seconds
 
     def poll(self, report: RunReport) -> None:
         self.pipeline.handle_inbox(report)
