@@ -30,7 +30,7 @@ from .convert import ConversionFailed, to_pdf
 from .decide import Decision, decide
 from .errors import ConfigError, UnreadableForm
 from .extract import extract_bytes
-from .index import contract_rows, write_index
+from .index import CONTRACT_STATES, contract_rows, write_index
 from .mail import IncomingMail, MailComposer, Mailbox, MaildirPostOffice
 from .mappings import Mappings, Step, load_mappings
 from .models import Aanvraag, Advies, Attachment, CaseState, Extraction, Melding, Submission, Tarief
@@ -124,7 +124,7 @@ class Pipeline:
     def handle_mail(self, incoming: IncomingMail, report: Optional[RunReport] = None) -> None:
         report = report or RunReport()
         folder = None
-        case_ids: list[str] = []
+        contract_changed = False
         try:
             sub = intake.from_mail(incoming)
             with self.store.session() as s:
@@ -136,7 +136,9 @@ class Pipeline:
                                           case_id=case_ids[0] if case_ids else None, outcome=outcome)
                     report.cases.extend(case_ids)
                     folder = QUARANTINE_FOLDER if outcome == "geen_formulier" else None
-            if case_ids:
+                    # the index lists contracts: rebuild it only when one of them changed
+                    contract_changed = any(s.get(store.Case, c).state in CONTRACT_STATES for c in case_ids)
+            if contract_changed:
                 self.rebuild_index()
         except Exception as exc:
             log.error("mail could not be handled (%s); kept in quarantine", safe_error(exc))
@@ -172,7 +174,6 @@ class Pipeline:
             return FileOutcome("quarantaine", None, ["Het bestand kon niet worden verwerkt; het is bewaard "
                                                      "en wordt door beheer bekeken."])
         report.cases.append(case_id)
-        self.rebuild_index()
         return FileOutcome("geweigerd" if refused else "verwerkt", case_id, reasons)
 
     def send_expiry_reports(self, weeks: Optional[int] = None, *, period: Optional[str] = None) -> int:
