@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import smtplib
+import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -113,13 +114,33 @@ class Pipeline:
     # --- the loop's steps ----------------------------------------------------------------
 
     def handle_inbox(self, report: Optional[RunReport] = None) -> RunReport:
-        """Handle every mail waiting in the inbox now, then send what that queued."""
+        """Handle every mail waiting in the inbox now; what that queues is sent meanwhile by a
+        sender thread (so a backlog does not wait on the mail server mail by mail), and the
+        rest right after."""
         report = report or RunReport()
-        for incoming in self.mailbox.receive():
-            report.mails += 1
-            self.handle_mail(incoming, report)
+        done = threading.Event()
+        sender = threading.Thread(target=self._send_until, args=(done, report), name="outbox", daemon=True)
+        sender.start()
+        try:
+            for incoming in self.mailbox.receive():
+                report.mails += 1
+                self.handle_mail(incoming, report)
+        finally:
+            done.set()
+            sender.join()
         report.sent += self.send_outbox()
         return report
+
+    def _send_until(self, done: threading.Event, report: RunReport) -> None:
+        while not done.is_set():
+            try:
+                sent = self.send_outbox()
+            except Exception as exc:  # the store or mail server is away: the main flow notices too
+                log.warning("outbox sender paused (%s)", safe_error(exc))
+                sent = 0
+            report.sent += sent
+            if not sent:
+                done.wait(0.05)
 
     def handle_mail(self, incoming: IncomingMail, report: Optional[RunReport] = None) -> None:
         report = report or RunReport()

@@ -50,6 +50,8 @@ class ImapMailbox:
         self.processed_folder = processed_folder
         self._client: Optional[IMAPClient] = None
         self._uidvalidity: Optional[int] = None
+        self._known_folders: set[str] = set()
+        self._smtp: Optional[smtplib.SMTP] = None
         self._lock = threading.Lock()  # one fetch at a time per mailbox
 
     def _conn(self) -> IMAPClient:
@@ -64,6 +66,12 @@ class ImapMailbox:
         return client
 
     def close(self) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                pass
+            self._smtp = None
         if self._client is not None:
             try:
                 self._client.logout()
@@ -73,6 +81,7 @@ class ImapMailbox:
 
     def _reset(self) -> None:
         self._client = None  # the next call reconnects
+        self._uidvalidity = None
 
     def receive(self) -> Iterator[IncomingMail]:
         with self._lock:
@@ -100,12 +109,14 @@ class ImapMailbox:
         target = folder or self.processed_folder
         with self._lock:
             try:
-                client = self._select()
+                client = self._client if self._client is not None and self._uidvalidity is not None else self._select()
                 if str(self._uidvalidity) != validity:
                     log.warning("UIDVALIDITY changed; mail will be read again and recognised by its Message-ID")
                     return
-                if not client.folder_exists(target):
-                    client.create_folder(target)
+                if target not in self._known_folders:
+                    if not client.folder_exists(target):
+                        client.create_folder(target)
+                    self._known_folders.add(target)
                 if client.has_capability("MOVE"):
                     client.move([int(uid)], target)
                 else:
@@ -116,17 +127,31 @@ class ImapMailbox:
                 self._reset()
                 raise
 
-    def send(self, raw: bytes, recipients: list[str]) -> None:
-        cfg = self.smtp_cfg
-        context = ssl.create_default_context()
-        smtp_cls = smtplib.SMTP_SSL if cfg.security == "ssl" else smtplib.SMTP
-        kwargs = {"context": context} if cfg.security == "ssl" else {}
-        with smtp_cls(cfg.host, cfg.port, timeout=cfg.timeout, **kwargs) as smtp:
-            if cfg.security == "starttls":
-                smtp.starttls(context=context)
+    def _smtp_conn(self) -> smtplib.SMTP:
+        if self._smtp is None:
+            cfg = self.smtp_cfg
+            context = ssl.create_default_context()
+            if cfg.security == "ssl":
+                smtp: smtplib.SMTP = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=cfg.timeout, context=context)
+            else:
+                smtp = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout)
+                if cfg.security == "starttls":
+                    smtp.starttls(context=context)
             if cfg.username or cfg.password_env in os.environ:
                 smtp.login(cfg.username or self.address, _secret(cfg.password_env, "SMTP"))
-            smtp.sendmail(self.address, recipients, raw)
+            self._smtp = smtp
+        return self._smtp
+
+    def send(self, raw: bytes, recipients: list[str]) -> None:
+        """Over one kept-open SMTP connection; a dropped connection is opened again once."""
+        for attempt in (1, 2):
+            try:
+                self._smtp_conn().sendmail(self.address, recipients, raw)
+                break
+            except (smtplib.SMTPServerDisconnected, ConnectionError):
+                self._smtp = None
+                if attempt == 2:
+                    raise
         if self.imap_cfg.sent_folder:
             self._keep_sent_copy(raw)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import mailbox
+import os
 import re
 import uuid
 from dataclasses import dataclass
@@ -57,7 +58,7 @@ class MaildirPostOffice:
 
     def deliver(self, raw: bytes, recipients: list[str]) -> None:
         for rcpt in dict.fromkeys(a.lower() for a in recipients):
-            self.maildir(rcpt).add(mailbox.MaildirMessage(raw))
+            self.maildir(rcpt).add(raw)  # bytes are written as they are: no parsing, no re-generating
 
     def mailbox(self, address: str, processed_folder: str = "Verwerkt") -> "MaildirMailbox":
         return MaildirMailbox(self, address, processed_folder)
@@ -71,30 +72,32 @@ class MaildirMailbox:
         self.inbox = office.maildir(address)
 
     def receive(self) -> Iterator[IncomingMail]:
-        for key in sorted(self.inbox.iterkeys(), key=self._delivery_time):
+        root = Path(self.inbox._path)
+        found = []
+        for sub in ("new", "cur"):  # one directory scan, not one lookup per mail
+            with os.scandir(root / sub) as entries:
+                for entry in entries:
+                    if entry.is_file() and not entry.name.startswith("."):
+                        try:
+                            found.append((entry.stat().st_mtime, entry.name.split(self.inbox.colon)[0], entry.path))
+                        except FileNotFoundError:
+                            continue
+        for mtime, key, path in sorted(found):  # oldest delivery first
             try:
-                msg = self.inbox.get_message(key)
-            except (KeyError, FileNotFoundError):
+                raw = Path(path).read_bytes()
+            except FileNotFoundError:
                 continue  # moved away meanwhile
-            raw = msg.as_bytes()
-            yield IncomingMail(key=key, raw=raw, received_at=datetime.fromtimestamp(msg.get_date(), timezone.utc))
-
-    def _delivery_time(self, key: str) -> float:
-        try:
-            return self.inbox.get_message(key).get_date()
-        except (KeyError, FileNotFoundError):
-            return 0.0
+            yield IncomingMail(key=key, raw=raw, received_at=datetime.fromtimestamp(mtime, timezone.utc))
 
     def mark_processed(self, key: str, folder: Optional[str] = None) -> None:
+        """Move the mail's file into the folder's cur/ marked seen: one rename, nothing rewritten."""
         target = self._folder(folder or self.processed_folder)
-        msg = self.inbox.get_message(key)
-        msg.add_flag("S")
-        target.add(msg)  # written (fsync'd by mailbox) before the inbox copy goes
-        self.inbox.discard(key)
+        source = Path(self.inbox._path) / self.inbox._lookup(key)  # KeyError when it is gone
+        os.replace(source, Path(target._path) / "cur" / f"{key}{self.inbox.colon}2,S")
 
     def send(self, raw: bytes, recipients: list[str]) -> None:
         self.office.deliver(raw, recipients)
-        self._folder("Verzonden").add(mailbox.MaildirMessage(raw))
+        self._folder("Verzonden").add(raw)
 
     def _folder(self, name: str) -> mailbox.Maildir:
         try:

@@ -175,3 +175,24 @@ protocol lmtp {{
             uids = c.search("ALL")
             data = c.fetch(uids, ["BODY.PEEK[]"]) if uids else {}
             return [data[u][b"BODY[]"] for u in sorted(data)]
+
+
+def serve_forever(users: list[str]) -> None:
+    """Run a MailServer in this process until stdin closes; prints its ports as one JSON line.
+    (Benchmarks run it in a child process, so the servers' work does not share our GIL.)"""
+    import json
+    import sys
+
+    srv = MailServer(users).start()
+    try:
+        print(json.dumps({"imap": srv.imap_port, "smtp": srv.smtp_port, "lmtp": srv.lmtp_port,
+                          "root": str(srv.root)}), flush=True)
+        sys.stdin.read()
+    finally:
+        srv.cleanup()
+
+
+if __name__ == "__main__":
+    import sys as _sys
+
+    serve_forever(_sys.argv[1:])
