@@ -26,6 +26,7 @@ from .mail import IncomingMail
 
 log = logging.getLogger("maatwerk")
 PULL_EVENTS = ("NewMailEvent", "CreatedEvent", "MovedEvent")
+FETCH_BATCH = 20
 PULL_EVENT_CLASSES = {"NewMailEvent", "CreatedEvent", "MovedEvent"}
 
 
@@ -94,11 +95,19 @@ class EwsMailbox:
             if not self._new_mail(account):
                 return
             self._last_full = time.monotonic()
-            items = list(account.inbox.all().only("mime_content", "datetime_received").order_by("datetime_received"))
-        for item in items:
-            raw = item.mime_content if isinstance(item.mime_content, bytes) else (item.mime_content or "").encode()
-            received = datetime.fromtimestamp(item.datetime_received.timestamp(), timezone.utc)  # plain datetime
-            yield IncomingMail(key=f"{item.id}\x00{item.changekey}", raw=raw, received_at=received)
+            ids = list(account.inbox.all().order_by("datetime_received").values_list(
+                "id", "changekey", "datetime_received"))
+        for start in range(0, len(ids), FETCH_BATCH):  # MIME in batches: memory stays flat with a backlog
+            batch = ids[start:start + FETCH_BATCH]
+            with self._lock:
+                items = list(account.fetch(ids=[(i, c) for i, c, _ in batch], only_fields=["mime_content"]))
+            for (item_id, changekey, when), item in zip(batch, items):
+                if isinstance(item, Exception):
+                    continue  # gone meanwhile
+                mime = item.mime_content
+                raw = mime if isinstance(mime, bytes) else (mime or "").encode()
+                received = datetime.fromtimestamp(when.timestamp(), timezone.utc)  # a plain datetime
+                yield IncomingMail(key=f"{item_id}\x00{changekey}", raw=raw, received_at=received)
 
     def _folder(self, name: str):
         from exchangelib import Folder

@@ -279,8 +279,13 @@ class Pipeline:
     def send_outbox(self) -> int:
         sent = 0
         with self.store.session() as s:
-            pending = [(m.id, m.raw, m.recipients) for m in store.unsent_mails(s)]
-        for mail_id, raw, recipients in pending:
+            pending = store.unsent_mail_ids(s)
+        for mail_id in pending:  # one message in memory at a time, however long the queue
+            with self.store.session() as s:
+                row = s.get(store.OutboxMail, mail_id)
+                if row is None or row.sent_at is not None:
+                    continue
+                raw, recipients = row.raw, row.recipients
             try:
                 for attempt in Retrying(stop=stop_after_attempt(3), wait=wait_exponential(multiplier=0.5, max=4),
                                         retry=retry_if_exception_type((OSError, smtplib.SMTPException)),

@@ -84,25 +84,33 @@ class ImapMailbox:
         self._uidvalidity = None
 
     def receive(self) -> Iterator[IncomingMail]:
+        """The inbox's mails, fetched in batches (memory stays flat with a long backlog); the lock
+        is held per fetch, not while the flow handles a mail (which moves it)."""
         with self._lock:
             try:
                 client = self._select()
                 uids = sorted(client.search(["NOT", "DELETED"]))
-                batches = [uids[i:i + FETCH_BATCH] for i in range(0, len(uids), FETCH_BATCH)]
-                fetched = []
-                for batch in batches:
-                    data = client.fetch(batch, ["BODY.PEEK[]", "INTERNALDATE"])
-                    for uid in batch:
-                        if uid in data and b"BODY[]" in data[uid]:
-                            when = data[uid].get(b"INTERNALDATE") or datetime.now(timezone.utc)
-                            if when.tzinfo is None:
-                                when = when.astimezone()
-                            fetched.append(IncomingMail(key=f"{self._uidvalidity}:{uid}", raw=data[uid][b"BODY[]"],
-                                                        received_at=when.astimezone(timezone.utc)))
+                validity = self._uidvalidity
             except (IMAPClientError, OSError):
                 self._reset()
                 raise
-        yield from fetched
+        for start in range(0, len(uids), FETCH_BATCH):
+            batch = uids[start:start + FETCH_BATCH]
+            with self._lock:
+                try:
+                    client = self._client if self._client is not None else self._select()
+                    data = client.fetch(batch, ["BODY.PEEK[]", "INTERNALDATE"])
+                except (IMAPClientError, OSError):
+                    self._reset()
+                    raise
+            for uid in batch:
+                if uid in data and b"BODY[]" in data[uid]:
+                    when = data[uid].get(b"INTERNALDATE") or datetime.now(timezone.utc)
+                    if when.tzinfo is None:
+                        when = when.astimezone()
+                    yield IncomingMail(key=f"{validity}:{uid}", raw=data[uid][b"BODY[]"],
+                                       received_at=when.astimezone(timezone.utc))
+            del data
 
     def mark_processed(self, key: str, folder: Optional[str] = None) -> None:
         validity, _, uid = key.partition(":")

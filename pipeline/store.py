@@ -335,6 +335,10 @@ def queue_mail(s: Session, *, message_id: str, raw: bytes, kind: str, recipients
     s.add(OutboxMail(message_id=message_id, raw=raw, kind=kind, recipients=", ".join(recipients), case_id=case_id))
 
 
+def unsent_mail_ids(s: Session) -> list[int]:
+    return list(s.scalars(select(OutboxMail.id).where(OutboxMail.sent_at.is_(None)).order_by(OutboxMail.id)))
+
+
 def unsent_mails(s: Session) -> list[OutboxMail]:
     return list(s.scalars(select(OutboxMail).where(OutboxMail.sent_at.is_(None)).order_by(OutboxMail.id)))
 
