@@ -15,9 +15,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -50,6 +47,10 @@ def _atomic_write(path: Path, data: bytes) -> None:
 
 
 def write_index(register_root: Path, rows: list[list[Any]]) -> tuple[Path, Path]:
+    from openpyxl import Workbook  # imported here: 30 MB the intake process need not carry
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     register_root.mkdir(parents=True, exist_ok=True)
     wb = Workbook()
     ws = wb.active

@@ -15,9 +15,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Optional
 
-from openpyxl import Workbook
-from openpyxl.drawing.image import Image as XlImage
-from openpyxl.styles import Font
 from sqlalchemy import extract as sql_extract, select
 from sqlalchemy.orm import Session
 
@@ -121,6 +118,10 @@ def _chart(title: str, labels: list[str], series: dict[str, list[float]], horizo
 
 
 def write_monitoring(figures: list[GemeenteFigures], year: int, folder: Path) -> Path:
+    from openpyxl import Workbook
+    from openpyxl.drawing.image import Image as XlImage
+    from openpyxl.styles import Font
+
     wb = Workbook()
     ws = wb.active
     ws.title = f"Per gemeente {year}"
