@@ -7,7 +7,6 @@ The parent (python -m bench) has already put the mails in the inbox.
 from __future__ import annotations
 
 import json
-import resource
 import sys
 import time
 from pathlib import Path
@@ -26,7 +25,10 @@ def main() -> None:
     report = pipeline.handle_inbox()
     seconds = time.perf_counter() - t
     pipeline.close()
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kilobytes
+    # VmHWM: this process image's peak RSS. (ru_maxrss would carry the forking parent's peak
+    # across exec, which made the first runs report the benchmark's own memory as ours.)
+    hwm = next(line for line in Path("/proc/self/status").read_text().splitlines() if line.startswith("VmHWM:"))
+    peak_mb = int(hwm.split()[1]) / 1024
     print(json.dumps({"seconds": seconds, "cases": len(report.cases), "peak_mb": peak_mb}))
 
 

@@ -9,6 +9,7 @@ queued mails sent; a crash in between repeats nothing that was stored.
 """
 from __future__ import annotations
 
+import ctypes
 import json
 import logging
 import smtplib
@@ -52,6 +53,18 @@ ROLE_NAMES = {"icm": "ICM", "coordinator": "coördinator", "rioz": "RIOZ", "poor
 def role_name(role: str) -> str:
     """How a role is called in Dutch mails and the case history."""
     return ROLE_NAMES.get(role, role.replace("_", " "))
+
+
+RELEASE_EVERY = 50  # mails
+
+
+def release_memory() -> None:
+    """Give freed memory back to the system. glibc keeps what a backlog's many large strings
+    (mails, attachments, documents) freed: measured, RSS fell from 252 to 119 MB after 600 forms."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        pass
 
 
 def open_mailbox(settings: Settings) -> Mailbox:
@@ -125,10 +138,13 @@ class Pipeline:
             for incoming in self.mailbox.receive():
                 report.mails += 1
                 self.handle_mail(incoming, report)
+                if report.mails % RELEASE_EVERY == 0:
+                    release_memory()
         finally:
             done.set()
             sender.join()
         report.sent += self.send_outbox()
+        release_memory()
         return report
 
     def _send_until(self, done: threading.Event, report: RunReport) -> None:
