@@ -27,27 +27,13 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 from bench import inputs  # noqa: E402
-from bench.extract_speed import floor  # noqa: E402
+from bench.extract_speed import floor, pct, timed  # noqa: E402
 from pipeline.config import Settings  # noqa: E402
 from pipeline.extract import extract_bytes  # noqa: E402
 from pipeline.mappings import load_mappings  # noqa: E402
 
 INKOOP = "inkoop@zorginzou.nl"
 ADVISERS = ["p.smit@zeist.nl", "icm@zorginzou.nl"]
-
-
-def pct(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
-
-
-def timed(fn, repeat: int) -> list[float]:
-    out = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t)
-    return out
 
 
 # --- sections ------------------------------------------------------------------------------------
@@ -184,11 +170,9 @@ def latency(n_push: int, n_poll: int, poll_seconds: float) -> list[list[str]]:
 
 
 def rendering(n: int) -> list[list[str]]:
-    import json
 
     from pipeline.convert import to_pdf
     from pipeline.decide import Decision
-    from pipeline.models import Aanvraag
     from pipeline.render import Renderer, contract_context
 
     settings = Settings()

@@ -12,7 +12,6 @@ import argparse
 import io
 import os
 import platform
-import statistics
 import sys
 import time
 from datetime import datetime

@@ -13,7 +13,6 @@ import io
 import os
 import platform
 import smtplib
-import statistics
 import sys
 import tempfile
 import threading
@@ -29,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from docx import Document  # noqa: E402
 
+from bench.extract_speed import pct  # noqa: E402
 from pipeline.config import Settings  # noqa: E402
 from pipeline.flow import Pipeline  # noqa: E402
 from tests import mailserver  # noqa: E402
@@ -92,11 +92,6 @@ def measure(srv, n: int, push: bool, poll_seconds: float, offset: int) -> list[f
         loop.join(timeout=30)
         pipeline.close()
     return out
-
-
-def pct(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
 def main() -> None:

@@ -148,7 +148,8 @@ protocol lmtp {{
                     return
             except OSError:
                 if self.proc is not None and self.proc.poll() is not None:
-                    raise RuntimeError(f"dovecot stopped: {(self.root / 'dovecot.log').read_text()[-2000:]}")
+                    log = (self.root / "dovecot.log").read_text()[-2000:]
+                    raise RuntimeError(f"dovecot stopped: {log}") from None
                 time.sleep(0.05)
         raise RuntimeError(f"port {port} not open")
 

@@ -60,7 +60,9 @@ def test_a_wrong_password_loses_nothing(ews, tmp_path, monkeypatch):
     ews.deliver(sample("mail-submission.eml").read_bytes())
     monkeypatch.setenv("MAATWERK_EWS_PASSWORD", "verkeerd")
     pipeline = Pipeline(_settings(tmp_path, ews), clock=lambda: THURSDAY)
-    with pytest.raises(Exception):
+    from exchangelib.errors import UnauthorizedError
+
+    with pytest.raises(UnauthorizedError):  # the service account's password is wrong
         pipeline.handle_inbox()
     pipeline.close()
     assert len(ews.in_folder("Inbox")) == 1 and ews.sent == []

@@ -9,9 +9,7 @@ import sys
 from datetime import datetime, timezone
 
 from docx import Document
-from docx.oxml.ns import qn
 
-from pipeline.config import Settings
 from pipeline.flow import Pipeline
 from tests.conftest import (
     BACKOFFICE, ICM, THURSDAY, ZEIST_BA, Env, attachment, make_settings, mail_with_form, reply_to, sample,
