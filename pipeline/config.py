@@ -132,6 +132,11 @@ class ReportSettings(_Section):
     verlopend_time: time = time(8, 0)
 
 
+class IntakeSettings(_Section):
+    allowed_senders: list[str] = []  # addresses or domains ("zeist.nl"); empty: every sender
+    max_attachment_mb: float = 25.0
+
+
 class OcrSettings(_Section):
     languages: str = "nld+tur"
 
@@ -150,6 +155,7 @@ class Settings(_Section):
     region: RegionSettings = RegionSettings()
     advice: AdviceSettings = AdviceSettings()
     ocr: OcrSettings = OcrSettings()
+    intake: IntakeSettings = IntakeSettings()
     reports: ReportSettings = ReportSettings()
     log_level: str = "INFO"
 

@@ -352,7 +352,9 @@ def extract_bytes(content: bytes, mappings: Mappings, ocr_languages: str = DEFAU
         raise UnreadableForm("Het bestand is geen Word-document (.docx) en geen aanvraagformulier.")
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as zf:
-            names = set(zf.namelist())
+            infos = zf.infolist()
+            names = {i.filename for i in infos}
+            _check_package(zf, infos)
         if "word/document.xml" not in names:
             raise UnreadableForm("Het bestand is geen Word-document (.docx).")
         doc = Document(io.BytesIO(content))
@@ -365,6 +367,25 @@ def extract_bytes(content: bytes, mappings: Mappings, ocr_languages: str = DEFAU
     if sum(1 for k in tagged if k in FIELD_PARSERS) >= MIN_FIELDS_FOR_A_FORM:
         return _from_content_controls(tagged, mappings)
     return _from_legacy(_qa_pairs(doc, mappings), mappings, layout="legacy-docx")
+
+
+MAX_UNPACKED = 50 * 1024 * 1024  # a form is well under 5 MB unpacked
+MAX_RATIO = 200  # compression ratio of a zip bomb, not of a Word file (those stay under ~20)
+
+
+def _check_package(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
+    """Refuse before parsing: a zip bomb (sizes from the zip directory, nothing unpacked) and
+    a macro-enabled document (.docm; macros are never opened here)."""
+    unpacked = sum(i.file_size for i in infos)
+    packed = max(1, sum(i.compress_size for i in infos))
+    if unpacked > MAX_UNPACKED or unpacked / packed > MAX_RATIO:
+        raise UnreadableForm("Het bestand wordt bij uitpakken verdacht groot en is daarom niet geopend. "
+                             "Stuur het aanvraagformulier als gewoon Word- of PDF-bestand.")
+    names = {i.filename for i in infos}
+    types = zf.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
+    if any(n.lower().endswith("vbaproject.bin") for n in names) or b"macroEnabled" in types:
+        raise UnreadableForm("Het Word-bestand bevat macro's (.docm) en wordt daarom niet geopend. "
+                             "Sla het formulier op als gewoon Word-document (.docx) en stuur het opnieuw.")
 
 
 def _content_controls(doc) -> dict[str, Optional[str]]:

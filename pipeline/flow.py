@@ -324,7 +324,19 @@ class Pipeline:
 
     # --- submissions ---------------------------------------------------------------------
 
+    def _sender_allowed(self, sender: Optional[str]) -> bool:
+        allowed = [a.lower().lstrip("@") for a in self.settings.intake.allowed_senders]
+        if not allowed:
+            return True
+        address = (sender or "").lower()
+        return address in allowed or address.rpartition("@")[2] in allowed
+
     def _handle_submission_or_reply(self, s: Session, sub: Submission) -> tuple[str, list[str]]:
+        if not self._sender_allowed(sub.sender):
+            self._queue(s, "afzender_niet_toegestaan", {"van": sub.sender or "onbekend", "onderwerp": sub.subject[:120]},
+                        to=list(self.mappings.region.icm), case_id=None, kind="afzender-niet-toegestaan")
+            log.info("mail from a sender outside the allowlist; kept in quarantine, ICM told")
+            return "geen_formulier", []
         case_id = store.case_for_message_ids(s, sub.in_reply_to) or intake.case_token(sub.subject)
         case = s.get(store.Case, case_id) if case_id else None
         if case is not None and not self._is_new_request(case, sub):
@@ -357,6 +369,11 @@ class Pipeline:
         return ("geweigerd" if all(r for _, r in results) else "zaak"), [c for c, _ in results]
 
     def _read(self, att: Attachment) -> Extraction | UnreadableForm:
+        limit = self.settings.intake.max_attachment_mb
+        if len(att.content) > limit * 1024 * 1024:
+            return UnreadableForm(f"De bijlage is groter dan {f'{limit:g}'.replace('.', ',')} MB en wordt niet "
+                                  "verwerkt. Stuur het "
+                                  "aanvraagformulier als los Word- of PDF-bestand zonder grote bijlagen.")
         try:
             return extract_bytes(att.content, self.mappings, self.settings.ocr.languages)
         except UnreadableForm as exc:

@@ -156,3 +156,32 @@ def test_a_field_read_with_low_confidence_is_named_in_a_warning():
     low = [m for m in extraction.meldingen if "lage zekerheid" in m.tekst]
     assert [m.veld for m in low] == ["zorgned_nummer"] and low[0].ernst == "waarschuwing"
     assert extraction.record.zorgned_nummer == "644475"  # read, but flagged for a person to check
+
+
+def _zip_with(tmp_path, name: str, files: dict[str, bytes], compression=None) -> str:
+    import zipfile
+
+    path = tmp_path / name
+    with zipfile.ZipFile(path, "w", compression or zipfile.ZIP_DEFLATED) as zf:
+        for member, data in files.items():
+            zf.writestr(member, data)
+    return str(path)
+
+
+def test_a_zip_bomb_is_refused_before_unpacking(tmp_path):
+    path = _zip_with(tmp_path, "bom.docx", {"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<a/>",
+                                            "word/media/x.bin": b"\0" * (60 * 1024 * 1024)})
+    result = _cli("extract", path, "--json")
+    assert result.returncode == 2 and "verdacht groot" in result.stderr
+
+
+def test_a_macro_enabled_word_file_is_refused(tmp_path):
+    import zipfile
+
+    src = zipfile.ZipFile(sample("legacy-table.docx"))
+    files = {n: src.read(n) for n in src.namelist()}
+    files["[Content_Types].xml"] = files["[Content_Types].xml"].replace(
+        b"wordprocessingml.document.main+xml", b"word.document.macroEnabled.main+xml")
+    files["word/vbaProject.bin"] = b"\xd0\xcf\x11\xe0 fake macros"
+    result = _cli("extract", _zip_with(tmp_path, "aanvraag.docx", files), "--json")
+    assert result.returncode == 2 and "macro" in result.stderr

@@ -449,3 +449,44 @@ def test_the_same_form_sent_again_in_a_new_mail_makes_no_second_case_and_the_sen
     assert len(env.inbox(ZEIST_BA)) == 1
     [told] = [m for m in env.inbox(REFERRER) if "al ontvangen" in str(m["Subject"])]
     assert "als zaak MW-2027-0001" in told.get_body(("plain",)).get_content()
+
+
+def test_mail_from_outside_the_allowlist_is_quarantined_and_icm_told(tmp_path):
+    from tests.conftest import Env, make_settings
+    from pipeline.flow import Pipeline
+    from pipeline.mail import MaildirPostOffice
+
+    settings = make_settings(tmp_path)
+    settings.intake.allowed_senders = ["zeist.nl", "gi@jeugdbescherming.nl"]
+    pipeline = Pipeline(settings, clock=lambda: THURSDAY)
+    env = Env(tmp_path, settings, MaildirPostOffice(tmp_path / "mail"), pipeline)
+    try:
+        content = sample("legacy-table.docx").read_bytes()
+        env.deliver(mail_with_form("phisher@example.com", "factuur", "aanvraag.docx", content))
+        env.deliver(mail_with_form(REFERRER, "aanvraag", "aanvraag.docx", content))  # zeist.nl: allowed
+        env.run()
+        assert len(env.folder(INKOOP, "Quarantaine")) == 1
+        assert env.inbox("phisher@example.com") == []  # no answer to an unknown sender
+        [told] = [m for m in env.inbox(ICM) if "buiten de toegestane lijst" in str(m["Subject"])]
+        assert "phisher@example.com" in told.get_body(("plain",)).get_content()
+        assert len([m for m in env.inbox(ZEIST_BA) if "Adviesaanvraag" in str(m["Subject"])]) == 1
+    finally:
+        pipeline.close()
+
+
+def test_an_attachment_over_the_size_limit_is_refused_with_a_reason(tmp_path):
+    from tests.conftest import Env, make_settings
+    from pipeline.flow import Pipeline
+    from pipeline.mail import MaildirPostOffice
+
+    settings = make_settings(tmp_path)
+    settings.intake.max_attachment_mb = 0.01  # 10 KB: the sample form is larger
+    pipeline = Pipeline(settings, clock=lambda: THURSDAY)
+    env = Env(tmp_path, settings, MaildirPostOffice(tmp_path / "mail"), pipeline)
+    try:
+        env.deliver(mail_with_form(REFERRER, "aanvraag", "aanvraag.docx", sample("legacy-table.docx").read_bytes()))
+        env.run()
+        [refusal] = [m for m in env.inbox(REFERRER) if "niet in behandeling" in str(m["Subject"])]
+        assert "groter dan 0,01 MB" in refusal.get_body(("plain",)).get_content()
+    finally:
+        pipeline.close()
