@@ -78,6 +78,19 @@ def run(once: bool = typer.Option(False, "--once", help="Verwerk wat nu klaarsta
 
 
 @app.command()
+def reprocess(config: Optional[Path] = ConfigOpt) -> None:
+    """Verwerk de mails uit de map Quarantaine opnieuw (na een herstel)."""
+    settings = _settings(config)
+    pipeline = _pipeline(settings)
+    try:
+        report = pipeline.reprocess()
+    finally:
+        pipeline.close()
+    out.print(f"{report.mails} mail(s) opnieuw verwerkt: {len(report.cases)} zaak/zaken, "
+              f"{report.quarantined} opnieuw in quarantaine.")
+
+
+@app.command()
 def status(config: Optional[Path] = ConfigOpt) -> None:
     """Toon de openstaande zaken met hun status en adviestermijn."""
     from . import store

@@ -283,6 +283,22 @@ class Pipeline:
             self.send_outbox()
         return sent
 
+    def reprocess(self, folder: str = QUARANTINE_FOLDER) -> RunReport:
+        """After a fix (a sender added to the allowlist, a form template repaired, an outage over):
+        the mails in Quarantaine go back to the inbox, are forgotten as 'handled', and run again."""
+        requeue = getattr(self.mailbox, "requeue", None)
+        if requeue is None:
+            raise ConfigError(f"Opnieuw verwerken kan (nog) niet met de mailbox '{self.settings.mailbox.backend}'; "
+                              "zet de mails met de hand terug in de inbox.")
+        raws = requeue(folder)
+        keys = [intake.from_mail(IncomingMail("", raw, self.clock())).dedupe_key for raw in raws]
+        with self.store.session() as s:
+            if keys:
+                s.execute(delete(store.Received).where(store.Received.dedupe_key.in_(keys),
+                                                       store.Received.case_id.is_(None)))
+        log.info("%d quarantined mail(s) back in the inbox", len(raws))
+        return self.handle_inbox()
+
     def rebuild_index(self) -> None:
         """register/register.xlsx and .csv from the store; a failure here never stops the flow."""
         try:

@@ -135,6 +135,24 @@ class ImapMailbox:
                 self._reset()
                 raise
 
+    def requeue(self, folder: str) -> list[bytes]:
+        """Move every mail in `folder` back to the inbox (for `maatwerk reprocess`); returns them."""
+        with self._lock:
+            client = self._conn()
+            if not client.folder_exists(folder):
+                return []
+            client.select_folder(folder)
+            uids = client.search("ALL")
+            data = client.fetch(uids, ["BODY.PEEK[]"]) if uids else {}
+            if uids and client.has_capability("MOVE"):
+                client.move(uids, self.imap_cfg.folder)
+            elif uids:
+                client.copy(uids, self.imap_cfg.folder)
+                client.delete_messages(uids)
+                client.expunge()
+            self._uidvalidity = None  # the inbox is selected again on the next receive
+            return [data[u][b"BODY[]"] for u in sorted(data)]
+
     def _smtp_conn(self) -> smtplib.SMTP:
         if self._smtp is None:
             cfg = self.smtp_cfg

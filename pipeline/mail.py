@@ -95,6 +95,19 @@ class MaildirMailbox:
         source = Path(self.inbox._path) / self.inbox._lookup(key)  # KeyError when it is gone
         os.replace(source, Path(target._path) / "cur" / f"{key}{self.inbox.colon}2,S")
 
+    def requeue(self, folder: str) -> list[bytes]:
+        """Move every mail in `folder` back to the inbox (for `maatwerk reprocess`); returns them."""
+        source = self._folder(folder)
+        moved = []
+        for key in list(source.iterkeys()):
+            message = source.get_message(key)  # keeps its delivery time: it arrived back then
+            message.set_subdir("new")
+            message.set_flags("")
+            self.inbox.add(message)
+            source.discard(key)
+            moved.append(message.as_bytes())
+        return moved
+
     def send(self, raw: bytes, recipients: list[str]) -> None:
         self.office.deliver(raw, recipients)
         self._folder("Verzonden").add(raw)

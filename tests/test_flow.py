@@ -490,3 +490,27 @@ def test_an_attachment_over_the_size_limit_is_refused_with_a_reason(tmp_path):
         assert "groter dan 0,01 MB" in refusal.get_body(("plain",)).get_content()
     finally:
         pipeline.close()
+
+
+def test_reprocess_takes_quarantined_mail_again_after_a_fix(tmp_path):
+    from tests.conftest import Env, make_settings
+    from pipeline.flow import Pipeline
+    from pipeline.mail import MaildirPostOffice
+
+    settings = make_settings(tmp_path)
+    settings.intake.allowed_senders = ["bunnik.nl"]
+    pipeline = Pipeline(settings, clock=lambda: THURSDAY)
+    env = Env(tmp_path, settings, MaildirPostOffice(tmp_path / "mail"), pipeline)
+    env.deliver(sample("mail-submission.eml").read_bytes())  # from zeist.nl: not yet allowed
+    env.run()
+    assert len(env.folder(INKOOP, "Quarantaine")) == 1 and env.inbox(ZEIST_BA) == []
+    pipeline.close()
+    settings.intake.allowed_senders = ["bunnik.nl", "zeist.nl"]  # the fix
+    pipeline = Pipeline(settings, clock=lambda: THURSDAY)
+    env.pipeline = pipeline
+    try:
+        report = pipeline.reprocess()
+        assert report.mails == 1 and report.cases == ["MW-2027-0001"]
+        assert env.folder(INKOOP, "Quarantaine") == [] and len(env.inbox(ZEIST_BA)) == 1
+    finally:
+        pipeline.close()

@@ -133,3 +133,21 @@ def test_mails_queued_while_smtp_is_down_are_sent_once_it_is_back(server, tmp_pa
         assert len(_inbox(server, ZEIST_BA)) == 1 and len(_inbox(server, ICM)) == 1
     finally:
         pipeline.close()
+
+
+def test_reprocess_over_imap_brings_quarantined_mail_back(server, tmp_path):
+    settings = _settings(tmp_path, server)
+    settings.intake.allowed_senders = ["bunnik.nl"]
+    pipeline = Pipeline(settings, clock=lambda: THURSDAY)
+    _smtp_send(server, sample("mail-submission.eml").read_bytes(), REFERRER, [INKOOP])
+    pipeline.handle_inbox()
+    pipeline.close()
+    assert len(_inbox(server, INKOOP, "Quarantaine")) == 1 and _inbox(server, ZEIST_BA) == []
+    settings.intake.allowed_senders = ["zeist.nl"]
+    pipeline = Pipeline(settings, clock=lambda: THURSDAY)
+    try:
+        report = pipeline.reprocess()
+        assert report.mails == 1 and len(report.cases) == 1
+        assert _inbox(server, INKOOP, "Quarantaine") == [] and len(_inbox(server, ZEIST_BA)) == 1
+    finally:
+        pipeline.close()
