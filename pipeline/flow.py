@@ -25,7 +25,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 from sqlalchemy.orm import Session
 
 from . import advice as advice_stage
-from . import intake, render, reports, store
+from . import crashpoints, intake, render, reports, store
 from . import route as route_stage
 from .config import Settings
 from .convert import ConversionFailed, to_pdf
@@ -121,6 +121,8 @@ class Pipeline:
         self.mailbox: Mailbox = mailbox or open_mailbox(settings)
         self.composer = MailComposer(settings.region.templates_dir, mb.address, mb.display_name, mb.message_id_domain)
         self.register = Register(settings.register_.path)
+        if self.register.remove_partial_files():
+            log.warning("partial files from an interrupted run removed from the register")
         self.renderer = render.Renderer(settings.region.templates_dir)
         self.extra_closed = frozenset(date.fromisoformat(d) for d in settings.advice.extra_closed_days)
 
@@ -164,6 +166,7 @@ class Pipeline:
         contract_changed = False
         try:
             sub = intake.from_mail(incoming)
+            crashpoints.reached("after_fetch")
             with self.store.session() as s:
                 if store.already_received(s, sub.dedupe_key):
                     log.info("mail already handled earlier; moved out of the inbox")
@@ -175,6 +178,7 @@ class Pipeline:
                     folder = QUARANTINE_FOLDER if outcome == "geen_formulier" else None
                     # the index lists contracts: rebuild it only when one of them changed
                     contract_changed = any(s.get(store.Case, c).state in CONTRACT_STATES for c in case_ids)
+            crashpoints.reached("after_commit")
             if contract_changed:
                 self.rebuild_index()
         except Exception as exc:
@@ -324,6 +328,7 @@ class Pipeline:
                                         reraise=True):
                     with attempt:
                         self.mailbox.send(raw, [r.strip() for r in recipients.split(",") if r.strip()])
+                        crashpoints.reached("while_sending")  # sent, not yet marked sent
             except Exception as exc:  # the mail stays queued and is tried again next round
                 with self.store.session() as s:
                     row = s.get(store.OutboxMail, mail_id)
@@ -385,6 +390,12 @@ class Pipeline:
         return ("geweigerd" if all(r for _, r in results) else "zaak"), [c for c, _ in results]
 
     def _read(self, att: Attachment) -> Extraction | UnreadableForm:
+        try:
+            return self._extract(att)
+        finally:
+            crashpoints.reached("after_extract")
+
+    def _extract(self, att: Attachment) -> Extraction | UnreadableForm:
         limit = self.settings.intake.max_attachment_mb
         if len(att.content) > limit * 1024 * 1024:
             return UnreadableForm(f"De bijlage is groter dan {f'{limit:g}'.replace('.', ',')} MB en wordt niet "

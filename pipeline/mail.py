@@ -57,11 +57,30 @@ class MaildirPostOffice:
         return mailbox.Maildir(self.root / safe, create=True)
 
     def deliver(self, raw: bytes, recipients: list[str]) -> None:
+        """Into each recipient's Maildir, once: the file is named after the Message-ID, so a mail
+        sent again after a crash (sent, but not yet marked sent) does not arrive twice."""
+        name = _delivery_name(raw)
         for rcpt in dict.fromkeys(a.lower() for a in recipients):
-            self.maildir(rcpt).add(raw)  # bytes are written as they are: no parsing, no re-generating
+            box = self.maildir(rcpt)
+            root = Path(box._path)
+            if name is None:
+                box.add(raw)
+                continue
+            if (root / "new" / name).exists() or any((root / "cur").glob(f"{name}{box.colon}*")):
+                continue
+            tmp = root / "tmp" / name
+            tmp.write_bytes(raw)
+            os.replace(tmp, root / "new" / name)
 
     def mailbox(self, address: str, processed_folder: str = "Verwerkt") -> "MaildirMailbox":
         return MaildirMailbox(self, address, processed_folder)
+
+
+def _delivery_name(raw: bytes) -> Optional[str]:
+    import hashlib
+
+    m = re.search(rb"^Message-ID:\s*(<[^>\r\n]+>)", raw[:8192], re.I | re.M)
+    return f"mw-{hashlib.sha256(m.group(1)).hexdigest()[:32]}.maatwerk" if m else None
 
 
 class MaildirMailbox:

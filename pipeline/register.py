@@ -13,6 +13,8 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
+from . import crashpoints
+
 DIR_MODE = 0o750
 FILE_MODE = 0o640
 
@@ -26,6 +28,16 @@ def _safe(part: str) -> str:
 class Register:
     def __init__(self, root: Path):
         self.root = Path(root)
+
+    def remove_partial_files(self) -> int:
+        """Temp files left by a crash while filing (written, never put in place): removed at start.
+        A complete file is only ever in place under its final name."""
+        removed = 0
+        if self.root.exists():
+            for tmp in self.root.rglob(".tmp-*"):
+                tmp.unlink(missing_ok=True)
+                removed += 1
+        return removed
 
     def case_dir(self, year: int, gemeente: str | None, case_id: str) -> Path:
         path = self.root / str(year) / _safe(gemeente or "onbekend") / case_id
@@ -52,6 +64,7 @@ class Register:
                 fh.flush()
                 os.fsync(fh.fileno())
             os.chmod(tmp, FILE_MODE)
+            crashpoints.reached("while_filing")  # written, not yet in place
             os.link(tmp, target)  # fails rather than overwrite when a file of that name appeared meanwhile
         finally:
             os.unlink(tmp)

@@ -1,0 +1,59 @@
+"""kill -9 at each step of handling a request, then a restart: every request still ends as
+exactly one case, each adviser gets exactly one advice request, the referrer one receipt, and
+the register holds no partial file. The pipeline runs as the real `maatwerk run --once`
+process; tests set MAATWERK_CRASH_AT so it gets SIGKILL at that point (pipeline/crashpoints.py)."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline import store
+from pipeline.crashpoints import POINTS
+from pipeline.mail import MaildirPostOffice
+from tests.conftest import ICM, INKOOP, ZEIST_BA, parse, sample
+
+REFERRER = "e.vandijk@zeist.nl"
+
+
+def _run(cwd: Path, crash_at: str | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "MAATWERK_CRASH_AT"}
+    if crash_at:
+        env["MAATWERK_CRASH_AT"] = crash_at
+    return subprocess.run([sys.executable, "-m", "pipeline.cli", "run", "--once"], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=180)
+
+
+def _mails(office: MaildirPostOffice, address: str) -> list:
+    box = office.maildir(address)
+    return [parse(box.get_bytes(k)) for k in box.iterkeys()]
+
+
+@pytest.mark.parametrize("point", POINTS)
+def test_kill_9_at_each_step_then_restart(tmp_path, point):
+    office = MaildirPostOffice(tmp_path / "data" / "mail")
+    office.maildir(INKOOP).add(sample("mail-submission.eml").read_bytes())
+    crashed = _run(tmp_path, crash_at=point)
+    assert crashed.returncode == -signal.SIGKILL, crashed.stderr[-2000:]
+    again = _run(tmp_path)
+    assert again.returncode == 0, again.stderr[-2000:]
+
+    st = store.Store(f"sqlite:///{tmp_path / 'data' / 'maatwerk.db'}")
+    with st.session() as s:
+        cases = store.open_cases(s)
+        assert [c.state for c in cases] == ["advies_gevraagd"]
+        assert store.unsent_mails(s) == []
+    st.close()
+    for adviser in (ZEIST_BA, ICM):
+        assert len([m for m in _mails(office, adviser) if "Adviesaanvraag" in str(m["Subject"])]) == 1, adviser
+    assert len(_mails(office, REFERRER)) == 1
+    assert _mails(office, INKOOP) == []
+    register = tmp_path / "data" / "register"
+    assert not list(register.rglob(".tmp-*"))
+    files = sorted(p.name for p in register.rglob("*") if p.is_file())
+    assert len([f for f in files if "aanvraagformulier" in f]) == 1
+    assert all(f.endswith((".docx", ".eml", ".json")) for f in files)
