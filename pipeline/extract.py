@@ -343,7 +343,13 @@ def extract_file(path: Path, mappings: Mappings, ocr_languages: str = DEFAULT_OC
 def extract_bytes(content: bytes, mappings: Mappings, ocr_languages: str = DEFAULT_OCR_LANGUAGES) -> Extraction:
     kind = sniff(content)
     if kind == "pdf":
-        return _from_pdf(content, mappings, ocr_languages)
+        try:
+            return _from_pdf(content, mappings, ocr_languages)
+        except UnreadableForm:
+            raise
+        except Exception:  # pdfminer/pypdfium2 on a damaged file (found by fuzzing): a broken PDF
+            raise UnreadableForm("Het PDF-bestand is beschadigd en kan niet worden gelezen. "
+                                 "Sla het formulier opnieuw op en stuur het nog eens.") from None
     if kind in ("ole", "odt", "rtf"):
         from .convert import to_docx
 

@@ -157,3 +157,13 @@ def _no_config_file_from_cwd(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
     os.environ.pop("MAATWERK_CONFIG", None)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Slow trials (`@pytest.mark.slow`) run only when asked: `pytest -m slow` or MAATWERK_SLOW=1."""
+    if "slow" in (config.getoption("-m") or "") or os.environ.get("MAATWERK_SLOW") == "1":
+        return
+    skip = pytest.mark.skip(reason="slow trial: run with -m slow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)

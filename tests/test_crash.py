@@ -57,3 +57,32 @@ def test_kill_9_at_each_step_then_restart(tmp_path, point):
     files = sorted(p.name for p in register.rglob("*") if p.is_file())
     assert len([f for f in files if "aanvraagformulier" in f]) == 1
     assert all(f.endswith((".docx", ".eml", ".json")) for f in files)
+
+
+@pytest.mark.slow
+def test_a_hundred_random_crashes_lose_and_double_nothing(tmp_path):
+    """≥ 100 trials: three requests, killed at a random step (or not at all), restarted until done."""
+    import random
+
+    rng = random.Random(20261123)
+    forms = [sample(n).read_bytes() for n in ("legacy-table.docx", "template.docx", "legacy-split-table.docx")]
+    from tests.conftest import mail_with_form
+
+    for trial in range(100):
+        root = tmp_path / f"t{trial}"
+        root.mkdir()
+        office = MaildirPostOffice(root / "data" / "mail")
+        for i, form in enumerate(forms):
+            office.maildir(INKOOP).add(mail_with_form(f"verwijzer{i}@zeist.nl", f"aanvraag {i}", "a.docx", form))
+        for _ in range(rng.randint(1, 3)):
+            _run(root, crash_at=rng.choice(POINTS + (None,)))
+        assert _run(root).returncode == 0
+        st = store.Store(f"sqlite:///{root / 'data' / 'maatwerk.db'}")
+        with st.session() as s:
+            assert len(store.open_cases(s)) == 3, trial
+            assert store.unsent_mails(s) == []
+        st.close()
+        asked = [m for a in (ZEIST_BA, ICM, "beleid.jeugd@heuvelrug.nl", "beleidsadviseur.jeugd@houten.nl")
+                 for m in _mails(office, a) if "Adviesaanvraag" in str(m["Subject"])]
+        assert len(asked) == 6, trial  # two per request, never more
+        assert not list((root / "data" / "register").rglob(".tmp-*"))
