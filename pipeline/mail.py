@@ -54,7 +54,10 @@ class MaildirPostOffice:
 
     def maildir(self, address: str) -> mailbox.Maildir:
         safe = re.sub(r"[^a-z0-9@._+-]", "_", address.strip().lower())
-        return mailbox.Maildir(self.root / safe, create=True)
+        path = self.root / safe
+        for sub in ("tmp", "new", "cur"):  # also completes a Maildir half made when a run was killed
+            (path / sub).mkdir(parents=True, exist_ok=True)
+        return mailbox.Maildir(path, create=True)
 
     def deliver(self, raw: bytes, recipients: list[str]) -> None:
         """Into each recipient's Maildir, once: the file is named after the Message-ID, so a mail
@@ -133,9 +136,12 @@ class MaildirMailbox:
 
     def _folder(self, name: str) -> mailbox.Maildir:
         try:
-            return self.inbox.get_folder(name)
+            folder = self.inbox.get_folder(name)
         except mailbox.NoSuchMailboxError:
-            return self.inbox.add_folder(name)
+            folder = self.inbox.add_folder(name)
+        for sub in ("tmp", "new", "cur"):  # a folder half made when a run was killed is completed
+            (Path(folder._path) / sub).mkdir(exist_ok=True)
+        return folder
 
 
 # --- composing ---------------------------------------------------------------------------
