@@ -29,6 +29,16 @@ def _submit_sample(env):
     env.run()
 
 
+def _approve(env):
+    """The sample request, and both advisers reply 'Advies: positief'."""
+    _submit_sample(env)
+    [to_ba] = env.inbox(ZEIST_BA)
+    [to_icm] = env.inbox(ICM)
+    env.deliver(reply_to(to_ba, ZEIST_BA, "Advies: positief"))
+    env.deliver(reply_to(to_icm, ICM, "Advies: positief"))
+    env.run()
+
+
 def test_submission_asks_both_advisers_at_once_with_form_and_deadline(env):
     _submit_sample(env)
 
@@ -371,12 +381,7 @@ def test_when_libreoffice_crashes_the_case_goes_on_with_docx(env, tmp_path, monk
     crashing.write_text("#!/bin/sh\nexit 134\n")  # like a LibreOffice abort: no output
     crashing.chmod(0o755)
     monkeypatch.setenv("MAATWERK_SOFFICE", str(crashing))
-    _submit_sample(env)
-    [to_ba] = env.inbox(ZEIST_BA)
-    [to_icm] = env.inbox(ICM)
-    env.deliver(reply_to(to_ba, ZEIST_BA, "Advies: positief"))
-    env.deliver(reply_to(to_icm, ICM, "Advies: positief"))
-    env.run()
+    _approve(env)
     case, events = _case(env)
     assert case.state == "contract_verstuurd"
     assert any("PDF-versie niet gemaakt" in e[3] for e in events)
@@ -416,12 +421,7 @@ def test_register_index_lists_each_contract_and_neutralises_formulas(env):
 
 
 def test_signed_contract_in_a_new_mail_with_the_case_token_is_matched(env):
-    _submit_sample(env)
-    [to_ba] = env.inbox(ZEIST_BA)
-    [to_icm] = env.inbox(ICM)
-    env.deliver(reply_to(to_ba, ZEIST_BA, "Advies: positief"))
-    env.deliver(reply_to(to_icm, ICM, "Advies: positief"))
-    env.run()
+    _approve(env)
     from email.message import EmailMessage
     from email.utils import make_msgid
 

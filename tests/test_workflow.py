@@ -14,7 +14,7 @@ from pipeline.flow import Pipeline
 from tests.conftest import (
     BACKOFFICE, ICM, THURSDAY, ZEIST_BA, Env, attachment, make_settings, mail_with_form, reply_to, sample,
 )
-from tests.test_flow import REFERRER, _case, _submit_sample
+from tests.test_flow import REFERRER, _approve, _case, _submit_sample
 
 TEAMLEIDER = "teamleider.icm@zorginzou.nl"
 
@@ -109,12 +109,7 @@ def test_crisis_request_is_marked_and_may_start_at_once(env):
 
 
 def test_a_verlenging_is_linked_and_the_advisers_see_the_earlier_case(env):
-    _submit_sample(env)
-    [to_ba] = env.inbox(ZEIST_BA)
-    [to_icm] = env.inbox(ICM)
-    env.deliver(reply_to(to_ba, ZEIST_BA, "Advies: positief"))
-    env.deliver(reply_to(to_icm, ICM, "Advies: positief"))
-    env.run()
+    _approve(env)
     form = Document(str(sample("legacy-table.docx")))
     row = next(r for r in form.tables[0].rows if r.cells[0].text.startswith("Voor welke periode"))
     row.cells[1].paragraphs[-1].runs[0].text = "1/10/2027 - 31/3/2028"
