@@ -97,7 +97,7 @@ def status(config: Optional[Path] = ConfigOpt) -> None:
 
     settings = _settings(config)
     today = datetime.now(ZoneInfo(settings.advice.timezone)).date()
-    st = store.Store(settings.store.url)
+    st = store.open_store(settings.store)
     with st.session() as s:
         cases = store.open_cases(s)
         table = Table(title="Openstaande zaken")
@@ -133,7 +133,7 @@ def case_cmd(case_id: str = typer.Argument(..., help="Zaaknummer, bijv. MW-2026-
     from . import store
 
     settings = _settings(config)
-    st = store.Store(settings.store.url)
+    st = store.open_store(settings.store)
     with st.session() as s:
         c = store.get_case(s, case_id)
         out.print(f"[bold]{c.id}[/bold]  status: {c.state}  gemeente: {c.gemeente or '—'}  "
@@ -244,7 +244,7 @@ def report_monitoring(year: int = typer.Option(..., "--year", help="Het jaar, bi
 
     settings = _settings(config)
     mappings = load_mappings(settings.region.mappings_dir, settings.region.profile)
-    st = store.Store(settings.store.url)
+    st = store.open_store(settings.store)
     with st.session() as s:
         figures = reports.monitoring(s, year, mappings)
     st.close()

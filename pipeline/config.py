@@ -23,7 +23,9 @@ class _Section(BaseModel):
 
 
 class StoreSettings(_Section):
-    url: str = "sqlite:///./data/maatwerk.db"
+    url: str = "sqlite:///./data/maatwerk.db"  # several workers: postgresql+psycopg://user@host/db
+    password_env: str = "MAATWERK_STORE_PASSWORD"  # or ~/.pgpass; never in this file
+    lease_seconds: float = 300.0  # a mail a worker took is left to it this long (then: worker dead)
 
 
 class MailboxSettings(_Section):

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Callable, Optional
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
+from sqlalchemy.exc import IntegrityError, OperationalError
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 from sqlalchemy.orm import Session
 
@@ -99,6 +100,7 @@ class FileOutcome:
     outcome: str  # verwerkt | geweigerd | quarantaine: the drop-folder subfolder it goes to
     case_id: Optional[str]
     reasons: list[str]
+    key: str = ""  # the file's lease: released (`release`) once the watcher has moved the file
 
 
 @dataclass
@@ -116,7 +118,7 @@ class Pipeline:
         self.settings = settings
         self.clock = clock or (lambda: datetime.now(timezone.utc))
         self.mappings: Mappings = load_mappings(settings.region.mappings_dir, settings.region.profile)
-        self.store = store.Store(settings.store.url)
+        self.store = store.open_store(settings.store)
         mb = settings.mailbox
         self.mailbox: Mailbox = mailbox or open_mailbox(settings)
         self.composer = MailComposer(settings.region.templates_dir, mb.address, mb.display_name, mb.message_id_domain)
@@ -161,11 +163,24 @@ class Pipeline:
                 done.wait(0.05)
 
     def handle_mail(self, incoming: IncomingMail, report: Optional[RunReport] = None) -> None:
+        """One mail, in one transaction. Several workers may see the same inbox: a worker first
+        takes the mail's lease (its own short transaction); a mail another live worker holds is
+        left to it. A store that is away (OperationalError) leaves the mail in the inbox and
+        ends the round, so the loop backs off and tries again."""
         report = report or RunReport()
         folder = None
         contract_changed = False
         try:
             sub = intake.from_mail(incoming)
+        except Exception as exc:
+            log.error("mail could not be read (%s); kept in quarantine", safe_error(exc))
+            report.quarantined += 1
+            self._move(incoming.key, QUARANTINE_FOLDER)
+            return
+        if not self._take(sub.dedupe_key):
+            log.debug("mail is being handled by another worker")
+            return
+        try:
             crashpoints.reached("after_fetch")
             with self.store.session() as s:
                 if store.already_received(s, sub.dedupe_key):
@@ -181,41 +196,70 @@ class Pipeline:
             crashpoints.reached("after_commit")
             if contract_changed:
                 self.rebuild_index()
+        except OperationalError:
+            self.release(sub.dedupe_key)
+            raise
+        except IntegrityError:  # another worker stored this very mail first (its lease had expired)
+            log.warning("mail was stored by another worker meanwhile; moved out of the inbox")
         except Exception as exc:
             log.error("mail could not be handled (%s); kept in quarantine", safe_error(exc))
             report.quarantined += 1
             folder = QUARANTINE_FOLDER
+        self._move(incoming.key, folder)
+        self.release(sub.dedupe_key)
+
+    def _move(self, key: str, folder: Optional[str]) -> None:
         try:
-            self.mailbox.mark_processed(incoming.key, folder)
-        except Exception as exc:  # stored already: a later round sees it as handled and moves it then
+            self.mailbox.mark_processed(key, folder)
+        except Exception as exc:  # stored already (or moved by another worker): a later round sees to it
             log.warning("mail could not be moved out of the inbox yet (%s)", safe_error(exc))
 
+    def _take(self, key: str) -> bool:
+        with self.store.session() as s:
+            return store.take_lease(s, key, self.settings.store.lease_seconds)
+
+    def release(self, key: str) -> None:
+        """Let go of the lease on a mail or file (after it was moved away)."""
+        try:
+            with self.store.session() as s:
+                store.release_lease(s, key)
+        except OperationalError:  # it expires by itself
+            pass
+
     def handle_file(self, path: Path, report: Optional[RunReport] = None) -> Optional[FileOutcome]:
-        """A file from the drop folder; None when it cannot be read yet (left in place)."""
+        """A file from the drop folder; None when it cannot be read yet, or another worker has it
+        (left in place)."""
         report = report or RunReport()
         try:
             sub = intake.from_file(path, self.clock())
         except OSError:
             log.warning("dropped file could not be read yet; left in place")
             return None
+        if not self._take(sub.dedupe_key):
+            return None
+        key = sub.dedupe_key
         try:
             with self.store.session() as s:
-                earlier = store.already_received(s, sub.dedupe_key)
+                earlier = store.already_received(s, key)
                 if earlier:
                     return FileOutcome("verwerkt", earlier.case_id,
-                                       [f"Dit bestand is al eerder ontvangen (zaak {earlier.case_id})."])
+                                       [f"Dit bestand is al eerder ontvangen (zaak {earlier.case_id})."], key)
                 att = sub.attachments[0]
                 case_id, refused = self._new_case(s, sub, att, self._read(att))
-                store.record_received(s, key=sub.dedupe_key, source="drop", source_ref=sub.source_ref,
+                store.record_received(s, key=key, source="drop", source_ref=sub.source_ref,
                                       case_id=case_id, outcome="geweigerd" if refused else "zaak")
                 reasons = [m.tekst for m in store.get_case(s, case_id).meldingen if m.ernst == "fout"]
+        except OperationalError:
+            log.warning("store not reachable; dropped file left in place")
+            self.release(key)
+            return None
         except Exception as exc:
             log.error("dropped file could not be handled (%s); kept in quarantine", safe_error(exc))
             report.quarantined += 1
             return FileOutcome("quarantaine", None, ["Het bestand kon niet worden verwerkt; het is bewaard "
-                                                     "en wordt door beheer bekeken."])
+                                                     "en wordt door beheer bekeken."], key)
         report.cases.append(case_id)
-        return FileOutcome("geweigerd" if refused else "verwerkt", case_id, reasons)
+        return FileOutcome("geweigerd" if refused else "verwerkt", case_id, reasons, key)
 
     def send_expiry_reports(self, weeks: Optional[int] = None, *, period: Optional[str] = None) -> int:
         """Mail each gemeente its contracts ending within `weeks`; with `period` only once for it."""
@@ -307,41 +351,56 @@ class Pipeline:
         """register/register.xlsx and .csv from the store; a failure here never stops the flow."""
         try:
             with self.store.session() as s:
+                if s.get_bind().dialect.name == "postgresql":  # one worker at a time writes the files
+                    s.execute(text("SELECT pg_advisory_xact_lock(7012)"))
                 rows = contract_rows(s, self._local_date(self.clock()))
-            write_index(self.register.root, rows)
+                write_index(self.register.root, rows)
         except Exception as exc:
             log.warning("register index not rebuilt (%s); next change tries again", safe_error(exc))
 
     def send_outbox(self) -> int:
-        sent = 0
+        """Send queued mails. Each is claimed first (several workers never send the same mail;
+        a claim of a worker that died runs out), then sent, then marked sent: a crash between
+        sending and marking sends it again, with the same Message-ID."""
+        sent, failed = 0, set()
+        while True:
+            with self.store.session() as s:
+                claimed = store.claim_outbox(s, self.settings.store.lease_seconds, exclude=failed)
+            if not claimed:
+                return sent
+            for mail_id in claimed:  # one message in memory at a time, however long the queue
+                if self._send_one(mail_id):
+                    sent += 1
+                else:
+                    failed.add(mail_id)
+
+    def _send_one(self, mail_id: int) -> bool:
         with self.store.session() as s:
-            pending = store.unsent_mail_ids(s)
-        for mail_id in pending:  # one message in memory at a time, however long the queue
+            row = s.get(store.OutboxMail, mail_id)
+            if row is None or row.sent_at is not None or row.claimed_by != store.worker_id():
+                return False
+            raw, recipients = row.raw, row.recipients
+        try:
+            for attempt in Retrying(stop=stop_after_attempt(3), wait=wait_exponential(multiplier=0.5, max=4),
+                                    retry=retry_if_exception_type((OSError, smtplib.SMTPException)),
+                                    reraise=True):
+                with attempt:
+                    self.mailbox.send(raw, [r.strip() for r in recipients.split(",") if r.strip()])
+                    crashpoints.reached("while_sending")  # sent, not yet marked sent
+        except Exception as exc:  # the mail stays queued and is tried again next round
             with self.store.session() as s:
                 row = s.get(store.OutboxMail, mail_id)
-                if row is None or row.sent_at is not None:
-                    continue
-                raw, recipients = row.raw, row.recipients
-            try:
-                for attempt in Retrying(stop=stop_after_attempt(3), wait=wait_exponential(multiplier=0.5, max=4),
-                                        retry=retry_if_exception_type((OSError, smtplib.SMTPException)),
-                                        reraise=True):
-                    with attempt:
-                        self.mailbox.send(raw, [r.strip() for r in recipients.split(",") if r.strip()])
-                        crashpoints.reached("while_sending")  # sent, not yet marked sent
-            except Exception as exc:  # the mail stays queued and is tried again next round
-                with self.store.session() as s:
-                    row = s.get(store.OutboxMail, mail_id)
-                    row.attempts += 1
-                    row.last_error = type(exc).__name__
-                log.warning("sending queued mail %s failed (%s); will retry", mail_id, type(exc).__name__)
-                continue
-            with self.store.session() as s:
-                row = s.get(store.OutboxMail, mail_id)
-                row.sent_at = self.clock()
                 row.attempts += 1
-            sent += 1
-        return sent
+                row.last_error = type(exc).__name__
+                row.claimed_by = row.claimed_until = None
+            log.warning("sending queued mail %s failed (%s); will retry", mail_id, type(exc).__name__)
+            return False
+        with self.store.session() as s:
+            row = s.get(store.OutboxMail, mail_id)
+            row.sent_at = self.clock()
+            row.attempts += 1
+            row.claimed_by = row.claimed_until = None
+        return True
 
     # --- submissions ---------------------------------------------------------------------
 
@@ -360,6 +419,8 @@ class Pipeline:
             return "geen_formulier", []
         case_id = store.case_for_message_ids(s, sub.in_reply_to) or intake.case_token(sub.subject)
         case = s.get(store.Case, case_id) if case_id else None
+        if case is not None:  # a reply: this worker alone changes the case until it commits
+            case = store.lock_case(s, case.id)
         if case is not None and not self._is_new_request(case, sub):
             self._handle_reply(s, case, sub)
             return "antwoord", [case.id]

@@ -7,8 +7,10 @@ audit row in the same transaction: no transition without its record.
 from __future__ import annotations
 
 import json
+import os
+import socket
 from contextlib import contextmanager
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterator, Optional
 
@@ -16,13 +18,13 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import (
     Boolean, Date, DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint,
-    create_engine, event, select, update,
+    create_engine, delete, event, select, update,
 )
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
 
-from .errors import CaseNotFound, InvalidTransition
+from .errors import CaseNotFound, ConfigError, InvalidTransition
 from .models import Aanvraag, CaseState, Melding
 
 S = CaseState
@@ -182,6 +184,19 @@ class OutboxMail(Base):
     sent_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[Optional[str]] = mapped_column(Text)
+    claimed_by: Mapped[Optional[str]] = mapped_column(String(200))  # the worker sending it now
+    claimed_until: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+
+
+class Lease(Base):
+    """A mail or file being handled by one worker; others leave it alone until the lease ends
+    (handled, or its worker died: expired, or on this host no longer running)."""
+
+    __tablename__ = "leases"
+
+    key: Mapped[str] = mapped_column(String(600), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 # --- opening --------------------------------------------------------------------------
@@ -195,12 +210,18 @@ def _migrate(engine: Engine) -> None:
 
 
 class Store:
-    def __init__(self, url: str):
+    def __init__(self, url: str, password: Optional[str] = None):
         u = make_url(url)
-        if u.get_backend_name() == "sqlite" and u.database and u.database != ":memory:":
+        if u.password:
+            raise ConfigError("Zet het wachtwoord van de database niet in de store-URL van het configuratiebestand, "
+                              "maar in de omgeving ([store] password_env) of in ~/.pgpass.")
+        if password:
+            u = u.set(password=password)
+        self.backend = u.get_backend_name()
+        if self.backend == "sqlite" and u.database and u.database != ":memory:":
             Path(u.database).parent.mkdir(parents=True, exist_ok=True)
-        self.engine = create_engine(url)
-        if u.get_backend_name() == "sqlite":
+        self.engine = create_engine(u, pool_pre_ping=True)
+        if self.backend == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         _migrate(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -215,6 +236,11 @@ class Store:
         self.engine.dispose()
 
 
+def open_store(cfg) -> Store:
+    """The store of a `[store]` config section; the password comes from the environment."""
+    return Store(cfg.url, password=os.environ.get(cfg.password_env) or None)
+
+
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
@@ -226,15 +252,22 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
 # --- cases ----------------------------------------------------------------------------
 
 def next_case_id(s: Session, year: int) -> tuple[str, int]:
+    """The next number of the year. The UPDATE locks the counter row until the transaction ends,
+    so concurrent workers get consecutive numbers; the year's first row is made race-free."""
+    s.execute(_insert(s)(CaseCounter).values(year=year, last=0).on_conflict_do_nothing())
     row = s.execute(
         update(CaseCounter).where(CaseCounter.year == year).values(last=CaseCounter.last + 1)
         .returning(CaseCounter.last)
-    ).scalar_one_or_none()
-    if row is None:
-        s.add(CaseCounter(year=year, last=1))
-        s.flush()
-        row = 1
+    ).scalar_one()
     return f"MW-{year}-{row:04d}", row
+
+
+def _insert(s: Session):
+    if s.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
 
 
 def create_case(s: Session, *, received_at: datetime, source: str, source_ref: str,
@@ -304,6 +337,16 @@ def owing(s: Session, case: Case) -> dict[str, list[str]]:
     return {role: addresses for role, addresses in case.adviseurs.items() if role not in answered}
 
 
+def lock_case(s: Session, case_id: str) -> Case:
+    """The case, locked for this transaction (PostgreSQL: row lock; a second worker handling a
+    reply to the same case waits and then sees this one's changes; SQLite has one writer anyway)."""
+    case = s.scalar(select(Case).where(Case.id == case_id).with_for_update()
+                    .execution_options(populate_existing=True))
+    if case is None:
+        raise CaseNotFound(f"Zaak {case_id} bestaat niet.")
+    return case
+
+
 def get_case(s: Session, case_id: str) -> Case:
     case = s.get(Case, case_id.strip().upper())
     if case is None:
@@ -335,10 +378,6 @@ def queue_mail(s: Session, *, message_id: str, raw: bytes, kind: str, recipients
     s.add(OutboxMail(message_id=message_id, raw=raw, kind=kind, recipients=", ".join(recipients), case_id=case_id))
 
 
-def unsent_mail_ids(s: Session) -> list[int]:
-    return list(s.scalars(select(OutboxMail.id).where(OutboxMail.sent_at.is_(None)).order_by(OutboxMail.id)))
-
-
 def unsent_mails(s: Session) -> list[OutboxMail]:
     return list(s.scalars(select(OutboxMail).where(OutboxMail.sent_at.is_(None)).order_by(OutboxMail.id)))
 
@@ -352,3 +391,70 @@ def case_for_message_ids(s: Session, message_ids: list[str]) -> Optional[str]:
 
 def case_mail_ids(s: Session, case_id: str) -> list[str]:
     return list(s.scalars(select(OutboxMail.message_id).where(OutboxMail.case_id == case_id).order_by(OutboxMail.id)))
+
+
+# --- several workers -------------------------------------------------------------------
+
+_HOST = socket.gethostname()
+
+
+def worker_id() -> str:
+    """This process as a lease holder: host and pid (a holder on this host whose pid is gone
+    is known dead at once; one on another host only when its lease expires)."""
+    return f"{_HOST}:{os.getpid()}"
+
+
+def holder_gone(holder: Optional[str]) -> bool:
+    host, _, pid = (holder or "").rpartition(":")
+    if host != _HOST or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def take_lease(s: Session, key: str, seconds: float, now: Optional[datetime] = None) -> bool:
+    """Take the lease on `key` for this worker; False when a live worker holds it."""
+    now = now or utcnow()
+    me, until = worker_id(), now + timedelta(seconds=seconds)
+    if s.execute(_insert(s)(Lease).values(key=key, holder=me, until=until).on_conflict_do_nothing()).rowcount:
+        return True
+    current = s.scalar(select(Lease).where(Lease.key == key).with_for_update())
+    if current is None:  # released meanwhile
+        s.add(Lease(key=key, holder=me, until=until))
+        s.flush()
+        return True
+    if current.holder != me and not holder_gone(current.holder) and _aware(current.until) > now:
+        return False
+    current.holder, current.until = me, until
+    return True
+
+
+def release_lease(s: Session, key: str) -> None:
+    s.execute(delete(Lease).where(Lease.key == key, Lease.holder == worker_id()))
+
+
+def claim_outbox(s: Session, seconds: float, limit: int = 20, now: Optional[datetime] = None,
+                 exclude: frozenset[int] | set[int] = frozenset()) -> list[int]:
+    """Unsent outbox mails that no live worker is sending, claimed for this worker. PostgreSQL:
+    rows another worker is claiming right now are skipped (SKIP LOCKED), not waited for."""
+    now = now or utcnow()
+    me = worker_id()
+    query = select(OutboxMail.id, OutboxMail.claimed_by, OutboxMail.claimed_until).where(OutboxMail.sent_at.is_(None))
+    if exclude:
+        query = query.where(OutboxMail.id.not_in(exclude))
+    rows = s.execute(query.order_by(OutboxMail.id).with_for_update(skip_locked=True).limit(limit * 5)).all()
+    claimed = [mail_id for mail_id, by, until in rows
+               if by in (None, me) or until is None or _aware(until) <= now or holder_gone(by)][:limit]
+    if claimed:
+        s.execute(update(OutboxMail).where(OutboxMail.id.in_(claimed))
+                  .values(claimed_by=me, claimed_until=now + timedelta(seconds=seconds)))
+    return claimed
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

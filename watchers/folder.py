@@ -83,8 +83,9 @@ class DropFolder:
         return self.ready()
 
     def file_away(self, path: Path, outcome: str, case_id: Optional[str] = None,
-                  reasons: Optional[list[str]] = None) -> Path:
-        """Move a handled file out of the way; refused files get a Dutch '.reden.txt' beside them."""
+                  reasons: Optional[list[str]] = None) -> Optional[Path]:
+        """Move a handled file out of the way; refused files get a Dutch '.reden.txt' beside them.
+        None when the file is gone already (another worker moved it)."""
         folder = self.path / OUTCOME_FOLDERS.get(outcome, "quarantaine")
         folder.mkdir(exist_ok=True)
         stem = f"{case_id} " if case_id else f"{datetime.now():%Y%m%d-%H%M%S} "
@@ -93,7 +94,11 @@ class DropFolder:
         while target.exists():
             n += 1
             target = folder / f"{stem}({n}) {path.name}"
-        shutil.move(str(path), target)
+        try:
+            shutil.move(str(path), target)
+        except FileNotFoundError:
+            self._seen.pop(path, None)
+            return None
         if reasons and outcome != "verwerkt":
             lines = [f"{path.name}: {'geweigerd' if outcome == 'geweigerd' else 'niet verwerkt'}"
                      + (f" (zaak {case_id})" if case_id else ""), ""] + [f"- {r}" for r in reasons]

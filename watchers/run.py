@@ -20,6 +20,7 @@ def _handle_files(pipeline: Pipeline, drop: DropFolder, files, report: RunReport
         result = pipeline.handle_file(path, report)
         if result is not None:
             drop.file_away(path, result.outcome, result.case_id, result.reasons)
+            pipeline.release(result.key)
     if files:
         report.sent += pipeline.send_outbox()
 
