@@ -57,10 +57,21 @@ def _pipeline(settings: Settings):
 @app.command()
 def run(once: bool = typer.Option(False, "--once", help="Verwerk wat nu klaarstaat en stop."),
         config: Optional[Path] = ConfigOpt) -> None:
-    """Bewaak de mailbox en de dropmap en verwerk aanvragen en adviezen (stop met Ctrl-C)."""
-    from watchers.run import run_forever, run_once
+    """Bewaak de mailbox en de dropmap en verwerk aanvragen en adviezen (stop met Ctrl-C).
+
+    Meerdere verwerkers tegelijk (op één of meer servers) kan met een PostgreSQL-database."""
+    from .store import sole_worker
 
     settings = _settings(config)
+    with sole_worker(settings.store.url):
+        report = _run(settings, once)
+    err.print(f"Klaar: {report.mails} mail(s), {report.files} bestand(en), {len(report.cases)} zaak/zaken, "
+              f"{report.sent} mail(s) verstuurd, {report.quarantined} in quarantaine.")
+
+
+def _run(settings, once: bool):
+    from watchers.run import run_forever, run_once
+
     pipeline = _pipeline(settings)
     try:
         if once:
@@ -73,8 +84,7 @@ def run(once: bool = typer.Option(False, "--once", help="Verwerk wat nu klaarsta
             report = run_forever(pipeline, stop)
     finally:
         pipeline.close()
-    err.print(f"Klaar: {report.mails} mail(s), {report.files} bestand(en), {len(report.cases)} zaak/zaken, "
-              f"{report.sent} mail(s) verstuurd, {report.quarantined} in quarantaine.")
+    return report
 
 
 @app.command()

@@ -28,3 +28,9 @@ class CaseNotFound(MaatwerkError):
 
 class InvalidTransition(MaatwerkError):
     exit_code = 5
+
+
+class AlreadyRunning(MaatwerkError):
+    """A second worker on a SQLite store (several workers need PostgreSQL)."""
+
+    exit_code = 6

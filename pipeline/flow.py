@@ -126,6 +126,7 @@ class Pipeline:
         if self.register.remove_partial_files():
             log.warning("partial files from an interrupted run removed from the register")
         self.renderer = render.Renderer(settings.region.templates_dir)
+        self.send_failures = 0  # mails the last send_outbox could not send
         self.extra_closed = frozenset(date.fromisoformat(d) for d in settings.advice.extra_closed_days)
 
     # --- the loop's steps ----------------------------------------------------------------
@@ -159,8 +160,8 @@ class Pipeline:
                 log.warning("outbox sender paused (%s)", safe_error(exc))
                 sent = 0
             report.sent += sent
-            if not sent:
-                done.wait(0.05)
+            if not sent:  # nothing to send, or the mail server refuses: wait longer then
+                done.wait(2.0 if self.send_failures else 0.05)
 
     def handle_mail(self, incoming: IncomingMail, report: Optional[RunReport] = None) -> None:
         """One mail, in one transaction. Several workers may see the same inbox: a worker first
@@ -205,8 +206,9 @@ class Pipeline:
             log.error("mail could not be handled (%s); kept in quarantine", safe_error(exc))
             report.quarantined += 1
             folder = QUARANTINE_FOLDER
+        # The lease is kept until it runs out: a worker that fetched the same mail before it was
+        # moved must not move it again (an IMAP session can still copy a mail another moved).
         self._move(incoming.key, folder)
-        self.release(sub.dedupe_key)
 
     def _move(self, key: str, folder: Optional[str]) -> None:
         try:
@@ -291,6 +293,11 @@ class Pipeline:
         year, week, _ = now.isocalendar()
         return self.send_expiry_reports(period=f"{year}-W{week:02d}")
 
+    def housekeeping(self) -> None:
+        """Scheduled upkeep: leases that ran out are dropped."""
+        with self.store.session() as s:
+            store.drop_expired_leases(s)
+
     def send_reminders(self) -> int:
         """On the deadline's morning a reminder to each adviser who has not answered; past the
         deadline one escalation mail to the profile's `escalatie` roles and the teamleider.
@@ -367,6 +374,7 @@ class Pipeline:
             with self.store.session() as s:
                 claimed = store.claim_outbox(s, self.settings.store.lease_seconds, exclude=failed)
             if not claimed:
+                self.send_failures = len(failed)
                 return sent
             for mail_id in claimed:  # one message in memory at a time, however long the queue
                 if self._send_one(mail_id):

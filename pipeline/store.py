@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
 
-from .errors import CaseNotFound, ConfigError, InvalidTransition
+from .errors import AlreadyRunning, CaseNotFound, ConfigError, InvalidTransition
 from .models import Aanvraag, CaseState, Melding
 
 S = CaseState
@@ -236,6 +236,27 @@ class Store:
         self.engine.dispose()
 
 
+@contextmanager
+def sole_worker(url: str) -> Iterator[None]:
+    """SQLite serves one worker: a second `maatwerk run` on the same file stops with a clear
+    message instead of fighting over the database. PostgreSQL: no limit."""
+    u = make_url(url)
+    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
+        yield
+        return
+    import fcntl
+
+    lock_path = Path(u.database).with_name(Path(u.database).name + ".run.lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a+") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise AlreadyRunning(f"Er draait al een 'maatwerk run' op de database {u.database}. Met SQLite werkt "
+                                 "één verwerker tegelijk; meerdere verwerkers vragen PostgreSQL ([store] url).")
+        yield
+
+
 def open_store(cfg) -> Store:
     """The store of a `[store]` config section; the password comes from the environment."""
     return Store(cfg.url, password=os.environ.get(cfg.password_env) or None)
@@ -421,7 +442,9 @@ def take_lease(s: Session, key: str, seconds: float, now: Optional[datetime] = N
     """Take the lease on `key` for this worker; False when a live worker holds it."""
     now = now or utcnow()
     me, until = worker_id(), now + timedelta(seconds=seconds)
-    if s.execute(_insert(s)(Lease).values(key=key, holder=me, until=until).on_conflict_do_nothing()).rowcount:
+    inserted = s.execute(_insert(s)(Lease).values(key=key, holder=me, until=until).on_conflict_do_nothing()
+                         .returning(Lease.key)).scalar()
+    if inserted is not None:
         return True
     current = s.scalar(select(Lease).where(Lease.key == key).with_for_update())
     if current is None:  # released meanwhile
@@ -436,6 +459,10 @@ def take_lease(s: Session, key: str, seconds: float, now: Optional[datetime] = N
 
 def release_lease(s: Session, key: str) -> None:
     s.execute(delete(Lease).where(Lease.key == key, Lease.holder == worker_id()))
+
+
+def drop_expired_leases(s: Session, now: Optional[datetime] = None) -> int:
+    return s.execute(delete(Lease).where(Lease.until < (now or utcnow()))).rowcount
 
 
 def claim_outbox(s: Session, seconds: float, limit: int = 20, now: Optional[datetime] = None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import mailbox
 import os
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email import policy
@@ -133,10 +134,34 @@ class Env:
         return sorted(p for p in (self.root / "register").rglob("*") if p.is_file())
 
 
+_PG = None
+
+
+def postgres():
+    """The tests' PostgreSQL server (tests/pgserver.py), started on first use, stopped at exit."""
+    global _PG
+    if _PG is None:
+        import atexit
+
+        from tests.pgserver import PostgresServer
+
+        _PG = PostgresServer().start()
+        atexit.register(_PG.stop)
+    return _PG
+
+
+def store_url(root: Path) -> str:
+    """SQLite in the test's folder; with MAATWERK_TEST_STORE=postgres a fresh PostgreSQL database
+    (scripts/test runs the flow tests both ways)."""
+    if os.environ.get("MAATWERK_TEST_STORE") == "postgres":
+        return postgres().create_database("t" + uuid.uuid4().hex[:12])
+    return f"sqlite:///{root / 'maatwerk.db'}"
+
+
 def make_settings(root: Path, profile: str = "zou") -> Settings:
     return Settings.model_validate({
         "region": {"profile": profile},
-        "store": {"url": f"sqlite:///{root / 'maatwerk.db'}"},
+        "store": {"url": store_url(root)},
         "mailbox": {"maildir_root": str(root / "mail")},
         "drop": {"path": str(root / "drop"), "stable_seconds": 0.2, "poll_seconds": 0.2},
         "register": {"path": str(root / "register")},

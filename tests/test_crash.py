@@ -15,7 +15,7 @@ import pytest
 from pipeline import store
 from pipeline.crashpoints import POINTS
 from pipeline.mail import MaildirPostOffice
-from tests.conftest import ICM, INKOOP, ZEIST_BA, parse, sample
+from tests.conftest import ICM, INKOOP, ZEIST_BA, parse, sample, store_url
 
 REFERRER = "e.vandijk@zeist.nl"
 
@@ -28,6 +28,14 @@ def _run(cwd: Path, crash_at: str | None = None) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=180)
 
 
+def _store(root: Path) -> str:
+    """The store the CLI process uses: SQLite under ./data, or PostgreSQL via ./maatwerk.toml."""
+    url = store_url(root / "data")
+    if not url.startswith("sqlite"):
+        (root / "maatwerk.toml").write_text(f'[store]\nurl = "{url}"\n')
+    return url
+
+
 def _mails(office: MaildirPostOffice, address: str) -> list:
     box = office.maildir(address)
     return [parse(box.get_bytes(k)) for k in box.iterkeys()]
@@ -35,6 +43,7 @@ def _mails(office: MaildirPostOffice, address: str) -> list:
 
 @pytest.mark.parametrize("point", POINTS)
 def test_kill_9_at_each_step_then_restart(tmp_path, point):
+    url = _store(tmp_path)
     office = MaildirPostOffice(tmp_path / "data" / "mail")
     office.maildir(INKOOP).add(sample("mail-submission.eml").read_bytes())
     crashed = _run(tmp_path, crash_at=point)
@@ -42,7 +51,7 @@ def test_kill_9_at_each_step_then_restart(tmp_path, point):
     again = _run(tmp_path)
     assert again.returncode == 0, again.stderr[-2000:]
 
-    st = store.Store(f"sqlite:///{tmp_path / 'data' / 'maatwerk.db'}")
+    st = store.Store(url)
     with st.session() as s:
         cases = store.open_cases(s)
         assert [c.state for c in cases] == ["advies_gevraagd"]
@@ -71,13 +80,14 @@ def test_a_hundred_random_crashes_lose_and_double_nothing(tmp_path):
     for trial in range(100):
         root = tmp_path / f"t{trial}"
         root.mkdir()
+        url = _store(root)
         office = MaildirPostOffice(root / "data" / "mail")
         for i, form in enumerate(forms):
             office.maildir(INKOOP).add(mail_with_form(f"verwijzer{i}@zeist.nl", f"aanvraag {i}", "a.docx", form))
         for _ in range(rng.randint(1, 3)):
             _run(root, crash_at=rng.choice(POINTS + (None,)))
         assert _run(root).returncode == 0
-        st = store.Store(f"sqlite:///{root / 'data' / 'maatwerk.db'}")
+        st = store.Store(url)
         with st.session() as s:
             assert len(store.open_cases(s)) == 3, trial
             assert store.unsent_mails(s) == []

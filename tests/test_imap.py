@@ -11,7 +11,7 @@ import pytest
 from pipeline.config import Settings
 from pipeline.flow import Pipeline
 from tests import mailserver
-from tests.conftest import BACKOFFICE, ICM, INKOOP, THURSDAY, ZEIST_BA, attachment_names, parse, reply_to, sample
+from tests.conftest import BACKOFFICE, ICM, INKOOP, THURSDAY, ZEIST_BA, attachment_names, parse, reply_to, sample, store_url
 
 REFERRER = "e.vandijk@zeist.nl"
 USERS = [INKOOP, ICM, ZEIST_BA, BACKOFFICE, REFERRER]
@@ -29,7 +29,7 @@ def server(monkeypatch):
 
 def _settings(tmp_path, srv, **mailbox) -> Settings:
     return Settings.model_validate({
-        "store": {"url": f"sqlite:///{tmp_path / 'maatwerk.db'}"},
+        "store": {"url": store_url(tmp_path)},
         "mailbox": {"backend": "imap", **mailbox},
         "imap": {"host": "127.0.0.1", "port": srv.imap_port, "security": "none", "idle_renew_seconds": 20},
         "smtp": {"host": "127.0.0.1", "port": srv.smtp_port, "security": "none"},

@@ -32,6 +32,7 @@ def run_once(pipeline: Pipeline) -> RunReport:
     MailboxWatcher(pipeline, s.mailbox.poll_seconds).poll(report)
     pipeline.send_reminders()
     pipeline.scheduled_reports()
+    pipeline.housekeeping()
     drop = DropFolder(s.drop.path, polling=s.drop.polling, stable_seconds=s.drop.stable_seconds)
     _handle_files(pipeline, drop, drop.wait_until_stable(), report)
     return report
@@ -63,6 +64,7 @@ def run_forever(pipeline: Pipeline, stop: threading.Event) -> RunReport:
                 if time.monotonic() >= next_schedule:  # reminders, escalations, weekly report
                     pipeline.send_reminders()
                     pipeline.scheduled_reports()
+                    pipeline.housekeeping()
                     next_schedule = time.monotonic() + SCHEDULE_SECONDS
                 failures = 0
             except Exception as exc:  # an outage (database, mail, share): wait, then try again
