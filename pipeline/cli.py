@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -136,16 +137,31 @@ def status(config: Optional[Path] = ConfigOpt) -> None:
         out.print(f"{unsent} mail(s) wachten op verzending.")
 
 
+def _person() -> str:
+    """Who is at the keyboard, for the inzage log: the login name."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid {os.getuid()}"
+
+
 @app.command("case")
 def case_cmd(case_id: str = typer.Argument(..., help="Zaaknummer, bijv. MW-2026-0001"),
+             reden: str = typer.Option(..., "--reden", help="Waarom u de zaak inziet (komt in het inzagelogboek), "
+                                                            "bijv. 'vraag van de gemeente Zeist'."),
              config: Optional[Path] = ConfigOpt) -> None:
-    """Toon de geschiedenis van één zaak."""
+    """Toon de geschiedenis van één zaak (wie, wanneer en waarom komt in het inzagelogboek)."""
     from . import store
 
+    if not reden.strip():
+        raise typer.BadParameter("geef een reden op", param_hint="--reden")
     settings = _settings(config)
     st = store.open_store(settings.store)
     with st.session() as s:
         c = store.get_case(s, case_id)
+        store.log_access(s, c.id, wie=_person(), actie="bekeken", reden=reden.strip(), bron="maatwerk case")
         out.print(f"[bold]{c.id}[/bold]  status: {c.state}  gemeente: {c.gemeente or '—'}  "
                   f"aanbieder: {c.aanbieder or '—'}")
         out.print(f"Ontvangen: {_local(c.received_at, settings)}  spoed: {'ja' if c.spoed else 'nee'}  "
@@ -161,6 +177,47 @@ def case_cmd(case_id: str = typer.Argument(..., help="Zaaknummer, bijv. MW-2026-
             table.add_row(_local(e.at, settings), e.from_state or "—", e.to_state or "—", e.source, e.what)
     st.close()
     out.print(table)
+
+
+@app.command()
+def inzage(case_id: str = typer.Argument(..., help="Zaaknummer, bijv. MW-2026-0001"),
+           config: Optional[Path] = ConfigOpt) -> None:
+    """Toon wie de persoonsgegevens van een zaak heeft verwerkt of ingezien, wanneer en waarom."""
+    from . import store
+
+    settings = _settings(config)
+    st = store.open_store(settings.store)
+    with st.session() as s:
+        store.get_case(s, case_id)
+        rows = store.inzage(s, case_id.strip().upper())
+        table = Table(title=f"Inzagelogboek {case_id.strip().upper()}")
+        for col in ("wanneer", "wie", "wat", "waarom", "bron"):
+            table.add_column(col, no_wrap=col == "wanneer")
+        for r in rows:
+            table.add_row(_local(r.at, settings), r.wie, r.actie, r.reden, r.bron or "—")
+    st.close()
+    out.print(table)
+
+
+@app.command()
+def opschonen(dry_run: bool = typer.Option(False, "--dry-run", help="Toon alleen welke zaken aan de beurt zijn."),
+              config: Optional[Path] = ConfigOpt) -> None:
+    """Verwijder de persoonsgegevens van afgesloten zaken na de bewaartermijn ([retention] months).
+
+    Het getekende contract blijft in het register; zaaknummer, gemeente, aanbieder, data en waarde
+    blijven voor de cijfers. `maatwerk run` doet dit ook zelf, eens per dag."""
+    settings = _settings(config)
+    pipeline = _pipeline(settings)
+    try:
+        result = pipeline.opschonen(dry_run=dry_run, wie=_person())
+    finally:
+        pipeline.close()
+    if dry_run:
+        out.print(f"{len(result.cases)} zaak/zaken voorbij de bewaartermijn van {settings.retention.months} maanden"
+                  + (": " + ", ".join(result.cases) if result.cases else "."))
+    else:
+        out.print(f"{len(result.cases)} zaak/zaken opgeschoond: {result.files} bestand(en) en {result.mails} mail(s) "
+                  "verwijderd; getekende contracten blijven in het register.")
 
 
 @app.command()

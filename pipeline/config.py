@@ -134,6 +134,14 @@ class ReportSettings(_Section):
     verlopend_time: time = time(8, 0)
 
 
+class RetentionSettings(_Section):
+    """How long a closed case's personal data are kept (then `maatwerk opschonen`, also daily)."""
+
+    months: int = 36  # after closing: refused/declined at the decision, contracts when their term ended
+    enabled: bool = True  # the daily run inside `maatwerk run`
+    run_at: time = time(2, 0)  # from this local time on, once a day
+
+
 class IntakeSettings(_Section):
     allowed_senders: list[str] = []  # addresses or domains ("zeist.nl"); empty: every sender
     max_attachment_mb: float = 25.0
@@ -159,6 +167,7 @@ class Settings(_Section):
     ocr: OcrSettings = OcrSettings()
     intake: IntakeSettings = IntakeSettings()
     reports: ReportSettings = ReportSettings()
+    retention: RetentionSettings = RetentionSettings()
     log_level: str = "INFO"
 
 

@@ -26,7 +26,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 from sqlalchemy.orm import Session
 
 from . import advice as advice_stage
-from . import crashpoints, intake, render, reports, store
+from . import crashpoints, intake, render, reports, retention, store
 from . import route as route_stage
 from .config import Settings
 from .convert import ConversionFailed, to_pdf
@@ -46,6 +46,9 @@ log = logging.getLogger("maatwerk")
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 CONTENT_TYPES = {".docx": DOCX, ".pdf": "application/pdf", ".doc": "application/msword", ".rtf": "application/rtf"}
 QUARANTINE_FOLDER = "Quarantaine"
+PROCESSED_BECAUSE = {"zaak": "aanvraag ontvangen", "geweigerd": "aanvraag ontvangen en geweigerd",
+                     "antwoord": "antwoord in de zaak verwerkt", "dubbel": "hetzelfde formulier opnieuw ontvangen",
+                     "geen_formulier": "mail zonder formulier"}
 WEEKDAYS = ["maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"]
 ROLE_NAMES = {"icm": "ICM", "coordinator": "coördinator", "rioz": "RIOZ", "poortwachter_verblijf": "poortwachter verblijf",
               "poortwachter_jeugd": "poortwachter jeugd", "contractbeheer": "contractbeheerder"}
@@ -190,6 +193,8 @@ class Pipeline:
                     outcome, case_ids = self._handle_submission_or_reply(s, sub)
                     store.record_received(s, key=sub.dedupe_key, source="mail", source_ref=sub.source_ref,
                                           case_id=case_ids[0] if case_ids else None, outcome=outcome)
+                    store.log_access(s, case_ids, wie=store.worker_actor(), actie="verwerkt",
+                                     reden=PROCESSED_BECAUSE[outcome], bron=sub.source_ref)
                     report.cases.extend(case_ids)
                     folder = QUARANTINE_FOLDER if outcome == "geen_formulier" else None
                     # the index lists contracts: rebuild it only when one of them changed
@@ -250,6 +255,8 @@ class Pipeline:
                 case_id, refused = self._new_case(s, sub, att, self._read(att))
                 store.record_received(s, key=key, source="drop", source_ref=sub.source_ref,
                                       case_id=case_id, outcome="geweigerd" if refused else "zaak")
+                store.log_access(s, case_id, wie=store.worker_actor(), actie="verwerkt",
+                                 reden=PROCESSED_BECAUSE["geweigerd" if refused else "zaak"], bron=sub.source_ref)
                 reasons = [m.tekst for m in store.get_case(s, case_id).meldingen if m.ernst == "fout"]
         except OperationalError:
             log.warning("store not reachable; dropped file left in place")
@@ -272,6 +279,8 @@ class Pipeline:
             if period is not None and not store.claim_once(s, "verlopend", period):
                 return 0
             for gemeente, cases in reports.expiring(s, today, weeks).items():
+                store.log_access(s, [c.id for c in cases], wie=store.worker_actor(), actie="rapport",
+                                 reden=f"rapportage aflopende contracten aan gemeente {gemeente}")
                 g = self.mappings.region.gemeenten.get(gemeente)
                 to = list(g.report_to) if g else list(self.mappings.region.icm)
                 self._queue(s, "verlopend", reports.expiring_mail_context(gemeente, cases, today, weeks), to=to,
@@ -294,9 +303,50 @@ class Pipeline:
         return self.send_expiry_reports(period=f"{year}-W{week:02d}")
 
     def housekeeping(self) -> None:
-        """Scheduled upkeep: leases that ran out are dropped."""
+        """Scheduled upkeep: leases that ran out are dropped; once a day (from the configured
+        time) closed cases past their retention period are cleaned up."""
         with self.store.session() as s:
             store.drop_expired_leases(s)
+        r = self.settings.retention
+        now = self.clock().astimezone(ZoneInfo(self.settings.advice.timezone))
+        if r.enabled and now.time() >= r.run_at:
+            with self.store.session() as s:
+                first = store.claim_once(s, "opschonen", now.date().isoformat())
+            if first:
+                self.opschonen()
+
+    def opschonen(self, *, dry_run: bool = False, wie: Optional[str] = None) -> retention.Purged:
+        """Remove the personal data of closed cases past the retention period (pipeline/retention.py)."""
+        months = self.settings.retention.months
+        today = self._local_date(self.clock())
+        reden = f"bewaartermijn {months} maanden verstreken"
+        wie = wie or store.worker_actor()
+        purge = getattr(self.mailbox, "purge", None)
+        result = retention.Purged()
+        with self.store.session() as s:
+            due = [c.id for c in retention.due(s, today, months, self._local_date)]
+        if dry_run:
+            result.cases = due
+            return result
+        for case_id in due:
+            with self.store.session() as s:
+                case = store.lock_case(s, case_id)
+                if case.opgeschoond_op is not None:  # another worker was first
+                    continue
+                result.files += retention.remove_files(case, self.settings.drop.path)
+                if purge is not None:
+                    result.mails += purge(retention.message_ids(s, case))
+                retention.erase(s, case, today, wie=wie, reden=reden, mails_removed=purge is not None)
+            result.cases.append(case_id)
+        with self.store.session() as s:
+            retention.erase_old_mail(s, datetime.combine(retention.months_before(today, months), datetime.min.time(),
+                                                         tzinfo=timezone.utc))
+        if result.cases:
+            self.store.checkpoint()
+            self.rebuild_index()
+        log.info("opschonen: %d case(s), %d file(s), %d mail(s) removed", len(result.cases), result.files,
+                 result.mails)
+        return result
 
     def send_reminders(self) -> int:
         """On the deadline's morning a reminder to each adviser who has not answered; past the
@@ -321,6 +371,8 @@ class Pipeline:
                         if store.claim_once(s, "herinnering", f"{case.id}:{case.stap}:{role}:{case.deadline}"):
                             self._queue(s, "herinnering", base | {"rol": role_name(role)}, to=addresses,
                                         case_id=case.id, kind=f"herinnering-{role}", references=thread)
+                            store.log_access(s, case.id, wie=store.worker_actor(), actie="verwerkt",
+                                             reden="herinnering aan adviseur")
                             store.note(s, case, source="planning", what=f"Herinnering verstuurd aan "
                                                                         f"{role_name(role)} ({', '.join(addresses)})")
                             sent += 1
@@ -331,6 +383,7 @@ class Pipeline:
                     laat = [f"{role_name(r)} ({', '.join(a)})" for r, a in late.items()]
                     self._queue(s, "escalatie", base | {"laat": laat}, to=list(dict.fromkeys(to)),
                                 case_id=case.id, kind="escalatie", references=thread)
+                    store.log_access(s, case.id, wie=store.worker_actor(), actie="verwerkt", reden="escalatie")
                     store.note(s, case, source="planning", what=f"Termijn verstreken; escalatie aan {', '.join(to)} "
                                                                 f"(nog geen antwoord van {'; '.join(laat)})")
                     sent += 1

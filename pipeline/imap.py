@@ -153,6 +153,29 @@ class ImapMailbox:
             self._uidvalidity = None  # the inbox is selected again on the next receive
             return [data[u][b"BODY[]"] for u in sorted(data)]
 
+    def purge(self, message_ids: set[str]) -> int:
+        """Delete the kept copies (processed folder, Quarantaine, sent folder) of these mails."""
+        removed = 0
+        folders = [self.processed_folder, "Quarantaine", self.imap_cfg.sent_folder]
+        with self._lock:
+            try:
+                client = self._conn()
+                for folder in filter(None, folders):
+                    if not client.folder_exists(folder):
+                        continue
+                    client.select_folder(folder)
+                    uids = sorted({u for mid in message_ids for u in client.search(["HEADER", "Message-ID", mid])})
+                    if uids:
+                        client.delete_messages(uids)
+                        client.uid_expunge(uids) if client.has_capability("UIDPLUS") else client.expunge()
+                        removed += len(uids)
+            except (IMAPClientError, OSError):
+                self._reset()
+                raise
+            finally:
+                self._uidvalidity = None  # the inbox is selected again on the next receive
+        return removed
+
     def _smtp_conn(self) -> smtplib.SMTP:
         if self._smtp is None:
             cfg = self.smtp_cfg

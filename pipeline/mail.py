@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from email import policy
 from email.message import EmailMessage
+from email.parser import BytesHeaderParser
 from email.utils import format_datetime, getaddresses
 from pathlib import Path
 from typing import Iterator, Optional, Protocol
@@ -86,6 +87,9 @@ def _delivery_name(raw: bytes) -> Optional[str]:
     return f"mw-{hashlib.sha256(m.group(1)).hexdigest()[:32]}.maatwerk" if m else None
 
 
+QUARANTINE = "Quarantaine"
+
+
 class MaildirMailbox:
     def __init__(self, office: MaildirPostOffice, address: str, processed_folder: str):
         self.office = office
@@ -133,6 +137,22 @@ class MaildirMailbox:
     def send(self, raw: bytes, recipients: list[str]) -> None:
         self.office.deliver(raw, recipients)
         self._folder("Verzonden").add(raw)
+
+    def purge(self, message_ids: set[str]) -> int:
+        """Delete the kept copies (Verwerkt, Quarantaine, Verzonden) of these mails (retention)."""
+        removed = 0
+        for name in (self.processed_folder, QUARANTINE, "Verzonden"):
+            folder = self._folder(name)
+            for key in list(folder.iterkeys()):
+                try:
+                    with folder.get_file(key) as f:
+                        head = BytesHeaderParser(policy=policy.default).parse(f)
+                except (KeyError, FileNotFoundError):
+                    continue
+                if str(head.get("Message-ID", "")).strip() in message_ids:
+                    folder.discard(key)
+                    removed += 1
+        return removed
 
     def _folder(self, name: str) -> mailbox.Maildir:
         try:

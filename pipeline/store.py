@@ -83,6 +83,7 @@ class Case(Base):
     record_json: Mapped[Optional[str]] = mapped_column(Text)
     meldingen_json: Mapped[str] = mapped_column(Text, default="[]")
     register_dir: Mapped[Optional[str]] = mapped_column(String(500))
+    opgeschoond_op: Mapped[Optional[date]] = mapped_column(Date)  # personal data removed (retention)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -114,6 +115,21 @@ class AuditEvent(Base):
     what: Mapped[str] = mapped_column(Text)
 
     case: Mapped[Case] = relationship(back_populates="events")
+
+
+class Inzage(Base):
+    """Who processed or viewed a case's personal data, when and why. Append-only (the database
+    refuses UPDATE and DELETE, migration 0007); kept when the case's data are removed."""
+
+    __tablename__ = "inzage"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    case_id: Mapped[str] = mapped_column(String(20), index=True)
+    wie: Mapped[str] = mapped_column(String(200))  # a worker (maatwerk@host:pid) or a person's login
+    actie: Mapped[str] = mapped_column(String(40))  # verwerkt, bekeken, rapport, opgeschoond
+    reden: Mapped[str] = mapped_column(Text)
+    bron: Mapped[Optional[str]] = mapped_column(String(500))  # Message-ID, file or command
 
 
 class AdviceRow(Base):
@@ -232,6 +248,13 @@ class Store:
         with self._sessions() as s, s.begin():
             yield s
 
+    def checkpoint(self) -> None:
+        """SQLite: fold the write-ahead log into the database file and empty it (after removing
+        personal data, so no older copy of a page stays behind in the log)."""
+        if self.backend == "sqlite":
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
     def close(self) -> None:
         self.engine.dispose()
 
@@ -267,6 +290,7 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA secure_delete=ON")  # removed personal data are overwritten, not left in free pages
     cur.close()
 
 
@@ -318,6 +342,16 @@ def note(s: Session, case: Case, *, source: str, what: str) -> None:
     """An audit entry that changes no state (advice received, mail not accepted, ...)."""
     s.add(AuditEvent(case_id=case.id, from_state=case.state, to_state=case.state, source=source[:500], what=what))
     case.updated_at = utcnow()
+
+
+def log_access(s: Session, case_ids, *, wie: str, actie: str, reden: str, bron: Optional[str] = None) -> None:
+    """Record that `wie` processed or viewed these cases' personal data (the inzage log)."""
+    for case_id in dict.fromkeys([case_ids] if isinstance(case_ids, str) else case_ids):
+        s.add(Inzage(case_id=case_id, wie=wie[:200], actie=actie, reden=reden, bron=(bron or "")[:500] or None))
+
+
+def inzage(s: Session, case_id: str) -> list[Inzage]:
+    return list(s.scalars(select(Inzage).where(Inzage.case_id == case_id).order_by(Inzage.id)))
 
 
 def earlier_case(s: Session, zorgned_nummer: Optional[str], aanbieder: Optional[str], exclude: str,
@@ -417,6 +451,10 @@ def case_mail_ids(s: Session, case_id: str) -> list[str]:
 # --- several workers -------------------------------------------------------------------
 
 _HOST = socket.gethostname()
+
+
+def worker_actor() -> str:
+    return f"maatwerk@{worker_id()}"
 
 
 def worker_id() -> str:

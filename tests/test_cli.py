@@ -31,10 +31,20 @@ def test_run_once_without_config_uses_embedded_defaults(tmp_path):
     status = _run(tmp_path, "status")
     assert status.returncode == 0 and "advies_gevraagd" in status.stdout and "Zeist" in status.stdout
     case_id = next(w for w in status.stdout.split() if w.startswith("MW-"))
-    history = _run(tmp_path, "case", case_id)
+    no_reason = _run(tmp_path, "case", case_id)
+    assert no_reason.returncode == 2 and "--reden" in no_reason.stderr
+    history = _run(tmp_path, "case", case_id, "--reden", "vraag van de gemeente Zeist")
     assert history.returncode == 0 and "ontvangen" in history.stdout and "advies_gevraagd" in history.stdout
-    unknown = _run(tmp_path, "case", "MW-1999-0001")
+    unknown = _run(tmp_path, "case", "MW-1999-0001", "--reden", "controle")
     assert unknown.returncode == 4 and "bestaat niet" in unknown.stderr and "Traceback" not in unknown.stderr
+
+    # the inzage log: the worker that processed the request, then the person who looked and why
+    log = _run(tmp_path, "inzage", case_id)
+    assert log.returncode == 0, log.stderr
+    lines = " ".join(log.stdout.split())
+    assert "maatwerk@" in lines and "verwerkt" in lines and "aanvraag ontvangen" in lines
+    assert "bekeken" in lines and "vraag van de gemeente Zeist" in lines
+    assert lines.index("verwerkt") < lines.index("bekeken")
 
 
 def test_logs_hold_no_form_contents(tmp_path):
@@ -72,6 +82,6 @@ def test_run_watches_the_drop_folder_and_stops_cleanly_on_ctrl_c(tmp_path):
 
 
 def test_help_is_there_for_every_command(tmp_path):
-    for cmd in ("run", "status", "case", "extract"):
+    for cmd in ("run", "status", "case", "inzage", "opschonen", "reprocess", "extract"):
         result = _run(tmp_path, cmd, "--help")
         assert result.returncode == 0 and "Usage" in result.stdout
