@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from typing import Optional
 
 import typer
+from sqlalchemy.exc import OperationalError
 from rich.console import Console
 from rich.table import Table
 
@@ -125,7 +126,8 @@ def status(config: Optional[Path] = ConfigOpt) -> None:
                 due = f"[bold red]{due} TE LAAT[/bold red]"
             table.add_row(c.id, c.state, c.gemeente or "—", c.aanbieder or "—",
                           ("crisis" if c.crisis else "ja") if c.spoed else "nee", waiting, due)
-        unsent = len(store.unsent_mails(s))
+        unsent = store.unsent_mails(s)
+        workers = store.workers(s)
     st.close()
     if not cases:
         out.print("Geen openstaande zaken.")
@@ -134,7 +136,27 @@ def status(config: Optional[Path] = ConfigOpt) -> None:
         if late:
             out.print(f"[bold red]{late} zaak/zaken over de termijn.[/bold red]")
     if unsent:
-        out.print(f"{unsent} mail(s) wachten op verzending.")
+        errors = sorted({m.last_error for m in unsent if m.last_error})
+        out.print(f"{len(unsent)} mail(s) wachten op verzending sinds {_local(min(m.created_at for m in unsent), settings)}"
+                  + (f" (laatste fout: {', '.join(errors)})." if errors else "."))
+    _print_workers(workers, settings)
+
+
+def _print_workers(workers, settings: Settings) -> None:
+    """Each running `maatwerk run`: working, or what an outage makes it wait for."""
+    if not workers:
+        out.print("Er draait geen 'maatwerk run'.")
+        return
+    now = datetime.now(timezone.utc)
+    for w in workers:
+        seen = w.seen_at if w.seen_at.tzinfo else w.seen_at.replace(tzinfo=timezone.utc)
+        if (now - seen).total_seconds() > 120:
+            state = f"[yellow]niets meer van gehoord sinds {_local(w.seen_at, settings)}[/yellow]"
+        elif w.waiting_on:
+            state = f"[bold red]wacht op {w.waiting_on} sinds {_local(w.waiting_since or w.seen_at, settings)}[/bold red]"
+        else:
+            state = "werkt"
+        out.print(f"Verwerker {w.id}: {state}")
 
 
 def _person() -> str:
@@ -331,6 +353,10 @@ def main() -> None:
     except MaatwerkError as exc:
         sys.stderr.write(exc.melding.replace("\n", " ") + "\n")
         sys.exit(exc.exit_code)
+    except OperationalError:
+        sys.stderr.write("De database is niet bereikbaar; controleer of de databaseserver draait en [store] url "
+                         "klopt.\n")
+        sys.exit(8)
     except KeyboardInterrupt:
         sys.exit(130)
 

@@ -34,3 +34,15 @@ class AlreadyRunning(MaatwerkError):
     """A second worker on a SQLite store (several workers need PostgreSQL)."""
 
     exit_code = 6
+
+
+class RegisterUnavailable(MaatwerkError):
+    """The register folder (a file share) is not there: an outage, the item waits."""
+
+    exit_code = 7
+
+
+class DropUnavailable(MaatwerkError):
+    """The drop folder (a file share) is not there: an outage."""
+
+    exit_code = 7

@@ -31,7 +31,7 @@ from . import route as route_stage
 from .config import Settings
 from .convert import ConversionFailed, to_pdf
 from .decide import Decision, decide
-from .errors import ConfigError, UnreadableForm
+from .errors import ConfigError, RegisterUnavailable, UnreadableForm
 from .extract import extract_bytes
 from .index import CONTRACT_STATES, contract_rows, write_index
 from .mail import IncomingMail, MailComposer, Mailbox, MaildirPostOffice
@@ -126,6 +126,7 @@ class Pipeline:
         self.mailbox: Mailbox = mailbox or open_mailbox(settings)
         self.composer = MailComposer(settings.region.templates_dir, mb.address, mb.display_name, mb.message_id_domain)
         self.register = Register(settings.register_.path)
+        self.register.ensure_root()
         if self.register.remove_partial_files():
             log.warning("partial files from an interrupted run removed from the register")
         self.renderer = render.Renderer(settings.region.templates_dir)
@@ -202,7 +203,7 @@ class Pipeline:
             crashpoints.reached("after_commit")
             if contract_changed:
                 self.rebuild_index()
-        except OperationalError:
+        except (OperationalError, RegisterUnavailable):  # an outage: the mail waits in the inbox
             self.release(sub.dedupe_key)
             raise
         except IntegrityError:  # another worker stored this very mail first (its lease had expired)
@@ -258,8 +259,8 @@ class Pipeline:
                 store.log_access(s, case_id, wie=store.worker_actor(), actie="verwerkt",
                                  reden=PROCESSED_BECAUSE["geweigerd" if refused else "zaak"], bron=sub.source_ref)
                 reasons = [m.tekst for m in store.get_case(s, case_id).meldingen if m.ernst == "fout"]
-        except OperationalError:
-            log.warning("store not reachable; dropped file left in place")
+        except (OperationalError, RegisterUnavailable):
+            log.warning("store or register not reachable; dropped file left in place")
             self.release(key)
             return None
         except Exception as exc:
@@ -356,8 +357,9 @@ class Pipeline:
         now = self.clock().astimezone(ZoneInfo(adv.timezone))
         today, sent = now.date(), 0
         with self.store.session() as s:
+            # only cases at or past their deadline: not every open case every minute
             for case in s.scalars(select(store.Case).where(store.Case.state == CaseState.advies_gevraagd.value,
-                                                           store.Case.deadline.is_not(None))):
+                                                           store.Case.deadline <= today)):
                 late = store.owing(s, case)
                 if not late or case.vraag_van or case.record is None:
                     continue

@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from . import crashpoints
+from .errors import RegisterUnavailable
 
 DIR_MODE = 0o750
 FILE_MODE = 0o640
@@ -39,14 +40,26 @@ class Register:
                 removed += 1
         return removed
 
+    def ensure_root(self) -> None:
+        """At start: the register folder is made when it is not there yet (a first run)."""
+        self.root.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+
+    def check(self) -> None:
+        """While running the folder must be there: a file share that went away is an outage
+        (the mail waits in the inbox), never a reason to write somewhere else."""
+        if not self.root.is_dir():
+            raise RegisterUnavailable(f"De registermap {self.root} is niet bereikbaar.")
+
     def case_dir(self, year: int, gemeente: str | None, case_id: str) -> Path:
+        self.check()
         path = self.root / str(year) / _safe(gemeente or "onbekend") / case_id
-        for p in (self.root, self.root / str(year), path.parent, path):
+        for p in (self.root / str(year), path.parent, path):
             if not p.exists():
                 p.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
         return path
 
     def file(self, folder: Path, day: date, soort: str, case_id: str, ext: str, content: bytes) -> Path:
+        self.check()
         stem = f"{day:%Y-%m-%d} {soort} {case_id}"
         version = 1
         while True:

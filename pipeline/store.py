@@ -204,6 +204,18 @@ class OutboxMail(Base):
     claimed_until: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
 
 
+class Worker(Base):
+    """A running `maatwerk run`: when it was last seen and what it waits on during an outage."""
+
+    __tablename__ = "workers"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    waiting_on: Mapped[Optional[str]] = mapped_column(String(200))
+    waiting_since: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+
+
 class Lease(Base):
     """A mail or file being handled by one worker; others leave it alone until the lease ends
     (handled, or its worker died: expired, or on this host no longer running)."""
@@ -497,6 +509,26 @@ def take_lease(s: Session, key: str, seconds: float, now: Optional[datetime] = N
 
 def release_lease(s: Session, key: str) -> None:
     s.execute(delete(Lease).where(Lease.key == key, Lease.holder == worker_id()))
+
+
+def heartbeat(s: Session, waiting_on: Optional[str] = None) -> None:
+    """This worker is alive; `waiting_on`: what an outage makes it wait for (None: working)."""
+    now = utcnow()
+    row = s.get(Worker, worker_id())
+    if row is None:
+        row = Worker(id=worker_id(), started_at=now)
+        s.add(row)
+    if waiting_on != row.waiting_on:
+        row.waiting_since = now if waiting_on else None
+    row.seen_at, row.waiting_on = now, waiting_on
+
+
+def worker_stopped(s: Session) -> None:
+    s.execute(delete(Worker).where(Worker.id == worker_id()))
+
+
+def workers(s: Session) -> list[Worker]:
+    return list(s.scalars(select(Worker).order_by(Worker.started_at)))
 
 
 def drop_expired_leases(s: Session, now: Optional[datetime] = None) -> int:

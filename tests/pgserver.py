@@ -57,11 +57,18 @@ class PostgresServer:
         if self._as_postgres:
             shutil.chown(self.base, "postgres", "postgres")
         self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "maatwerk", "-E", "UTF8", "--no-locale")
+        self.resume()
+        return self
+
+    def halt(self) -> None:
+        """Stop the server, keeping its data (an outage); `resume` starts it again."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def resume(self) -> None:
         options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.base} -c max_connections=60"
         if not self.durable:
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.base / "log"), "-w", "start")
-        return self
 
     def stop(self) -> None:
         if self.data.exists():

@@ -19,6 +19,8 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
+from pipeline.errors import DropUnavailable
+
 OUTCOME_FOLDERS = {"verwerkt": "verwerkt", "geweigerd": "geweigerd", "quarantaine": "quarantaine"}
 IGNORED_PREFIXES = ("~$", ".", "~")  # Office lock files, hidden and temporary files
 IGNORED_SUFFIXES = (".tmp", ".part", ".crdownload")
@@ -54,6 +56,8 @@ class DropFolder:
             self._observer.join(timeout=5)
 
     def candidates(self) -> list[Path]:
+        if not self.path.is_dir():
+            raise DropUnavailable(f"De dropmap {self.path} is niet bereikbaar.")
         return sorted(p for p in self.path.iterdir() if p.is_file() and not p.name.startswith(IGNORED_PREFIXES)
                       and not p.name.lower().endswith(IGNORED_SUFFIXES))
 

@@ -5,6 +5,8 @@ import logging
 import threading
 import time
 
+from pipeline import store
+from pipeline.errors import DropUnavailable, RegisterUnavailable
 from pipeline.flow import Pipeline, RunReport, safe_error
 
 from .folder import DropFolder
@@ -12,6 +14,48 @@ from .mailbox import MailboxWatcher
 
 log = logging.getLogger("maatwerk")
 SCHEDULE_SECONDS = 60.0
+HEARTBEAT_SECONDS = 10.0
+MAIL_MODULES = ("imapclient", "imaplib", "smtplib", "exchangelib", "msal", "requests", "urllib3", "ssl", "socket")
+
+
+def waiting_on(exc: BaseException) -> str:
+    """What a failed round waits for, in the words `maatwerk status` shows."""
+    from sqlalchemy.exc import OperationalError
+
+    if isinstance(exc, OperationalError):
+        return "de database"
+    if isinstance(exc, RegisterUnavailable):
+        return "de registermap"
+    if isinstance(exc, DropUnavailable):
+        return "de dropmap"
+    if isinstance(exc, OSError) or type(exc).__module__.split(".")[0] in MAIL_MODULES:
+        return "de mailserver"
+    return "een onverwachte fout (zie het log)"
+
+
+class Health:
+    """This worker's line in `maatwerk status`: written when its state changes, else every
+    HEARTBEAT_SECONDS; never stops the loop (the database may be what is away)."""
+
+    def __init__(self, pipeline: Pipeline):
+        self.pipeline, self.state, self.last = pipeline, "", 0.0
+
+    def report(self, waiting: str | None) -> None:
+        if waiting == self.state and time.monotonic() - self.last < HEARTBEAT_SECONDS:
+            return
+        try:
+            with self.pipeline.store.session() as s:
+                store.heartbeat(s, waiting)
+            self.state, self.last = waiting, time.monotonic()
+        except Exception:
+            pass
+
+    def stopped(self) -> None:
+        try:
+            with self.pipeline.store.session() as s:
+                store.worker_stopped(s)
+        except Exception:
+            pass
 
 
 def _handle_files(pipeline: Pipeline, drop: DropFolder, files, report: RunReport) -> None:
@@ -51,6 +95,7 @@ def run_forever(pipeline: Pipeline, stop: threading.Event) -> RunReport:
 
         ImapIdle(s.imap, s.mailbox.address, (pushed, drop.changed), stop).start()  # also wakes the wait below
     next_mail = next_schedule = 0.0
+    health = Health(pipeline)
     try:
         failures = 0
         while not stop.is_set():
@@ -67,18 +112,25 @@ def run_forever(pipeline: Pipeline, stop: threading.Event) -> RunReport:
                     pipeline.housekeeping()
                     next_schedule = time.monotonic() + SCHEDULE_SECONDS
                 failures = 0
+                health.report(None)
             except Exception as exc:  # an outage (database, mail, share): wait, then try again
                 failures += 1
                 backoff = min(300.0, 2.0 ** failures)
-                log.error("round failed (%s); retrying in %.0f s", safe_error(exc), backoff)
+                health.report(waiting_on(exc))
+                log.error("round failed (%s, waiting on %s); retrying in %.0f s", safe_error(exc),
+                          waiting_on(exc), backoff)
                 next_mail = time.monotonic() + backoff
                 stop.wait(backoff)
                 continue
             # wake on a folder event or pushed mail, to re-check settling files, or for the next poll
-            pending = bool(drop.candidates())
+            try:
+                pending = bool(drop.candidates())
+            except DropUnavailable:
+                pending = False
             timeout = min(next_mail - time.monotonic(), s.drop.stable_seconds / 2 if pending else 3600)
             drop.changed.wait(max(0.02, min(timeout, 0.5)))
             drop.changed.clear()
     finally:
         drop.stop()
+        health.stopped()
     return report
