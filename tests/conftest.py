@@ -176,6 +176,18 @@ def env(tmp_path: Path):
     pipeline.close()
 
 
+@pytest.fixture
+def server(monkeypatch):
+    """Real Dovecot (IMAP, LMTP) and an SMTP server on loopback with the usual parties' mailboxes
+    (tests/mailserver.py)."""
+    from tests import mailserver
+
+    srv = mailserver.MailServer([INKOOP, ICM, ZEIST_BA, BACKOFFICE, "e.vandijk@zeist.nl"]).start()
+    monkeypatch.setenv("MAATWERK_IMAP_PASSWORD", mailserver.PASSWORD)
+    yield srv
+    srv.cleanup()
+
+
 @pytest.fixture(autouse=True)
 def _no_config_file_from_cwd(monkeypatch, tmp_path):
     """Tests never pick up a developer's ./maatwerk.toml."""

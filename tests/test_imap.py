@@ -14,17 +14,8 @@ from tests import mailserver
 from tests.conftest import BACKOFFICE, ICM, INKOOP, THURSDAY, ZEIST_BA, attachment_names, parse, reply_to, sample, store_url
 
 REFERRER = "e.vandijk@zeist.nl"
-USERS = [INKOOP, ICM, ZEIST_BA, BACKOFFICE, REFERRER]
 
 pytestmark = pytest.mark.skipif(not mailserver.available(), reason="Dovecot not installed (scripts/setup-system)")
-
-
-@pytest.fixture
-def server(monkeypatch):
-    srv = mailserver.MailServer(USERS).start()
-    monkeypatch.setenv("MAATWERK_IMAP_PASSWORD", mailserver.PASSWORD)
-    yield srv
-    srv.cleanup()
 
 
 def _settings(tmp_path, srv, **mailbox) -> Settings:

@@ -22,17 +22,8 @@ from tests import mailserver
 from tests.conftest import ICM, INKOOP, ZEIST_BA, mail_with_form, parse, postgres, sample
 
 REFERRER = "e.vandijk@zeist.nl"
-USERS = [INKOOP, ICM, ZEIST_BA, REFERRER]
 
 pytestmark = pytest.mark.skipif(not mailserver.available(), reason="Dovecot not installed (scripts/setup-system)")
-
-
-@pytest.fixture
-def server(monkeypatch):
-    srv = mailserver.MailServer(USERS).start()
-    monkeypatch.setenv("MAATWERK_IMAP_PASSWORD", mailserver.PASSWORD)
-    yield srv
-    srv.cleanup()
 
 
 def _config(root: Path, srv, url: str, lease_seconds: float = 300) -> Path:
