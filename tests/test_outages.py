@@ -109,3 +109,35 @@ def test_postgresql_stopped_then_back(tmp_path):
             err = _stop(proc)
         assert proc.returncode == 0, err[-2000:]
         assert "waiting on de database" in err and "Traceback" not in err
+
+
+def test_each_outage_is_named_for_status(tmp_path):
+    """What `maatwerk status` says a worker waits on, per kind of failure."""
+    import smtplib
+
+    from imapclient.exceptions import IMAPClientError
+    from sqlalchemy.exc import OperationalError
+
+    from pipeline.errors import RegisterUnavailable
+    from pipeline.register import Register
+    from watchers.folder import DropFolder
+    from watchers.run import waiting_on
+
+    drop = DropFolder(tmp_path / "drop")
+    (tmp_path / "drop").rmdir()  # the share went away
+    try:
+        drop.candidates()
+    except Exception as exc:
+        assert waiting_on(exc) == "de dropmap"
+    else:
+        raise AssertionError("a missing drop folder went unnoticed")
+    register = Register(tmp_path / "register")
+    try:
+        register.case_dir(2027, "Zeist", "MW-2027-0001")
+    except RegisterUnavailable as exc:
+        assert waiting_on(exc) == "de registermap"
+    assert not (tmp_path / "register").exists()
+    assert waiting_on(OperationalError("SELECT 1", {}, OSError("refused"))) == "de database"
+    for exc in (ConnectionRefusedError(), smtplib.SMTPServerDisconnected(), IMAPClientError("BYE")):
+        assert waiting_on(exc) == "de mailserver"
+    assert "onverwachte fout" in waiting_on(ValueError())
