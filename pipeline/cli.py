@@ -224,10 +224,9 @@ def inzage(case_id: str = typer.Argument(..., help="Zaaknummer, bijv. MW-2026-00
 @app.command()
 def opschonen(dry_run: bool = typer.Option(False, "--dry-run", help="Toon alleen welke zaken aan de beurt zijn."),
               config: Optional[Path] = ConfigOpt) -> None:
-    """Verwijder de persoonsgegevens van afgesloten zaken na de bewaartermijn ([retention] months).
+    """Verwijder de persoonsgegevens van afgesloten zaken na de bewaartermijn (\\[retention] months).
 
-    Het getekende contract blijft in het register; zaaknummer, gemeente, aanbieder, data en waarde
-    blijven voor de cijfers. `maatwerk run` doet dit ook zelf, eens per dag."""
+    Het getekende contract blijft in het register; zaaknummer, gemeente, aanbieder, data en waarde blijven voor de cijfers. 'maatwerk run' doet dit ook zelf, eens per dag."""  # noqa: E501
     settings = _settings(config)
     pipeline = _pipeline(settings)
     try:
