@@ -187,7 +187,7 @@ class Pipeline:
             return
         try:
             crashpoints.reached("after_fetch")
-            with self.store.session() as s:
+            with self.register.attempt(), self.store.session() as s:
                 if store.already_received(s, sub.dedupe_key):
                     log.info("mail already handled earlier; moved out of the inbox")
                 else:
@@ -247,7 +247,7 @@ class Pipeline:
             return None
         key = sub.dedupe_key
         try:
-            with self.store.session() as s:
+            with self.register.attempt(), self.store.session() as s:
                 earlier = store.already_received(s, key)
                 if earlier:
                     return FileOutcome("verwerkt", earlier.case_id,
@@ -555,7 +555,7 @@ class Pipeline:
             case.startdatum, case.einddatum = record.startdatum, record.einddatum
             case.record_json = record.model_dump_json()
         case.meldingen_json = json.dumps([m.model_dump() for m in meldingen], ensure_ascii=False)
-        folder = self.register.case_dir(now.year, case.gemeente, case.id)
+        folder = self.register.new_case_dir(now.year, case.gemeente, case.id)
         case.register_dir = str(folder)
         day = self._local_date(now)
         self.register.file(folder, day, "aanvraagformulier", case.id, extension_for(att.content), att.content)

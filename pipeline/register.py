@@ -7,15 +7,20 @@ readable by owner and group only.
 """
 from __future__ import annotations
 
+import logging
 import os
 import re
+import shutil
 import tempfile
-from datetime import date
+from contextlib import contextmanager
+from datetime import date, datetime
 from pathlib import Path
 
 from . import crashpoints
 from .errors import RegisterUnavailable
 
+log = logging.getLogger("maatwerk")
+ONDERBROKEN = "_onderbroken"  # files of an interrupted run found under a case number handed out again
 DIR_MODE = 0o750
 FILE_MODE = 0o640
 
@@ -29,6 +34,33 @@ def _safe(part: str) -> str:
 class Register:
     def __init__(self, root: Path):
         self.root = Path(root)
+        self._written: list[Path] | None = None
+
+    @contextmanager
+    def attempt(self):
+        """Files filed while one item is handled. When handling fails (its transaction is rolled
+        back, so no case refers to them) they are removed again: no orphans in the register."""
+        self._written = []
+        try:
+            yield
+        except BaseException:
+            for path in self._written:
+                path.unlink(missing_ok=True)
+            raise
+        finally:
+            self._written = None
+
+    def new_case_dir(self, year: int, gemeente: str | None, case_id: str) -> Path:
+        """The folder of a case number just handed out. Anything already under that number was
+        left by a run killed before its commit (the number is handed out again): it is moved aside
+        to `_onderbroken/`, never deleted (it could also be a register restored without its store)."""
+        self.check()
+        for leftover in self.root.glob(f"{year}/*/{case_id}"):
+            aside = self.root / ONDERBROKEN / f"{case_id} {datetime.now():%Y%m%d-%H%M%S-%f}"
+            aside.parent.mkdir(mode=DIR_MODE, exist_ok=True)
+            shutil.move(str(leftover), aside)
+            log.warning("files found under the new case number %s moved to %s/", case_id, ONDERBROKEN)
+        return self.case_dir(year, gemeente, case_id)
 
     def remove_partial_files(self) -> int:
         """Temp files left by a crash while filing (written, never put in place): removed at start.
@@ -81,6 +113,8 @@ class Register:
             os.link(tmp, target)  # fails rather than overwrite when a file of that name appeared meanwhile
         finally:
             os.unlink(tmp)
+        if self._written is not None:
+            self._written.append(target)
         return target
 
 

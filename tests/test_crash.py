@@ -96,3 +96,29 @@ def test_a_hundred_random_crashes_lose_and_double_nothing(tmp_path):
                  for m in _mails(office, a) if "Adviesaanvraag" in str(m["Subject"])]
         assert len(asked) == 6, trial  # two per request, never more
         assert not list((root / "data" / "register").rglob(".tmp-*"))
+
+
+def test_files_of_a_failed_attempt_are_removed_and_leftovers_under_a_reused_number_moved_aside(env, monkeypatch):
+    """A mail whose handling fails after filing leaves no files (its case was rolled back); files
+    found under a case number handed out again (a run killed before its commit) are moved to
+    register/_onderbroken/, and the new case's files get their plain names (no ' v2')."""
+    real = store.record_received
+
+    def failing(*args, **kwargs):
+        raise RuntimeError("the disk hiccupped")
+
+    monkeypatch.setattr(store, "record_received", failing)
+    env.deliver(sample("mail-submission.eml").read_bytes())
+    env.run()
+    assert env.register_files() == []  # filed, then removed with the rolled-back case
+    monkeypatch.setattr(store, "record_received", real)
+
+    leftover = env.root / "register" / "2027" / "Houten" / "MW-2027-0001"
+    leftover.mkdir(parents=True)
+    (leftover / "2027-03-11 aanvraagformulier MW-2027-0001.docx").write_bytes(b"half a form from a killed run")
+    env.pipeline.reprocess()
+    files = [p.relative_to(env.root / "register").as_posix() for p in env.register_files()]
+    assert "2027/Zeist/MW-2027-0001/2027-03-11 aanvraagformulier MW-2027-0001.docx" in files
+    assert not any(" v2" in f for f in files)
+    aside = [f for f in files if f.startswith("_onderbroken/MW-2027-0001 ")]
+    assert len(aside) == 1 and aside[0].endswith("/2027-03-11 aanvraagformulier MW-2027-0001.docx")
