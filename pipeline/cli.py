@@ -317,7 +317,7 @@ def report_expiring(weeks: Optional[int] = typer.Option(None, "--weeks", help="A
     settings = _settings(config)
     pipeline = _pipeline(settings)
     try:
-        sent = pipeline.send_expiry_reports(weeks)
+        sent = pipeline.send_expiry_reports(weeks, wie=_person())
     finally:
         pipeline.close()
     out.print(f"{sent} gemeente(n) gemaild." if sent else "Geen overeenkomsten die binnenkort aflopen.")

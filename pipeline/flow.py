@@ -271,7 +271,8 @@ class Pipeline:
         report.cases.append(case_id)
         return FileOutcome("geweigerd" if refused else "verwerkt", case_id, reasons, key)
 
-    def send_expiry_reports(self, weeks: Optional[int] = None, *, period: Optional[str] = None) -> int:
+    def send_expiry_reports(self, weeks: Optional[int] = None, *, period: Optional[str] = None,
+                            wie: Optional[str] = None) -> int:
         """Mail each gemeente its contracts ending within `weeks`; with `period` only once for it."""
         weeks = weeks or self.settings.reports.verlopend_weeks
         today = self._local_date(self.clock())
@@ -280,7 +281,7 @@ class Pipeline:
             if period is not None and not store.claim_once(s, "verlopend", period):
                 return 0
             for gemeente, cases in reports.expiring(s, today, weeks).items():
-                store.log_access(s, [c.id for c in cases], wie=store.worker_actor(), actie="rapport",
+                store.log_access(s, [c.id for c in cases], wie=wie or store.worker_actor(), actie="rapport",
                                  reden=f"rapportage aflopende contracten aan gemeente {gemeente}")
                 g = self.mappings.region.gemeenten.get(gemeente)
                 to = list(g.report_to) if g else list(self.mappings.region.icm)

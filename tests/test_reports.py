@@ -8,6 +8,8 @@ from datetime import datetime, timezone
 
 from openpyxl import load_workbook
 
+from pipeline import store
+
 from tests.conftest import ZEIST_BA, mail_with_form, sample
 from tests.test_flow import REFERRER, _approve
 
@@ -27,6 +29,9 @@ def test_weekly_expiry_report_mails_the_gemeente_once_a_week(env):
     body = mail.get_body(("plain",)).get_content()
     assert "MW-2027-0001" in body and "loopt tot 30-09-2027 (nog 52 dagen)" in body
     assert "nog niet getekend retour" in body
+    with env.pipeline.store.session() as s:  # the report names the case: in its inzage log
+        report = store.inzage(s, "MW-2027-0001")[-1]
+        assert (report.actie, report.reden) == ("rapport", "rapportage aflopende contracten aan gemeente Zeist")
     env.pipeline.clock = lambda: datetime(2027, 8, 11, 12, 0, tzinfo=timezone.utc)  # later that week
     assert env.pipeline.scheduled_reports() == 0
     assert len(_expiry_mails(env)) == 1
