@@ -6,6 +6,10 @@ Each incoming item is handled in one database transaction: the case, its audit r
 the filed documents and the mails it causes (queued in the outbox) are stored
 together. Only after that commit is the mail moved out of the inbox, and only then are
 queued mails sent; a crash in between repeats nothing that was stored.
+
+This module takes items in (mail, dropped file) and makes new cases; a case's advice workflow
+(steps, replies, decision, documents) is in workflow.py, scheduled work (reminders, reports,
+retention) in planning.py — both mixins of `Pipeline`.
 """
 from __future__ import annotations
 
@@ -20,43 +24,32 @@ from pathlib import Path
 from typing import Callable, Optional
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 from sqlalchemy.orm import Session
 
-from . import advice as advice_stage
-from . import crashpoints, intake, render, reports, retention, store
+from . import crashpoints, intake, render, store
 from . import route as route_stage
 from .config import Settings
-from .convert import ConversionFailed, to_pdf
-from .decide import Decision, decide
 from .errors import ConfigError, RegisterUnavailable, UnreadableForm
 from .extract import extract_bytes
 from .index import CONTRACT_STATES, contract_rows, write_index
 from .mail import IncomingMail, MailComposer, Mailbox, MaildirPostOffice
-from .mappings import Mappings, Step, load_mappings
-from .models import Aanvraag, Advies, Attachment, CaseState, Extraction, Melding, Submission, Tarief
+from .mappings import Mappings, load_mappings
+from .models import Attachment, CaseState, Extraction, Melding, Submission
 from .register import Register, extension_for
 from .validate import earlier_case_warnings, has_errors, validate
-from .workdays import deadline, dutch_date
+from .workdays import dutch_date
+from .planning import Planning
+from .workflow import Workflow, role_name
 
 log = logging.getLogger("maatwerk")
 
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-CONTENT_TYPES = {".docx": DOCX, ".pdf": "application/pdf", ".doc": "application/msword", ".rtf": "application/rtf"}
 QUARANTINE_FOLDER = "Quarantaine"
 PROCESSED_BECAUSE = {"zaak": "aanvraag ontvangen", "geweigerd": "aanvraag ontvangen en geweigerd",
                      "antwoord": "antwoord in de zaak verwerkt", "dubbel": "hetzelfde formulier opnieuw ontvangen",
                      "geen_formulier": "mail zonder formulier"}
-WEEKDAYS = ["maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"]
-ROLE_NAMES = {"icm": "ICM", "coordinator": "coördinator", "rioz": "RIOZ", "poortwachter_verblijf": "poortwachter verblijf",
-              "poortwachter_jeugd": "poortwachter jeugd", "contractbeheer": "contractbeheerder"}
-
-
-def role_name(role: str) -> str:
-    """How a role is called in Dutch mails and the case history."""
-    return ROLE_NAMES.get(role, role.replace("_", " "))
 
 
 RELEASE_EVERY = 50  # mails
@@ -115,7 +108,7 @@ class RunReport:
     quarantined: int = 0
 
 
-class Pipeline:
+class Pipeline(Workflow, Planning):
     def __init__(self, settings: Settings, *, clock: Callable[[], datetime] | None = None,
                  mailbox: Optional[Mailbox] = None):
         self.settings = settings
@@ -270,129 +263,6 @@ class Pipeline:
                                                      "en wordt door beheer bekeken."], key)
         report.cases.append(case_id)
         return FileOutcome("geweigerd" if refused else "verwerkt", case_id, reasons, key)
-
-    def send_expiry_reports(self, weeks: Optional[int] = None, *, period: Optional[str] = None,
-                            wie: Optional[str] = None) -> int:
-        """Mail each gemeente its contracts ending within `weeks`; with `period` only once for it."""
-        weeks = weeks or self.settings.reports.verlopend_weeks
-        today = self._local_date(self.clock())
-        sent = 0
-        with self.store.session() as s:
-            if period is not None and not store.claim_once(s, "verlopend", period):
-                return 0
-            for gemeente, cases in reports.expiring(s, today, weeks).items():
-                store.log_access(s, [c.id for c in cases], wie=wie or store.worker_actor(), actie="rapport",
-                                 reden=f"rapportage aflopende contracten aan gemeente {gemeente}")
-                g = self.mappings.region.gemeenten.get(gemeente)
-                to = list(g.report_to) if g else list(self.mappings.region.icm)
-                self._queue(s, "verlopend", reports.expiring_mail_context(gemeente, cases, today, weeks), to=to,
-                            case_id=None, kind="rapport-verlopend")
-                sent += 1
-        self.send_outbox()
-        log.info("expiry report: %d gemeente mail(s)", sent)
-        return sent
-
-    def scheduled_reports(self) -> int:
-        """The weekly expiry report, once per ISO week from the configured day and time on."""
-        r = self.settings.reports
-        if not r.verlopend_enabled:
-            return 0
-        now = self.clock().astimezone(ZoneInfo(self.settings.advice.timezone))
-        day = WEEKDAYS.index(r.verlopend_weekday)
-        if now.weekday() < day or (now.weekday() == day and now.time() < r.verlopend_time):
-            return 0
-        year, week, _ = now.isocalendar()
-        return self.send_expiry_reports(period=f"{year}-W{week:02d}")
-
-    def housekeeping(self) -> None:
-        """Scheduled upkeep: leases that ran out are dropped; once a day (from the configured
-        time) closed cases past their retention period are cleaned up."""
-        with self.store.session() as s:
-            store.drop_expired_leases(s)
-        r = self.settings.retention
-        now = self.clock().astimezone(ZoneInfo(self.settings.advice.timezone))
-        if r.enabled and now.time() >= r.run_at:
-            with self.store.session() as s:
-                first = store.claim_once(s, "opschonen", now.date().isoformat())
-            if first:
-                self.opschonen()
-
-    def opschonen(self, *, dry_run: bool = False, wie: Optional[str] = None) -> retention.Purged:
-        """Remove the personal data of closed cases past the retention period (pipeline/retention.py)."""
-        months = self.settings.retention.months
-        today = self._local_date(self.clock())
-        reden = f"bewaartermijn {months} maanden verstreken"
-        wie = wie or store.worker_actor()
-        purge = getattr(self.mailbox, "purge", None)
-        result = retention.Purged()
-        with self.store.session() as s:
-            due = [c.id for c in retention.due(s, today, months, self._local_date)]
-        if dry_run:
-            result.cases = due
-            return result
-        for case_id in due:
-            with self.store.session() as s:
-                case = store.lock_case(s, case_id)
-                if case.opgeschoond_op is not None:  # another worker was first
-                    continue
-                result.files += retention.remove_files(case, self.settings.drop.path)
-                if purge is not None:
-                    result.mails += purge(retention.message_ids(s, case))
-                retention.erase(s, case, today, wie=wie, reden=reden, mails_removed=purge is not None)
-            result.cases.append(case_id)
-        with self.store.session() as s:
-            retention.erase_old_mail(s, datetime.combine(retention.months_before(today, months), datetime.min.time(),
-                                                         tzinfo=timezone.utc))
-        if result.cases:
-            self.store.checkpoint()
-            self.rebuild_index()
-        log.info("opschonen: %d case(s), %d file(s), %d mail(s) removed", len(result.cases), result.files,
-                 result.mails)
-        return result
-
-    def send_reminders(self) -> int:
-        """On the deadline's morning a reminder to each adviser who has not answered; past the
-        deadline one escalation mail to the profile's `escalatie` roles and the teamleider.
-        Each is sent once (claim_once) and written to the case history."""
-        adv = self.settings.advice
-        now = self.clock().astimezone(ZoneInfo(adv.timezone))
-        today, sent = now.date(), 0
-        with self.store.session() as s:
-            # only cases at or past their deadline: not every open case every minute
-            for case in s.scalars(select(store.Case).where(store.Case.state == CaseState.advies_gevraagd.value,
-                                                           store.Case.deadline <= today)):
-                late = store.owing(s, case)
-                if not late or case.vraag_van or case.record is None:
-                    continue
-                step = self._steps(case.record)[case.stap]
-                wat = "advies" if step.soort == "advies" else "besluit"
-                base = {"zaak": case.id, "gemeente": case.gemeente, "aanbieder": case.aanbieder, "wat": wat,
-                        "deadline": dutch_date(case.deadline), "stap": step.naam}
-                thread = store.case_mail_ids(s, case.id)
-                if today == case.deadline and now.time() >= adv.reminder_time:
-                    for role, addresses in late.items():
-                        if store.claim_once(s, "herinnering", f"{case.id}:{case.stap}:{role}:{case.deadline}"):
-                            self._queue(s, "herinnering", base | {"rol": role_name(role)}, to=addresses,
-                                        case_id=case.id, kind=f"herinnering-{role}", references=thread)
-                            store.log_access(s, case.id, wie=store.worker_actor(), actie="verwerkt",
-                                             reden="herinnering aan adviseur")
-                            store.note(s, case, source="planning", what=f"Herinnering verstuurd aan "
-                                                                        f"{role_name(role)} ({', '.join(addresses)})")
-                            sent += 1
-                elif today > case.deadline and now.time() >= adv.escalation_time and store.claim_once(
-                        s, "escalatie", f"{case.id}:{case.stap}:{case.deadline}"):
-                    to = [a for role in self.mappings.region.escalatie
-                          for a in self.mappings.region.addresses(role, case.gemeente)] + list(adv.teamleider)
-                    laat = [f"{role_name(r)} ({', '.join(a)})" for r, a in late.items()]
-                    self._queue(s, "escalatie", base | {"laat": laat}, to=list(dict.fromkeys(to)),
-                                case_id=case.id, kind="escalatie", references=thread)
-                    store.log_access(s, case.id, wie=store.worker_actor(), actie="verwerkt", reden="escalatie")
-                    store.note(s, case, source="planning", what=f"Termijn verstreken; escalatie aan {', '.join(to)} "
-                                                                f"(nog geen antwoord van {'; '.join(laat)})")
-                    sent += 1
-        if sent:
-            self.send_outbox()
-        return sent
 
     def reprocess(self, folder: str = QUARANTINE_FOLDER) -> RunReport:
         """After a fix (a sender added to the allowlist, a form template repaired, an outage over):
@@ -611,294 +481,6 @@ class Pipeline:
                 "adviseurs": ", ".join(role_name(r) for r in case.adviseurs),
             }, to=[referrer], case_id=case.id, kind="ontvangen", reply_to=sub)
         return case.id, False
-
-    # --- the workflow's steps --------------------------------------------------------------
-
-    def _switches(self) -> dict[str, bool]:
-        return {"coordinator_akkoord": self.settings.advice.coordinator_akkoord}
-
-    def _steps(self, record: Aanvraag) -> list[Step]:
-        facts = route_stage.facts_of(record, self.mappings.region)
-        return route_stage.steps_for(self.mappings.region, facts, self._switches())
-
-    def _named_roles(self, sub: Submission) -> dict[str, str]:
-        """Roles the referrer chose by addressing the mail (e.g. a poortwachter in Cc)."""
-        out: dict[str, str] = {}
-        roles = {r for step in self.mappings.region.stappen for r in step.rollen + tuple(
-            x for e in step.extra for x in e.rollen)}
-        for address in sub.recipients:
-            for role in sorted(roles):
-                if address.lower() in {a.lower() for a in self.mappings.region.all_addresses(role)}:
-                    out.setdefault(role, address)
-        return out
-
-    def _start_step(self, s: Session, case: store.Case, record: Aanvraag, when: datetime, *, source: str,
-                    named: Optional[dict[str, str]] = None, antwoord: Optional[str] = None) -> None:
-        """Ask the roles of the case's current step, with the deadline counted from `when`."""
-        step = self._steps(record)[case.stap]
-        facts = route_stage.facts_of(record, self.mappings.region)
-        advisers = route_stage.route(self.mappings.region, step, facts, named)
-        case.adviseurs_json = json.dumps(advisers)
-        case.stap_sinds = when
-        case.vraag_van = None
-        adv = self.settings.advice
-        due = deadline(when, case.spoed, tz=adv.timezone, cutoff=adv.cutoff, days_spoed=adv.days_spoed,
-                       days_normal=adv.days_normal, extra_closed=self.extra_closed)
-        case.deadline = due
-        form = self._original_form(case)
-        earlier_answers = [f"{role_name(r)}: {a.oordeel}" + (f" – {a.toelichting}" if a.toelichting else "")
-                           for r, a in self._latest_advices(s, case, stap=None).items()]
-        previous = s.get(store.Case, case.vorige_zaak) if case.vorige_zaak else None
-        context = {
-            "zaak": case.id, "gemeente": record.gemeente, "aanbieder": record.aanbieder.naam,
-            "type_hulp": record.type_hulp, "productcode": record.productcode, "spoed": "ja" if case.spoed else "nee",
-            "deadline": dutch_date(due), "termijn": adv.days_spoed if case.spoed else adv.days_normal,
-            "meldingen": [m.tekst for m in case.meldingen if m.ernst == "waarschuwing"],
-            "stap": step.naam, "crisis": case.crisis, "jr": record.maatregel == "JR", "uitleg": step.uitleg,
-            "besluit": role_name(step.besluit) if step.besluit != "allen" and len(advisers) > 1 else None,
-            "eerdere_adviezen": earlier_answers, "antwoord": antwoord,
-            "verlenging": (f"{previous.id} ({previous.state}, {previous.startdatum or '?'} t/m "
-                           f"{previous.einddatum or '?'})") if previous else None,
-        }
-        template = "adviesaanvraag" if step.soort == "advies" else "akkoordverzoek"
-        g = self.mappings.region.gemeenten.get(record.gemeente or "")
-        cc = [a for a in (g.cc if g else ()) if a not in {x for v in advisers.values() for x in v}]
-        thread = ([case.source_ref] if case.source_ref.startswith("<") else []) + store.case_mail_ids(s, case.id)
-        for role, addresses in advisers.items():
-            self._queue(s, template, context | {"rol": role_name(role), "icm": role == "icm"}, to=addresses,
-                        cc=cc, case_id=case.id, kind=f"{step.soort}-{role}", attachments=[form] if form else [],
-                        references=thread)
-        store.note(s, case, source=source,
-                   what=f"Stap '{step.naam}': gevraagd aan " + "; ".join(
-                       f"{role_name(r)} ({', '.join(a)})" for r, a in advisers.items()) + f"; uiterlijk {due.isoformat()}")
-
-    def _original_form(self, case: store.Case) -> Optional[Attachment]:
-        if not case.register_dir:
-            return None
-        forms = sorted(Path(case.register_dir).glob(f"* aanvraagformulier {case.id}.*"))
-        if not forms:
-            return None
-        ext = forms[0].suffix
-        return Attachment(f"Aanvraagformulier {case.id}{ext}", forms[0].read_bytes(),
-                          CONTENT_TYPES.get(ext, "application/octet-stream"))
-
-    # --- replies -------------------------------------------------------------------------
-
-    def _role(self, case: store.Case, sender: Optional[str]) -> Optional[str]:
-        """The role the sender holds on this case: asked in the current step, else by the profile."""
-        if not sender:
-            return None
-        for role, addresses in case.adviseurs.items():
-            if sender.lower() in (a.lower() for a in addresses):
-                return role
-        return self.mappings.region.role_of(sender, case.gemeente)
-
-    def _handle_reply(self, s: Session, case: store.Case, sub: Submission) -> None:
-        role = self._role(case, sub.sender)
-        day = self._local_date(sub.received_at)
-        folder = Path(case.register_dir) if case.register_dir else self.register.case_dir(
-            case.year, case.gemeente, case.id)
-        if case.state == CaseState.contract_verstuurd.value and sub.attachments and self._may_return_contract(
-                case, sub.sender):
-            for att in sub.attachments:
-                self.register.file(folder, day, "getekend contract", case.id, extension_for(att.content), att.content)
-            self.register.file(folder, day, "mail getekend contract", case.id, ".eml", sub.raw or b"")
-            case.getekend_op = day
-            store.transition(s, case, CaseState.getekend, source=sub.source_ref,
-                             what=f"Getekende overeenkomst ontvangen van {sub.sender}; loopt tot "
-                                  f"{case.einddatum.isoformat() if case.einddatum else 'onbekend'}")
-            return
-        if (case.state == CaseState.advies_gevraagd.value and case.vraag_van and role is None
-                and self._is_referrer(case, sub.sender)):
-            self._answer_to_question(s, case, sub, folder, day)
-            return
-        if role is None:
-            self.register.file(folder, day, "antwoord onbekende afzender", case.id, ".eml", sub.raw or b"")
-            store.note(s, case, source=sub.source_ref,
-                       what=f"Antwoord van {sub.sender or 'onbekende afzender'} niet als advies verwerkt: geen adviseur "
-                            "van deze zaak; ICM ingelicht")
-            self._queue(s, "antwoord_onbekende_afzender", {"zaak": case.id, "van": sub.sender or "onbekend"},
-                        to=list(self.mappings.region.icm), case_id=case.id, kind="onbekende-afzender")
-            return
-        if case.state != CaseState.advies_gevraagd.value or role not in case.adviseurs:
-            self.register.file(folder, day, f"mail {role}", case.id, ".eml", sub.raw or b"")
-            store.note(s, case, source=sub.source_ref,
-                       what=f"Bericht van {role_name(role)} ontvangen buiten de lopende stap ({case.state}); bewaard")
-            return
-        record = case.record
-        assert record is not None
-        step = self._steps(record)[case.stap]
-        parsed = self._advice_from_returned_form(sub, role) or (
-            advice_stage.parse_reply(sub.body) if step.soort == "advies" else advice_stage.parse_approval(sub.body))
-        if isinstance(parsed, advice_stage.Vraag) and step.vragen:
-            self._ask_referrer(s, case, record, sub, role, parsed, folder, day)
-            return
-        if parsed is None or isinstance(parsed, advice_stage.Vraag):
-            self.register.file(folder, day, f"onduidelijk antwoord {role}", case.id, ".eml", sub.raw or b"")
-            store.note(s, case, source=sub.source_ref,
-                       what=f"Antwoord van {role_name(role)} ({sub.sender}) niet eenduidig; om verduidelijking gevraagd")
-            self._queue(s, "advies_onduidelijk", {"zaak": case.id, "akkoord": step.soort == "akkoord"},
-                        to=[sub.sender], case_id=case.id, kind="advies-onduidelijk", reply_to=sub)
-            return
-        icode = advice_stage.parse_icode(sub.body)
-        s.add(store.AdviceRow(
-            case_id=case.id, rol=role, stap=case.stap, oordeel=parsed.oordeel, toelichting=parsed.toelichting,
-            productcode=parsed.productcode, icode=icode,
-            tarief_bedrag=str(parsed.tarief.bedrag) if parsed.tarief and parsed.tarief.bedrag else None,
-            tarief_eenheid=parsed.tarief.eenheid if parsed.tarief else None,
-            sender=sub.sender or "", message_id=sub.message_id, received_at=sub.received_at))
-        self.register.file(folder, day, f"{'advies' if step.soort == 'advies' else 'besluit'} {role}", case.id,
-                           ".eml", sub.raw or b"")
-        store.note(s, case, source=sub.source_ref,
-                   what=f"{'Advies' if step.soort == 'advies' else 'Besluit'} {role_name(role)} ({sub.sender}): "
-                        f"{parsed.oordeel}"
-                        + (f"; productcode {parsed.productcode}" if parsed.productcode else "")
-                        + (f"; tarief {parsed.tarief.bedrag}" if parsed.tarief and parsed.tarief.bedrag else "")
-                        + (f"; i-code {icode}" if icode else ""))
-        s.flush()
-        self._decide(s, case, record, step, sub, folder, day)
-
-    def _advice_from_returned_form(self, sub: Submission, role: str) -> Optional[Advies]:
-        """An adviser may send the form back with the advice rows filled in (Word or PDF)."""
-        key = {"beleidsadviseur": "advies_beleidsadviseur", "icm": "advies_icm"}.get(role)
-        if key is None:
-            return None
-        for att in sub.attachments:
-            read = self._read(att)
-            if isinstance(read, Extraction) and getattr(read.record, key) is not None:
-                return getattr(read.record, key)
-        return None
-
-    def _is_referrer(self, case: store.Case, sender: Optional[str]) -> bool:
-        record = case.record
-        known = {(case.sender or "").lower(), ((record.contactpersoon.email if record else None) or "").lower()}
-        return bool(sender) and sender.lower() in known - {""}
-
-    def _ask_referrer(self, s: Session, case: store.Case, record: Aanvraag, sub: Submission, role: str,
-                      vraag: "advice_stage.Vraag", folder: Path, day: date) -> None:
-        case.vraag_van = role
-        self.register.file(folder, day, f"vraag {role}", case.id, ".eml", sub.raw or b"")
-        referrer = self._referrer(case, record)
-        store.note(s, case, source=sub.source_ref, what=f"Vraag van {role_name(role)} aan de verwijzer; de "
-                                                        "beoordeling wacht op het antwoord")
-        if referrer:
-            self._queue(s, "vraag_aan_verwijzer", {"zaak": case.id, "rol": role_name(role), "vraag": vraag.tekst,
-                                                   "naam": record.contactpersoon.naam or "aanvrager"},
-                        to=[referrer], case_id=case.id, kind="vraag-verwijzer",
-                        references=store.case_mail_ids(s, case.id))
-
-    def _answer_to_question(self, s: Session, case: store.Case, sub: Submission, folder: Path, day: date) -> None:
-        """The referrer answered: the request re-enters review in the same step."""
-        record = case.record
-        assert record is not None
-        self.register.file(folder, day, "antwoord verwijzer", case.id, ".eml", sub.raw or b"")
-        s.execute(delete(store.AdviceRow).where(store.AdviceRow.case_id == case.id,
-                                                store.AdviceRow.stap == case.stap))
-        store.note(s, case, source=sub.source_ref, what="Antwoord van de verwijzer ontvangen; opnieuw ter beoordeling")
-        self._start_step(s, case, record, sub.received_at, source=sub.source_ref,
-                         named={r: a[0] for r, a in case.adviseurs.items()},
-                         antwoord=advice_stage.own_text(sub.body))
-
-    def _latest_advices(self, s: Session, case: store.Case, stap: Optional[int]) -> dict[str, Advies]:
-        """The latest answer per role, in step `stap` (None: all steps)."""
-        s.refresh(case, ["advices"])
-        out: dict[str, Advies] = {}
-        for row in case.advices:  # ordered by id: a later answer replaces an earlier one
-            if stap is not None and row.stap != stap:
-                continue
-            tarief = Tarief(bedrag=row.tarief_bedrag, eenheid=row.tarief_eenheid) if row.tarief_bedrag else None
-            out[row.rol] = Advies(oordeel=row.oordeel, toelichting=row.toelichting, productcode=row.productcode,
-                                  tarief=tarief)
-        return out
-
-    def _decide(self, s: Session, case: store.Case, record: Aanvraag, step: Step, sub: Submission, folder: Path,
-                day: date) -> None:
-        decision = decide(step, list(case.adviseurs), self._latest_advices(s, case, case.stap))
-        if decision is None:
-            return
-        why = (f"stap '{step.naam}': " + ("eensluidend" if decision.eens else
-                                          f"verschillend; {role_name(step.besluit)} beslist"))
-        steps = self._steps(record)
-        if decision.oordeel == "positief" and case.stap + 1 < len(steps):
-            store.note(s, case, source=sub.source_ref, what=f"Positief ({why}); volgende stap")
-            case.stap += 1
-            self._start_step(s, case, record, sub.received_at, source=sub.source_ref)
-            return
-        region_name = self.mappings.region.naam
-        referrer = self._referrer(case, record)
-        thread = store.case_mail_ids(s, case.id)
-        if decision.oordeel == "positief":
-            proposal = next((a for a in self._latest_advices(s, case, stap=None).values()
-                             if a.productcode or a.tarief), None)
-            if proposal is not None and not (decision.productcode or decision.tarief):
-                decision = Decision(decision.oordeel, decision.toelichting, decision.eens, proposal.productcode,
-                                    proposal.tarief)
-            store.transition(s, case, CaseState.positief, source=sub.source_ref, what=f"Besluit positief ({why})")
-            self._after_approval(s, case, record, decision, sub, folder, day, referrer, thread)
-            return
-        store.transition(s, case, CaseState.negatief, source=sub.source_ref, what=f"Besluit negatief ({why})")
-        ctx = render.refusal_context(case_id=case.id, record=record, decision=decision, mappings=self.mappings,
-                                     today=day, region_name=region_name)
-        files = self._file_documents(s, case, sub, folder, day,
-                                     {"afwijzingsbrief": self.renderer.render("afwijzingsbrief", ctx)})
-        if referrer:
-            self._queue(s, "afwijzing", {
-                "zaak": case.id, "naam": record.contactpersoon.naam or "aanvrager", "gemeente": record.gemeente,
-                "aanbieder": record.aanbieder.naam, "toelichting": decision.toelichting or "Geen toelichting.",
-            }, to=[referrer], case_id=case.id, kind="afwijzing", references=thread, attachments=files)
-
-    def _after_approval(self, s: Session, case: store.Case, record: Aanvraag, decision: Decision,
-                        sub: Submission, folder: Path, day: date, referrer: Optional[str], thread: list[str]) -> None:
-        """The region's contract package (ZOU, Rijk van Nijmegen) or opdrachtbevestiging (RIOZ)."""
-        after = self.mappings.region.na_goedkeuring
-        ctx = render.contract_context(case_id=case.id, record=record, decision=decision, mappings=self.mappings,
-                                      today=day, region_name=self.mappings.region.naam)
-        documents = {after.document: self.renderer.render(after.document, ctx),
-                     "leveranciersformulier": self.renderer.render("leveranciersformulier", ctx)}
-        files = self._file_documents(s, case, sub, folder, day, documents)
-        case.productcode = ctx["productcode"]
-        case.waarde = str(ctx["waarde"]) if ctx["waarde"] is not None else None
-        case.ondertekenaar = ctx["ondertekenaar"]
-        to: list[str] = []
-        for who in after.aan:
-            if who == "verwijzer":
-                to += [referrer] if referrer else []
-            else:
-                to += self.mappings.region.addresses(who, record.gemeente)
-        facts = route_stage.facts_of(record, self.mappings.region)
-        cc = [referrer] if referrer and after.cc_verwijzer_als is not None and facts.matches(
-            after.cc_verwijzer_als) and referrer not in to else []
-        self._queue(s, "contractpakket" if after.document == "maatwerkovereenkomst" else "opdrachtbevestiging", {
-            "zaak": case.id, "gemeente": record.gemeente, "aanbieder": record.aanbieder.naam, "eens": decision.eens,
-            "ondertekenaar": ctx["ondertekenaar"], "totaal": ctx["totaal"], "productcode": ctx["productcode"],
-            "ontbrekend": ctx["ontbrekend"], "toelichting": after.toelichting,
-        }, to=list(dict.fromkeys(to)), cc=cc, case_id=case.id, kind="contractpakket", references=thread,
-            attachments=files)
-        store.transition(s, case, CaseState.contract_verstuurd, source=sub.source_ref,
-                         what=f"{after.document} en leveranciersformulier verstuurd aan {', '.join(to + cc)}; "
-                              f"totale waarde {ctx['totaal']}; ondertekenaar {ctx['ondertekenaar']}")
-
-
-    def _file_documents(self, s: Session, case: store.Case, sub: Submission, folder: Path, day: date,
-                        documents: dict[str, bytes]) -> list[Attachment]:
-        """File generated documents as .docx and PDF/A; returns them as mail attachments (PDF first).
-
-        When LibreOffice fails twice the case goes on with the .docx files and the audit says so."""
-        try:
-            pdfs = to_pdf(documents)
-        except ConversionFailed as exc:
-            pdfs = {}
-            store.note(s, case, source=sub.source_ref, what=f"PDF-versie niet gemaakt ({exc}); alleen .docx verstuurd")
-            log.warning("case %s: PDF rendition failed; docx only", case.id)
-        attachments = []
-        for name, content in documents.items():
-            soort = "contract" if name == "maatwerkovereenkomst" else name
-            for ext, data, ctype in ((".pdf", pdfs.get(name), "application/pdf"), (".docx", content, DOCX)):
-                if data is None:
-                    continue
-                self.register.file(folder, day, soort, case.id, ext, data)
-                attachments.append(Attachment(f"{day:%Y-%m-%d} {name} {case.id}{ext}", data, ctype))
-        return sorted(attachments, key=lambda a: not a.filename.endswith(".pdf"))
 
     # --- helpers -------------------------------------------------------------------------
 

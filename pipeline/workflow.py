@@ -1,0 +1,328 @@
+"""The advice workflow of one case, as the region's profile describes it: start a step (ask its
+roles at once, with the deadline), read the replies (advice, a question for the referrer, the
+answer to it, a returned form, the signed contract), decide the step, and after approval fill
+and file the documents and send the package. A mixin of `flow.Pipeline`: it uses the pipeline's
+settings, mappings, store session, register and outbox (`_queue`).
+"""
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date, datetime
+from pathlib import Path
+from typing import Optional
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from . import advice as advice_stage
+from . import render, store
+from . import route as route_stage
+from .convert import ConversionFailed, to_pdf
+from .decide import Decision, decide
+from .mappings import Step
+from .models import Aanvraag, Advies, Attachment, CaseState, Extraction, Submission, Tarief
+from .register import extension_for
+from .workdays import deadline, dutch_date
+
+log = logging.getLogger("maatwerk")
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+CONTENT_TYPES = {".docx": DOCX, ".pdf": "application/pdf", ".doc": "application/msword", ".rtf": "application/rtf"}
+ROLE_NAMES = {"icm": "ICM", "coordinator": "coördinator", "rioz": "RIOZ", "poortwachter_verblijf": "poortwachter verblijf",
+              "poortwachter_jeugd": "poortwachter jeugd", "contractbeheer": "contractbeheerder"}
+
+
+def role_name(role: str) -> str:
+    """How a role is called in Dutch mails and the case history."""
+    return ROLE_NAMES.get(role, role.replace("_", " "))
+
+
+class Workflow:
+    # --- the workflow's steps --------------------------------------------------------------
+
+    def _switches(self) -> dict[str, bool]:
+        return {"coordinator_akkoord": self.settings.advice.coordinator_akkoord}
+
+    def _steps(self, record: Aanvraag) -> list[Step]:
+        facts = route_stage.facts_of(record, self.mappings.region)
+        return route_stage.steps_for(self.mappings.region, facts, self._switches())
+
+    def _named_roles(self, sub: Submission) -> dict[str, str]:
+        """Roles the referrer chose by addressing the mail (e.g. a poortwachter in Cc)."""
+        out: dict[str, str] = {}
+        roles = {r for step in self.mappings.region.stappen for r in step.rollen + tuple(
+            x for e in step.extra for x in e.rollen)}
+        for address in sub.recipients:
+            for role in sorted(roles):
+                if address.lower() in {a.lower() for a in self.mappings.region.all_addresses(role)}:
+                    out.setdefault(role, address)
+        return out
+
+    def _start_step(self, s: Session, case: store.Case, record: Aanvraag, when: datetime, *, source: str,
+                    named: Optional[dict[str, str]] = None, antwoord: Optional[str] = None) -> None:
+        """Ask the roles of the case's current step, with the deadline counted from `when`."""
+        step = self._steps(record)[case.stap]
+        facts = route_stage.facts_of(record, self.mappings.region)
+        advisers = route_stage.route(self.mappings.region, step, facts, named)
+        case.adviseurs_json = json.dumps(advisers)
+        case.stap_sinds = when
+        case.vraag_van = None
+        adv = self.settings.advice
+        due = deadline(when, case.spoed, tz=adv.timezone, cutoff=adv.cutoff, days_spoed=adv.days_spoed,
+                       days_normal=adv.days_normal, extra_closed=self.extra_closed)
+        case.deadline = due
+        form = self._original_form(case)
+        earlier_answers = [f"{role_name(r)}: {a.oordeel}" + (f" – {a.toelichting}" if a.toelichting else "")
+                           for r, a in self._latest_advices(s, case, stap=None).items()]
+        previous = s.get(store.Case, case.vorige_zaak) if case.vorige_zaak else None
+        context = {
+            "zaak": case.id, "gemeente": record.gemeente, "aanbieder": record.aanbieder.naam,
+            "type_hulp": record.type_hulp, "productcode": record.productcode, "spoed": "ja" if case.spoed else "nee",
+            "deadline": dutch_date(due), "termijn": adv.days_spoed if case.spoed else adv.days_normal,
+            "meldingen": [m.tekst for m in case.meldingen if m.ernst == "waarschuwing"],
+            "stap": step.naam, "crisis": case.crisis, "jr": record.maatregel == "JR", "uitleg": step.uitleg,
+            "besluit": role_name(step.besluit) if step.besluit != "allen" and len(advisers) > 1 else None,
+            "eerdere_adviezen": earlier_answers, "antwoord": antwoord,
+            "verlenging": (f"{previous.id} ({previous.state}, {previous.startdatum or '?'} t/m "
+                           f"{previous.einddatum or '?'})") if previous else None,
+        }
+        template = "adviesaanvraag" if step.soort == "advies" else "akkoordverzoek"
+        g = self.mappings.region.gemeenten.get(record.gemeente or "")
+        cc = [a for a in (g.cc if g else ()) if a not in {x for v in advisers.values() for x in v}]
+        thread = ([case.source_ref] if case.source_ref.startswith("<") else []) + store.case_mail_ids(s, case.id)
+        for role, addresses in advisers.items():
+            self._queue(s, template, context | {"rol": role_name(role), "icm": role == "icm"}, to=addresses,
+                        cc=cc, case_id=case.id, kind=f"{step.soort}-{role}", attachments=[form] if form else [],
+                        references=thread)
+        store.note(s, case, source=source,
+                   what=f"Stap '{step.naam}': gevraagd aan " + "; ".join(
+                       f"{role_name(r)} ({', '.join(a)})" for r, a in advisers.items()) + f"; uiterlijk {due.isoformat()}")
+
+    def _original_form(self, case: store.Case) -> Optional[Attachment]:
+        if not case.register_dir:
+            return None
+        forms = sorted(Path(case.register_dir).glob(f"* aanvraagformulier {case.id}.*"))
+        if not forms:
+            return None
+        ext = forms[0].suffix
+        return Attachment(f"Aanvraagformulier {case.id}{ext}", forms[0].read_bytes(),
+                          CONTENT_TYPES.get(ext, "application/octet-stream"))
+
+    # --- replies -------------------------------------------------------------------------
+
+    def _role(self, case: store.Case, sender: Optional[str]) -> Optional[str]:
+        """The role the sender holds on this case: asked in the current step, else by the profile."""
+        if not sender:
+            return None
+        for role, addresses in case.adviseurs.items():
+            if sender.lower() in (a.lower() for a in addresses):
+                return role
+        return self.mappings.region.role_of(sender, case.gemeente)
+
+    def _handle_reply(self, s: Session, case: store.Case, sub: Submission) -> None:
+        role = self._role(case, sub.sender)
+        day = self._local_date(sub.received_at)
+        folder = Path(case.register_dir) if case.register_dir else self.register.case_dir(
+            case.year, case.gemeente, case.id)
+        if case.state == CaseState.contract_verstuurd.value and sub.attachments and self._may_return_contract(
+                case, sub.sender):
+            for att in sub.attachments:
+                self.register.file(folder, day, "getekend contract", case.id, extension_for(att.content), att.content)
+            self.register.file(folder, day, "mail getekend contract", case.id, ".eml", sub.raw or b"")
+            case.getekend_op = day
+            store.transition(s, case, CaseState.getekend, source=sub.source_ref,
+                             what=f"Getekende overeenkomst ontvangen van {sub.sender}; loopt tot "
+                                  f"{case.einddatum.isoformat() if case.einddatum else 'onbekend'}")
+            return
+        if (case.state == CaseState.advies_gevraagd.value and case.vraag_van and role is None
+                and self._is_referrer(case, sub.sender)):
+            self._answer_to_question(s, case, sub, folder, day)
+            return
+        if role is None:
+            self.register.file(folder, day, "antwoord onbekende afzender", case.id, ".eml", sub.raw or b"")
+            store.note(s, case, source=sub.source_ref,
+                       what=f"Antwoord van {sub.sender or 'onbekende afzender'} niet als advies verwerkt: geen adviseur "
+                            "van deze zaak; ICM ingelicht")
+            self._queue(s, "antwoord_onbekende_afzender", {"zaak": case.id, "van": sub.sender or "onbekend"},
+                        to=list(self.mappings.region.icm), case_id=case.id, kind="onbekende-afzender")
+            return
+        if case.state != CaseState.advies_gevraagd.value or role not in case.adviseurs:
+            self.register.file(folder, day, f"mail {role}", case.id, ".eml", sub.raw or b"")
+            store.note(s, case, source=sub.source_ref,
+                       what=f"Bericht van {role_name(role)} ontvangen buiten de lopende stap ({case.state}); bewaard")
+            return
+        record = case.record
+        assert record is not None
+        step = self._steps(record)[case.stap]
+        parsed = self._advice_from_returned_form(sub, role) or (
+            advice_stage.parse_reply(sub.body) if step.soort == "advies" else advice_stage.parse_approval(sub.body))
+        if isinstance(parsed, advice_stage.Vraag) and step.vragen:
+            self._ask_referrer(s, case, record, sub, role, parsed, folder, day)
+            return
+        if parsed is None or isinstance(parsed, advice_stage.Vraag):
+            self.register.file(folder, day, f"onduidelijk antwoord {role}", case.id, ".eml", sub.raw or b"")
+            store.note(s, case, source=sub.source_ref,
+                       what=f"Antwoord van {role_name(role)} ({sub.sender}) niet eenduidig; om verduidelijking gevraagd")
+            self._queue(s, "advies_onduidelijk", {"zaak": case.id, "akkoord": step.soort == "akkoord"},
+                        to=[sub.sender], case_id=case.id, kind="advies-onduidelijk", reply_to=sub)
+            return
+        icode = advice_stage.parse_icode(sub.body)
+        s.add(store.AdviceRow(
+            case_id=case.id, rol=role, stap=case.stap, oordeel=parsed.oordeel, toelichting=parsed.toelichting,
+            productcode=parsed.productcode, icode=icode,
+            tarief_bedrag=str(parsed.tarief.bedrag) if parsed.tarief and parsed.tarief.bedrag else None,
+            tarief_eenheid=parsed.tarief.eenheid if parsed.tarief else None,
+            sender=sub.sender or "", message_id=sub.message_id, received_at=sub.received_at))
+        self.register.file(folder, day, f"{'advies' if step.soort == 'advies' else 'besluit'} {role}", case.id,
+                           ".eml", sub.raw or b"")
+        store.note(s, case, source=sub.source_ref,
+                   what=f"{'Advies' if step.soort == 'advies' else 'Besluit'} {role_name(role)} ({sub.sender}): "
+                        f"{parsed.oordeel}"
+                        + (f"; productcode {parsed.productcode}" if parsed.productcode else "")
+                        + (f"; tarief {parsed.tarief.bedrag}" if parsed.tarief and parsed.tarief.bedrag else "")
+                        + (f"; i-code {icode}" if icode else ""))
+        s.flush()
+        self._decide(s, case, record, step, sub, folder, day)
+
+    def _advice_from_returned_form(self, sub: Submission, role: str) -> Optional[Advies]:
+        """An adviser may send the form back with the advice rows filled in (Word or PDF)."""
+        key = {"beleidsadviseur": "advies_beleidsadviseur", "icm": "advies_icm"}.get(role)
+        if key is None:
+            return None
+        for att in sub.attachments:
+            read = self._read(att)
+            if isinstance(read, Extraction) and getattr(read.record, key) is not None:
+                return getattr(read.record, key)
+        return None
+
+    def _is_referrer(self, case: store.Case, sender: Optional[str]) -> bool:
+        record = case.record
+        known = {(case.sender or "").lower(), ((record.contactpersoon.email if record else None) or "").lower()}
+        return bool(sender) and sender.lower() in known - {""}
+
+    def _ask_referrer(self, s: Session, case: store.Case, record: Aanvraag, sub: Submission, role: str,
+                      vraag: "advice_stage.Vraag", folder: Path, day: date) -> None:
+        case.vraag_van = role
+        self.register.file(folder, day, f"vraag {role}", case.id, ".eml", sub.raw or b"")
+        referrer = self._referrer(case, record)
+        store.note(s, case, source=sub.source_ref, what=f"Vraag van {role_name(role)} aan de verwijzer; de "
+                                                        "beoordeling wacht op het antwoord")
+        if referrer:
+            self._queue(s, "vraag_aan_verwijzer", {"zaak": case.id, "rol": role_name(role), "vraag": vraag.tekst,
+                                                   "naam": record.contactpersoon.naam or "aanvrager"},
+                        to=[referrer], case_id=case.id, kind="vraag-verwijzer",
+                        references=store.case_mail_ids(s, case.id))
+
+    def _answer_to_question(self, s: Session, case: store.Case, sub: Submission, folder: Path, day: date) -> None:
+        """The referrer answered: the request re-enters review in the same step."""
+        record = case.record
+        assert record is not None
+        self.register.file(folder, day, "antwoord verwijzer", case.id, ".eml", sub.raw or b"")
+        s.execute(delete(store.AdviceRow).where(store.AdviceRow.case_id == case.id,
+                                                store.AdviceRow.stap == case.stap))
+        store.note(s, case, source=sub.source_ref, what="Antwoord van de verwijzer ontvangen; opnieuw ter beoordeling")
+        self._start_step(s, case, record, sub.received_at, source=sub.source_ref,
+                         named={r: a[0] for r, a in case.adviseurs.items()},
+                         antwoord=advice_stage.own_text(sub.body))
+
+    def _latest_advices(self, s: Session, case: store.Case, stap: Optional[int]) -> dict[str, Advies]:
+        """The latest answer per role, in step `stap` (None: all steps)."""
+        s.refresh(case, ["advices"])
+        out: dict[str, Advies] = {}
+        for row in case.advices:  # ordered by id: a later answer replaces an earlier one
+            if stap is not None and row.stap != stap:
+                continue
+            tarief = Tarief(bedrag=row.tarief_bedrag, eenheid=row.tarief_eenheid) if row.tarief_bedrag else None
+            out[row.rol] = Advies(oordeel=row.oordeel, toelichting=row.toelichting, productcode=row.productcode,
+                                  tarief=tarief)
+        return out
+
+    def _decide(self, s: Session, case: store.Case, record: Aanvraag, step: Step, sub: Submission, folder: Path,
+                day: date) -> None:
+        decision = decide(step, list(case.adviseurs), self._latest_advices(s, case, case.stap))
+        if decision is None:
+            return
+        why = (f"stap '{step.naam}': " + ("eensluidend" if decision.eens else
+                                          f"verschillend; {role_name(step.besluit)} beslist"))
+        steps = self._steps(record)
+        if decision.oordeel == "positief" and case.stap + 1 < len(steps):
+            store.note(s, case, source=sub.source_ref, what=f"Positief ({why}); volgende stap")
+            case.stap += 1
+            self._start_step(s, case, record, sub.received_at, source=sub.source_ref)
+            return
+        region_name = self.mappings.region.naam
+        referrer = self._referrer(case, record)
+        thread = store.case_mail_ids(s, case.id)
+        if decision.oordeel == "positief":
+            proposal = next((a for a in self._latest_advices(s, case, stap=None).values()
+                             if a.productcode or a.tarief), None)
+            if proposal is not None and not (decision.productcode or decision.tarief):
+                decision = Decision(decision.oordeel, decision.toelichting, decision.eens, proposal.productcode,
+                                    proposal.tarief)
+            store.transition(s, case, CaseState.positief, source=sub.source_ref, what=f"Besluit positief ({why})")
+            self._after_approval(s, case, record, decision, sub, folder, day, referrer, thread)
+            return
+        store.transition(s, case, CaseState.negatief, source=sub.source_ref, what=f"Besluit negatief ({why})")
+        ctx = render.refusal_context(case_id=case.id, record=record, decision=decision, mappings=self.mappings,
+                                     today=day, region_name=region_name)
+        files = self._file_documents(s, case, sub, folder, day,
+                                     {"afwijzingsbrief": self.renderer.render("afwijzingsbrief", ctx)})
+        if referrer:
+            self._queue(s, "afwijzing", {
+                "zaak": case.id, "naam": record.contactpersoon.naam or "aanvrager", "gemeente": record.gemeente,
+                "aanbieder": record.aanbieder.naam, "toelichting": decision.toelichting or "Geen toelichting.",
+            }, to=[referrer], case_id=case.id, kind="afwijzing", references=thread, attachments=files)
+
+    def _after_approval(self, s: Session, case: store.Case, record: Aanvraag, decision: Decision,
+                        sub: Submission, folder: Path, day: date, referrer: Optional[str], thread: list[str]) -> None:
+        """The region's contract package (ZOU, Rijk van Nijmegen) or opdrachtbevestiging (RIOZ)."""
+        after = self.mappings.region.na_goedkeuring
+        ctx = render.contract_context(case_id=case.id, record=record, decision=decision, mappings=self.mappings,
+                                      today=day, region_name=self.mappings.region.naam)
+        documents = {after.document: self.renderer.render(after.document, ctx),
+                     "leveranciersformulier": self.renderer.render("leveranciersformulier", ctx)}
+        files = self._file_documents(s, case, sub, folder, day, documents)
+        case.productcode = ctx["productcode"]
+        case.waarde = str(ctx["waarde"]) if ctx["waarde"] is not None else None
+        case.ondertekenaar = ctx["ondertekenaar"]
+        to: list[str] = []
+        for who in after.aan:
+            if who == "verwijzer":
+                to += [referrer] if referrer else []
+            else:
+                to += self.mappings.region.addresses(who, record.gemeente)
+        facts = route_stage.facts_of(record, self.mappings.region)
+        cc = [referrer] if referrer and after.cc_verwijzer_als is not None and facts.matches(
+            after.cc_verwijzer_als) and referrer not in to else []
+        self._queue(s, "contractpakket" if after.document == "maatwerkovereenkomst" else "opdrachtbevestiging", {
+            "zaak": case.id, "gemeente": record.gemeente, "aanbieder": record.aanbieder.naam, "eens": decision.eens,
+            "ondertekenaar": ctx["ondertekenaar"], "totaal": ctx["totaal"], "productcode": ctx["productcode"],
+            "ontbrekend": ctx["ontbrekend"], "toelichting": after.toelichting,
+        }, to=list(dict.fromkeys(to)), cc=cc, case_id=case.id, kind="contractpakket", references=thread,
+            attachments=files)
+        store.transition(s, case, CaseState.contract_verstuurd, source=sub.source_ref,
+                         what=f"{after.document} en leveranciersformulier verstuurd aan {', '.join(to + cc)}; "
+                              f"totale waarde {ctx['totaal']}; ondertekenaar {ctx['ondertekenaar']}")
+
+
+    def _file_documents(self, s: Session, case: store.Case, sub: Submission, folder: Path, day: date,
+                        documents: dict[str, bytes]) -> list[Attachment]:
+        """File generated documents as .docx and PDF/A; returns them as mail attachments (PDF first).
+
+        When LibreOffice fails twice the case goes on with the .docx files and the audit says so."""
+        try:
+            pdfs = to_pdf(documents)
+        except ConversionFailed as exc:
+            pdfs = {}
+            store.note(s, case, source=sub.source_ref, what=f"PDF-versie niet gemaakt ({exc}); alleen .docx verstuurd")
+            log.warning("case %s: PDF rendition failed; docx only", case.id)
+        attachments = []
+        for name, content in documents.items():
+            soort = "contract" if name == "maatwerkovereenkomst" else name
+            for ext, data, ctype in ((".pdf", pdfs.get(name), "application/pdf"), (".docx", content, DOCX)):
+                if data is None:
+                    continue
+                self.register.file(folder, day, soort, case.id, ext, data)
+                attachments.append(Attachment(f"{day:%Y-%m-%d} {name} {case.id}{ext}", data, ctype))
+        return sorted(attachments, key=lambda a: not a.filename.endswith(".pdf"))
