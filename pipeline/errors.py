@@ -36,13 +36,12 @@ class AlreadyRunning(MaatwerkError):
     exit_code = 6
 
 
-class RegisterUnavailable(MaatwerkError):
-    """The register folder (a file share) is not there: an outage, the item waits."""
+class FolderUnavailable(MaatwerkError):
+    """The register or drop folder (often a file share) is not there: an outage, the item waits.
+    `wat` names it as `maatwerk status` shows it ("de registermap", "de dropmap")."""
 
     exit_code = 7
 
-
-class DropUnavailable(MaatwerkError):
-    """The drop folder (a file share) is not there: an outage."""
-
-    exit_code = 7
+    def __init__(self, wat: str, path):
+        super().__init__(f"{wat[0].upper()}{wat[1:]} {path} is niet bereikbaar.")
+        self.wat = wat

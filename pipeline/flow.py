@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from . import crashpoints, intake, render, store
 from . import route as route_stage
 from .config import Settings
-from .errors import ConfigError, RegisterUnavailable, UnreadableForm
+from .errors import ConfigError, FolderUnavailable, UnreadableForm
 from .extract import extract_bytes
 from .index import CONTRACT_STATES, contract_rows, write_index
 from .mail import IncomingMail, MailComposer, Mailbox, MaildirPostOffice
@@ -196,7 +196,7 @@ class Pipeline(Workflow, Planning):
             crashpoints.reached("after_commit")
             if contract_changed:
                 self.rebuild_index()
-        except (OperationalError, RegisterUnavailable):  # an outage: the mail waits in the inbox
+        except (OperationalError, FolderUnavailable):  # an outage: the mail waits in the inbox
             self.release(sub.dedupe_key)
             raise
         except IntegrityError:  # another worker stored this very mail first (its lease had expired)
@@ -252,7 +252,7 @@ class Pipeline(Workflow, Planning):
                 store.log_access(s, case_id, wie=store.worker_actor(), actie="verwerkt",
                                  reden=PROCESSED_BECAUSE["geweigerd" if refused else "zaak"], bron=sub.source_ref)
                 reasons = [m.tekst for m in store.get_case(s, case_id).meldingen if m.ernst == "fout"]
-        except (OperationalError, RegisterUnavailable):
+        except (OperationalError, FolderUnavailable):
             log.warning("store or register not reachable; dropped file left in place")
             self.release(key)
             return None

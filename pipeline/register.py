@@ -17,7 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from . import crashpoints
-from .errors import RegisterUnavailable
+from .errors import FolderUnavailable
 
 log = logging.getLogger("maatwerk")
 ONDERBROKEN = "_onderbroken"  # files of an interrupted run found under a case number handed out again
@@ -80,7 +80,7 @@ class Register:
         """While running the folder must be there: a file share that went away is an outage
         (the mail waits in the inbox), never a reason to write somewhere else."""
         if not self.root.is_dir():
-            raise RegisterUnavailable(f"De registermap {self.root} is niet bereikbaar.")
+            raise FolderUnavailable("de registermap", self.root)
 
     def case_dir(self, year: int, gemeente: str | None, case_id: str) -> Path:
         self.check()

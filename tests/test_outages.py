@@ -118,7 +118,7 @@ def test_each_outage_is_named_for_status(tmp_path):
     from imapclient.exceptions import IMAPClientError
     from sqlalchemy.exc import OperationalError
 
-    from pipeline.errors import RegisterUnavailable
+    from pipeline.errors import FolderUnavailable
     from pipeline.register import Register
     from watchers.folder import DropFolder
     from watchers.run import waiting_on
@@ -134,7 +134,7 @@ def test_each_outage_is_named_for_status(tmp_path):
     register = Register(tmp_path / "register")
     try:
         register.case_dir(2027, "Zeist", "MW-2027-0001")
-    except RegisterUnavailable as exc:
+    except FolderUnavailable as exc:
         assert waiting_on(exc) == "de registermap"
     assert not (tmp_path / "register").exists()
     assert waiting_on(OperationalError("SELECT 1", {}, OSError("refused"))) == "de database"

@@ -19,7 +19,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
-from pipeline.errors import DropUnavailable
+from pipeline.errors import FolderUnavailable
 
 OUTCOME_FOLDERS = {"verwerkt": "verwerkt", "geweigerd": "geweigerd", "quarantaine": "quarantaine"}
 IGNORED_PREFIXES = ("~$", ".", "~")  # Office lock files, hidden and temporary files
@@ -57,7 +57,7 @@ class DropFolder:
 
     def candidates(self) -> list[Path]:
         if not self.path.is_dir():
-            raise DropUnavailable(f"De dropmap {self.path} is niet bereikbaar.")
+            raise FolderUnavailable("de dropmap", self.path)
         return sorted(p for p in self.path.iterdir() if p.is_file() and not p.name.startswith(IGNORED_PREFIXES)
                       and not p.name.lower().endswith(IGNORED_SUFFIXES))
 

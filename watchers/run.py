@@ -6,7 +6,7 @@ import threading
 import time
 
 from pipeline import store
-from pipeline.errors import DropUnavailable, RegisterUnavailable
+from pipeline.errors import FolderUnavailable
 from pipeline.flow import Pipeline, RunReport, safe_error
 
 from .folder import DropFolder
@@ -24,10 +24,8 @@ def waiting_on(exc: BaseException) -> str:
 
     if isinstance(exc, OperationalError):
         return "de database"
-    if isinstance(exc, RegisterUnavailable):
-        return "de registermap"
-    if isinstance(exc, DropUnavailable):
-        return "de dropmap"
+    if isinstance(exc, FolderUnavailable):
+        return exc.wat
     if isinstance(exc, OSError) or type(exc).__module__.split(".")[0] in MAIL_MODULES:
         return "de mailserver"
     return "een onverwachte fout (zie het log)"
@@ -125,7 +123,7 @@ def run_forever(pipeline: Pipeline, stop: threading.Event) -> RunReport:
             # wake on a folder event or pushed mail, to re-check settling files, or for the next poll
             try:
                 pending = bool(drop.candidates())
-            except DropUnavailable:
+            except FolderUnavailable:
                 pending = False
             timeout = min(next_mail - time.monotonic(), s.drop.stable_seconds / 2 if pending else 3600)
             drop.changed.wait(max(0.02, min(timeout, 0.5)))
