@@ -130,6 +130,20 @@ class GraphMailbox:
         target = self._folder_id(folder or self.processed_folder)
         self._request("POST", self._user(f"/messages/{key}/move"), json={"destinationId": target})
 
+    def purge(self, message_ids: set[str]) -> int:
+        """Delete every copy of these mails in the mailbox (Verwerkt, Quarantaine, Sent Items, …)
+        for retention: found by internetMessageId, removed with permanentDelete (not to Deleted
+        Items; Exchange keeps them only as its own recoverable-items policy says)."""
+        removed = 0
+        for message_id in sorted(message_ids):
+            quoted = message_id.replace("'", "''")
+            found = self._request("GET", self._user("/messages"), params={
+                "$filter": f"internetMessageId eq '{quoted}'", "$select": "id"}).json().get("value", [])
+            for item in found:
+                self._request("POST", self._user(f"/messages/{item['id']}/permanentDelete"))
+                removed += 1
+        return removed
+
     def _folder_id(self, name: str) -> str:
         if name not in self._folders:
             query = self._user(f"/mailFolders?$filter=displayName eq '{name}'")

@@ -56,6 +56,7 @@ class FakeGraph:
         self.inbox: dict[str, dict] = {}  # id → {"mime", "received", "seq"}
         self.folders: dict[str, str] = {"inbox": "AAMkInbox"}  # displayName → id
         self.moved: dict[str, list[str]] = {}  # folder name → message ids
+        self.kept: dict[str, bytes] = {}  # id → MIME of every message outside the inbox (moved, sent)
         self.removed: list[tuple[int, str]] = []
         self.sent: list[bytes] = []  # MIME of every sendMail
         self.drafts: dict[str, dict] = {}
@@ -89,6 +90,12 @@ class FakeGraph:
         self.inbox[mid] = {"mime": mime, "seq": self.seq,
                            "received": dt.datetime(2027, 3, 11, 10, 36, self.seq % 60, tzinfo=dt.timezone.utc)}
         return mid
+
+
+def _message_id(mime: bytes) -> str:
+    from email.parser import BytesHeaderParser
+
+    return str(BytesHeaderParser().parsebytes(mime).get("Message-ID", "")).strip()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -179,12 +186,27 @@ class _Handler(BaseHTTPRequestHandler):
             g.seq += 1
             g.removed.append((g.seq, mm.group(1)))
             g.moved.setdefault(name, []).append(mm.group(1))
+            g.kept[mm.group(1)] = item["mime"]
             return self._send(201, {"@odata.context": f"{ctx}/messages/$entity", "id": mm.group(1) + "moved",
                                     "parentFolderId": target})
+        if method == "GET" and rest == "/messages":  # the whole mailbox, filtered by internetMessageId
+            wanted = re.fullmatch(r"internetMessageId eq '(.*)'", query.get("$filter", [""])[0])
+            if not wanted:
+                return self._send(400, {"error": {"code": "ErrorInvalidUrlQueryFilter"}})
+            value = wanted.group(1).replace("''", "'")
+            mailbox = {**{mid: i["mime"] for mid, i in g.inbox.items()}, **g.kept}
+            found = [{"@odata.etag": 'W/"CQAAABYAAAB"', "id": mid} for mid, mime in mailbox.items()
+                     if _message_id(mime) == value]
+            return self._send(200, {"@odata.context": f"{ctx}/messages(id)", "value": found})
+        if method == "POST" and (mm := re.fullmatch(r"/messages/([^/]+)/permanentDelete", rest)):
+            if g.kept.pop(mm.group(1), None) is None and g.inbox.pop(mm.group(1), None) is None:
+                return self._send(404, {"error": {"code": "ErrorItemNotFound"}})
+            return self._send(204)
         if method == "POST" and rest == "/sendMail":
             if self.headers.get("Content-Type", "").split(";")[0] != "text/plain":
                 return self._send(400, {"error": {"code": "ErrorMimeContentInvalidBase64String"}})
             g.sent.append(base64.b64decode(body))
+            g.kept[f"AAMkSent{len(g.sent)}"] = g.sent[-1]  # saveToSentItems defaults to true
             return self._send(202)
         if method == "POST" and rest == "/messages":
             did = f"AAMkDraft{len(g.drafts)}"
