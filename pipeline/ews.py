@@ -140,6 +140,20 @@ class EwsMailbox:
             # the recipients are those in the MIME headers (To/Cc), as composed by the pipeline
             Message(account=account, folder=account.sent, mime_content=raw).send_and_save()
 
+    def purge(self, message_ids: set[str]) -> int:
+        """Delete the kept copies (processed folder, Quarantaine, Sent Items) of these mails for
+        retention: found by InternetMessageId, hard-deleted (not to Deleted Items)."""
+        removed = 0
+        with self._lock:
+            account = self._acct()
+            for folder in (self._folder(self.processed_folder), self._folder("Quarantaine"), account.sent):
+                for message_id in sorted(message_ids):
+                    ids = list(folder.filter(message_id=message_id).values_list("id", "changekey"))
+                    if ids:
+                        account.bulk_delete(ids=ids, delete_type="HardDelete")
+                        removed += len(ids)
+        return removed
+
     def close(self) -> None:
         if self._account is not None:
             self._account.protocol.close()

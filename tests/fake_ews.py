@@ -145,6 +145,11 @@ class _Handler(BaseHTTPRequestHandler):
     def op_FindFolder(self, req) -> str:
         parent = self.ews.key_of(_wrap(req.find("m:ParentFolderIds", NS)[0]))
         children = [k for k, f in self.ews.folders.items() if f[2] == parent]
+        if req.get("Traversal") == "Deep":  # every folder below, as Exchange answers
+            level = children
+            while level:
+                level = [k for k, f in self.ews.folders.items() if f[2] in level]
+                children += level
         folders = "".join(self.ews.folder_xml(k) for k in children)
         return (f'<m:FindFolderResponse xmlns:m="{M}" xmlns:t="{T}"><m:ResponseMessages>'
                 '<m:FindFolderResponseMessage ResponseClass="Success"><m:ResponseCode>NoError</m:ResponseCode>'
@@ -155,7 +160,7 @@ class _Handler(BaseHTTPRequestHandler):
     def op_CreateFolder(self, req) -> str:
         parent = self.ews.key_of(_wrap(req.find("m:ParentFolderId", NS)[0]))
         name = req.find(".//t:DisplayName", NS).text
-        fid = f"AAMkFolder{len(self.ews.folders)}"
+        fid = f"AAMkFolder{len(self.ews.folders)}"  # folders are never removed: ids stay unique
         self.ews.folders[name.lower()] = (fid, name, parent)
         return (f'<m:CreateFolderResponse xmlns:m="{M}" xmlns:t="{T}"><m:ResponseMessages>'
                 '<m:CreateFolderResponseMessage ResponseClass="Success"><m:ResponseCode>NoError</m:ResponseCode>'
@@ -167,6 +172,12 @@ class _Handler(BaseHTTPRequestHandler):
         fid = self.ews.folders[key][0]
         found = sorted((i for i, it in self.ews.items.items() if it["folder"] == fid),
                        key=lambda i: self.ews.items[i]["received"])
+        wanted = req.find("m:Restriction/t:IsEqualTo", NS)  # the one restriction used: InternetMessageId
+        if wanted is not None:
+            if wanted.find("t:FieldURI", NS).get("FieldURI") != "message:InternetMessageId":
+                raise ValueError("only InternetMessageId restrictions are answered")
+            value = wanted.find("t:FieldURIOrConstant/t:Constant", NS).get("Value")
+            found = [i for i in found if _message_id(self.ews.items[i]["mime"]) == value]
         items = "".join(f'<t:Message><t:ItemId Id="{i}" ChangeKey="CQAAABYAAAA="/>'
                         f'<t:DateTimeReceived>{self.ews.items[i]["received"]:%Y-%m-%dT%H:%M:%SZ}</t:DateTimeReceived>'
                         "</t:Message>" for i in found)
@@ -219,9 +230,32 @@ class _Handler(BaseHTTPRequestHandler):
             raise ValueError("only SendAndSaveCopy is recorded")
         mime = req.find(".//t:MimeContent", NS)
         self.ews.sent.append(base64.b64decode(mime.text))
+        self.ews.items[f"AAMkSentItem{len(self.ews.sent):04d}="] = {  # the copy in Sent Items
+            "mime": self.ews.sent[-1], "folder": "AAMkSent", "received": dt.datetime.now(dt.timezone.utc)}
         return (f'<m:CreateItemResponse xmlns:m="{M}" xmlns:t="{T}"><m:ResponseMessages>'
                 '<m:CreateItemResponseMessage ResponseClass="Success"><m:ResponseCode>NoError</m:ResponseCode>'
                 "<m:Items/></m:CreateItemResponseMessage></m:ResponseMessages></m:CreateItemResponse>")
+
+
+def _delete_item(self, req) -> str:
+    if req.get("DeleteType") != "HardDelete":
+        raise ValueError("only HardDelete is answered")
+    msgs = []
+    for el in req.find("m:ItemIds", NS):
+        gone = self.ews.items.pop(el.get("Id"), None) is not None
+        msgs.append('<m:DeleteItemResponseMessage ResponseClass="Success"><m:ResponseCode>NoError</m:ResponseCode>'
+                    "</m:DeleteItemResponseMessage>" if gone else
+                    '<m:DeleteItemResponseMessage ResponseClass="Error"><m:MessageText>The specified object was not '
+                    "found in the store.</m:MessageText><m:ResponseCode>ErrorItemNotFound</m:ResponseCode>"
+                    "<m:DescriptiveLinkKey>0</m:DescriptiveLinkKey></m:DeleteItemResponseMessage>")
+    return f'<m:DeleteItemResponse xmlns:m="{M}" xmlns:t="{T}"><m:ResponseMessages>{"".join(msgs)}' \
+           "</m:ResponseMessages></m:DeleteItemResponse>"
+
+
+def _message_id(mime: bytes) -> str:
+    from email.parser import BytesHeaderParser
+
+    return str(BytesHeaderParser().parsebytes(mime).get("Message-ID", "")).strip()
 
 
 def _subscribe(self, req) -> str:
@@ -249,6 +283,7 @@ def _get_events(self, req) -> str:
 
 _Handler.op_Subscribe = _subscribe
 _Handler.op_GetEvents = _get_events
+_Handler.op_DeleteItem = _delete_item
 
 
 def _wrap(el):
