@@ -168,6 +168,34 @@ def make_settings(root: Path, profile: str = "zou") -> Settings:
     })
 
 
+def check_exchange_retention(settings: Settings, deliver, subjects) -> None:
+    """For the Graph and EWS backends: a refused request and an open one; three and a half years
+    later retention removes the refused case's mails (received and sent) from the Exchange
+    mailbox and leaves the open case's. `subjects()` lists the subjects of the mails kept there."""
+    from pipeline import store
+
+    pipeline = Pipeline(settings, clock=lambda: THURSDAY)
+    try:
+        deliver(mail_with_form("r.jansen@zeist.nl", "aanvraag", "kapot.docx", b"PK\x03\x04 kapot"))  # refused
+        deliver(sample("mail-submission.eml").read_bytes())  # stays open
+        pipeline.handle_inbox()
+        before = subjects()
+        assert "aanvraag" in before and any("MW-2027-0001" in s for s in before), before
+    finally:
+        pipeline.close()
+    later = Pipeline(settings, clock=lambda: datetime(2030, 10, 15, 9, 0, tzinfo=timezone.utc))
+    try:
+        result = later.opschonen()
+        assert result.cases == ["MW-2027-0001"] and result.mails == 2  # the request and its refusal
+        left = subjects()
+        assert not any(s == "aanvraag" or "MW-2027-0001" in s for s in left), left
+        assert any("MW-2027-0002" in s for s in left)  # the open case's mails stay
+        with later.store.session() as s:
+            assert "bewaarbeleid van Exchange" not in store.get_case(s, "MW-2027-0001").events[-1].what
+    finally:
+        later.close()
+
+
 @pytest.fixture
 def env(tmp_path: Path):
     settings = make_settings(tmp_path)
