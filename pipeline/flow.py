@@ -187,7 +187,7 @@ class Pipeline(Workflow, Planning):
                     outcome, case_ids = self._handle_submission_or_reply(s, sub)
                     store.record_received(s, key=sub.dedupe_key, source="mail", source_ref=sub.source_ref,
                                           case_id=case_ids[0] if case_ids else None, outcome=outcome)
-                    store.log_access(s, case_ids, wie=store.worker_actor(), actie="verwerkt",
+                    store.log_access(s, case_ids, actie="verwerkt",
                                      reden=PROCESSED_BECAUSE[outcome], bron=sub.source_ref)
                     report.cases.extend(case_ids)
                     folder = QUARANTINE_FOLDER if outcome == "geen_formulier" else None
@@ -249,7 +249,7 @@ class Pipeline(Workflow, Planning):
                 case_id, refused = self._new_case(s, sub, att, self._read(att))
                 store.record_received(s, key=key, source="drop", source_ref=sub.source_ref,
                                       case_id=case_id, outcome="geweigerd" if refused else "zaak")
-                store.log_access(s, case_id, wie=store.worker_actor(), actie="verwerkt",
+                store.log_access(s, case_id, actie="verwerkt",
                                  reden=PROCESSED_BECAUSE["geweigerd" if refused else "zaak"], bron=sub.source_ref)
                 reasons = [m.tekst for m in store.get_case(s, case_id).meldingen if m.ernst == "fout"]
         except (OperationalError, FolderUnavailable):

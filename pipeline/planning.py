@@ -32,7 +32,7 @@ class Planning:
             if period is not None and not store.claim_once(s, "verlopend", period):
                 return 0
             for gemeente, cases in reports.expiring(s, today, weeks).items():
-                store.log_access(s, [c.id for c in cases], wie=wie or store.worker_actor(), actie="rapport",
+                store.log_access(s, [c.id for c in cases], wie=wie, actie="rapport",
                                  reden=f"rapportage aflopende contracten aan gemeente {gemeente}")
                 g = self.mappings.region.gemeenten.get(gemeente)
                 to = list(g.report_to) if g else list(self.mappings.region.icm)
@@ -73,7 +73,6 @@ class Planning:
         months = self.settings.retention.months
         today = self._local_date(self.clock())
         reden = f"bewaartermijn {months} maanden verstreken"
-        wie = wie or store.worker_actor()
         purge = getattr(self.mailbox, "purge", None)
         result = retention.Purged()
         with self.store.session() as s:
@@ -125,7 +124,7 @@ class Planning:
                         if store.claim_once(s, "herinnering", f"{case.id}:{case.stap}:{role}:{case.deadline}"):
                             self._queue(s, "herinnering", base | {"rol": role_name(role)}, to=addresses,
                                         case_id=case.id, kind=f"herinnering-{role}", references=thread)
-                            store.log_access(s, case.id, wie=store.worker_actor(), actie="verwerkt",
+                            store.log_access(s, case.id, actie="verwerkt",
                                              reden="herinnering aan adviseur")
                             store.note(s, case, source="planning", what=f"Herinnering verstuurd aan "
                                                                         f"{role_name(role)} ({', '.join(addresses)})")
@@ -137,7 +136,7 @@ class Planning:
                     laat = [f"{role_name(r)} ({', '.join(a)})" for r, a in late.items()]
                     self._queue(s, "escalatie", base | {"laat": laat}, to=list(dict.fromkeys(to)),
                                 case_id=case.id, kind="escalatie", references=thread)
-                    store.log_access(s, case.id, wie=store.worker_actor(), actie="verwerkt", reden="escalatie")
+                    store.log_access(s, case.id, actie="verwerkt", reden="escalatie")
                     store.note(s, case, source="planning", what=f"Termijn verstreken; escalatie aan {', '.join(to)} "
                                                                 f"(nog geen antwoord van {'; '.join(laat)})")
                     sent += 1

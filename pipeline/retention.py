@@ -89,7 +89,8 @@ def remove_files(case: store.Case, drop_root: Path) -> int:
     return removed
 
 
-def erase(s: Session, case: store.Case, today: date, *, wie: str, reden: str, mails_removed: bool) -> None:
+def erase(s: Session, case: store.Case, today: date, *, wie: Optional[str], reden: str,
+          mails_removed: bool) -> None:
     """The store's part: personal data out, the mark and the records in."""
     case.record_json = None
     case.meldingen_json = "[]"

@@ -356,8 +356,10 @@ def note(s: Session, case: Case, *, source: str, what: str) -> None:
     case.updated_at = utcnow()
 
 
-def log_access(s: Session, case_ids, *, wie: str, actie: str, reden: str, bron: Optional[str] = None) -> None:
-    """Record that `wie` processed or viewed these cases' personal data (the inzage log)."""
+def log_access(s: Session, case_ids, *, actie: str, reden: str, bron: Optional[str] = None,
+               wie: Optional[str] = None) -> None:
+    """Record that `wie` (default: this worker) processed or viewed these cases' personal data."""
+    wie = wie or worker_actor()
     for case_id in dict.fromkeys([case_ids] if isinstance(case_ids, str) else case_ids):
         s.add(Inzage(case_id=case_id, wie=wie[:200], actie=actie, reden=reden, bron=(bron or "")[:500] or None))
 
@@ -407,15 +409,15 @@ def owing(s: Session, case: Case) -> dict[str, list[str]]:
 def lock_case(s: Session, case_id: str) -> Case:
     """The case, locked for this transaction (PostgreSQL: row lock; a second worker handling a
     reply to the same case waits and then sees this one's changes; SQLite has one writer anyway)."""
-    case = s.scalar(select(Case).where(Case.id == case_id).with_for_update()
-                    .execution_options(populate_existing=True))
-    if case is None:
-        raise CaseNotFound(f"Zaak {case_id} bestaat niet.")
-    return case
+    return _found(s.scalar(select(Case).where(Case.id == case_id).with_for_update()
+                           .execution_options(populate_existing=True)), case_id)
 
 
 def get_case(s: Session, case_id: str) -> Case:
-    case = s.get(Case, case_id.strip().upper())
+    return _found(s.get(Case, case_id.strip().upper()), case_id)
+
+
+def _found(case: Optional[Case], case_id: str) -> Case:
     if case is None:
         raise CaseNotFound(f"Zaak {case_id} bestaat niet.")
     return case
@@ -501,7 +503,7 @@ def take_lease(s: Session, key: str, seconds: float, now: Optional[datetime] = N
         s.add(Lease(key=key, holder=me, until=until))
         s.flush()
         return True
-    if current.holder != me and not holder_gone(current.holder) and _aware(current.until) > now:
+    if not _free(current.holder, current.until, now):
         return False
     current.holder, current.until = me, until
     return True
@@ -545,12 +547,16 @@ def claim_outbox(s: Session, seconds: float, limit: int = 20, now: Optional[date
     if exclude:
         query = query.where(OutboxMail.id.not_in(exclude))
     rows = s.execute(query.order_by(OutboxMail.id).with_for_update(skip_locked=True).limit(limit * 5)).all()
-    claimed = [mail_id for mail_id, by, until in rows
-               if by in (None, me) or until is None or _aware(until) <= now or holder_gone(by)][:limit]
+    claimed = [mail_id for mail_id, by, until in rows if _free(by, until, now)][:limit]
     if claimed:
         s.execute(update(OutboxMail).where(OutboxMail.id.in_(claimed))
                   .values(claimed_by=me, claimed_until=now + timedelta(seconds=seconds)))
     return claimed
+
+
+def _free(holder: Optional[str], until: Optional[datetime], now: datetime) -> bool:
+    """May this worker take what `holder` holds until `until` (a lease, an outbox claim)?"""
+    return (holder in (None, worker_id()) or until is None or _aware(until) <= now or holder_gone(holder))
 
 
 def _aware(moment: datetime) -> datetime:

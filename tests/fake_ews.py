@@ -192,10 +192,7 @@ class _Handler(BaseHTTPRequestHandler):
         for el in req.find("m:ItemIds", NS):
             item = self.ews.items.get(el.get("Id"))
             if item is None:
-                msgs.append('<m:GetItemResponseMessage ResponseClass="Error"><m:MessageText>The specified object was '
-                            'not found in the store.</m:MessageText><m:ResponseCode>ErrorItemNotFound'
-                            "</m:ResponseCode><m:DescriptiveLinkKey>0</m:DescriptiveLinkKey><m:Items/>"
-                            "</m:GetItemResponseMessage>")
+                msgs.append(_not_found("GetItem"))
                 continue
             mime = base64.b64encode(item["mime"]).decode()
             msgs.append('<m:GetItemResponseMessage ResponseClass="Success"><m:ResponseCode>NoError</m:ResponseCode>'
@@ -213,10 +210,7 @@ class _Handler(BaseHTTPRequestHandler):
         for el in req.find("m:ItemIds", NS):
             item = self.ews.items.get(el.get("Id"))
             if item is None:
-                msgs.append('<m:MoveItemResponseMessage ResponseClass="Error"><m:MessageText>The specified object '
-                            'was not found in the store.</m:MessageText><m:ResponseCode>ErrorItemNotFound'
-                            "</m:ResponseCode><m:DescriptiveLinkKey>0</m:DescriptiveLinkKey><m:Items/>"
-                            "</m:MoveItemResponseMessage>")
+                msgs.append(_not_found("MoveItem"))
                 continue
             item["folder"] = fid
             msgs.append('<m:MoveItemResponseMessage ResponseClass="Success"><m:ResponseCode>NoError</m:ResponseCode>'
@@ -244,12 +238,16 @@ def _delete_item(self, req) -> str:
     for el in req.find("m:ItemIds", NS):
         gone = self.ews.items.pop(el.get("Id"), None) is not None
         msgs.append('<m:DeleteItemResponseMessage ResponseClass="Success"><m:ResponseCode>NoError</m:ResponseCode>'
-                    "</m:DeleteItemResponseMessage>" if gone else
-                    '<m:DeleteItemResponseMessage ResponseClass="Error"><m:MessageText>The specified object was not '
-                    "found in the store.</m:MessageText><m:ResponseCode>ErrorItemNotFound</m:ResponseCode>"
-                    "<m:DescriptiveLinkKey>0</m:DescriptiveLinkKey></m:DeleteItemResponseMessage>")
+                    "</m:DeleteItemResponseMessage>" if gone else _not_found("DeleteItem", items=False))
     return f'<m:DeleteItemResponse xmlns:m="{M}" xmlns:t="{T}"><m:ResponseMessages>{"".join(msgs)}' \
            "</m:ResponseMessages></m:DeleteItemResponse>"
+
+
+def _not_found(op: str, items: bool = True) -> str:
+    """EWS's answer for an item id that is not (or no longer) there."""
+    return (f'<m:{op}ResponseMessage ResponseClass="Error"><m:MessageText>The specified object was not found in '
+            "the store.</m:MessageText><m:ResponseCode>ErrorItemNotFound</m:ResponseCode>"
+            f'<m:DescriptiveLinkKey>0</m:DescriptiveLinkKey>{"<m:Items/>" if items else ""}</m:{op}ResponseMessage>')
 
 
 def _message_id(mime: bytes) -> str:

@@ -71,12 +71,17 @@ def _original_form(env) -> bytes:
     return form.read_bytes()
 
 
-def test_spoed_request_is_due_in_two_working_days(env):
+def _crisis_form() -> bytes:
+    """The legacy sample with the spoed question answered 'JA (crisis)'."""
     form = Document(str(sample("legacy-table.docx")))
     form.tables[0].rows[0].cells[1].paragraphs[0].runs[0].text = "JA (crisis)"
     buf = io.BytesIO()
     form.save(buf)
-    env.deliver(mail_with_form(REFERRER, "spoed aanvraag", "aanvraag.docx", buf.getvalue()))
+    return buf.getvalue()
+
+
+def test_spoed_request_is_due_in_two_working_days(env):
+    env.deliver(mail_with_form(REFERRER, "spoed aanvraag", "aanvraag.docx", _crisis_form()))
     env.run()
     [mail] = env.inbox(ZEIST_BA)
     assert "uiterlijk op maandag 15 maart 2027 (2 werkdagen, spoed)" in mail.get_body(("plain",)).get_content()

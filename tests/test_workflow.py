@@ -14,7 +14,7 @@ from pipeline.flow import Pipeline
 from tests.conftest import (
     BACKOFFICE, ICM, THURSDAY, ZEIST_BA, Env, attachment, make_settings, mail_with_form, reply_to, sample,
 )
-from tests.test_flow import REFERRER, _approve, _case, _submit_sample
+from tests.test_flow import REFERRER, _approve, _case, _crisis_form, _submit_sample
 
 TEAMLEIDER = "teamleider.icm@zorginzou.nl"
 
@@ -74,12 +74,7 @@ def test_coordinator_approval_step_when_switched_on(tmp_path):
 
     env = Env(tmp_path, settings, MaildirPostOffice(tmp_path / "mail"), pipeline)
     try:
-        _submit_sample(env)
-        [to_ba] = env.inbox(ZEIST_BA)
-        [to_icm] = env.inbox(ICM)
-        env.deliver(reply_to(to_ba, ZEIST_BA, "Advies: positief"))
-        env.deliver(reply_to(to_icm, ICM, "Advies: positief"))
-        env.run()
+        _approve(env)
         assert env.inbox(BACKOFFICE) == []  # not before the coordinator's akkoord
         [ask] = env.inbox("coordinator.toegang@zorginzou.nl")
         body = ask.get_body(("plain",)).get_content()
@@ -95,11 +90,7 @@ def test_coordinator_approval_step_when_switched_on(tmp_path):
 
 
 def test_crisis_request_is_marked_and_may_start_at_once(env):
-    form = Document(str(sample("legacy-table.docx")))
-    form.tables[0].rows[0].cells[1].paragraphs[0].runs[0].text = "JA (crisis)"
-    buf = io.BytesIO()
-    form.save(buf)
-    env.deliver(mail_with_form(REFERRER, "crisis", "aanvraag.docx", buf.getvalue()))
+    env.deliver(mail_with_form(REFERRER, "crisis", "aanvraag.docx", _crisis_form()))
     env.run()
     [to_ba] = env.inbox(ZEIST_BA)
     assert str(to_ba["Subject"]).endswith("(crisis)")
