@@ -199,8 +199,10 @@ class Pipeline(Workflow, Planning):
         except (OperationalError, FolderUnavailable):  # an outage: the mail waits in the inbox
             self.release(sub.dedupe_key)
             raise
-        except IntegrityError:  # another worker stored this very mail first (its lease had expired)
-            log.warning("mail was stored by another worker meanwhile; moved out of the inbox")
+        except IntegrityError:  # another worker stored this mail (or the same form) at the same moment
+            log.warning("mail conflicted with another worker's; left in the inbox for the next round")
+            self.release(sub.dedupe_key)
+            return
         except Exception as exc:
             log.error("mail could not be handled (%s); kept in quarantine", safe_error(exc))
             report.quarantined += 1

@@ -456,6 +456,26 @@ def test_the_same_form_sent_again_in_a_new_mail_makes_no_second_case_and_the_sen
     assert "als zaak MW-2027-0001" in told.get_body(("plain",)).get_content()
 
 
+def test_the_same_form_stored_by_another_worker_at_the_same_moment_is_not_lost(env, monkeypatch):
+    """Two workers handle two mails with the same form at once: the second one's check saw no
+    case yet, and its commit hits the unique form. Its mail stays in the inbox and the next round
+    tells the sender, as for any form received twice."""
+    content = sample("legacy-table.docx").read_bytes()
+    env.deliver(mail_with_form(REFERRER, "aanvraag", "aanvraag.docx", content))
+    env.run()
+    monkeypatch.setattr(store, "case_with_form", lambda s, sha: None)  # the other worker's case not seen yet
+    env.deliver(mail_with_form(REFERRER, "nogmaals de aanvraag", "kopie.docx", content))
+    env.run()
+    assert len(env.inbox(INKOOP)) == 1 and env.folder(INKOOP, "Quarantaine") == []  # waiting, not lost
+    monkeypatch.undo()
+    env.run()
+    assert env.inbox(INKOOP) == []
+    [told] = [m for m in env.inbox(REFERRER) if "al ontvangen" in str(m["Subject"])]
+    assert "als zaak MW-2027-0001" in told.get_body(("plain",)).get_content()
+    with env.pipeline.store.session() as s:
+        assert len(store.open_cases(s)) == 1
+
+
 def test_mail_from_outside_the_allowlist_is_quarantined_and_icm_told(tmp_path):
     from tests.conftest import Env, make_settings
     from pipeline.flow import Pipeline
