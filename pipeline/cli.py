@@ -144,13 +144,14 @@ def status(config: Optional[Path] = ConfigOpt) -> None:
 
 def _print_workers(workers, settings: Settings) -> None:
     """Each running `maatwerk run`: working, or what an outage makes it wait for."""
+    from . import store
+
     if not workers:
         out.print("Er draait geen 'maatwerk run'.")
         return
     now = datetime.now(timezone.utc)
     for w in workers:
-        seen = w.seen_at if w.seen_at.tzinfo else w.seen_at.replace(tzinfo=timezone.utc)
-        if (now - seen).total_seconds() > 120:
+        if (now - store.aware(w.seen_at)).total_seconds() > 120:
             state = f"[yellow]niets meer van gehoord sinds {_local(w.seen_at, settings)}[/yellow]"
         elif w.waiting_on:
             state = f"[bold red]wacht op {w.waiting_on} sinds {_local(w.waiting_since or w.seen_at, settings)}[/bold red]"

@@ -526,8 +526,12 @@ class Pipeline(Workflow, Planning):
             allowed.add(record.contactpersoon.email.lower())
         return sender.lower() in allowed
 
+    def _local(self, moment: Optional[datetime] = None) -> datetime:
+        """A moment (default: now) on the region's wall clock."""
+        return (moment or self.clock()).astimezone(ZoneInfo(self.settings.advice.timezone))
+
     def _local_date(self, moment: datetime) -> date:
-        return moment.astimezone(ZoneInfo(self.settings.advice.timezone)).date()
+        return self._local(moment).date()
 
     def close(self) -> None:
         close = getattr(self.mailbox, "close", None)

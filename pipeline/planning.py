@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timezone
 from typing import Optional
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -48,7 +47,7 @@ class Planning:
         r = self.settings.reports
         if not r.verlopend_enabled:
             return 0
-        now = self.clock().astimezone(ZoneInfo(self.settings.advice.timezone))
+        now = self._local()
         day = WEEKDAYS.index(r.verlopend_weekday)
         if now.weekday() < day or (now.weekday() == day and now.time() < r.verlopend_time):
             return 0
@@ -61,7 +60,7 @@ class Planning:
         with self.store.session() as s:
             store.drop_expired_leases(s)
         r = self.settings.retention
-        now = self.clock().astimezone(ZoneInfo(self.settings.advice.timezone))
+        now = self._local()
         if r.enabled and now.time() >= r.run_at:
             with self.store.session() as s:
                 first = store.claim_once(s, "opschonen", now.date().isoformat())
@@ -105,7 +104,7 @@ class Planning:
         deadline one escalation mail to the profile's `escalatie` roles and the teamleider.
         Each is sent once (claim_once) and written to the case history."""
         adv = self.settings.advice
-        now = self.clock().astimezone(ZoneInfo(adv.timezone))
+        now = self._local()
         today, sent = now.date(), 0
         with self.store.session() as s:
             # only cases at or past their deadline: not every open case every minute

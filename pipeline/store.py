@@ -556,8 +556,9 @@ def claim_outbox(s: Session, seconds: float, limit: int = 20, now: Optional[date
 
 def _free(holder: Optional[str], until: Optional[datetime], now: datetime) -> bool:
     """May this worker take what `holder` holds until `until` (a lease, an outbox claim)?"""
-    return (holder in (None, worker_id()) or until is None or _aware(until) <= now or holder_gone(holder))
+    return (holder in (None, worker_id()) or until is None or aware(until) <= now or holder_gone(holder))
 
 
-def _aware(moment: datetime) -> datetime:
+def aware(moment: datetime) -> datetime:
+    """A stored moment with its zone (SQLite gives it back without; it is UTC)."""
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
