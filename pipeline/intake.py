@@ -21,14 +21,24 @@ from .models import Attachment, Submission
 
 CASE_TOKEN = re.compile(r"\[(MW-\d{4}-\d{4,})\]", re.I)
 FORM_TYPES = {"zip", "odt", "pdf", "ole", "rtf"}  # what may be a form; the extract stage decides
+# Where the drop folder's handled files go, by outcome (the folder watcher moves them there).
+DROP_OUTCOME_FOLDERS = ("verwerkt", "geweigerd", "quarantaine")
 
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+# Where the drop folder's handled files go, by outcome (the folder watcher moves them there).
+DROP_OUTCOME_FOLDERS = ("verwerkt", "geweigerd", "quarantaine")
+
+
 def _ids(value: Optional[str]) -> list[str]:
     return re.findall(r"<[^<>\s]+>", value or "")
+
+
+# Where the drop folder's handled files go, by outcome (the folder watcher moves them there).
+DROP_OUTCOME_FOLDERS = ("verwerkt", "geweigerd", "quarantaine")
 
 
 def from_mail(incoming: IncomingMail) -> Submission:
@@ -53,6 +63,10 @@ def from_mail(incoming: IncomingMail) -> Submission:
     )
 
 
+# Where the drop folder's handled files go, by outcome (the folder watcher moves them there).
+DROP_OUTCOME_FOLDERS = ("verwerkt", "geweigerd", "quarantaine")
+
+
 def from_file(path: Path, received_at: datetime) -> Submission:
     content = Path(path).read_bytes()
     return Submission(
@@ -63,6 +77,10 @@ def from_file(path: Path, received_at: datetime) -> Submission:
         attachments=[Attachment(filename=Path(path).name, content=content)],
         path=Path(path),
     )
+
+
+# Where the drop folder's handled files go, by outcome (the folder watcher moves them there).
+DROP_OUTCOME_FOLDERS = ("verwerkt", "geweigerd", "quarantaine")
 
 
 def body_text(msg: EmailMessage) -> str:
@@ -79,6 +97,10 @@ def body_text(msg: EmailMessage) -> str:
     return text
 
 
+# Where the drop folder's handled files go, by outcome (the folder watcher moves them there).
+DROP_OUTCOME_FOLDERS = ("verwerkt", "geweigerd", "quarantaine")
+
+
 def html_to_text(markup: str) -> str:
     import html as _html
 
@@ -86,6 +108,10 @@ def html_to_text(markup: str) -> str:
     t = re.sub(r"(?i)<br\s*/?>|</p>|</div>|</tr>|</li>", "\n", t)
     t = re.sub(r"<[^>]+>", "", t)
     return _html.unescape(t)
+
+
+# Where the drop folder's handled files go, by outcome (the folder watcher moves them there).
+DROP_OUTCOME_FOLDERS = ("verwerkt", "geweigerd", "quarantaine")
 
 
 def attachments(msg: EmailMessage) -> list[Attachment]:
@@ -112,8 +138,16 @@ def attachments(msg: EmailMessage) -> list[Attachment]:
     return out
 
 
+# Where the drop folder's handled files go, by outcome (the folder watcher moves them there).
+DROP_OUTCOME_FOLDERS = ("verwerkt", "geweigerd", "quarantaine")
+
+
 def _may_be_form(filename: str, content: bytes) -> bool:
     return sniff(content) in FORM_TYPES or filename.lower().endswith((".docx", ".pdf", ".doc", ".odt", ".rtf"))
+
+
+# Where the drop folder's handled files go, by outcome (the folder watcher moves them there).
+DROP_OUTCOME_FOLDERS = ("verwerkt", "geweigerd", "quarantaine")
 
 
 def _from_tnef(content: bytes) -> list[Attachment]:
@@ -131,6 +165,10 @@ def _from_tnef(content: bytes) -> list[Attachment]:
         if _may_be_form(name, data):
             found.append(Attachment(filename=name, content=data))
     return found
+
+
+# Where the drop folder's handled files go, by outcome (the folder watcher moves them there).
+DROP_OUTCOME_FOLDERS = ("verwerkt", "geweigerd", "quarantaine")
 
 
 def _from_outlook_item(content: bytes) -> list[Attachment]:
@@ -154,6 +192,10 @@ def _from_outlook_item(content: bytes) -> list[Attachment]:
     finally:
         item.close()
     return found
+
+
+# Where the drop folder's handled files go, by outcome (the folder watcher moves them there).
+DROP_OUTCOME_FOLDERS = ("verwerkt", "geweigerd", "quarantaine")
 
 
 def case_token(subject: str) -> Optional[str]:

@@ -22,6 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from . import store
+from .intake import DROP_OUTCOME_FOLDERS
 from .models import CaseState
 
 log = logging.getLogger("maatwerk")
@@ -82,7 +83,7 @@ def remove_files(case: store.Case, drop_root: Path) -> int:
                 removed += 1
         if not any(folder.iterdir()):
             folder.rmdir()
-    for sub in ("verwerkt", "geweigerd", "quarantaine"):
+    for sub in DROP_OUTCOME_FOLDERS:
         for p in (drop_root / sub).glob(f"{case.id} *") if (drop_root / sub).is_dir() else []:
             p.unlink()
             removed += 1

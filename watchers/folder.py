@@ -20,8 +20,8 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from pipeline.errors import FolderUnavailable
+from pipeline.intake import DROP_OUTCOME_FOLDERS
 
-OUTCOME_FOLDERS = {"verwerkt": "verwerkt", "geweigerd": "geweigerd", "quarantaine": "quarantaine"}
 IGNORED_PREFIXES = ("~$", ".", "~")  # Office lock files, hidden and temporary files
 IGNORED_SUFFIXES = (".tmp", ".part", ".crdownload")
 
@@ -90,7 +90,7 @@ class DropFolder:
                   reasons: Optional[list[str]] = None) -> Optional[Path]:
         """Move a handled file out of the way; refused files get a Dutch '.reden.txt' beside them.
         None when the file is gone already (another worker moved it)."""
-        folder = self.path / OUTCOME_FOLDERS.get(outcome, "quarantaine")
+        folder = self.path / (outcome if outcome in DROP_OUTCOME_FOLDERS else "quarantaine")
         folder.mkdir(exist_ok=True)
         stem = f"{case_id} " if case_id else f"{datetime.now():%Y%m%d-%H%M%S} "
         target = folder / f"{stem}{path.name}"
