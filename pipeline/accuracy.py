@@ -1,19 +1,38 @@
-"""Extraction accuracy: a folder of forms with their expected `.json` → field accuracy per layout.
+"""Extraction accuracy: a folder of forms with their expected `.json` → figures per layout.
 
-Behind `maatwerk bench extract DIR`; the tests hold the sample set to it.
+Behind `maatwerk bench extract DIR`; CI holds the samples and the corpus to thresholds. Per
+layout: field accuracy, straight-through rate (every field right and a blocking finding exactly
+where one belongs), forms that failed, and silently wrong fields (wrong, and no melding names
+them). Where the folder has an `INDEX.csv` (`file,kind,notes` with `validation: …` in the
+notes), a form's expected blocking findings come from it; otherwise a form is straight-through
+when every field is right and no blocking finding was raised.
 """
 from __future__ import annotations
 
+import csv
 import json
+import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
-from .errors import UnreadableForm
+from .errors import MaatwerkError
 from .extract import DEFAULT_OCR_LANGUAGES, extract_file
 from .mappings import Mappings
+from .validate import validate
 
 FORM_SUFFIXES = {".docx", ".pdf", ".doc", ".odt", ".rtf"}
+# INDEX.csv's problem names → the fields whose blocking finding is that problem
+PROBLEM_FIELDS = {
+    "jeugdwet_gecheckt": {"jeugdwet_gecheckt"},
+    "periode": {"startdatum", "einddatum"},
+    "vrijwillig": {"pgb_verkend", "pgb_argumenten"},
+    "gedwongen": {"maatregel"},
+    "reden": {"reden_niet_gecontracteerd"},
+    "gemeente": {"gemeente"},
+}
+NOT_BLOCKING = {"aanbieder_ids"}  # a waarschuwing at intake: advice can start without them
 
 
 def flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -33,7 +52,13 @@ class FileResult:
     fields: int
     right: int
     differences: list[tuple[str, Any, Any]] = field(default_factory=list)  # (field, expected, got)
-    error: str | None = None
+    silent: list[str] = field(default_factory=list)  # wrong fields no melding names
+    blocking_ok: bool = True
+    error: Optional[str] = None
+
+    @property
+    def straight_through(self) -> bool:
+        return self.error is None and not self.differences and self.blocking_ok
 
 
 @dataclass
@@ -42,34 +67,118 @@ class LayoutResult:
     files: int = 0
     fields: int = 0
     right: int = 0
+    straight: int = 0
+    failed: int = 0
+    silent: int = 0
 
     @property
     def accuracy(self) -> float:
         return self.right / self.fields if self.fields else 0.0
 
+    @property
+    def straight_rate(self) -> float:
+        return self.straight / self.files if self.files else 0.0
 
-def measure_file(path: Path, expected_json: Path, mappings: Mappings, ocr_languages: str) -> FileResult:
+    def add(self, r: FileResult) -> None:
+        self.files += 1
+        self.fields += r.fields
+        self.right += r.right
+        self.straight += r.straight_through
+        self.failed += r.error is not None
+        self.silent += len(r.silent)
+
+
+def expected_problems(folder: Path) -> dict[str, Optional[set[str]]]:
+    """file name → the blocking problems INDEX.csv lists for it (None: not listed)."""
+    index = folder / "INDEX.csv"
+    out: dict[str, Optional[set[str]]] = {}
+    if not index.exists():
+        return out
+    with index.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            m = re.search(r"validation:\s*([^;]*)", row.get("notes") or "")
+            if m:
+                problems = {p.strip() for p in m.group(1).split(",") if p.strip() and p.strip() != "none"}
+                out[row["file"]] = problems - NOT_BLOCKING
+    return out
+
+
+def _kind(path: Path, folder: Path) -> Optional[str]:
+    index = folder / "INDEX.csv"
+    if not index.exists():
+        return None
+    with index.open(encoding="utf-8", newline="") as fh:
+        return next((r["kind"] for r in csv.DictReader(fh) if r["file"] == path.name), None)
+
+
+def _named(veld: str, meldingen) -> bool:
+    """Does some melding name this field (or the group it belongs to, e.g. 'inzet')?"""
+    head = veld.partition(".")[0]
+    return any(m.veld and (m.veld == veld or m.veld == head or m.veld.partition(".")[0] == head
+                           and m.veld.count(".") == 0) for m in meldingen)
+
+
+def measure_file(path: Path, expected_json: Path, mappings: Mappings, ocr_languages: str,
+                 problems: Optional[set[str]] = None, kind: Optional[str] = None) -> FileResult:
     expected = flatten(json.loads(expected_json.read_text(encoding="utf-8")))
     try:
         extraction = extract_file(path, mappings, ocr_languages)
-    except UnreadableForm as exc:
-        return FileResult(path, "onleesbaar", len(expected), 0, error=exc.melding)
+    except MaatwerkError as exc:
+        return FileResult(path, kind or "onleesbaar", len(expected), 0, error=exc.melding,
+                          differences=[(k, v, None) for k, v in expected.items()])
+    except Exception as exc:  # a bench prints its table whatever happens; counted as all wrong
+        return FileResult(path, kind or "onleesbaar", len(expected), 0, error=f"fout in de lezer ({type(exc).__name__})",
+                          differences=[(k, v, None) for k, v in expected.items()])
     got = flatten(extraction.record.model_dump(mode="json"))
+    meldingen = extraction.meldingen + validate(extraction.record, mappings, date.today(), extraction.confidence)
     diffs = [(k, v, got.get(k)) for k, v in expected.items() if got.get(k) != v]
-    return FileResult(path, extraction.layout, len(expected), len(expected) - len(diffs), diffs)
+    silent = [k for k, _, _ in diffs if not _named(k, meldingen)]
+    blocking = {m.veld for m in meldingen if m.ernst == "fout"}
+    if problems is None:
+        blocking_ok = not blocking
+    else:
+        raised = {p for p, fields in PROBLEM_FIELDS.items() if blocking & fields}
+        unknown = {b for b in blocking if not any(b in f for f in PROBLEM_FIELDS.values())}
+        blocking_ok = raised == problems and not unknown
+    return FileResult(path, kind or extraction.layout, len(expected), len(expected) - len(diffs), diffs, silent,
+                      blocking_ok)
 
 
 def measure(folder: Path, mappings: Mappings, ocr_languages: str = DEFAULT_OCR_LANGUAGES,
             ) -> tuple[list[FileResult], dict[str, LayoutResult]]:
+    folder = Path(folder)
+    problems = expected_problems(folder)
     results = []
-    for path in sorted(Path(folder).iterdir()):
+    for path in sorted(folder.iterdir()):
         expected = path.with_suffix(".json")
         if path.suffix.lower() in FORM_SUFFIXES and expected.exists():
-            results.append(measure_file(path, expected, mappings, ocr_languages))
+            results.append(measure_file(path, expected, mappings, ocr_languages, problems.get(path.name),
+                                        _kind(path, folder)))
     layouts: dict[str, LayoutResult] = {}
     for r in results:
-        agg = layouts.setdefault(r.layout, LayoutResult(r.layout))
-        agg.files += 1
-        agg.fields += r.fields
-        agg.right += r.right
+        layouts.setdefault(r.layout, LayoutResult(r.layout)).add(r)
     return results, layouts
+
+
+def total(layouts: dict[str, LayoutResult], scans: Optional[bool] = None) -> LayoutResult:
+    """All layouts together; `scans` True/False: only scans / only digital forms."""
+    out = LayoutResult("alle" if scans is None else "scans" if scans else "digitaal")
+    for agg in layouts.values():
+        if scans is None or agg.layout.startswith("scan") == scans:
+            for name in ("files", "fields", "right", "straight", "failed", "silent"):
+                setattr(out, name, getattr(out, name) + getattr(agg, name))
+    return out
+
+
+def write_differences(results: list[FileResult], path: Path) -> None:
+    """Every differing field, one line each (the form values it holds are the test forms' own)."""
+    lines = []
+    for r in results:
+        if r.error:
+            lines.append(f"{r.path.name}\tniet gelezen\t{r.error}")
+        for veld, expected, got in r.differences if not r.error else []:
+            stil = "stil" if veld in r.silent else "gemeld"
+            lines.append(f"{r.path.name}\t{veld}\t{stil}\tverwacht {expected!r}\tgelezen {got!r}")
+        if not r.blocking_ok and not r.error:
+            lines.append(f"{r.path.name}\tblokkerende meldingen wijken af")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from . import normalize as nz
+from .readers import answers as nz
 from .models import Advies, Tarief
 
 _QUOTE_START = re.compile(

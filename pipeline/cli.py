@@ -18,6 +18,7 @@ from typing import Optional
 import typer
 from sqlalchemy.exc import OperationalError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .config import Settings, load_settings
@@ -256,7 +257,7 @@ def extract(file: Path = typer.Argument(..., help="Het aanvraagformulier (.docx 
     settings = _settings(config)
     mappings = load_mappings(settings.region.mappings_dir, settings.region.profile)
     extraction = extract_file(file, mappings, settings.ocr.languages)
-    extraction.meldingen.extend(validate(extraction.record, mappings, date.today()))
+    extraction.meldingen.extend(validate(extraction.record, mappings, date.today(), extraction.confidence))
     data = extraction.as_json_dict()
     if as_json:
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
@@ -285,25 +286,30 @@ app.add_typer(bench_app, name="bench")
 @bench_app.command("extract")
 def bench_extract(folder: Path = typer.Argument(..., help="Map met formulieren en per formulier de verwachte .json",
                                                  file_okay=False, exists=True),
+                  verschillen: Optional[Path] = typer.Option(None, "--verschillen",
+                                                             help="Schrijf de afwijkende velden naar dit bestand "
+                                                                  "(standaard: verschillen.tsv in de huidige map)."),
                   config: Optional[Path] = ConfigOpt) -> None:
-    """Meet per layout hoeveel velden goed worden gelezen, en toon de velden die afwijken."""
-    from .accuracy import measure
+    """Meet per layout hoeveel velden goed worden gelezen, hoeveel formulieren direct door kunnen
+    en hoeveel velden stil fout zijn (fout en geen melding die het veld noemt)."""
+    from .accuracy import measure, total, write_differences
     from .mappings import load_mappings
 
     settings = _settings(config)
     results, layouts = measure(folder, load_mappings(settings.region.mappings_dir, settings.region.profile),
                                settings.ocr.languages)
-    table = Table(title=f"Nauwkeurigheid extractie – {folder}")
-    for col in ("layout", "formulieren", "velden", "goed", "nauwkeurigheid"):
+    table = Table(title=f"Nauwkeurigheid extractie – {escape(str(folder))}")
+    for col in ("layout", "formulieren", "velden", "goed", "nauwkeurigheid", "direct door", "mislukt", "stil fout"):
         table.add_column(col, justify="left" if col == "layout" else "right")
-    for agg in sorted(layouts.values(), key=lambda a: a.layout):
-        table.add_row(agg.layout, str(agg.files), str(agg.fields), str(agg.right), f"{agg.accuracy:.1%}")
+    rows = sorted(layouts.values(), key=lambda a: a.layout)
+    for agg in rows + [total(layouts, scans=False), total(layouts, scans=True), total(layouts)]:
+        table.add_row(escape(agg.layout), str(agg.files), str(agg.fields), str(agg.right), f"{agg.accuracy:.1%}",
+                      f"{agg.straight}/{agg.files} ({agg.straight_rate:.0%})", str(agg.failed),
+                      f"{agg.silent} ({agg.silent / agg.fields if agg.fields else 0:.1%})")
     out.print(table)
-    for r in results:
-        if r.error:
-            out.print(f"{r.path.name}: niet gelezen – {r.error}", markup=False)
-        for veld, expected, got in r.differences:
-            out.print(f"{r.path.name}: {veld}: verwacht {expected!r}, gelezen {got!r}", markup=False)
+    target = verschillen or Path("verschillen.tsv")
+    write_differences(results, target)
+    out.print(f"Afwijkende velden: {escape(str(target))}")
 
 
 report_app = typer.Typer(help="Rapportages voor gemeenten en ICM.", no_args_is_help=True)

@@ -45,3 +45,10 @@ class FolderUnavailable(MaatwerkError):
     def __init__(self, wat: str, path):
         super().__init__(f"{wat[0].upper()}{wat[1:]} {path} is niet bereikbaar.")
         self.wat = wat
+
+
+class NotReadAutomatically(MaatwerkError):
+    """Reading the form failed on a fault of our own (a bug in a reader), not on the file: the
+    request is taken in all the same and ICM reads the form by hand."""
+
+    exit_code = 9

@@ -412,7 +412,7 @@ class Pipeline(Workflow, Planning):
                                  what=f"Aanvraag ontvangen via {'mail' if sub.source == 'mail' else 'dropmap'}")
         if isinstance(read, Extraction):
             extraction: Optional[Extraction] = read
-            meldingen = read.meldingen + validate(read.record, self.mappings, self._local_date(now))
+            meldingen = read.meldingen + validate(read.record, self.mappings, self._local_date(now), read.confidence)
             if read.record.zorgned_nummer:
                 earlier = [(c.id, c.aanbieder, c.startdatum, c.einddatum)
                            for c in store.cases_of_client(s, read.record.zorgned_nummer, exclude=case.id)]

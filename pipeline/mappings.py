@@ -13,13 +13,7 @@ from typing import Any, Optional
 from rapidfuzz import fuzz, process
 
 from .errors import ConfigError
-
-
-PARTIAL_DISCOUNT = 8  # a partial match (abbreviated question) counts a little less than a whole one
-
-
-def _norm(text: str) -> str:
-    return re.sub(r"[^0-9a-zà-ÿ]+", " ", text.lower()).strip()
+from .readers.questions import Labels, norm as _norm
 
 
 @dataclass(frozen=True)
@@ -136,70 +130,6 @@ class Region:
             if a in (x.lower() for x in self.addresses(role, gemeente)):
                 return role
         return None
-
-
-@dataclass
-class Labels:
-    rows: dict[str, list[str]]
-    hint_prefixes: list[str]
-    hint_label_only: list[str]
-    hint_texts: list[str]
-    fields: dict[str, list[str]] = field(default_factory=dict)
-    _choices: list[tuple[str, str]] = field(default_factory=list)
-
-    def __post_init__(self):
-        self._choices = [(_norm(label), kind) for kind, labels in self.rows.items() for label in labels]
-        self._names = [c[0] for c in self._choices]
-        self._hint_only = {_norm(x) for x in self.hint_label_only}
-        self._hints = [_norm(x) for x in self.hint_texts]
-
-    def match(self, question: str) -> tuple[Optional[str], float]:
-        """The row kind a question asks for, with its match score (0–100).
-
-        token_sort for reworded/reordered questions; partial (slightly discounted) for abbreviated
-        ones — never for a text much longer than the label (a paragraph that mentions it) nor for a
-        mere word or two (OCR specks like 'In')."""
-        q = _norm(question)
-        if not q:
-            return None, 0.0
-        score, index = process.extractOne(q, self._names, scorer=fuzz.token_sort_ratio)[1:]
-        if len(q) >= 8:
-            eligible = [i for i, name in enumerate(self._names) if len(name) * 0.3 <= len(q) <= len(name) * 1.3]
-            partial = process.extractOne(q, [self._names[i] for i in eligible], scorer=fuzz.partial_ratio)
-            if partial and partial[1] - PARTIAL_DISCOUNT > score:
-                score, index = partial[1] - PARTIAL_DISCOUNT, eligible[partial[2]]
-        return self._choices[index][1], float(score)
-
-    def match_field(self, name: str) -> Optional[str]:
-        """The canonical field a named form field (e.g. a PDF field 'Naam verwijzer') stands for."""
-        n = _norm(name)
-        best, best_score = None, 0.0
-        for target, names in self.fields.items():
-            for candidate in names:
-                score = 100.0 if _norm(candidate) == n else fuzz.ratio(_norm(candidate), n)
-                if score > best_score:
-                    best, best_score = target, score
-        return best if best_score >= 90 else None
-
-    def is_hint(self, paragraph: str) -> bool:
-        """Is this paragraph printed guidance (or a bare label like 'JB / JR'), not an answer?"""
-        p = _norm(paragraph)
-        if not p or p in self._hint_only:
-            return True
-        if len(p) < 20:
-            return False
-        if any(p in hint for hint in self._hints):
-            return True
-        if process.extractOne(p, self._hints, scorer=fuzz.ratio, score_cutoff=90):
-            return True
-        return len(p) > 40 and bool(process.extractOne(p, self._hints, scorer=fuzz.partial_ratio, score_cutoff=95))
-
-    def strip_prefix(self, paragraph: str) -> str:
-        p = paragraph.strip()
-        for prefix in self.hint_prefixes:
-            if p.lower().startswith(prefix.lower()):
-                return p[len(prefix):].strip()
-        return p
 
 
 @dataclass
@@ -321,5 +251,6 @@ def load_mappings(root: Path, profile: str) -> Mappings:
         hint_label_only=hints.get("label_only", []),
         hint_texts=hints.get("texts", []),
         fields=lab.get("fields", {}),
+        velden=lab.get("velden", {}),
     )
     return Mappings(root=root, region=region, labels=labels)

@@ -5,14 +5,18 @@ through and is shown to the advisers so a person checks it.
 """
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Optional
 
-from . import normalize as nz
+from .readers import answers as nz
 from .mappings import Mappings
 from .models import Aanvraag, Melding
 
 MIN_REDEN_LENGTH = 30
+# a reason that points to an earlier request (a verlenging) is an argument the advisers can look up
+EARLIER_REQUEST = re.compile(r"\b(eerdere|vorige|lopende|oorspronkelijke)\s+(aanvraag|zaak|beschikking|"
+                             r"overeenkomst)\b|\bverlenging\b|\bMW-\d{4}-\d+", re.I)
 
 REQUIRED: dict[str, str] = {
     "gemeente": "de gemeente",
@@ -50,12 +54,39 @@ def waarschuwing(veld: Optional[str], tekst: str) -> Melding:
     return Melding(veld=veld, ernst="waarschuwing", tekst=tekst)
 
 
-def validate(record: Aanvraag, mappings: Mappings, today: date) -> list[Melding]:
+# a finding on a field also rests on these: a missing PGB answer is only certain when the kader is
+DEPENDS_ON = {"pgb_verkend": ("kader",), "pgb_argumenten": ("kader",), "maatregel": ("kader",),
+              "einddatum": ("startdatum",)}
+CERTAIN = 0.85  # as readers.record.CERTAIN: below this a value was not read with certainty
+UNSURE_SUFFIX = (" (Het formulier is hier niet met zekerheid gelezen; daarom geen weigering: de adviseurs "
+                 "controleren dit.)")
+
+
+def validate(record: Aanvraag, mappings: Mappings, today: date,
+             confidence: Optional[dict[str, float]] = None) -> list[Melding]:
+    """The region's rules on a record. A blocking finding (`fout`) on a field that was not read
+    with certainty (`confidence` from the extract stage) becomes a `waarschuwing`: a referrer
+    never gets a refusal for what the product may have misread."""
+    confidence = confidence or {}
+
+    def certain(veld: Optional[str]) -> bool:
+        if veld is None:
+            return True
+        return all(confidence.get(v, 1.0) >= CERTAIN for v in (veld, *DEPENDS_ON.get(veld, ())))
+
+    return [m if m.ernst != "fout" or certain(m.veld) else waarschuwing(m.veld, m.tekst + UNSURE_SUFFIX)
+            for m in _findings(record, mappings, today)]
+
+
+def _findings(record: Aanvraag, mappings: Mappings, today: date) -> list[Melding]:
     out: list[Melding] = []
     for veld, wat in REQUIRED.items():
         if _get(record, veld) is None:
             out.append(fout(veld, f"Niet ingevuld of niet leesbaar: {wat}."))
     r = record
+    if r.gemeente and r.gemeente not in mappings.region.gemeenten:
+        out.append(fout("gemeente", f"De gemeente {r.gemeente} hoort niet bij de regio {mappings.region.naam}; "
+                                    "stuur de aanvraag naar de eigen regio van de gemeente."))
     if r.spoed is None:
         out.append(waarschuwing("spoed", "Niet aangegeven of de aanvraag spoed heeft; behandeld als geen spoed."))
     if r.jeugdwet_gecheckt is False:
@@ -80,7 +111,10 @@ def validate(record: Aanvraag, mappings: Mappings, today: date) -> list[Melding]
             out.append(fout("pgb_argumenten", "In vrijwillig kader: niet ingevuld waarom een PGB geen optie is."))
     if r.kader == "gedwongen" and r.maatregel is None:
         out.append(fout("maatregel", "In gedwongen kader: niet ingevuld of het om een JB- of JR-maatregel gaat."))
-    if r.reden_niet_gecontracteerd and len(r.reden_niet_gecontracteerd) < MIN_REDEN_LENGTH:
+    if r.reden_niet_gecontracteerd and EARLIER_REQUEST.search(r.reden_niet_gecontracteerd):
+        out.append(waarschuwing("reden_niet_gecontracteerd", "De reden verwijst naar een eerdere aanvraag; "
+                                                              "bekijk de onderbouwing daar."))
+    elif r.reden_niet_gecontracteerd and len(r.reden_niet_gecontracteerd) < MIN_REDEN_LENGTH:
         out.append(fout("reden_niet_gecontracteerd", "De reden om niet voor een gecontracteerde aanbieder te kiezen "
                                                      "is te kort; onderbouw de aanvraag met argumenten."))
     contracted = mappings.contracted_match(r.aanbieder.naam, r.aanbieder.kvk)

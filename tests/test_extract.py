@@ -144,17 +144,21 @@ def test_an_empty_scan_is_refused_with_a_reason(tmp_path):
     assert result.returncode == 2 and "geen leesbare tekst" in result.stderr
 
 
-def test_a_field_read_with_low_confidence_is_named_in_a_warning():
-    from pipeline.extract import _from_legacy
+def test_a_field_read_with_low_confidence_is_named_in_a_warning_by_its_question():
+    from pipeline.readers.cells import Cell, Reading
+    from pipeline.readers.record import build
 
     mappings = load_mappings(Settings().region.mappings_dir, "zou")
     pairs = [("Heeft deze aanvraag spoed?", "nee"), ("Uit welke gemeente komt dit verzoek?", "Zeist"),
              ("Met welk registratie nummer staat client in ZorgNed?", "644475"),
              ("Wat is de leeftijd van de client?", "9"), ("Welk tarief stel je voor?", "€ 84,00 per uur"),
              ("Omvang van de inzet", "3 uur per week")]
-    extraction = _from_legacy(pairs, mappings, "scan-pdf", text_confidence=[0.97, 0.97, 0.6, 0.97, 0.97, 0.97])
+    confidence = [0.97, 0.97, 0.6, 0.97, 0.97, 0.97]
+    extraction = build(Reading("scan-pdf", [Cell(q, a, confidence=c) for (q, a), c in zip(pairs, confidence)],
+                               scanned=True), mappings)
     low = [m for m in extraction.meldingen if "lage zekerheid" in m.tekst]
     assert [m.veld for m in low] == ["zorgned_nummer"] and low[0].ernst == "waarschuwing"
+    assert "ZorgNed" in low[0].tekst and "zorgned_nummer" not in low[0].tekst  # the question, not our name
     assert extraction.record.zorgned_nummer == "644475"  # read, but flagged for a person to check
 
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from pipeline import normalize as nz
+from pipeline.readers import answers as nz
 
 
 @pytest.mark.parametrize("text,value", [

@@ -1,0 +1,564 @@
+"""The answer grammar: what people write in an answer → typed values and pieces.
+
+Two levels. Value readers (`yes_no`, `dates`, `amount`, `inzet`, `phone`, `kvk`, …) take the
+text of one answer and return the value or None; none of them guesses beyond what the text
+says. `take_apart` splits a composite answer ("Praktijk X B.V. (contact: Jan de Vries,
+06-12345678)", "Naam: …, tel: … / mail: …", "KvK 1234 5678 / AGB 98-123456 / IBAN …") into
+typed `Piece`s — phone numbers, e-mail addresses, IBAN, KvK, AGB, labels, annotations in
+brackets, person names and organisation names — whatever their order and separators.
+Callers turn a None for a non-empty answer into a `waarschuwing`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Optional
+
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
+
+EMPTY_ANSWERS = {"", "-", "--", "nvt", "n.v.t", "n.v.t.", "niet van toepassing", "nee n.v.t.", "geen", "x", "nb", "n.b."}
+
+_YES = re.compile(r"^\W*(ja|yes|jazeker|zeker|jawel|klopt|akkoord|is gebeurd|gedaan)\b", re.I)
+_NO = re.compile(r"^\W*(nee|neen|no|niet|geen|nog niet)\b", re.I)
+_NVT = re.compile(r"^\W*(n\.?\s?v\.?\s?t\.?|niet van toepassing)(\W|$)", re.I)
+# a ticked and an empty checkbox as Word forms write them: ☒ Ja ☐ Nee, [x] ja [ ] nee
+_TICKED = re.compile(r"(?:[☒☑✓✔■]|\[\s*[xX✓]\s*\]|\(\s*[xX]\s*\))\s*(ja|nee)\b", re.I)
+_UNTICKED = re.compile(r"(?:[☐□]|\[\s*\]|\(\s*\))\s*(ja|nee)\b", re.I)
+_NEGATION = re.compile(r"\b(niet|geen|nog niet|nee)\b", re.I)
+# what an answer may say instead of a bare yes: 'gecheckt', 'verkend', 'is besproken'
+_AFFIRMED = re.compile(r"^\W*(is\s+)?(gecheckt|gecontroleerd|verkend|besproken|nagegaan|uitgezocht|bekeken)\b", re.I)
+
+
+def clean(text: Optional[str]) -> Optional[str]:
+    """Collapse whitespace; an empty or 'n.v.t.' answer is None."""
+    if text is None:
+        return None
+    lines = [re.sub(r"[ \t\u00a0]+", " ", ln).strip() for ln in text.splitlines()]
+    out = "\n".join(ln for ln in lines if ln)
+    if is_empty(out):
+        return None
+    return out
+
+
+_UNKNOWN = re.compile(r"^\W*(nog\s+)?(niet\s+bekend|onbekend|weet\s+(ik\s+)?niet|volgt(\s+nog)?|n\.?\s?t\.?\s?b\.?|"
+                      r"nader\s+te\s+bepalen|nog\s+niet\s+(bepaald|duidelijk)|\?+)\W*$", re.I)
+
+
+def is_unknown(text: Optional[str]) -> bool:
+    """'nog niet bekend', 'weet ik niet', 'volgt', 'n.t.b.', '?': the writer says there is no answer yet."""
+    return bool(text and _UNKNOWN.match(text.strip()))
+
+
+def text(value: Optional[str]) -> Optional[str]:
+    """A free-text answer; a bare 'nee' / 'geen' means there is none."""
+    t = clean(value)
+    if t and re.fullmatch(r"\W*(nee|neen|geen|nvt)\W*", t, re.I):
+        return None
+    return t
+
+
+def is_empty(text: Optional[str]) -> bool:
+    if text is None:
+        return True
+    t = text.strip().lower().rstrip(".!")
+    return t in EMPTY_ANSWERS or t.rstrip(".") in EMPTY_ANSWERS or bool(_NVT.match(t) and len(t) <= 25)
+
+
+def yes_no(text: Optional[str]) -> Optional[bool]:
+    """'Ja', 'ja!', 'JA (crisis)', 'Ja, gecheckt met …', '☒ Ja ☐ Nee' → True; 'nee hoor',
+    'Nog niet gecheckt', 'niet verkend' → False; anything else None."""
+    return yes_no_read(text)[0]
+
+
+def yes_no_read(text: Optional[str]) -> tuple[Optional[bool], str]:
+    """(yes/no, the rest of the answer after it). A bare echo of the question ('gecheckt',
+    'verkend') counts as yes, its negation ('nog niet gecheckt') as no."""
+    if not text or _NVT.match(text):
+        return None, text or ""
+    ticked = {m.group(1).lower() for m in _TICKED.finditer(text)}
+    if len(ticked) == 1:
+        rest = _UNTICKED.sub("", _TICKED.sub("", text))
+        return ticked.pop() == "ja", rest.strip(" .,;:-–\n")
+    for rx, value in ((_YES, True), (_NO, False)):
+        m = rx.match(text)
+        if m:
+            rest = text[m.end():].lstrip(" .,;:-–!\n")
+            return value, _AFFIRMED.sub("", rest, count=1).lstrip(" .,;:-–\n") if value else rest
+    m = _AFFIRMED.match(text)
+    if m:
+        return True, text[m.end():].lstrip(" .,;:-–\n")
+    return None, text
+
+
+def strip_yes_no(text: str) -> str:
+    """The answer after a leading ja/nee: 'Ja, Dagbesteding - 46A02' → 'Dagbesteding - 46A02'."""
+    value, rest = yes_no_read(text)
+    return rest if value is not None else text
+
+
+_PLACE_LOWER = {"aan", "den", "bij", "op", "en", "in", "het", "der", "de", "van", "ter", "te"}
+
+
+def place_name(text: str) -> str:
+    """A place as written, in its usual capitals: 'gem. DE BILT' → 'De Bilt', 'wijk bij duurstede'
+    → 'Wijk bij Duurstede'."""
+    t = re.sub(r"^\W*(gemeente|gem\.?)\s+", "", re.sub(r"\(.*?\)", "", text).strip(), flags=re.I)
+    words = re.sub(r"\s+", " ", t).strip(" .,;:").split(" ")
+    out = []
+    for i, w in enumerate(words):
+        low = w.lower()
+        if i and low in _PLACE_LOWER:
+            out.append(low)
+        elif low.startswith("ij"):
+            out.append("IJ" + low[2:])
+        else:
+            out.append("-".join(p[:1].upper() + p[1:] for p in low.split("-")))
+    return " ".join(out)
+
+
+PRODUCTCODE = re.compile(r"(?<![0-9A-Za-z])(\d{2}[A-Za-z]\d{2})(?![0-9A-Za-z])")
+
+
+def productcode(text: Optional[str]) -> Optional[str]:
+    if not text:
+        return None
+    codes = {c.upper() for c in PRODUCTCODE.findall(text)}
+    return codes.pop() if len(codes) == 1 else None
+
+
+def digits(text: Optional[str]) -> Optional[str]:
+    """The one run of digits in an answer ('ZorgNed 9394642' → '9394642'); None when there are
+    several different ones (which one is meant is not certain)."""
+    if not text:
+        return None
+    runs = {re.sub(r"\D", "", r) for r in re.findall(r"\d(?:[ .\-]?\d)*", text)}
+    runs = {r for r in runs if r}
+    return runs.pop() if len(runs) == 1 else None
+
+
+NUMBER_WORDS = {
+    "nul": 0, "een": 1, "één": 1, "twee": 2, "drie": 3, "vier": 4, "vijf": 5, "zes": 6, "zeven": 7,
+    "acht": 8, "negen": 9, "tien": 10, "elf": 11, "twaalf": 12, "dertien": 13, "veertien": 14,
+    "vijftien": 15, "zestien": 16, "zeventien": 17, "achttien": 18, "negentien": 19, "twintig": 20,
+    "eenentwintig": 21, "eenentwintig": 21, "tweeëntwintig": 22, "tweeentwintig": 22,
+    "drieëntwintig": 23, "drieentwintig": 23, "dertig": 30, "veertig": 40, "vijftig": 50,
+    "zestig": 60, "zeventig": 70, "tachtig": 80, "negentig": 90, "honderd": 100,
+}
+FRACTION_WORDS = {"anderhalf": Decimal("1.5"), "half": Decimal("0.5"), "halve": Decimal("0.5")}
+_NUMBER_WORD = re.compile(r"\b(" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")\b", re.I)
+
+
+def integer(text: Optional[str]) -> Optional[int]:
+    """The one whole number an answer gives, in digits or in words ('vijftien jaar' → 15)."""
+    if not text:
+        return None
+    found = {int(n) for n in re.findall(r"(?<![\d,.])\d+(?![\d,.]\d)", text)}
+    found |= {NUMBER_WORDS[w.lower()] for w in _NUMBER_WORD.findall(text)}
+    return found.pop() if len(found) == 1 else None
+
+
+EMAIL = re.compile(r"[\w.%+'-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")  # \w: 'ö.vanleeuwen@…' occurs
+
+
+def email(text: Optional[str]) -> Optional[str]:
+    if not text:
+        return None
+    found = {m.lower() for m in EMAIL.findall(text)}
+    return found.pop() if len(found) == 1 else None
+
+
+PHONE = re.compile(r"(?<![\d\w])(?:\+31|0031|\(0\)|0)[\s\-./()]*\d(?:[\s\-./()]*\d){7,9}(?!\d)")
+
+
+def _phone_digits(raw: str) -> Optional[str]:
+    d = re.sub(r"\D", "", raw.replace("(0)", ""))
+    if raw.startswith("+31"):
+        d = "0" + d[2:]
+    elif d.startswith("0031"):
+        d = "0" + d[4:]
+    return d if len(d) == 10 and d.startswith("0") else None
+
+
+def phone(text: Optional[str]) -> Optional[str]:
+    """A Dutch phone number as national digits: '+31 6 1234 5678' → '0612345678'."""
+    if not text:
+        return None
+    found = {d for d in (_phone_digits(m.group()) for m in PHONE.finditer(text)) if d}
+    return found.pop() if len(found) == 1 else None
+
+
+def remove_phone(text: str) -> str:
+    return PHONE.sub("", text)
+
+
+MONTHS = {
+    "januari": 1, "jan": 1, "februari": 2, "feb": 2, "febr": 2, "maart": 3, "mrt": 3, "mar": 3,
+    "april": 4, "apr": 4, "mei": 5, "juni": 6, "jun": 6, "juli": 7, "jul": 7,
+    "augustus": 8, "aug": 8, "september": 9, "sep": 9, "sept": 9, "oktober": 10, "okt": 10,
+    "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
+}
+_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
+_YEAR = r"(\d{4}|'\d{2}|\d{2})"
+_NUM_DATE = re.compile(r"(?<![\d.])(\d{1,2})\s?[-/.]\s?(\d{1,2})\s?[-/.]\s?(\d{4}|\d{2})(?![\d])")
+_ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
+_WORD_DATE = re.compile(rf"(?<!\d)(\d{{1,2}})(?:e|ste|de)?\s*({_MONTH})\.?\s+{_YEAR}(?!\d)", re.I)
+# the start of a period without its year, the end with it: '1-2 t/m 30-4-2027', '1 februari t/m 30 april 2027'
+_NUM_DAY_MONTH = re.compile(r"(?<![\d.\-/])(\d{1,2})\s?[-/.]\s?(\d{1,2})(?![\d])(?!\s?[-/.]\s?\d)")
+_WORD_DAY_MONTH = re.compile(rf"(?<!\d)(\d{{1,2}})(?:e|ste|de)?\s*({_MONTH})\b\.?(?!\s*\d)", re.I)
+
+
+def _year(y: str) -> int:
+    y = y.lstrip("'")
+    return int(y) + 2000 if len(y) == 2 else int(y)
+
+
+def dates(text: Optional[str]) -> list[date]:
+    """All dates in an answer, in order: '1-2-2027', '01/02/27', '1 februari 2027', ISO; a date
+    without a year before one with a year takes that year ('1-2 t/m 30-4-2027')."""
+    if not text:
+        return []
+    found: list[tuple[int, int, date]] = []  # (start, end, date)
+    for rx, order in ((_ISO_DATE, "ymd"), (_NUM_DATE, "dmy"), (_WORD_DATE, "dMy")):
+        for m in rx.finditer(text):
+            if any(s <= m.start() < e for s, e, _ in found):
+                continue
+            try:
+                if order == "ymd":
+                    d = date(int(m[1]), int(m[2]), int(m[3]))
+                elif order == "dmy":
+                    d = date(_year(m[3]), int(m[2]), int(m[1]))
+                else:
+                    d = date(_year(m[3]), MONTHS[m[2].lower()], int(m[1]))
+            except ValueError:
+                continue
+            found.append((m.start(), m.end(), d))
+    found.sort(key=lambda x: x[0])
+    if len(found) == 1:  # 'van 1-2 tot en met 30-4-2027': the start takes the end's year
+        s0, _, end = found[0]
+        head = text[:s0]
+        for rx, month_of in ((_NUM_DAY_MONTH, lambda g: int(g)), (_WORD_DAY_MONTH, lambda g: MONTHS[g.lower()])):
+            ms = list(rx.finditer(head))
+            if len(ms) == 1:
+                try:
+                    start = date(end.year, month_of(ms[0][2]), int(ms[0][1]))
+                except ValueError:
+                    break
+                if start > end:
+                    start = start.replace(year=end.year - 1)
+                return [start, end]
+    return [d for _, _, d in found]
+
+
+def one_date(text: Optional[str]) -> Optional[date]:
+    ds = dates(text)
+    return ds[0] if len(ds) == 1 else None
+
+
+_AMOUNT = re.compile(r"(?:€|eur(?:o)?\b)?\s*(\d{1,3}(?:[.\s]\d{3})+(?:,\d{1,2})?|\d+(?:[.,]\d{1,2})?)(?!\d)", re.I)
+
+
+def amount(text: Optional[str]) -> Optional[Decimal]:
+    """A euro amount: '€ 1.250,00', '92.4 p/u', 'EUR 92,40 per uur', '€ 92,-' → Decimal."""
+    if not text:
+        return None
+    t = text.replace("\u00a0", " ")
+    t = re.sub(r"(\d),-+", r"\1", t)  # '€ 92,-'
+    # prefer a number right after a currency sign or word, or right before 'euro'
+    m = re.search(r"(?:€|\beur(?:o)?\b)\s*(\d[\d.,\s]*\d|\d)", t, re.I) or \
+        re.search(r"(\d[\d.,]*\d|\d)\s*(?:€|\beur(?:o)?\b)", t, re.I)
+    raw = m.group(1) if m else None
+    if raw is None:
+        m2 = _AMOUNT.search(t)
+        if not m2:
+            return None
+        raw = m2.group(1)
+    raw = raw.strip().replace(" ", "")
+    if "," in raw and "." in raw:
+        if raw.rfind(",") > raw.rfind("."):
+            raw = raw.replace(".", "").replace(",", ".")
+        else:
+            raw = raw.replace(",", "")
+    elif "," in raw:
+        raw = raw.replace(",", ".")
+    elif "." in raw:
+        head, _, tail = raw.rpartition(".")
+        if len(tail) == 3:
+            raw = raw.replace(".", "")
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        return None
+    return value.quantize(Decimal("0.01"))
+
+
+_UNITS = [
+    (re.compile(r"\b(etmaal|etmalen|etm)\b\.?|\bper\s+nacht\b|\b24\s*uur\b|\b24-uurs\b", re.I), "etmaal"),
+    (re.compile(r"\b(dagdeel|dagdelen|dd)\b", re.I), "dagdeel"),
+    (re.compile(r"\b(uur|uren|u|hour|hours)\b|p/u\b|/\s*u(?:ur)?\b|\bper\s+u\b|\d\s*u\b", re.I), "uur"),
+]
+
+
+def unit(text: Optional[str]) -> Optional[str]:
+    """uur, dagdeel or etmaal; None when the text names none or more than one."""
+    if not text:
+        return None
+    hits = {name for rx, name in _UNITS if rx.search(text)}
+    if len(hits) == 1:
+        return hits.pop()
+    if "etmaal" in hits and "uur" in hits and re.search(r"24\s*uur", text):
+        return "etmaal"
+    return None
+
+
+_PER = [
+    (re.compile(r"(\b(per|elke|iedere|in de|p/|p\.|a)\s*(week|wk|w)\b\.?|\bwekelijks\b|/\s*(week|wk|w)\b|\bp\.?\s?w\b\.?)",
+                re.I), "week"),
+    (re.compile(r"(\b(per|elke|iedere|in de|p/|p\.|a)\s*(kalender)?(maand|mnd|m)\b\.?|\bmaandelijks\b"
+                r"|/\s*(maand|mnd|m)\b|\bp\.?\s?m\b\.?)", re.I), "maand"),
+    (re.compile(r"\b(in\s+)?totaal\b|\bin het totaal\b|\bvoor de hele periode\b|\bgedurende de (hele )?periode\b",
+                re.I), "totaal"),
+]
+_NUM = r"(\d+(?:[.,]\d+)?|" + "|".join(sorted(list(NUMBER_WORDS) + list(FRACTION_WORDS), key=len, reverse=True)) + ")"
+_INZET = re.compile(_NUM + r"\s*(uur|uren|u\b|dagdelen|dagdeel|etmalen|etmaal|etm\b|nachten|nacht)", re.I)
+
+
+def _number(word: str) -> Optional[Decimal]:
+    w = word.lower()
+    if w in NUMBER_WORDS:
+        return Decimal(NUMBER_WORDS[w])
+    if w in FRACTION_WORDS:
+        return FRACTION_WORDS[w]
+    try:
+        return Decimal(w.replace(",", "."))
+    except InvalidOperation:
+        return None
+
+
+def inzet(text: Optional[str]) -> Optional[tuple[Decimal, str, Optional[str]]]:
+    """'3 uur per week', '6 u/wk', 'in totaal 40 uren', 'anderhalf uur per week' →
+    (aantal, eenheid, per). Only when exactly one amount of care with its period is written."""
+    if not text:
+        return None
+    found = set()
+    for line in re.split(r"\n|;", text):
+        for m in _INZET.finditer(line):
+            if re.search(r"(€|eur|euro)\s*$", line[:m.start()], re.I) or re.match(r"\s*(€|euro)", line[m.end():], re.I):
+                continue  # part of an amount of money
+            n = _number(m.group(1))
+            if n is None:
+                continue
+            before, after = line[max(0, m.start() - 30):m.start()], line[m.end():m.end() + 30]
+            pers = [name for rx, name in _PER if rx.search(after[:20])] or \
+                   [name for rx, name in _PER if rx.search(before)]
+            if len(set(pers)) != 1:
+                continue
+            found.add((n, unit(m.group(2)) or "etmaal", pers[0]))
+    return found.pop() if len(found) == 1 else None
+
+
+# KvK 8 digits, AGB 8 digits; written with spaces, dots or dashes ('98-123456', '1234 5678')
+_EIGHT = r"(\d(?:[ .\-]?\d){7})(?![ .\-]?\d)"
+_KVK_LABEL = r"k\.?v\.?k\.?(?:[\s-]*(?:nummer|nr\.?|no\.?))?|kamer van koophandel(?:[\s-]*(?:nummer|nr\.?))?"
+_AGB_LABEL = r"agb(?:[\s-]*(?:code|nummer|nr\.?))?"
+
+
+def kvk(text: Optional[str]) -> Optional[str]:
+    return _labelled_digits(text, _KVK_LABEL)
+
+
+def agb(text: Optional[str]) -> Optional[str]:
+    return _labelled_digits(text, _AGB_LABEL)
+
+
+def _labelled_digits(text: Optional[str], label: str) -> Optional[str]:
+    if not text:
+        return None
+    found = {re.sub(r"\D", "", m.group(1))
+             for m in re.finditer(rf"(?<![a-z])(?:{label})\s*(?:is|:|=|\.|#)?\s*{_EIGHT}", text, re.I)}
+    return found.pop() if len(found) == 1 else None
+
+
+def eight_digits(text: Optional[str]) -> Optional[str]:
+    """The one 8-digit number (in groups or not) of an answer that asks for one."""
+    if not text:
+        return None
+    found = {re.sub(r"\D", "", m.group(1)) for m in re.finditer(r"(?<![\d\-.])" + _EIGHT, text)}
+    return found.pop() if len(found) == 1 else None
+
+
+_IBAN = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2}\s?\d{2}(?:[ .\-]?[A-Z0-9]){10,30})(?![A-Za-z0-9])", re.I)
+
+
+def iban_text(text: Optional[str]) -> Optional[str]:
+    """The IBAN written in an answer, compact upper case (not yet checked)."""
+    if not text:
+        return None
+    t = re.sub(r"\biban\b\s*(nummer|nr\.?)?\s*[:.]?", " ", text, flags=re.I)
+    found = {re.sub(r"[\s.\-]", "", m.group(1)).upper() for m in _IBAN.finditer(t)}
+    found = {f for f in found if not f[2:4].isalpha()}
+    if len(found) > 1:  # a valid one among look-alikes ('NL…' and a product code run-on)
+        found = {f for f in found if iban_valid(f)} or found
+    return found.pop() if len(found) == 1 else None
+
+
+def iban_valid(value: str) -> bool:
+    try:
+        IBAN(value)
+    except SchwiftyException:
+        return False
+    return True
+
+
+# --- composite answers: typed pieces ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class Piece:
+    """One part of a composite answer. `kind`: phone, email, iban, kvk, agb, person,
+    organisation or text; `label` the label written before it ('contact', 'naam', 'tel', …),
+    `annotation` when it was written in brackets."""
+
+    kind: str
+    value: str
+    label: Optional[str] = None
+    annotation: bool = False
+
+
+# Labels people write before a part of an answer, by what they announce. Longest first.
+LABELS = {
+    "contact": ["contactpersoon daar is", "contactpersoon is", "contact persoon", "contactpersoon", "contactpers",
+                "contact via", "contact", "cp", "t.a.v.", "t.a.v", "tav", "ter attentie van", "bellen met", "bel met",
+                "aanspreekpunt", "behandelaar", "begeleider", "hulpverlener", "via"],
+    "naam": ["naam verwijzer", "naam", "mij", "ik ben", "ikzelf", "ik", "mijzelf", "verwijzer", "door",
+             "dhr.", "dhr", "mevr.", "mevr", "mw.", "de heer", "mevrouw"],
+    "aanbieder": ["naam aanbieder", "zorgaanbieder", "aanbieder", "organisatie", "instelling", "bureau"],
+    "tel": ["telefoonnummer", "telefoon", "tel.nr.", "tel nr", "tel.", "tel", "mobiel", "mob.", "mob", "nummer", "nr.",
+            "bereikbaar op", "bereikbaar via", "06"],
+    "mail": ["e-mailadres", "emailadres", "e-mail", "email", "mailadres", "mail"],
+}
+_LABEL = re.compile(r"^\W*(" + "|".join(re.escape(w) for w in sorted(
+    (w for ws in LABELS.values() for w in ws if w != "06"), key=len, reverse=True)) + r")(?![\w])\s*(?:is\b)?\s*[:.\-–=]?\s*",
+    re.I)
+_LABEL_KIND = {w.lower(): k for k, ws in LABELS.items() for w in ws}
+
+# Words organisations use in their names (also inside compounds: 'Traumapraktijk', 'Woonzorg').
+ORGANISATION_WORDS = ("b.v.", " bv", "v.o.f", " vof", "stichting", "praktijk", "zorg", "jeugd", "begeleiding",
+                      "therap", "centrum", "center", "groep", "instituut", "kliniek", "coach", "gezinshuis",
+                      "boerderij", "wonen", "woon", "hulp", "gezin", "expertise", "behandel", "pedagog",
+                      "psycholog", "holding", "academie", "school", "ggz", "huis ", "erf ", "kinder", "opvang",
+                      "training", "bureau", "atelier", "lab", "& ", "kompas", "team", "maatschap", "coöperatie",
+                      "cooperatie", "vereniging", "zorgerf", "begeleid", "logeer", "dagbesteding")
+TUSSENVOEGSELS = {"van", "de", "der", "den", "het", "'t", "ten", "ter", "te", "el", "al", "in", "op", "von", "la",
+                  "le", "du", "da", "di", "d'", "'s", "v.d.", "vd", "v/d", "bin", "ben", "ait", "aït"}
+_NAME_WORD = re.compile(r"^(?:[A-ZÀ-ÖØ-ÞĀ-ſ][\w'’À-ÿĀ-ſ]*(?:-[A-ZÀ-ÖØ-ÞĀ-ſa-z][\w'’À-ÿĀ-ſ]*)*\.?|[A-Z]\.(?:[A-Z]\.)*)$")
+
+
+def is_organisation(text: str) -> bool:
+    t = f" {text.lower()} "
+    return any(w in t for w in ORGANISATION_WORDS) and any(ch.isupper() for ch in text)
+
+
+def _strip(text: str) -> str:
+    """Separators off both ends; a closing dot stays when it ends an abbreviation ('B.V.', 'J.')."""
+    t = text.strip(" ,;:-–—/|\t")
+    while t.endswith(".") and not re.search(r"(^|[\s.])[A-Za-z]\.$", t):
+        t = t[:-1].rstrip(" ,;:-–—/|\t")
+    return t.lstrip(". ")
+
+
+def is_person(text: str) -> bool:
+    """Does this look like a person's name: 'Lotte de Groot', 'J.A. van den Berg', 'Gert-Jan Özdemir'?"""
+    words = text.split()
+    if not 1 <= len(words) <= 6 or any(ch.isdigit() for ch in text) or is_organisation(text):
+        return False
+    names = [w for w in words if w.lower() not in TUSSENVOEGSELS]
+    return bool(names) and all(_NAME_WORD.match(w) for w in names) and words[-1].lower() not in TUSSENVOEGSELS
+
+
+_SEPARATORS = re.compile(r"\n|;|\||,|\s/\s|(?<=\S)/(?=\s*[A-Za-z(])|\s[-–—]\s|\t|(?<=[a-zà-ÿ]{2})\.\s+(?=[A-ZÀ-Þ])")
+_TRAILING_CONTACT = re.compile(r"[\s,;:]*\b(contact\s*persoon|contactpersoon|contact|cp|t\.a\.v\.?)\s*$", re.I)
+_NAME_AFTER_COLON = re.compile(r":\s+(?=[A-ZÀ-Þ])")
+
+
+def take_apart(text: Optional[str]) -> list[Piece]:
+    """A composite answer → its pieces, in the order written."""
+    if not text:
+        return []
+    pieces: list[Piece] = []
+    _parts(text, pieces, annotation=False)
+    return pieces
+
+
+def _parts(text: str, out: list[Piece], annotation: bool, label: Optional[str] = None) -> None:
+    # bracketed parts are read on their own; what is outside keeps its order. Numbers and
+    # addresses are taken out first: their own dashes and slashes are no separators.
+    text = _typed(text, out, annotation, label, gap=" ; ")
+    pos = 0
+    for m in re.finditer(r"\(([^()]*)\)|\[([^\[\]]*)\]", text):
+        _segments(text[pos:m.start()], out, annotation, label)
+        _parts(m.group(1) if m.group(1) is not None else m.group(2), out, annotation=True)
+        pos = m.end()
+    _segments(text[pos:], out, annotation, label)
+
+
+def _typed(segment: str, out: list[Piece], annotation: bool, label: Optional[str], gap: str = " ") -> str:
+    """Take e-mail, IBAN, KvK, AGB and phone numbers out of a text; returns what is left, with
+    `gap` where they were."""
+    for m in EMAIL.finditer(segment):
+        out.append(Piece("email", m.group().lower(), label, annotation))
+    segment = EMAIL.sub(gap, segment)
+    for kind, lab in (("kvk", _KVK_LABEL), ("agb", _AGB_LABEL)):
+        rx = re.compile(rf"(?<![a-z])(?:{lab})\s*(?:is|:|=|\.|#)?\s*{_EIGHT}", re.I)
+        for m in rx.finditer(segment):
+            out.append(Piece(kind, re.sub(r"\D", "", m.group(1)), label, annotation))
+        segment = rx.sub(gap, segment)
+    ib = iban_text(segment)
+    if ib:
+        out.append(Piece("iban", ib, label, annotation))
+        segment = re.sub(r"\biban\b\s*(nummer|nr\.?)?\s*[:.]?", " ", segment, flags=re.I)
+        segment = _IBAN.sub(gap, segment)
+    for m in PHONE.finditer(segment):
+        d = _phone_digits(m.group())
+        if d:
+            out.append(Piece("phone", d, label, annotation))
+    return PHONE.sub(gap, segment)
+
+
+def _segments(text: str, out: list[Piece], annotation: bool, label: Optional[str]) -> None:
+    for raw in _SEPARATORS.split(text):
+        seg_label = _segment(raw, out, annotation, label)
+        label = seg_label if seg_label == "contact" else label  # '(contact: Jan, 06-…)': the label holds on
+
+
+def _segment(raw: str, out: list[Piece], annotation: bool, label: Optional[str]) -> Optional[str]:
+    """One segment → pieces; returns the label it carried."""
+    if True:
+        seg = _strip(raw)
+        seg_label = label
+        while True:  # labels before the value: 'contactpersoon is', 'Naam:', 'tel.'
+            m = _LABEL.match(seg)
+            if not m or (m.end() == len(seg) and not seg.endswith((":", "."))
+                         and _LABEL_KIND[m.group(1).lower()] in ("naam", "aanbieder")
+                         and seg[:1].isupper() and " " not in seg.strip()):
+                break
+            seg_label = _LABEL_KIND.get(m.group(1).lower(), seg_label)
+            seg = _strip(seg[m.end():])
+        if not seg:
+            return seg_label
+        head, colon, tail = _NAME_AFTER_COLON.split(seg, maxsplit=1)[0], None, None
+        if head != seg:  # 'Praktijk X: Jan de Vries', 'Praktijk X B.V. Contact: Jan' — two parts
+            labelled = _TRAILING_CONTACT.search(head)
+            _segment(head[:labelled.start()] if labelled else head, out, annotation, seg_label)
+            return _segment(seg[len(head):].lstrip(": "), out, annotation,
+                            "contact" if labelled or is_organisation(head) else seg_label)
+        rest = _strip(re.sub(r"\s+", " ", _typed(seg, out, annotation, seg_label)))
+        m = _LABEL.match(rest)
+        if m and _LABEL_KIND[m.group(1).lower()] in ("tel", "mail"):
+            rest = _strip(rest[m.end():])
+        if not rest or not any(ch.isalpha() for ch in rest):
+            return seg_label
+        kind = "organisation" if is_organisation(rest) else "person" if is_person(rest) else "text"
+        out.append(Piece(kind, rest, seg_label, annotation))
+        return seg_label

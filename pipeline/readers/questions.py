@@ -1,0 +1,148 @@
+"""Question matching: a printed question → the canonical question of the form it asks.
+
+The question texts, the form's printed guidance (hint texts) and answer prefixes are data in
+`mappings/labels.toml`; matching is tolerant to renumbering, shortening, rewording, word order
+and small typos (rapidfuzz), and a row that is no question of the form matches nothing.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+from rapidfuzz import fuzz, process
+
+PARTIAL_DISCOUNT = 8  # a partial match (abbreviated question) counts a little less than a whole one
+SUBSET_DISCOUNT = 12  # a short label found whole in a short question ('Gemeente' in 'Gemeente van het verzoek')
+SHORT_QUESTION_WORDS = 6
+STOPWORDS = {"de", "het", "een", "van", "en", "in", "op", "voor", "is", "je", "bij", "om", "te", "wat", "wie",
+             "welke", "welk", "met", "aan", "der", "den", "of", "uw", "jouw", "de", "die", "dat", "er"}
+PHONE_WORDS = re.compile(r"\b(tel|telefoon|telefoonnummer|mobiel|mob)\b", re.I)
+MAIL_WORDS = re.compile(r"\b(e-?mail|mailadres|e-?mailadres)\b", re.I)
+NUMBERING = re.compile(r"^\s*(?:vraag\s*)?(?:\d+(?:\.\d+)*|[a-zA-Z])\s*[.):]\s+|^\s*\d+(?:\.\d+)*\s+", re.I)
+
+
+def norm(text: str) -> str:
+    return re.sub(r"[^0-9a-zà-ÿ]+", " ", text.lower()).strip()
+
+
+@dataclass
+class Labels:
+    rows: dict[str, list[str]]
+    hint_prefixes: list[str]
+    hint_label_only: list[str]
+    hint_texts: list[str]
+    fields: dict[str, list[str]] = field(default_factory=dict)
+    velden: dict[str, str] = field(default_factory=dict)  # canonical field → its question, in Dutch
+    _choices: list[tuple[str, str]] = field(default_factory=list)
+
+    def __post_init__(self):
+        # the questions of the rows, and the short names of single fields ('Naam contactpersoon')
+        self._choices = [(norm(label), kind) for kind, labels in self.rows.items() for label in labels]
+        self._choices += [(norm(name), target) for target, names in self.fields.items() for name in names
+                          if (norm(name), target) not in self._choices]
+        self._names = [c[0] for c in self._choices]
+        self._hint_only = {norm(x) for x in self.hint_label_only}
+        self._hints = [norm(x) for x in self.hint_texts]
+
+    def match(self, question: str) -> tuple[Optional[str], float]:
+        """The kind of question a printed text asks (a row kind or a canonical field), with its
+        match score (0–100).
+
+        Numbering ('3.', 'Vraag 4:', 'b)') is ignored, and so is a bracketed aside when that
+        scores better. token_sort for reworded/reordered questions; partial (slightly discounted)
+        for abbreviated ones — never for a text much longer than the label (a paragraph that
+        mentions it) nor for a mere word or two (OCR specks like 'In'); token_set (discounted
+        more) for a short question that contains a short label whole ('Gemeente van het verzoek')."""
+        text = NUMBERING.sub("", question)
+        best: tuple[Optional[str], float] = (None, 0.0)
+        for variant in dict.fromkeys((norm(text), norm(re.sub(r"\([^)]*\)", " ", text)))):
+            if variant:
+                found = self._match(variant)
+                if found[1] > best[1]:
+                    best = found
+        return self._part_asked(best[0], text), best[1]
+
+    def _part_asked(self, kind: Optional[str], question: str) -> Optional[str]:
+        """A question about one part of a person's details names it: 'Tel. contactpersoon
+        aanbieder' asks the phone number even when it reads most like 'Contactpersoon aanbieder'."""
+        if not kind or "." not in kind:
+            return kind
+        group = kind.partition(".")[0]
+        for rx, part in ((PHONE_WORDS, "telefoon"), (MAIL_WORDS, "email")):
+            if rx.search(question) and f"{group}.{part}" in self.velden:
+                return f"{group}.{part}"
+        return kind
+
+    def _match(self, q: str) -> tuple[Optional[str], float]:
+        score, index = process.extractOne(q, self._names, scorer=fuzz.token_sort_ratio)[1:]
+        if len(q) >= 8:
+            eligible = [i for i, name in enumerate(self._names) if len(name) * 0.3 <= len(q) <= len(name) * 1.3]
+            partial = process.extractOne(q, [self._names[i] for i in eligible], scorer=fuzz.partial_ratio)
+            if partial and partial[1] - PARTIAL_DISCOUNT > score:
+                score, index = partial[1] - PARTIAL_DISCOUNT, eligible[partial[2]]
+        words = set(q.split())
+        content = words - STOPWORDS
+        if 2 <= len(words) <= SHORT_QUESTION_WORDS and score < 100 - SUBSET_DISCOUNT:
+            inside = [i for i, name in enumerate(self._names)
+                      if len(name.split()) <= 3 and len(name) >= 4 and set(name.split()) <= words
+                      and len(set(name.split()) - STOPWORDS) * 2 >= len(content)]
+            if inside:  # the label that covers most of the question
+                score, index = 100 - SUBSET_DISCOUNT, max(inside, key=lambda i: (len(self._names[i].split()),
+                                                                                len(self._names[i])))
+        return self._choices[index][1], float(score)
+
+    def question_of(self, field: str) -> str:
+        """The question a canonical field answers, as the form asks it (for warnings)."""
+        return self.velden.get(field) or self.velden.get(field.partition(".")[0]) or field
+
+    def match_field(self, name: str) -> Optional[str]:
+        """The canonical field a named form field (e.g. a PDF field 'Naam verwijzer') stands for."""
+        n = norm(name)
+        best, best_score = None, 0.0
+        for target, names in self.fields.items():
+            for candidate in names:
+                score = 100.0 if norm(candidate) == n else fuzz.ratio(norm(candidate), n)
+                if score > best_score:
+                    best, best_score = target, score
+        return best if best_score >= 90 else None
+
+    def is_hint(self, paragraph: str) -> bool:
+        """Is this paragraph printed guidance (or a bare label like 'JB / JR'), not an answer?"""
+        p = norm(paragraph)
+        if not p or p in self._hint_only:
+            return True
+        if len(p) < 20:
+            return False
+        if any(p in hint for hint in self._hints):
+            return True
+        if process.extractOne(p, self._hints, scorer=fuzz.ratio, score_cutoff=90):
+            return True
+        return len(p) > 40 and bool(process.extractOne(p, self._hints, scorer=fuzz.partial_ratio, score_cutoff=95))
+
+    def strip_prefix(self, paragraph: str) -> str:
+        p = paragraph.strip()
+        for prefix in self.hint_prefixes:
+            if p.lower().startswith(prefix.lower()):
+                return p[len(prefix):].strip()
+        return p
+
+
+def answer_text(plain: list[str], with_italic: list[str], labels: Labels) -> str:
+    """The answer in a cell: without printed guidance, hint prefixes and bare labels.
+
+    `plain` are the cell's paragraphs without italic text (where the layout knows fonts),
+    `with_italic` with it (used only when a writer typed the whole answer in italics)."""
+
+    def collect(paragraphs: list[str]) -> list[str]:
+        out = []
+        for text in paragraphs:
+            text = text.strip()
+            if not text or labels.is_hint(text):
+                continue
+            stripped = labels.strip_prefix(text)
+            if stripped and (stripped == text or not labels.is_hint(stripped)):
+                out.append(stripped)
+        return out
+
+    return "\n".join(collect(plain) or collect(with_italic))

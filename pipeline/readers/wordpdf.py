@@ -1,0 +1,165 @@
+"""Reader for forms saved as PDF from Word (a text layer): the ruled two-column table, a cell
+per question and per answer, or bold question paragraphs each followed by the answer. Italic
+guidance and struck-through text (a 'JB / JR' answered by striking one through) are dropped, as
+in the Word reader."""
+from __future__ import annotations
+
+import io
+
+from .cells import Cell, Reading
+from .questions import Labels, answer_text
+
+STRIKE_BAND = (0.25, 0.75)  # a strike line crosses a glyph between these fractions of its height
+MAX_RULE_THICKNESS = 2.0  # pt
+MARGIN = 45.0  # pt: running headers and footers sit in the page margin (Word's default is 72)
+
+
+def _is_italic(fontname: str) -> bool:
+    name = fontname.lower()
+    return "italic" in name or "oblique" in name
+
+
+def _is_bold(fontname: str) -> bool:
+    name = fontname.lower()
+    return "bold" in name or "black" in name or "heavy" in name
+
+
+def _strike_lines(page) -> list[tuple[float, float, float]]:
+    """(x0, x1, y) of every thin horizontal line or rectangle on the page."""
+    out = []
+    for o in list(page.lines) + list(page.rects):
+        if abs(o["bottom"] - o["top"]) <= MAX_RULE_THICKNESS and o["x1"] - o["x0"] > 2:
+            out.append((o["x0"], o["x1"], (o["top"] + o["bottom"]) / 2))
+    return out
+
+
+def _struck(char, lines) -> bool:
+    mid = (char["x0"] + char["x1"]) / 2
+    h = char["bottom"] - char["top"]
+    lo, hi = char["top"] + h * STRIKE_BAND[0], char["top"] + h * STRIKE_BAND[1]
+    return any(x0 <= mid <= x1 and lo <= y <= hi for x0, x1, y in lines)
+
+
+def _paragraphs(page, chars, right: float) -> list[str]:
+    """Chars → paragraphs: a line ends its paragraph when the next line's first word would still
+    have fitted behind it (so the writer pressed Enter); widths are the glyphs' own."""
+    region = page.filter(lambda o: o.get("object_type") == "char" and id(o) in chars)
+    paragraphs: list[str] = []
+    prev = None
+    for line in region.extract_text_lines(return_chars=True):
+        text = line["text"].strip()
+        if not text:
+            continue
+        if prev is not None:
+            glyphs = [c for c in line["chars"] if c["text"].strip()]
+            first = glyphs[:len(text.split(" ")[0])]
+            width = (first[-1]["x1"] - first[0]["x0"]) if first else 0.0
+            space = (first[0]["x1"] - first[0]["x0"]) * 0.5 if first else 0.0
+            if prev["x1"] + space + width < right:
+                paragraphs.append(text)
+            else:  # a wrapped line; a word broken at its hyphen is joined without a space
+                paragraphs[-1] += ("" if paragraphs[-1].endswith("-") else " ") + text
+        else:
+            paragraphs.append(text)
+        prev = line
+    return paragraphs
+
+
+def _inside(c, bbox) -> bool:  # by the glyph's middle: glyph boxes overlap the table rules
+    x0, top, x1, bottom = bbox
+    return x0 <= (c["x0"] + c["x1"]) / 2 <= x1 and top <= (c["top"] + c["bottom"]) / 2 <= bottom
+
+
+def has_text(content: bytes) -> bool:
+    import pdfplumber
+
+    with pdfplumber.open(io.BytesIO(content)) as pdf:
+        return any(c["text"].strip() for page in pdf.pages for c in page.chars)
+
+
+def read(content: bytes, labels: Labels) -> Reading:
+    import pdfplumber
+
+    cells: list[Cell] = []
+    with pdfplumber.open(io.BytesIO(content)) as pdf:
+        pending: list = []  # paragraph layout: (page, chars of a question, answer chars) carried over pages
+        for page in pdf.pages:
+            page_start = len(cells)
+            strikes = _strike_lines(page)
+            chars = [c for c in page.chars if not _struck(c, strikes)]
+            tables = page.find_tables()
+            in_tables: set[int] = set()
+            for table in tables:
+                for row in table.rows:
+                    boxes = [b for b in row.cells if b is not None]
+                    if len(boxes) < 2:
+                        continue
+                    q_chars = [c for c in chars if _inside(c, boxes[0])]
+                    a_chars = [c for c in chars if _inside(c, boxes[-1])]
+                    in_tables.update(id(c) for c in q_chars + a_chars)
+                    question = " ".join(_paragraphs(page, {id(c) for c in q_chars}, boxes[0][2] - 6))
+                    plain = _paragraphs(page, {id(c) for c in a_chars if not _is_italic(c["fontname"])},
+                                        boxes[-1][2] - 6)
+                    with_italic = _paragraphs(page, {id(c) for c in a_chars}, boxes[-1][2] - 6)
+                    cell = Cell(question, answer_text(plain, with_italic, labels))
+                    if len(cells) == page_start and cells and _continues(cells[-1], cell, labels):
+                        cells[-1] = Cell(f"{cells[-1].question} {cell.question}".strip(),
+                                         " ".join(x for x in (cells[-1].answer, cell.answer) if x))
+                    else:
+                        cells.append(cell)
+                in_tables.update(id(c) for c in chars if _inside(c, table.bbox))
+            free = [c for c in chars if id(c) not in in_tables
+                    and MARGIN <= c["top"] and c["bottom"] <= page.height - MARGIN]  # no header or footer
+            cells.extend(_bold_paragraph_cells(page, free, labels, pending))
+        cells.extend(_flush(pending, labels))
+    return Reading(layout="legacy-pdf", cells=cells)
+
+
+def _continues(before: Cell, cell: Cell, labels: Labels) -> bool:
+    """Is the first row on a page the rest of the last row of the page before (a row that Word
+    split over the page break)? Its question cell is empty, or the question reads better joined."""
+    if not cell.question.strip():
+        return True
+    if before.question.rstrip().endswith(("?", ":", ".", ")")):
+        return False
+    return labels.match(f"{before.question} {cell.question}")[1] >= labels.match(before.question)[1]
+
+
+def _bold_paragraph_cells(page, chars, labels: Labels, pending: list) -> list[Cell]:
+    """Outside tables: a line all in bold starts a question; the lines under it are its answer."""
+    out: list[Cell] = []
+    if not chars:
+        return out
+    right = max(c["x1"] for c in chars) + 1
+    region = page.filter(lambda o: o.get("object_type") == "char" and id(o) in {id(c) for c in chars})
+    for line in region.extract_text_lines(return_chars=True):
+        line_chars = line["chars"]
+        visible = [c for c in line_chars if c["text"].strip()]
+        if not visible:
+            continue
+        if all(_is_bold(c["fontname"]) for c in visible) and not (pending and labels.is_hint(line["text"])):
+            if pending and not pending[-1][2]:  # a question over two lines
+                pending[-1][1].append(line["text"].strip())
+                continue
+            out.extend(_flush(pending, labels))
+            pending.append((page, [line["text"].strip()], [], right))
+        elif pending:  # the line's own chars, spaces included (text lines leave those out)
+            box = (line["x0"] - 0.5, line["top"], line["x1"] + 0.5, line["bottom"])
+            pending[-1][2].append((page, [c for c in chars if _inside(c, box)]))
+    return out
+
+
+def _flush(pending: list, labels: Labels) -> list[Cell]:
+    out = []
+    for page, question_lines, answer_lines, right in pending:
+        question = " ".join(question_lines)
+        plain, with_italic = [], []
+        by_page: dict[int, tuple] = {}
+        for p, line_chars in answer_lines:
+            by_page.setdefault(id(p), (p, []))[1].extend(line_chars)
+        for p, line_chars in by_page.values():
+            plain += _paragraphs(p, {id(c) for c in line_chars if not _is_italic(c["fontname"])}, right - 6)
+            with_italic += _paragraphs(p, {id(c) for c in line_chars}, right - 6)
+        out.append(Cell(question, answer_text(plain, with_italic, labels)))
+    pending.clear()
+    return out
