@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from . import crashpoints, intake, render, store
 from . import route as route_stage
 from .config import Settings
-from .errors import ConfigError, FolderUnavailable, UnreadableForm
+from .errors import ConfigError, FolderUnavailable, NotReadAutomatically, UnreadableForm
 from .extract import extract_bytes
 from .index import CONTRACT_STATES, contract_rows, write_index
 from .mail import IncomingMail, MailComposer, Mailbox, MaildirPostOffice
@@ -376,8 +376,8 @@ class Pipeline(Workflow, Planning):
                         reply_to=sub)
             return "dubbel", [earlier[0].id]
         read = [(att, self._read(att)) for att in sub.attachments if duplicates[att.filename] is None]
-        forms = [(att, r) for att, r in read if isinstance(r, Extraction)]
-        others = [att for att, r in read if not isinstance(r, Extraction)]
+        forms = [(att, r) for att, r in read if isinstance(r, (Extraction, NotReadAutomatically))]
+        others = [att for att, r in read if isinstance(r, UnreadableForm)]
         if not forms:  # nothing readable: one refused case, every file kept with it
             att, result = read[0]
             case_id, _ = self._new_case(s, sub, att, result, extra=others[1:])
@@ -386,13 +386,13 @@ class Pipeline(Workflow, Planning):
         results = [self._new_case(s, sub, att, r, extra=others if i == 0 else []) for i, (att, r) in enumerate(forms)]
         return ("geweigerd" if all(r for _, r in results) else "zaak"), [c for c, _ in results]
 
-    def _read(self, att: Attachment) -> Extraction | UnreadableForm:
+    def _read(self, att: Attachment) -> Extraction | UnreadableForm | NotReadAutomatically:
         try:
             return self._extract(att)
         finally:
             crashpoints.reached("after_extract")
 
-    def _extract(self, att: Attachment) -> Extraction | UnreadableForm:
+    def _extract(self, att: Attachment) -> Extraction | UnreadableForm | NotReadAutomatically:
         limit = self.settings.intake.max_attachment_mb
         if len(att.content) > limit * 1024 * 1024:
             return UnreadableForm(f"De bijlage is groter dan {f'{limit:g}'.replace('.', ',')} MB en wordt niet "
@@ -400,16 +400,19 @@ class Pipeline(Workflow, Planning):
                                   "aanvraagformulier als los Word- of PDF-bestand zonder grote bijlagen.")
         try:
             return extract_bytes(att.content, self.mappings, self.settings.ocr.languages)
-        except UnreadableForm as exc:
+        except (UnreadableForm, NotReadAutomatically) as exc:  # a fault of ours is not the form's: a person reads it
             return exc
 
-    def _new_case(self, s: Session, sub: Submission, att: Attachment, read: Extraction | UnreadableForm,
+    def _new_case(self, s: Session, sub: Submission, att: Attachment,
+                  read: Extraction | UnreadableForm | NotReadAutomatically,
                   extra: Optional[list[Attachment]] = None) -> tuple[str, bool]:
         """Create a case for one form; returns (case id, refused)."""
         now = sub.received_at
         case = store.create_case(s, received_at=now, source=sub.source, source_ref=sub.source_ref,
                                  sender=sub.sender, form_filename=att.filename, form_sha256=intake.sha256(att.content),
                                  what=f"Aanvraag ontvangen via {'mail' if sub.source == 'mail' else 'dropmap'}")
+        if isinstance(read, NotReadAutomatically):
+            return self._by_hand(s, sub, att, case, extra), False
         if isinstance(read, Extraction):
             extraction: Optional[Extraction] = read
             meldingen = read.meldingen + validate(read.record, self.mappings, self._local_date(now), read.confidence)
@@ -483,6 +486,28 @@ class Pipeline(Workflow, Planning):
                 "adviseurs": ", ".join(role_name(r) for r in case.adviseurs),
             }, to=[referrer], case_id=case.id, kind="ontvangen", reply_to=sub)
         return case.id, False
+
+    def _by_hand(self, s: Session, sub: Submission, att: Attachment, case: store.Case,
+                 extra: Optional[list[Attachment]]) -> str:
+        """A form the readers failed on (a fault of ours): the case waits in `ontvangen`, ICM gets
+        the form to read by hand, the sender a receipt that says so. Nothing is refused."""
+        folder = self.register.new_case_dir(sub.received_at.year, None, case.id)
+        case.register_dir = str(folder)
+        day = self._local_date(sub.received_at)
+        self.register.file(folder, day, "aanvraagformulier", case.id, extension_for(att.content), att.content)
+        if sub.raw:
+            self.register.file(folder, day, "aanvraagmail", case.id, ".eml", sub.raw)
+        for n, other in enumerate(extra or [], start=1):
+            self.register.file(folder, day, f"bijlage {n}", case.id, extension_for(other.content), other.content)
+        store.note(s, case, source=sub.source_ref,
+                   what="Formulier kon niet automatisch worden gelezen; ICM leest het handmatig")
+        self._queue(s, "handmatig_lezen", {"zaak": case.id, "van": sub.sender or "de dropmap"},
+                    to=list(self.mappings.region.icm), case_id=case.id, kind="handmatig-lezen", attachments=[att])
+        if sub.sender:
+            self._queue(s, "ontvangen_handmatig", {"zaak": case.id, "naam": "aanvrager"}, to=[sub.sender],
+                        case_id=case.id, kind="ontvangen", reply_to=sub)
+        log.warning("case %s: form not read automatically; ICM reads it by hand", case.id)
+        return case.id
 
     # --- helpers -------------------------------------------------------------------------
 

@@ -539,3 +539,46 @@ def test_reprocess_takes_quarantined_mail_again_after_a_fix(tmp_path):
         assert env.folder(INKOOP, "Quarantaine") == [] and len(env.inbox(ZEIST_BA)) == 1
     finally:
         pipeline.close()
+
+
+def test_a_form_our_reader_fails_on_is_read_by_hand_and_the_other_form_of_the_mail_goes_on(env, monkeypatch, caplog):
+    """A bug in a reader is ours, not the form's: no refusal, no quarantine; ICM reads that form by
+    hand, the sender is told so, and the second form of the same mail becomes its own case."""
+    from email import policy
+    from email.parser import BytesParser
+
+    from pipeline.readers import record
+
+    def broken(text):  # the shape of the crash seen on unseen forms: next(iter({}))
+        if "BUG" in text:
+            return next(iter({}))
+        return original(text)
+
+    original = record.READERS["tarief"]
+    monkeypatch.setitem(record.READERS, "tarief", broken)
+    form = Document(str(sample("legacy-table.docx")))
+    for row in form.tables[0].rows:
+        if row.cells[0].text.startswith("Welk tarief"):
+            row.cells[1].paragraphs[-1].add_run(" BUG")
+    buf = io.BytesIO()
+    form.save(buf)
+    raw = mail_with_form(REFERRER, "twee aanvragen", "eerste.docx", buf.getvalue())
+    msg = BytesParser(policy=policy.SMTP).parsebytes(raw)
+    msg.add_attachment(sample("template.docx").read_bytes(), maintype="application",
+                       subtype="vnd.openxmlformats-officedocument.wordprocessingml.document", filename="tweede.docx")
+    env.deliver(msg.as_bytes())
+    env.run()
+
+    by_hand, _ = _case(env, "MW-2027-0001")
+    assert by_hand.state == "ontvangen"
+    assert any("handmatig" in e.what for e in by_hand.events)
+    second, _ = _case(env, "MW-2027-0002")
+    assert second.state == "advies_gevraagd"
+    to_icm = [m for m in env.inbox(ICM) if "handmatig lezen" in str(m["Subject"])]
+    assert len(to_icm) == 1 and attachment(to_icm[0], ".docx") == buf.getvalue()
+    receipts = [m.get_body(("plain",)).get_content() for m in env.inbox(REFERRER)]
+    assert any("kon niet automatisch worden gelezen" in r for r in receipts)
+    assert not any("niet in behandeling" in r for r in receipts)  # nothing refused
+    assert env.inbox(INKOOP) == [] and env.folder(INKOOP, "Quarantaine") == []
+    logged = [r.getMessage() for r in caplog.records if "reading a form failed" in r.getMessage()]
+    assert logged and "StopIteration" in logged[0] and "test_flow.py" in logged[0]

@@ -86,7 +86,7 @@ def yes_no_read(text: Optional[str]) -> tuple[Optional[bool], str]:
         m = rx.match(text)
         if m:
             rest = text[m.end():].lstrip(" .,;:-–!\n")
-            return value, _AFFIRMED.sub("", rest, count=1).lstrip(" .,;:-–\n") if value else rest
+            return value, _AFFIRMED.sub("", rest, count=1).lstrip(" .,;:-–\n")
     m = _AFFIRMED.match(text)
     if m:
         return True, text[m.end():].lstrip(" .,;:-–\n")
@@ -170,10 +170,11 @@ def email(text: Optional[str]) -> Optional[str]:
     return found.pop() if len(found) == 1 else None
 
 
-PHONE = re.compile(r"(?<![\d\w])(?:\+31|0031|\(0\)|0)[\s\-./()]*\d(?:[\s\-./()]*\d){7,9}(?!\d)")
+PHONE = re.compile(r"(?<![\d\w])\(?(?:\+31|0031|\(0\)|0)[\s\-./()]*\d(?:[\s\-./()]*\d){7,9}(?!\d)")
 
 
 def _phone_digits(raw: str) -> Optional[str]:
+    raw = raw.lstrip("( ")
     d = re.sub(r"\D", "", raw.replace("(0)", ""))
     if raw.startswith("+31"):
         d = "0" + d[2:]

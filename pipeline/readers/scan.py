@@ -12,7 +12,8 @@ the angle of its long horizontal rules and binarised. Long horizontal and vertic
 Tesseract reads each page once (TSV) with the rules painted white, and every word goes to
 the cell holding its centre; text outside the cells (title, introduction, footer) is dropped,
 except a field box's question. A page without a grid is read by word positions instead: a
-line that matches a known question starts a row, the lines after it are its answer.
+bold line (told by its stroke width) that matches a known question starts a row, the plain
+lines after it are its answer.
 
 Pixel constants are at `WORK_DPI`. No form text is ever logged.
 """
@@ -74,7 +75,7 @@ GUIDANCE_SCORE = 90.0  # each of its sentences is found in the guidance text thi
 QUESTION_SCORE = 85.0  # without bold text, a grid-less line is a question when it matches one this well
 ANY_QUESTION_SCORE = 70.0  # bold text that matches no question this well is a title or heading
 BOLD = 1.3  # bold strokes are this much thicker than the page's usual ones (≈ 7.5 against 4.5 px)
-STROKE_PERCENTILE = 90
+STROKE_PERCENTILE = 90  # a line's stroke width is that of its thicker strokes (not the serifs)
 UNREADABLE = ("De scan kon niet worden gelezen (tekstherkenning mislukt). "
               "Stuur het formulier als Word-bestand of als betere scan.")
 
@@ -148,34 +149,39 @@ def read(content: bytes, labels: "Labels", languages: str = "nld+tur") -> Readin
     """The question/answer cells of a scanned form (an image-only PDF)."""
     languages = usable_languages(languages)
     images = _render(content)
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        pages = list(pool.map(_page, images))
-        bands = [(page, top, band) for page in pages for top, band in _bands(page.clean)]
-        for (page, top, _), words in zip(bands, pool.map(lambda b: _tesseract(b[2], languages), bands)):
-            page.words += [Word(w.text, w.left, w.top + top, w.right, w.bottom + top, w.conf) for w in words]
+    try:
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            pages = list(pool.map(_page, images))
+            bands = [(page, top, band) for page in pages for top, band in _bands(page.clean)]
+            for (page, top, _), words in zip(bands, pool.map(lambda b: _tesseract(b[2], languages), bands)):
+                page.words += [Word(w.text, w.left, w.top + top, w.right, w.bottom + top, w.conf) for w in words]
+    except cv2.error:
+        raise UnreadableForm(UNREADABLE) from None
+    return Reading(layout="scan-pdf", cells=_cells(pages, labels), scanned=True)
+
+
+def _cells(pages: list[Page], labels: "Labels") -> list[Cell]:
+    """The cells of all pages in order: a table row cut by a page break is joined again (its
+    left cell on the next page is empty), and grid-less pages are read together by position."""
     cells: list[Cell] = []
-    open_row: Optional[Item] = None  # a table row the page break may continue
-    fallback: list[Line] = []  # the text lines of consecutive pages without a grid
+    open_row: Optional[Item] = None  # the last table row, which the next page may continue
+    grid_less: list[Line] = []  # the text lines of consecutive pages without a grid
     for page in pages:
         items, free = _items(page)
         if items is None:
-            ink = _binarise(page.clean)
-            for line in free:
-                if line.top < len(ink) * FOOTER:
-                    line.stroke = _stroke(ink[line.top:line.bottom, line.left:line.right])
-                    fallback.append(line)
+            grid_less += _body_lines(page, free)
+            open_row = None
             continue
-        cells += _cells_by_position(fallback, labels)
-        fallback = []
+        cells += _cells_by_position(grid_less, labels)
+        grid_less = []
         for i, item in enumerate(items):
             if i == 0 and open_row is not None and item.table_row and not item.question:
-                open_row.lines += item.lines  # the row goes on after the page break
+                open_row.lines += item.lines
                 cells[-1] = _cell(open_row, labels)
-                continue
-            cells.append(_cell(item, labels))
+            else:
+                cells.append(_cell(item, labels))
         open_row = items[-1] if items and items[-1].table_row else None
-    cells += _cells_by_position(fallback, labels)
-    return Reading(layout="scan-pdf", cells=cells, scanned=True)
+    return cells + _cells_by_position(grid_less, labels)
 
 
 def _render(content: bytes) -> list[np.ndarray]:
@@ -198,6 +204,8 @@ def _render(content: bytes) -> list[np.ndarray]:
                 image = cv2.resize(image, None, fx=f, fy=f, interpolation=cv2.INTER_CUBIC)
             images.append(image)
         return images
+    except pdfium.PdfiumError:
+        raise UnreadableForm(UNREADABLE) from None
     finally:
         pdf.close()
 
@@ -225,6 +233,7 @@ class Page:
 
 
 def _page(gray: np.ndarray) -> Page:
+    """A page deskewed, its grid and checkboxes found, and the image made for tesseract."""
     gray = _deskew(gray)
     ink = _binarise(gray)
     horizontal, vertical = _rules(ink)
@@ -233,8 +242,9 @@ def _page(gray: np.ndarray) -> Page:
     boxes = _checkboxes(ink, holes)
     clean = gray.copy()
     clean[_painted_out(horizontal, vertical, holes) > 0] = 255
-    for box, _ in boxes:
-        clean[box.top - RULE_GROW:box.bottom + RULE_GROW, box.left - RULE_GROW:box.right + RULE_GROW] = 255
+    for box, _ in boxes:  # the square and its tick are no letters
+        clean[max(0, box.top - RULE_GROW):box.bottom + RULE_GROW,
+              max(0, box.left - RULE_GROW):box.right + RULE_GROW] = 255
     return Page(clean, holes, boxes)
 
 
@@ -303,8 +313,8 @@ def _painted_out(horizontal: np.ndarray, vertical: np.ndarray, holes: list[Rect]
     """What tesseract must not see: the horizontal rules, long vertical ones and the short sides
     of field boxes, but not the stem of an 'l' or the descender of a 'p' touching a rule."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(vertical)
-    rules = horizontal | np.where(np.isin(labels, np.flatnonzero(stats[:, cv2.CC_STAT_HEIGHT] >= RULE_H)[1:]),
-                                  vertical, 0).astype(np.uint8)
+    long = [i for i in range(1, count) if stats[i, cv2.CC_STAT_HEIGHT] >= RULE_H]
+    rules = horizontal | np.where(np.isin(labels, long), vertical, 0).astype(np.uint8)
     for hole in holes:
         for x0, x1 in ((hole.left - SIDE_REACH, hole.left), (hole.right, hole.right + SIDE_REACH)):
             rules[hole.top:hole.bottom, max(0, x0):x1] |= vertical[hole.top:hole.bottom, max(0, x0):x1]
@@ -473,6 +483,15 @@ def _tesseract(gray: np.ndarray, languages: str) -> list[Word]:
         left, top, width, height = (int(r[k]) for k in ("left", "top", "width", "height"))
         words.append(Word(text, left, top, left + width, top + height, float(r["conf"])))
     return words
+
+
+def _body_lines(page: Page, lines: list[Line]) -> list[Line]:
+    """A grid-less page's lines above its footer, with how thick their strokes are."""
+    ink = _binarise(page.clean)
+    body = [line for line in lines if line.top < len(ink) * FOOTER]
+    for line in body:
+        line.stroke = _stroke(ink[line.top:line.bottom, line.left:line.right])
+    return body
 
 
 def _stroke(ink: np.ndarray) -> float:
