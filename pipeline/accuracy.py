@@ -170,6 +170,34 @@ def total(layouts: dict[str, LayoutResult], scans: Optional[bool] = None) -> Lay
     return out
 
 
+@dataclass(frozen=True)
+class Thresholds:
+    """What the reading stage must reach (issue: 'Read forms nobody showed us')."""
+
+    digital: float = 0.995  # field accuracy on digital forms
+    scans: float = 0.97  # field accuracy on scans
+    straight_through: float = 0.95  # forms that go straight through
+    silent: float = 0.002  # at most this share of fields wrong without a melding naming them
+    failed: int = 0  # forms that could not be read at all
+
+
+def shortfalls(layouts: dict[str, LayoutResult], eisen: Thresholds = Thresholds()) -> list[str]:
+    """Each threshold not reached, in Dutch (empty: all reached)."""
+    out = []
+    digital, scans, every = total(layouts, scans=False), total(layouts, scans=True), total(layouts)
+    if digital.files and digital.accuracy < eisen.digital:
+        out.append(f"nauwkeurigheid digitaal {digital.accuracy:.1%} < {eisen.digital:.1%}")
+    if scans.files and scans.accuracy < eisen.scans:
+        out.append(f"nauwkeurigheid scans {scans.accuracy:.1%} < {eisen.scans:.1%}")
+    if every.straight_rate < eisen.straight_through:
+        out.append(f"direct door {every.straight_rate:.0%} < {eisen.straight_through:.0%}")
+    if every.fields and every.silent / every.fields > eisen.silent:
+        out.append(f"stil fout {every.silent / every.fields:.2%} > {eisen.silent:.1%}")
+    if every.failed > eisen.failed:
+        out.append(f"{every.failed} formulier(en) niet gelezen")
+    return out
+
+
 def write_differences(results: list[FileResult], path: Path) -> None:
     """Every differing field, one line each (the form values it holds are the test forms' own)."""
     lines = []

@@ -289,10 +289,14 @@ def bench_extract(folder: Path = typer.Argument(..., help="Map met formulieren e
                   verschillen: Optional[Path] = typer.Option(None, "--verschillen",
                                                              help="Schrijf de afwijkende velden naar dit bestand "
                                                                   "(standaard: verschillen.tsv in de huidige map)."),
+                  drempels: bool = typer.Option(False, "--drempels",
+                                                help="Eindig met code 1 als een drempel niet wordt gehaald "
+                                                     "(digitaal ≥ 99,5 %, scans ≥ 97 %, direct door ≥ 95 %, "
+                                                     "stil fout ≤ 0,2 %, geen mislukte formulieren)."),
                   config: Optional[Path] = ConfigOpt) -> None:
     """Meet per layout hoeveel velden goed worden gelezen, hoeveel formulieren direct door kunnen
     en hoeveel velden stil fout zijn (fout en geen melding die het veld noemt)."""
-    from .accuracy import measure, total, write_differences
+    from .accuracy import measure, shortfalls, total, write_differences
     from .mappings import load_mappings
 
     settings = _settings(config)
@@ -310,6 +314,13 @@ def bench_extract(folder: Path = typer.Argument(..., help="Map met formulieren e
     target = verschillen or Path("verschillen.tsv")
     write_differences(results, target)
     out.print(f"Afwijkende velden: {escape(str(target))}")
+    if drempels:
+        missed = shortfalls(layouts)
+        for line in missed:
+            out.print(f"Drempel niet gehaald: {escape(line)}")
+        if missed:
+            raise typer.Exit(1)
+        out.print("Alle drempels gehaald.")
 
 
 report_app = typer.Typer(help="Rapportages voor gemeenten en ICM.", no_args_is_help=True)

@@ -38,6 +38,7 @@ from .index import CONTRACT_STATES, contract_rows, write_index
 from .mail import IncomingMail, MailComposer, Mailbox, MaildirPostOffice
 from .mappings import Mappings, load_mappings
 from .models import Attachment, CaseState, Extraction, Melding, Submission
+from .readers.record import CERTAIN
 from .register import Register, extension_for
 from .validate import earlier_case_warnings, has_errors, validate
 from .workdays import dutch_date
@@ -444,7 +445,9 @@ class Pipeline(Workflow, Planning):
                               ensure_ascii=False, indent=2).encode()
             self.register.file(folder, day, "gegevens", case.id, ".json", data)
         log.info("case %s created from %s (layout %s)", case.id, sub.source, extraction.layout if extraction else "-")
-        naam = (record.contactpersoon.naam if record else None) or "aanvrager"
+        # the salutation greets a name only when it was read with certainty
+        sure_name = extraction is not None and extraction.confidence.get("contactpersoon.naam", 1.0) >= CERTAIN
+        naam = (record.contactpersoon.naam if record and sure_name else None) or "aanvrager"
         referrer = self._referrer(case, record)
         if has_errors(meldingen):
             store.transition(s, case, CaseState.geweigerd, source=sub.source_ref,

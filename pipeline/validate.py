@@ -10,6 +10,7 @@ from datetime import date
 from typing import Optional
 
 from .readers import answers as nz
+from .readers.record import CERTAIN
 from .mappings import Mappings
 from .models import Aanvraag, Melding
 
@@ -57,7 +58,6 @@ def waarschuwing(veld: Optional[str], tekst: str) -> Melding:
 # a finding on a field also rests on these: a missing PGB answer is only certain when the kader is
 DEPENDS_ON = {"pgb_verkend": ("kader",), "pgb_argumenten": ("kader",), "maatregel": ("kader",),
               "einddatum": ("startdatum",)}
-CERTAIN = 0.85  # as readers.record.CERTAIN: below this a value was not read with certainty
 UNSURE_SUFFIX = (" (Het formulier is hier niet met zekerheid gelezen; daarom geen weigering: de adviseurs "
                  "controleren dit.)")
 

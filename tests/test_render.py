@@ -62,3 +62,55 @@ def test_signatory_follows_the_mandate():
     assert mappings.region.signatory("Zeist", Decimal("50000.00")) == "afdelingsmanager"
     assert mappings.maatwerk_productcode("45A53") == "45M53"
     assert mappings.maatwerk_productcode("45A99") == "45M98"  # the exception table wins
+
+
+def _legacy_form(rows: dict[str, str]) -> bytes:
+    """A legacy question | answer form with the sample's answers, some rows written otherwise."""
+    from docx import Document
+
+    from tests.conftest import sample
+
+    form = Document(str(sample("legacy-table.docx")))
+    for row in form.tables[0].rows:
+        for question, answer in rows.items():
+            if row.cells[0].text.startswith(question):
+                cell = row.cells[1]
+                for p in cell.paragraphs[1:]:
+                    p._element.getparent().remove(p._element)
+                cell.paragraphs[0].text = answer
+    buf = io.BytesIO()
+    form.save(buf)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("provider_row", [
+    "Zorgpraktijk De Linde B.V. Contact: Jan de Vries, 06-12345678",
+    "Zorgpraktijk De Linde B.V. - Jan de Vries (gedragswetenschapper, bereikbaar ma-wo) 06-12345678",
+    "Zorgpraktijk De Linde B.V.: Jan de Vries / 06 1234 5678",
+    "Aanbieder: Zorgpraktijk De Linde B.V., contactpersoon is Jan de Vries (06-12345678)",
+])
+def test_documents_name_the_party_and_greet_the_person_without_labels_or_glued_contacts(provider_row):
+    from pipeline.extract import extract_bytes
+
+    settings = Settings()
+    mappings = load_mappings(settings.region.mappings_dir, "zou")
+    content = _legacy_form({"Welke aanbieder": provider_row,
+                            "Wie moeten we bellen": "Mij: Els Bakker (jeugdconsulent) / 06-87654321 / e.bakker@zeist.nl"})
+    record = extract_bytes(content, mappings).record
+    renderer = Renderer(settings.region.templates_dir)
+    decision = Decision(oordeel="positief", toelichting="Akkoord.", eens=True, productcode=None, tarief=None)
+    ctx = contract_context(case_id="MW-2027-0001", record=record, decision=decision, mappings=mappings,
+                           today=date(2027, 1, 4), region_name="regio ZOU")
+    contract = docx_text(renderer.render("maatwerkovereenkomst", ctx))
+    assert "2. Zorgpraktijk De Linde B.V., gevestigd te" in contract
+    assert "Namens Zorgpraktijk De Linde B.V.\n" in contract + "\n"
+    assert "Contact" not in contract.split("2. Zorgpraktijk De Linde B.V.")[1].split("\n")[0]
+    sheet = docx_text(renderer.render("leveranciersformulier", ctx))
+    assert "\nJan de Vries (0612345678)\n" in sheet and "Zorgpraktijk De Linde B.V.\n" in sheet
+    refusal = refusal_context(case_id="MW-2027-0001", record=record,
+                              decision=Decision(oordeel="negatief", toelichting="Nee.", eens=True, productcode=None,
+                                                tarief=None),
+                              mappings=mappings, today=date(2027, 1, 4), region_name="regio ZOU")
+    letter = docx_text(renderer.render("afwijzingsbrief", refusal))
+    assert "Beste Els Bakker," in letter and "Aan: Els Bakker\n" in letter + "\n"
+    assert "met Zorgpraktijk De Linde B.V. voor" in letter

@@ -23,9 +23,11 @@ import csv
 import io
 import os
 import re
+import shutil
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from statistics import median
 from typing import TYPE_CHECKING, Optional
 
@@ -34,9 +36,28 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from ..errors import UnreadableForm
-from ..ocr import usable_languages
 from .cells import Cell, Reading
 from .questions import answer_text, norm
+
+@lru_cache(maxsize=1)
+def installed_languages() -> frozenset[str]:
+    if shutil.which("tesseract") is None:
+        return frozenset()
+    try:
+        out = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True, timeout=30).stdout
+    except (subprocess.SubprocessError, OSError):
+        return frozenset()
+    return frozenset(ln.strip() for ln in out.splitlines()[1:] if ln.strip())
+
+
+def usable_languages(languages: str) -> str:
+    """The configured languages that are installed; Dutch must be there."""
+    have = installed_languages()
+    if "nld" not in have:
+        raise UnreadableForm("Dit is een scan, maar tekstherkenning in het Nederlands (tesseract met 'nld') is op "
+                             "deze server niet geïnstalleerd. Stuur het formulier als Word-bestand.")
+    return "+".join(lang for lang in languages.split("+") if lang in have) or "nld"
+
 
 if TYPE_CHECKING:
     from .questions import Labels
