@@ -628,7 +628,7 @@ def _item(kind: str, answer: Answer, rng: random.Random, style: dict, guidance_k
     key = guidance_key or kind
     if style["guidance"] and key in GUIDANCE and rng.random() < 0.5:
         g = rng.choice(GUIDANCE[key])
-    return {"q": rng.choice(Q[kind]), "a": answer, "g": g}
+    return {"kind": kind, "q": rng.choice(Q[kind]), "a": answer, "g": g}
 
 
 def build_items(rec: dict, rng: random.Random, style: dict) -> list:
@@ -725,7 +725,7 @@ def build_items(rec: dict, rng: random.Random, style: dict) -> list:
     if style["advice"]:
         add(("section", 3))
         for k in ("advies_ba", "advies_icm"):
-            add({"q": rng.choice(Q[k]), "a": [""], "g": rng.choice([None, "In te vullen door de gemeente / ICM."])})
+            add({"kind": k, "q": rng.choice(Q[k]), "a": [""], "g": rng.choice([None, "In te vullen door de gemeente / ICM."])})
     return it
 
 

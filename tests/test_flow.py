@@ -269,7 +269,8 @@ def test_unclear_advice_is_not_guessed(env):
 def test_answers_with_template_syntax_and_markup_appear_literally(env):
     form = Document(str(sample("legacy-table.docx")))
     row = next(r for r in form.tables[0].rows if r.cells[0].text.startswith("Welke aanbieder"))
-    row.cells[1].paragraphs[0].runs[0].text = "R&D <b>Zorg</b> {{ 7*7 }} =HYPERLINK(\"x\"), contactpersoon Ruud, 0343 266910"
+    # (a bracketed part of a name is an annotation and left out of the name, so the formula has none)
+    row.cells[1].paragraphs[0].runs[0].text = "R&D <b>Zorg</b> {{ 7*7 }} =A1*2, contactpersoon Ruud, 0343 266910"
     buf = io.BytesIO()
     form.save(buf)
     env.deliver(mail_with_form(REFERRER, "aanvraag", "aanvraag.docx", buf.getvalue()))
@@ -284,7 +285,7 @@ def test_answers_with_template_syntax_and_markup_appear_literally(env):
     env.run()
     [package] = env.inbox(BACKOFFICE)
     contract = docx_text(attachment(package, "maatwerkovereenkomst MW-2027-0001.docx"))
-    assert 'R&D <b>Zorg</b> {{ 7*7 }} =HYPERLINK("x")' in contract
+    assert "R&D <b>Zorg</b> {{ 7*7 }} =A1*2" in contract
     assert "49" not in contract.split("R&D")[1][:30]
 
 

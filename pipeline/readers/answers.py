@@ -478,7 +478,7 @@ def is_person(text: str) -> bool:
     return bool(names) and all(_NAME_WORD.match(w) for w in names) and words[-1].lower() not in TUSSENVOEGSELS
 
 
-_SEPARATORS = re.compile(r"\n|;|\||,|\s/\s|(?<=\S)/(?=\s*[A-Za-z(])|\s[-–—]\s|\t|(?<=[a-zà-ÿ]{2})\.\s+(?=[A-ZÀ-Þ])")
+_SEPARATORS = re.compile(r"\n|;|\||,|\s/\s|\s[-–—]\s|\t|(?<=[a-zà-ÿ]{2})\.\s+(?=[A-ZÀ-Þ])")
 _TRAILING_CONTACT = re.compile(r"[\s,;:]*\b(contact\s*persoon|contactpersoon|contact|cp|t\.a\.v\.?)\s*$", re.I)
 _NAME_AFTER_COLON = re.compile(r":\s+(?=[A-ZÀ-Þ])")
 

@@ -107,6 +107,10 @@ class Labels:
                     best, best_score = target, score
         return best if best_score >= 90 else None
 
+    def is_label_only(self, text: str) -> bool:
+        """A bare printed label such as 'JB / JR' or 'Ja / Nee' (under a question, not a question)."""
+        return norm(text) in self._hint_only
+
     def is_hint(self, paragraph: str) -> bool:
         """Is this paragraph printed guidance (or a bare label like 'JB / JR'), not an answer?"""
         p = norm(paragraph)

@@ -363,8 +363,39 @@ READERS: dict[str, Callable[[str], Read]] = {
 
 # --- the record ----------------------------------------------------------------------------------
 
+def join_continued(cells: list[Cell], labels) -> list[Cell]:
+    """A row cut in two (by a page break, or a question wrapped into a second row) joined again:
+    the second part has no question, or its question continues one left unfinished — it starts in
+    lower case, or the two read better together as the same question."""
+    out: list[Cell] = []
+    for cell in cells:
+        before = out[-1] if out and not out[-1].key and not cell.key else None
+        if before is not None and _continues(before, cell, labels):
+            out[-1] = Cell(f"{before.question} {cell.question}".strip(),
+                           " ".join(x for x in (before.answer, cell.answer) if x),
+                           confidence=min(before.confidence, cell.confidence))
+        else:
+            out.append(cell)
+    return out
+
+
+def _continues(before: Cell, cell: Cell, labels) -> bool:
+    if not cell.question.strip():
+        return bool(nz.clean(cell.answer))
+    if before.question.rstrip().endswith(("?", ":", ".", ")")):
+        return False
+    if cell.question.lstrip()[:1].islower():
+        return True
+    kind, together = labels.match(f"{before.question} {cell.question}")
+    first, alone = labels.match(before.question)
+    second, second_alone = labels.match(cell.question)
+    return kind == first and together > max(alone, second_alone) and (
+        second == first or second_alone < QUESTION_SURE_SCORE)
+
+
 def build(reading: Reading, mappings: Mappings) -> Extraction:
     """A layout's cells → `Extraction`. Raises `UnreadableForm` when the cells are not a request form."""
+    reading.cells = join_continued(reading.cells, mappings.labels)
     values: dict[str, Value] = {}
     meldingen: list[Melding] = []
     seen: dict[str, str] = {}

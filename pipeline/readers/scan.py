@@ -182,26 +182,18 @@ def read(content: bytes, labels: "Labels", languages: str = "nld+tur") -> Readin
 
 
 def _cells(pages: list[Page], labels: "Labels") -> list[Cell]:
-    """The cells of all pages in order: a table row cut by a page break is joined again (its
-    left cell on the next page is empty), and grid-less pages are read together by position."""
+    """The cells of all pages in order (a row cut by a page break is joined again by the record
+    layer); grid-less pages are read together by position."""
     cells: list[Cell] = []
-    open_row: Optional[Item] = None  # the last table row, which the next page may continue
     grid_less: list[Line] = []  # the text lines of consecutive pages without a grid
     for page in pages:
         items, free = _items(page)
         if items is None:
             grid_less += _body_lines(page, free)
-            open_row = None
             continue
         cells += _cells_by_position(grid_less, labels)
         grid_less = []
-        for i, item in enumerate(items):
-            if i == 0 and open_row is not None and item.table_row and not item.question:
-                open_row.lines += item.lines
-                cells[-1] = _cell(open_row, labels)
-            else:
-                cells.append(_cell(item, labels))
-        open_row = items[-1] if items and items[-1].table_row else None
+        cells += [_cell(item, labels) for item in items]
     return cells + _cells_by_position(grid_less, labels)
 
 
@@ -533,7 +525,9 @@ def _cells_by_position(lines: list[Line], labels: "Labels") -> list[Cell]:
     has_bold = any(line.stroke >= BOLD * plain for line in lines)
     rows: list[tuple[list[str], list[Line]]] = []
     for line in lines:
-        if line.stroke >= BOLD * plain if has_bold else labels.match(line.text)[1] >= QUESTION_SCORE:
+        if rows and labels.is_label_only(line.text):  # a printed label under the question ('JB / JR')
+            rows[-1][1].append(line)
+        elif line.stroke >= BOLD * plain if has_bold else labels.match(line.text)[1] >= QUESTION_SCORE:
             if rows and not rows[-1][1] and _better_together(rows[-1][0], line.text, labels):
                 rows[-1][0].append(line.text)  # a question wrapped onto the next line
             else:

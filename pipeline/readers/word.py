@@ -59,7 +59,7 @@ def read(doc, labels: Labels) -> Reading:
             if not "".join(t for t, *_ in run_parts(child)).strip():
                 continue
             question, rest = _bold_head(child)
-            if question and labels.is_hint(question) and pending_q is not None:
+            if question and labels.is_label_only(question) and pending_q is not None:
                 question = None  # a printed label under the question ('JB / JR'), not a new question
             if question:
                 flush()

@@ -84,7 +84,6 @@ def read(content: bytes, labels: Labels) -> Reading:
     with pdfplumber.open(io.BytesIO(content)) as pdf:
         pending: list = []  # paragraph layout: (page, chars of a question, answer chars) carried over pages
         for page in pdf.pages:
-            page_start = len(cells)
             strikes = _strike_lines(page)
             chars = [c for c in page.chars if not _struck(c, strikes)]
             tables = page.find_tables()
@@ -101,28 +100,13 @@ def read(content: bytes, labels: Labels) -> Reading:
                     plain = _paragraphs(page, {id(c) for c in a_chars if not _is_italic(c["fontname"])},
                                         boxes[-1][2] - 6)
                     with_italic = _paragraphs(page, {id(c) for c in a_chars}, boxes[-1][2] - 6)
-                    cell = Cell(question, answer_text(plain, with_italic, labels))
-                    if len(cells) == page_start and cells and _continues(cells[-1], cell, labels):
-                        cells[-1] = Cell(f"{cells[-1].question} {cell.question}".strip(),
-                                         " ".join(x for x in (cells[-1].answer, cell.answer) if x))
-                    else:
-                        cells.append(cell)
+                    cells.append(Cell(question, answer_text(plain, with_italic, labels)))
                 in_tables.update(id(c) for c in chars if _inside(c, table.bbox))
             free = [c for c in chars if id(c) not in in_tables
                     and MARGIN <= c["top"] and c["bottom"] <= page.height - MARGIN]  # no header or footer
             cells.extend(_bold_paragraph_cells(page, free, labels, pending))
         cells.extend(_flush(pending, labels))
     return Reading(layout="legacy-pdf", cells=cells)
-
-
-def _continues(before: Cell, cell: Cell, labels: Labels) -> bool:
-    """Is the first row on a page the rest of the last row of the page before (a row that Word
-    split over the page break)? Its question cell is empty, or the question reads better joined."""
-    if not cell.question.strip():
-        return True
-    if before.question.rstrip().endswith(("?", ":", ".", ")")):
-        return False
-    return labels.match(f"{before.question} {cell.question}")[1] >= labels.match(before.question)[1]
 
 
 def _bold_paragraph_cells(page, chars, labels: Labels, pending: list) -> list[Cell]:
@@ -137,7 +121,7 @@ def _bold_paragraph_cells(page, chars, labels: Labels, pending: list) -> list[Ce
         visible = [c for c in line_chars if c["text"].strip()]
         if not visible:
             continue
-        if all(_is_bold(c["fontname"]) for c in visible) and not (pending and labels.is_hint(line["text"])):
+        if all(_is_bold(c["fontname"]) for c in visible) and not (pending and labels.is_label_only(line["text"])):
             if pending and not pending[-1][2]:  # a question over two lines
                 pending[-1][1].append(line["text"].strip())
                 continue
