@@ -252,5 +252,7 @@ def load_mappings(root: Path, profile: str) -> Mappings:
         hint_texts=hints.get("texts", []),
         fields=lab.get("fields", {}),
         velden=lab.get("velden", {}),
+        concepten=lab.get("concepten", {}),
+        samengesteld=lab.get("samengesteld", {}),
     )
     return Mappings(root=root, region=region, labels=labels)

@@ -17,6 +17,13 @@ SUBSET_DISCOUNT = 12  # a short label found whole in a short question ('Gemeente
 SHORT_QUESTION_WORDS = 6
 STOPWORDS = {"de", "het", "een", "van", "en", "in", "op", "voor", "is", "je", "bij", "om", "te", "wat", "wie",
              "welke", "welk", "met", "aan", "der", "den", "of", "uw", "jouw", "de", "die", "dat", "er"}
+CONCEPT_MIN = 3.0  # the weight of words that must point to a kind
+CONCEPT_MARGIN = 2.0  # ... ahead of any other kind by this much
+CONCEPT_MAX_WORDS = 25  # a question this long ends in '?' or ':'
+CONCEPT_PLAIN_WORDS = 12  # a heading-like question without '?' is at most this long
+CONCEPT_SCORE = 86.0  # a question recognised by its words counts as recognised with certainty
+CONCEPT_SURE = 90.0  # a wording matched this well is not second-guessed by its words
+CONCEPT_UNSURE = 65.0  # words pointing two ways: below the threshold of a question, above 'near'
 PHONE_WORDS = re.compile(r"\b(tel|telefoon|telefoonnummer|mobiel|mob)\b", re.I)
 MAIL_WORDS = re.compile(r"\b(e-?mail|mailadres|e-?mailadres)\b", re.I)
 NUMBERING = re.compile(r"^\s*(?:vraag\s*)?(?:\d+(?:\.\d+)*|[a-zA-Z])\s*[.):]\s+|^\s*\d+(?:\.\d+)*\s+", re.I)
@@ -34,6 +41,8 @@ class Labels:
     hint_texts: list[str]
     fields: dict[str, list[str]] = field(default_factory=dict)
     velden: dict[str, str] = field(default_factory=dict)  # canonical field → its question, in Dutch
+    concepten: dict[str, dict[str, float]] = field(default_factory=dict)  # kind → {word stem: weight}
+    samengesteld: dict[str, list[str]] = field(default_factory=dict)  # composite kind → its parts
     _choices: list[tuple[str, str]] = field(default_factory=list)
 
     def __post_init__(self):
@@ -42,6 +51,8 @@ class Labels:
         self._choices += [(norm(name), target) for target, names in self.fields.items() for name in names
                           if (norm(name), target) not in self._choices]
         self._names = [c[0] for c in self._choices]
+        self._stems = [(kind, re.compile(r"(?<![0-9a-zà-ÿ])" + re.escape(norm(stem))), weight)
+                       for kind, stems in self.concepten.items() for stem, weight in stems.items()]
         self._hint_only = {norm(x) for x in self.hint_label_only}
         self._hints = [norm(x) for x in self.hint_texts]
 
@@ -61,7 +72,47 @@ class Labels:
                 found = self._match(variant)
                 if found[1] > best[1]:
                     best = found
+        if best[1] < CONCEPT_SURE:  # a wording we do not know well: what do its words point to?
+            found = self._by_concept(text)
+            if found[1] > best[1] or (found[1] == CONCEPT_SCORE and not self._refines(best[0], found[0])):
+                best = found
         return self._part_asked(best[0], text), best[1]
+
+    def _refines(self, kind: Optional[str], broader: Optional[str]) -> bool:
+        """Is `kind` the same as, or one part of, `broader` ('aanbieder.contactpersoon' of 'aanbieder')?"""
+        if kind is None or broader is None:
+            return False
+        return kind == broader or kind.startswith(broader + ".") or kind in self.samengesteld.get(broader, ())
+
+    def _by_concept(self, text: str) -> tuple[Optional[str], float]:
+        """The kind a question's own words point to (`[concepten]`), or None when they point to none
+        or two ways. Running text (several sentences, many words) is no question."""
+        words = len(text.split())
+        if re.search(r"[a-zà-ÿ]{2}[.!]\s+[A-ZÀ-Þ]", text) or words > CONCEPT_MAX_WORDS or (
+                words > CONCEPT_PLAIN_WORDS and not text.rstrip().endswith(("?", ":"))):
+            return None, 0.0
+        q = norm(text)
+        if not q:
+            return None, 0.0
+        totals: dict[str, float] = {}
+        for kind, stem, weight in self._stems:
+            if stem.search(q):
+                totals[kind] = totals.get(kind, 0.0) + weight
+        strong = {k for k, t in totals.items() if t >= CONCEPT_MIN}
+        for composite, parts in self.samengesteld.items():
+            if len(strong & set(parts)) >= 2 and totals.get(composite, 0.0) < max(totals[p] for p in strong & set(parts)):
+                totals[composite] = sum(totals[p] for p in strong & set(parts))
+        ranked = sorted(totals.items(), key=lambda kv: -kv[1])
+        if not ranked or ranked[0][1] < CONCEPT_MIN:
+            return None, 0.0
+        top, total = ranked[0]
+        second = ranked[1][1] if len(ranked) > 1 else 0.0
+        parts_of_top = set(self.samengesteld.get(top, ()))
+        rivals = [t for k, t in ranked[1:] if k not in parts_of_top and top not in self.samengesteld.get(k, ())]
+        second = rivals[0] if rivals else 0.0
+        if total - second < CONCEPT_MARGIN:
+            return top, CONCEPT_UNSURE  # the words point two ways: not recognised, but warned about
+        return top, CONCEPT_SCORE
 
     def _part_asked(self, kind: Optional[str], question: str) -> Optional[str]:
         """A question about one part of a person's details names it: 'Tel. contactpersoon

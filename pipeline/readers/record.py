@@ -287,6 +287,15 @@ def _hulpvorm(text: str) -> Optional[str]:
     return "ambulant" if a and not v else "verblijf" if v and not a else None
 
 
+def _hulpvorm_box(hulpvorm: str, text: str) -> Read:
+    """A row or checkbox 'Ambulant' answered 'Ja' (or naming the hulpvorm itself: 'ambulante hulp')."""
+    yes = nz.yes_no(text)
+    if yes is not None:
+        return {"hulpvorm": Value(hulpvorm)} if yes else {}
+    named = _hulpvorm(text)
+    return {"hulpvorm": Value(named)} if named else {}
+
+
 def _per(text: str) -> Optional[str]:
     return next((p for p in ("week", "maand", "totaal") if p in text.lower()), None)
 
@@ -339,14 +348,16 @@ READERS: dict[str, Callable[[str], Read]] = {
     "contactpersoon.telefoon": _read_with("contactpersoon.telefoon", nz.phone),
     "contactpersoon.email": _read_with("contactpersoon.email", nz.email),
     "hulpvorm": _read_with("hulpvorm", _hulpvorm),
-    "hulpvorm:ambulant": lambda t: {"hulpvorm": Value("ambulant")} if nz.yes_no(t) else {},
-    "hulpvorm:verblijf": lambda t: {"hulpvorm": Value("verblijf")} if nz.yes_no(t) else {},
+    "hulpvorm:ambulant": lambda t: _hulpvorm_box("ambulant", t),
+    "hulpvorm:verblijf": lambda t: _hulpvorm_box("verblijf", t),
     "type_hulp": lambda t: sure("type_hulp", _type_and_code(t)[0]),
     "productcode": _read_with("productcode", nz.productcode),
     "pgb_verkend": _yes_no_field("pgb_verkend"),
     "pgb_argumenten": lambda t: sure("pgb_argumenten", nz.clean(t)),
-    "aanbieder.naam": lambda t: {k: v for k, v in _read_aanbieder(t).items() if k == "aanbieder.naam"},
-    "aanbieder.contactpersoon": lambda t: {"aanbieder.contactpersoon": _read_contact(t)["contactpersoon.naam"]},
+    "aanbieder.naam": _read_aanbieder,
+    "aanbieder.contactpersoon": lambda t: _read_aanbieder(t) if any(
+        p.kind == "organisation" for p in nz.take_apart(t)) else {
+        "aanbieder.contactpersoon": _read_contact(t)["contactpersoon.naam"]},
     "aanbieder.telefoon": _read_with("aanbieder.telefoon", nz.phone),
     "aanbieder.kvk": _read_number_row("aanbieder.kvk", nz.kvk),
     "aanbieder.agb_code": _read_number_row("aanbieder.agb_code", nz.agb),
