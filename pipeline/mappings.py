@@ -254,5 +254,6 @@ def load_mappings(root: Path, profile: str) -> Mappings:
         velden=lab.get("velden", {}),
         concepten=lab.get("concepten", {}),
         samengesteld=lab.get("samengesteld", {}),
+        geen_vraag=lab.get("geen_vraag", {}).get("woorden", []),
     )
     return Mappings(root=root, region=region, labels=labels)

@@ -24,9 +24,10 @@ EMPTY_ANSWERS = {"", "-", "--", "nvt", "n.v.t", "n.v.t.", "niet van toepassing",
 _YES = re.compile(r"^\W*(ja|yes|jazeker|zeker|jawel|klopt|akkoord|is gebeurd|gedaan)\b", re.I)
 _NO = re.compile(r"^\W*(nee|neen|no|niet|geen|nog niet)\b", re.I)
 _NVT = re.compile(r"^\W*(n\.?\s?v\.?\s?t\.?|niet van toepassing)(\W|$)", re.I)
-# a ticked and an empty checkbox as Word forms write them: ☒ Ja ☐ Nee, [x] ja [ ] nee
-_TICKED = re.compile(r"(?:[☒☑✓✔■]|\[\s*[xX✓]\s*\]|\(\s*[xX]\s*\))\s*(ja|nee)\b", re.I)
-_UNTICKED = re.compile(r"(?:[☐□]|\[\s*\]|\(\s*\))\s*(ja|nee)\b", re.I)
+# a ticked and an empty checkbox as Word forms write them, before or after the word:
+# '☒ Ja ☐ Nee', '[x] ja [ ] nee', 'Ja [ ] / Nee [x]', 'Ja ☐ / Nee ☑'
+_BOX_ON = r"(?:[☒☑✓✔■⊠]|\[\s*[xX✓✔]\s*\]|\(\s*[xX]\s*\))"
+_BOX_OFF = r"(?:[☐□]|\[\s*\]|\(\s*\))"
 _NEGATION = re.compile(r"\b(niet|geen|nog niet|nee)\b", re.I)
 # what an answer may say instead of a bare yes: 'gecheckt', 'verkend', 'is besproken'
 _AFFIRMED = re.compile(r"^\W*(is\s+)?(gecheckt|gecontroleerd|verkend|besproken|nagegaan|uitgezocht|bekeken)\b", re.I)
@@ -73,15 +74,35 @@ def yes_no(text: Optional[str]) -> Optional[bool]:
     return yes_no_read(text)[0]
 
 
+def ticked(text: Optional[str], options: tuple[str, ...]) -> tuple[Optional[str], str]:
+    """The one option ticked in a row of checkboxes ('☐ vrijwillig ☒ gedwongen', 'Ja [ ] / Nee [x]'),
+    and the text beside the boxes; (None, text) when there are no boxes or not exactly one is ticked."""
+    if not text or not re.search(_BOX_ON + "|" + _BOX_OFF, text):
+        return None, text or ""
+    words = "|".join(re.escape(o) for o in sorted(options, key=len, reverse=True))
+    first_box = re.search(_BOX_ON + "|" + _BOX_OFF, text).start()
+    first_word = re.search(rf"\b({words})\b", text, re.I)
+    if first_word is None:
+        return None, text
+    if first_box < first_word.start():  # the boxes stand before their words: '☐ vrijwillig ☒ gedwongen'
+        on, off = (re.compile(rf"{box}\s*({words})\b", re.I) for box in (_BOX_ON, _BOX_OFF))
+    else:  # after them: 'Ja [ ] / Nee [x]'
+        on, off = (re.compile(rf"\b({words})\s*{box}", re.I) for box in (_BOX_ON, _BOX_OFF))
+    chosen = {m.group(1).lower() for m in on.finditer(text)}
+    if len(chosen) != 1:
+        return None, text
+    rest = off.sub(" ", on.sub(" ", text))
+    return chosen.pop(), re.sub(r"\s+", " ", rest).strip(" .,;:/-–\n")
+
+
 def yes_no_read(text: Optional[str]) -> tuple[Optional[bool], str]:
     """(yes/no, the rest of the answer after it). A bare echo of the question ('gecheckt',
     'verkend') counts as yes, its negation ('nog niet gecheckt') as no."""
     if not text or _NVT.match(text):
         return None, text or ""
-    ticked = {m.group(1).lower() for m in _TICKED.finditer(text)}
-    if len(ticked) == 1:
-        rest = _UNTICKED.sub("", _TICKED.sub("", text))
-        return ticked.pop() == "ja", rest.strip(" .,;:-–\n")
+    box, rest = ticked(text, ("ja", "nee"))
+    if box is not None:
+        return box == "ja", rest
     for rx, value in ((_YES, True), (_NO, False)):
         m = rx.match(text)
         if m:
@@ -352,7 +373,7 @@ def inzet(text: Optional[str]) -> Optional[tuple[Decimal, str, Optional[str]]]:
             if n is None:
                 continue
             before, after = line[max(0, m.start() - 30):m.start()], line[m.end():m.end() + 30]
-            pers = [name for rx, name in _PER if rx.search(after[:20])] or \
+            pers = [name for rx, name in _PER if rx.search(after[:30])] or \
                    [name for rx, name in _PER if rx.search(before)]
             if len(set(pers)) != 1:
                 continue
@@ -398,11 +419,20 @@ def iban_text(text: Optional[str]) -> Optional[str]:
     if not text:
         return None
     t = re.sub(r"\biban\b\s*(nummer|nr\.?)?\s*[:.]?", " ", text, flags=re.I)
-    found = {re.sub(r"[\s.\-]", "", m.group(1)).upper() for m in _IBAN.finditer(t)}
+    found = {_iban_cut(re.sub(r"[\s.\-]", "", m.group(1)).upper()) for m in _IBAN.finditer(t)}
     found = {f for f in found if not f[2:4].isalpha()}
     if len(found) > 1:  # a valid one among look-alikes ('NL…' and a product code run-on)
         found = {f for f in found if iban_valid(f)} or found
     return found.pop() if len(found) == 1 else None
+
+
+def _iban_cut(run: str) -> str:
+    """An IBAN run on into the next word ('NL03ASNB0123456789TNV' from '… t.n.v. X'): its valid
+    prefix; else the whole run (for the check to call it invalid)."""
+    for length in range(min(len(run), 34), 14, -1):
+        if iban_valid(run[:length]):
+            return run[:length]
+    return run
 
 
 def iban_valid(value: str) -> bool:

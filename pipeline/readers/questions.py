@@ -43,6 +43,7 @@ class Labels:
     velden: dict[str, str] = field(default_factory=dict)  # canonical field → its question, in Dutch
     concepten: dict[str, dict[str, float]] = field(default_factory=dict)  # kind → {word stem: weight}
     samengesteld: dict[str, list[str]] = field(default_factory=dict)  # composite kind → its parts
+    geen_vraag: list[str] = field(default_factory=list)  # words of texts that are never a question
     _choices: list[tuple[str, str]] = field(default_factory=list)
 
     def __post_init__(self):
@@ -53,6 +54,7 @@ class Labels:
         self._names = [c[0] for c in self._choices]
         self._stems = [(kind, re.compile(r"(?<![0-9a-zà-ÿ])" + re.escape(norm(stem))), weight)
                        for kind, stems in self.concepten.items() for stem, weight in stems.items()]
+        self._no_question = [re.compile(r"(?<![0-9a-zà-ÿ])" + re.escape(norm(w))) for w in self.geen_vraag]
         self._hint_only = {norm(x) for x in self.hint_label_only}
         self._hints = [norm(x) for x in self.hint_texts]
 
@@ -74,6 +76,8 @@ class Labels:
                     best = found
         if best[1] < CONCEPT_SURE:  # a wording we do not know well: what do its words point to?
             found = self._by_concept(text)
+            if found[0] is None:  # the words of a long aside in brackets are not the question's
+                found = self._by_concept(re.sub(r"\([^)]*\)", " ", text))
             if found[1] > best[1] or (found[1] == CONCEPT_SCORE and not self._refines(best[0], found[0])):
                 best = found
         return self._part_asked(best[0], text), best[1]
@@ -82,7 +86,7 @@ class Labels:
         """Is `kind` the same as, or one part of, `broader` ('aanbieder.contactpersoon' of 'aanbieder')?"""
         if kind is None or broader is None:
             return False
-        return kind == broader or kind.startswith(broader + ".") or kind in self.samengesteld.get(broader, ())
+        return kind == broader or kind.startswith(broader + ".")
 
     def _by_concept(self, text: str) -> tuple[Optional[str], float]:
         """The kind a question's own words point to (`[concepten]`), or None when they point to none
@@ -92,7 +96,7 @@ class Labels:
                 words > CONCEPT_PLAIN_WORDS and not text.rstrip().endswith(("?", ":"))):
             return None, 0.0
         q = norm(text)
-        if not q:
+        if not q or any(rx.search(q) for rx in self._no_question):
             return None, 0.0
         totals: dict[str, float] = {}
         for kind, stem, weight in self._stems:

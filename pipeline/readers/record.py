@@ -152,27 +152,51 @@ def _read_ids(text: str) -> Read:
 
 
 def _read_number_row(field: str, labelled: Callable[[str], Optional[str]]) -> Callable[[str], Read]:
-    """A row that asks for one 8-digit number (KvK or AGB)."""
+    """A row that asks for one 8-digit number (KvK or AGB); other numbers written in it with
+    their label ('KvK 1234 5678, AGB 98-123456') are taken too."""
     def read(text: str) -> Read:
-        value = labelled(text) or nz.eight_digits(text)
-        if value is None and nz.text(text):
+        others = {k: v for k, v in _ids(nz.take_apart(text)).items() if k != field}
+        value = labelled(text)
+        if value is None and not others:
+            value = nz.eight_digits(text)
+        if value is None and nz.text(text) and not others:
             digits = nz.digits(text)
             return {field: _doubt(digits, "het nummer heeft niet 8 cijfers", 1.0 if digits else 0.0)}
-        return sure(field, value)
+        return others | sure(field, value)
     return read
+
+
+def _read_iban_row(text: str) -> Read:
+    others = {k: v for k, v in _ids(nz.take_apart(text)).items() if k != "aanbieder.iban"}
+    return others | _read_with("aanbieder.iban", nz.iban_text)(text)
 
 
 def _type_and_code(text: str) -> tuple[Optional[str], Optional[str]]:
     code = nz.productcode(text)
     t = nz.PRODUCTCODE.sub("", text)
-    t = re.sub(r"\(\s*\)", "", t)
     t = re.sub(r"\b(regionale\s+)?(product\s*code|productcode|code)\b\s*:?", "", t, flags=re.I)
+    t = re.sub(r"\(\s*\)", "", t)
     t = re.sub(r"^\W*(type\s+hulp|soort\s+hulp|hulpvorm)\s*:\s*", "", t.strip(), flags=re.I)
     t = re.sub(r"\s+", " ", t.replace("\n", " ")).strip(" -–—,.:;/")
     t = re.sub(r"\s*\($", "", t).strip(" -–—,.:;/")  # a bracket left open by the code taken out
     if t.count("(") < t.count(")") and t.endswith(")"):
         t = t[:-1].strip(" -–—,.:;/")
     return (t or None), code
+
+
+ONLY_HULPVORM = re.compile(r"^\W*(ambulant(e)?(\s+(jeugd)?hulp)?|(jeugdhulp\s+)?met\s+verblijf|verblijf)\W*$", re.I)
+
+
+def _read_type(text: str) -> Read:
+    """'Behandeling ASS (45A24)', '45A12 Ambulante begeleiding'; an answer that only names the
+    hulpvorm ('ambulante hulp') answers that instead."""
+    if ONLY_HULPVORM.match(text):
+        return {"hulpvorm": Value(_hulpvorm(text))}
+    type_hulp, code = _type_and_code(text)
+    out = sure("type_hulp", type_hulp)
+    if code:
+        out["productcode"] = Value(code)
+    return out
 
 
 def _read_hulp(kind: str) -> Callable[[str], Read]:
@@ -187,6 +211,9 @@ def _read_hulp(kind: str) -> Callable[[str], Read]:
 
 
 def _kader(text: str) -> Optional[str]:
+    box, _ = nz.ticked(text, ("vrijwillig", "gedwongen"))
+    if box:
+        return box
     t = text.lower()
     v = "vrijwillig" in t
     g = "gedwongen" in t or bool(re.search(r"\b(ots|ondertoezichtstelling|jeugdbescherming|jeugdreclassering|"
@@ -282,6 +309,9 @@ def _inzet_pattern() -> str:
 
 
 def _hulpvorm(text: str) -> Optional[str]:
+    box, _ = nz.ticked(text, ("ambulant", "ambulante hulp", "verblijf", "met verblijf", "jeugdhulp met verblijf"))
+    if box:
+        return "ambulant" if box.startswith("ambul") else "verblijf"
     t = text.lower()
     a, v = "ambul" in t, "verblijf" in t
     return "ambulant" if a and not v else "verblijf" if v and not a else None
@@ -336,7 +366,7 @@ READERS: dict[str, Callable[[str], Read]] = {
     "aanbieder_ids": _read_ids,
     "aanbieder_kvk": _read_number_row("aanbieder.kvk", nz.kvk),
     "aanbieder_agb": _read_number_row("aanbieder.agb_code", nz.agb),
-    "aanbieder_iban": _read_with("aanbieder.iban", nz.iban_text),
+    "aanbieder_iban": _read_iban_row,
     "kwaliteit_onderbouwing": lambda t: sure("kwaliteit_onderbouwing", nz.clean(t)),
     "periode": _read_periode,
     "inzet": _read_inzet,
@@ -350,7 +380,7 @@ READERS: dict[str, Callable[[str], Read]] = {
     "hulpvorm": _read_with("hulpvorm", _hulpvorm),
     "hulpvorm:ambulant": lambda t: _hulpvorm_box("ambulant", t),
     "hulpvorm:verblijf": lambda t: _hulpvorm_box("verblijf", t),
-    "type_hulp": lambda t: sure("type_hulp", _type_and_code(t)[0]),
+    "type_hulp": lambda t: _read_type(t),
     "productcode": _read_with("productcode", nz.productcode),
     "pgb_verkend": _yes_no_field("pgb_verkend"),
     "pgb_argumenten": lambda t: sure("pgb_argumenten", nz.clean(t)),
@@ -361,7 +391,7 @@ READERS: dict[str, Callable[[str], Read]] = {
     "aanbieder.telefoon": _read_with("aanbieder.telefoon", nz.phone),
     "aanbieder.kvk": _read_number_row("aanbieder.kvk", nz.kvk),
     "aanbieder.agb_code": _read_number_row("aanbieder.agb_code", nz.agb),
-    "aanbieder.iban": _read_with("aanbieder.iban", nz.iban_text),
+    "aanbieder.iban": _read_iban_row,
     "startdatum": _read_with("startdatum", nz.one_date),
     "einddatum": _read_with("einddatum", nz.one_date),
     "inzet.aantal": _read_with("inzet.aantal", lambda t: nz.amount(t)),
@@ -411,9 +441,9 @@ def build(reading: Reading, mappings: Mappings) -> Extraction:
     meldingen: list[Melding] = []
     seen: dict[str, str] = {}
     advies: dict[str, dict[str, Optional[str]]] = {}
-    found = 0
     answered_elsewhere = []
     hulp: dict[str, dict[str, Value]] = {}
+    matched: list[tuple[Cell, str, float]] = []
     for cell in reading.cells:
         kind, score = (cell.key, 100.0) if cell.key else mappings.labels.match(cell.question)
         if kind and kind.startswith(("advies_beleidsadviseur.", "advies_icm.")):
@@ -424,17 +454,13 @@ def build(reading: Reading, mappings: Mappings) -> Extraction:
             if nz.text(cell.answer) and kind != "ignore" and (score >= QUESTION_NEAR_SCORE or "?" in cell.question):
                 answered_elsewhere.append(cell.question)  # it looks like a question: the answer may matter
             continue
-        found += 1
-        if kind in seen:
-            if nz.clean(cell.answer) and nz.clean(seen[kind]):
-                meldingen.append(Melding(veld=None, ernst="waarschuwing", tekst=(
-                    f"De vraag '{_short(cell.question)}' staat twee keer in het formulier; het eerste antwoord is "
-                    "gebruikt.")))
-            if nz.clean(seen[kind]):
-                continue
-        seen[kind] = cell.answer
-        if not nz.clean(cell.answer):
+        matched.append((cell, kind, score))
+    found = len({kind for _, kind, _ in matched})
+    chosen = _one_answer_per_question(matched, meldingen)
+    for cell, kind, score in matched:
+        if chosen.get(kind) is not cell:
             continue
+        seen[kind] = cell.answer
         base = (1.0 if score >= QUESTION_SURE_SCORE else score / 100) * cell.confidence
         for name, v in READERS[kind](cell.answer).items():
             v.confidence = min(v.confidence, base)
@@ -469,6 +495,24 @@ def build(reading: Reading, mappings: Mappings) -> Extraction:
     if spoed and re.search(r"\bcrisis", spoed, re.I):
         extraction.kenmerken.append("crisis")
     return extraction
+
+
+def _one_answer_per_question(matched: list[tuple[Cell, str, float]], meldingen: list[Melding]) -> dict[str, Cell]:
+    """The cell that answers each question: the answered one whose question matches best (the
+    first of equals). A second answer to the same question is named in a warning."""
+    chosen: dict[str, tuple[Cell, float]] = {}
+    for cell, kind, score in matched:
+        if not nz.clean(cell.answer):
+            chosen.setdefault(kind, (cell, -1.0))
+            continue
+        before = chosen.get(kind)
+        if before is not None and before[1] >= 0:
+            meldingen.append(Melding(veld=None, ernst="waarschuwing", tekst=(
+                f"De vraag '{_short(cell.question)}' lijkt twee keer beantwoord; het antwoord bij "
+                f"'{_short(before[0].question if before[1] >= score else cell.question)}' is gebruikt.")))
+        if before is None or score > before[1]:
+            chosen[kind] = (cell, score)
+    return {kind: cell for kind, (cell, _) in chosen.items()}
 
 
 def _short(question: str, n: int = 70) -> str:

@@ -4,6 +4,7 @@ under its question), bold question paragraphs each followed by the answer, and a
 with its answer behind it on the same line ("**Spoed:** ja")."""
 from __future__ import annotations
 
+import re
 from typing import Optional
 
 from docx.oxml.ns import qn
@@ -77,20 +78,49 @@ def _table_cells(tbl, labels: Labels) -> list[Cell]:
         if tcs:
             rows.append(tcs)
     cells: list[Cell] = []
-    i = 0
-    while i < len(rows):
-        tcs = rows[i]
-        if len(tcs) >= 2:
+    single = [tcs[0] for tcs in rows if _single(tcs)]
+    cues = {id(tc): _question_cue(tc) for tc in single}
+    formatted = any(cues.values()) and not all(cues.values())  # question rows look different from answers
+    pending: Optional[tuple[str, list]] = None  # one column: a question row and the answer rows under it
+
+    def flush():
+        nonlocal pending
+        if pending is not None:
+            cells.append(Cell(pending[0], _answer(pending[1], labels)))
+        pending = None
+
+    for tcs in rows:
+        if not _single(tcs):
+            flush()
+            if len(tcs) > 2 and re.fullmatch(r"\W*\d+\W*|\W*[a-z]\W*", _text(tcs[0]) or "x"):
+                tcs = tcs[1:]  # a number column: 'nr | vraag | antwoord'
             answer_paras = [p for tc in tcs[1:] for p in tc.iter(qn("w:p"))]
             cells.append(Cell(_text(tcs[0]), _answer(answer_paras, labels)))
-        else:  # one column: a header, or a question with its answer in the row below
-            question = _text(tcs[0])
-            nxt = rows[i + 1] if i + 1 < len(rows) else None
-            if nxt is not None and len(nxt) == 1 and labels.match(question)[1] >= 85 \
-                    and labels.match(_text(nxt[0]))[1] < 85:
-                cells.append(Cell(question, _answer(list(nxt[0].iter(qn("w:p"))), labels)))
-                i += 1
-            else:
-                cells.append(Cell(question, ""))
-        i += 1
+            continue
+        tc = tcs[0]
+        text = _text(tc)
+        is_question = cues[id(tc)] if formatted else (labels.match(text)[1] >= 85 and (
+            pending is None or pending[1]))
+        if is_question:
+            flush()
+            pending = (text, [])
+        elif pending is not None:
+            pending[1].extend(tc.iter(qn("w:p")))
+        else:
+            cells.append(Cell(text, ""))  # a heading row
+    flush()
     return cells
+
+
+def _single(tcs) -> bool:
+    """A row with one cell (or whose other cells are empty)."""
+    return len(tcs) == 1 or all(not _text(tc) for tc in tcs[1:])
+
+
+def _question_cue(tc) -> bool:
+    """Does a one-column row look like a question: all bold, or shaded?"""
+    tcpr = tc.find(qn("w:tcPr"))
+    shaded = tcpr is not None and tcpr.find(qn("w:shd")) is not None and \
+        (tcpr.find(qn("w:shd")).get(qn("w:fill")) or "auto").lower() not in ("auto", "ffffff")
+    parts = [b for p in tc.iter(qn("w:p")) for t, _, struck, b in run_parts(p) if t.strip() and not struck]
+    return shaded or (bool(parts) and all(parts))
