@@ -30,7 +30,10 @@ _BOX_ON = r"(?:[☒☑✓✔■⊠]|\[\s*[xX✓✔]\s*\]|\(\s*[xX]\s*\))"
 _BOX_OFF = r"(?:[☐□]|\[\s*\]|\(\s*\))"
 _NEGATION = re.compile(r"\b(niet|geen|nog niet|nee)\b", re.I)
 # what an answer may say instead of a bare yes: 'gecheckt', 'verkend', 'is besproken'
-_AFFIRMED = re.compile(r"^\W*(is\s+)?(gecheckt|gecontroleerd|verkend|besproken|nagegaan|uitgezocht|bekeken)\b", re.I)
+_AFFIRMED = re.compile(r"^\W*(is\s+)?(gecheckt|gecontroleerd|verkend|besproken|nagegaan|uitgezocht|bekeken|overwogen)\b",
+                       re.I)
+_DENIED = re.compile(r"^\W*(is\s+)?(nog\s+)?niet\s+(gecheckt|gecontroleerd|verkend|besproken|nagegaan|uitgezocht|"
+                     r"bekeken|overwogen)\b", re.I)
 
 
 def clean(text: Optional[str]) -> Optional[str]:
@@ -103,11 +106,15 @@ def yes_no_read(text: Optional[str]) -> tuple[Optional[bool], str]:
     box, rest = ticked(text, ("ja", "nee"))
     if box is not None:
         return box == "ja", rest
+    m = _DENIED.match(text)
+    if m:
+        return False, text[m.end():].lstrip(" .,;:-–\n")
     for rx, value in ((_YES, True), (_NO, False)):
         m = rx.match(text)
         if m:
-            rest = text[m.end():].lstrip(" .,;:-–!\n")
-            return value, _AFFIRMED.sub("", rest, count=1).lstrip(" .,;:-–\n")
+            rest = text[m.end():].lstrip(" .,;:-–—!\n")
+            rest = _DENIED.sub("", rest, count=1) if not value else rest
+            return value, _AFFIRMED.sub("", rest, count=1).lstrip(" .,;:-–—\n")
     m = _AFFIRMED.match(text)
     if m:
         return True, text[m.end():].lstrip(" .,;:-–\n")

@@ -24,8 +24,12 @@ CONCEPT_PLAIN_WORDS = 12  # a heading-like question without '?' is at most this 
 CONCEPT_SCORE = 86.0  # a question recognised by its words counts as recognised with certainty
 CONCEPT_SURE = 90.0  # a wording matched this well is not second-guessed by its words
 CONCEPT_UNSURE = 65.0  # words pointing two ways: below the threshold of a question, above 'near'
-PHONE_WORDS = re.compile(r"\b(tel|telefoon|telefoonnummer|mobiel|mob)\b", re.I)
-MAIL_WORDS = re.compile(r"\b(e-?mail|mailadres|e-?mailadres)\b", re.I)
+PART_WORDS = {  # the parts of a person's or organisation's details a question may ask for
+    "naam": re.compile(r"\bnaam\b", re.I),
+    "contactpersoon": re.compile(r"\bcontact\s*(persoon|pers\.?)?\b|\baanspreekpunt\b", re.I),
+    "telefoon": re.compile(r"\b(tel|telefoon|telefoonnummer|tel\.?\s*nr|mobiel|mob)\b", re.I),
+    "email": re.compile(r"\b(e-?mail|mailadres|e-?mailadres)\b", re.I),
+}
 NUMBERING = re.compile(r"^\s*(?:vraag\s*)?(?:\d+(?:\.\d+)*|[a-zA-Z])\s*[.):]\s+|^\s*\d+(?:\.\d+)*\s+", re.I)
 
 
@@ -110,7 +114,6 @@ class Labels:
         if not ranked or ranked[0][1] < CONCEPT_MIN:
             return None, 0.0
         top, total = ranked[0]
-        second = ranked[1][1] if len(ranked) > 1 else 0.0
         parts_of_top = set(self.samengesteld.get(top, ()))
         rivals = [t for k, t in ranked[1:] if k not in parts_of_top and top not in self.samengesteld.get(k, ())]
         second = rivals[0] if rivals else 0.0
@@ -119,14 +122,19 @@ class Labels:
         return top, CONCEPT_SCORE
 
     def _part_asked(self, kind: Optional[str], question: str) -> Optional[str]:
-        """A question about one part of a person's details names it: 'Tel. contactpersoon
-        aanbieder' asks the phone number even when it reads most like 'Contactpersoon aanbieder'."""
-        if not kind or "." not in kind:
+        """A question about a person's details names the parts it asks: one part ('Telefoonnummer
+        aanvrager', 'Naam zorgaanbieder') is that field, several ('… contactpersoon (met tel nr.)')
+        the whole composite answer, whatever wording it matched."""
+        if not kind:
             return kind
         group = kind.partition(".")[0]
-        for rx, part in ((PHONE_WORDS, "telefoon"), (MAIL_WORDS, "email")):
-            if rx.search(question) and f"{group}.{part}" in self.velden:
-                return f"{group}.{part}"
+        if f"{group}.telefoon" not in self.velden:
+            return kind  # not about a person or organisation
+        named = [part for part, rx in PART_WORDS.items() if rx.search(question) and f"{group}.{part}" in self.velden]
+        if len(named) == 1:
+            return f"{group}.{named[0]}"
+        if len(named) > 1 and group in self.rows:
+            return group
         return kind
 
     def _match(self, q: str) -> tuple[Optional[str], float]:

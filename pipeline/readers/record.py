@@ -244,8 +244,9 @@ def _read_pgb(text: str) -> Read:
         yes, rest = nz.yes_no_read(text)
         first, more = text, ""
     argumenten = more.strip() or rest
-    argumenten = re.sub(r"^\W*(argumenten|argument|reden|toelichting|waarom geen pgb\??)\s*:\s*", "",
-                        argumenten.strip(), flags=re.I)
+    argumenten = re.sub(r"^\W*(\w+\s*){1,4}\??\s*:\s*", "", argumenten.strip())  # 'Waarom niet: …', 'Argumenten: …'
+    if yes is None and first is not text:
+        argumenten = more.strip() or first
     out: Read = {"pgb_verkend": Value(yes), "pgb_argumenten": Value(nz.text(argumenten))}
     if yes is None and nz.clean(text):
         out["pgb_verkend"] = _doubt(None, "niet duidelijk of een PGB is verkend", 0.0)
@@ -383,7 +384,7 @@ READERS: dict[str, Callable[[str], Read]] = {
     "type_hulp": lambda t: _read_type(t),
     "productcode": _read_with("productcode", nz.productcode),
     "pgb_verkend": _yes_no_field("pgb_verkend"),
-    "pgb_argumenten": lambda t: sure("pgb_argumenten", nz.clean(t)),
+    "pgb_argumenten": lambda t: {k: v for k, v in _read_pgb(t).items() if k == "pgb_argumenten" or v.value is not None},
     "aanbieder.naam": _read_aanbieder,
     "aanbieder.contactpersoon": lambda t: _read_aanbieder(t) if any(
         p.kind == "organisation" for p in nz.take_apart(t)) else {
@@ -583,8 +584,11 @@ def _finish(values: dict[str, Value], meldingen: list[Melding], mappings: Mappin
         meldingen.append(Melding(veld=name, ernst="waarschuwing", tekst=tekst))
     if unsure_absent:  # a question not recognised may hold what looks missing: nothing missing is certain
         for name in labels.velden:
-            if name not in values or values[name].value is None:
-                confidence.setdefault(name, 0.0)
+            if (name not in values or values[name].value is None) and name not in confidence:
+                confidence[name] = 0.0
+                meldingen.append(Melding(veld=name, ernst="waarschuwing", tekst=(
+                    f"Vraag '{labels.question_of(name)}': geen antwoord gevonden; mogelijk staat het bij een vraag "
+                    "die niet is herkend. Controleer het formulier.")))
     nested: dict[str, Any] = {}
     for name, v in values.items():
         head, dot, tail = name.partition(".")
