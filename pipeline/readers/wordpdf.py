@@ -5,6 +5,7 @@ in the Word reader."""
 from __future__ import annotations
 
 import io
+import re
 
 from .cells import Cell, Reading
 from .questions import Labels, answer_text
@@ -89,24 +90,54 @@ def read(content: bytes, labels: Labels) -> Reading:
             tables = page.find_tables()
             in_tables: set[int] = set()
             for table in tables:
-                for row in table.rows:
-                    boxes = [b for b in row.cells if b is not None]
-                    if len(boxes) < 2:
-                        continue
-                    q_chars = [c for c in chars if _inside(c, boxes[0])]
-                    a_chars = [c for c in chars if _inside(c, boxes[-1])]
-                    in_tables.update(id(c) for c in q_chars + a_chars)
-                    question = " ".join(_paragraphs(page, {id(c) for c in q_chars}, boxes[0][2] - 6))
-                    plain = _paragraphs(page, {id(c) for c in a_chars if not _is_italic(c["fontname"])},
-                                        boxes[-1][2] - 6)
-                    with_italic = _paragraphs(page, {id(c) for c in a_chars}, boxes[-1][2] - 6)
-                    cells.append(Cell(question, answer_text(plain, with_italic, labels)))
+                cells.extend(_table_cells(page, table, chars, labels))
                 in_tables.update(id(c) for c in chars if _inside(c, table.bbox))
             free = [c for c in chars if id(c) not in in_tables
                     and MARGIN <= c["top"] and c["bottom"] <= page.height - MARGIN]  # no header or footer
             cells.extend(_bold_paragraph_cells(page, free, labels, pending))
         cells.extend(_flush(pending, labels))
     return Reading(layout="legacy-pdf", cells=cells)
+
+
+def _table_cells(page, table, chars, labels: Labels) -> list[Cell]:
+    """A ruled table's rows: question | answer (a leading number column dropped), or one column
+    with a question row (in bold) and its answer in the rows under it."""
+    cells: list[Cell] = []
+    pending: list = []  # one column: [question, plain paragraphs, paragraphs with italic]
+
+    def texts(box, drop_italic=False):
+        inside = {id(c) for c in chars if _inside(c, box) and not (drop_italic and _is_italic(c["fontname"]))}
+        return _paragraphs(page, inside, box[2] - 6)
+
+    def flush():
+        if pending:
+            cells.append(Cell(pending[0], answer_text(pending[1], pending[2], labels)))
+            pending.clear()
+
+    for row in table.rows:
+        boxes = [b for b in row.cells if b is not None]
+        filled = [b for b in boxes if texts(b)]
+        if len(boxes) >= 3 and filled and filled[0] is boxes[0] and re.fullmatch(r"\W*\d+\W*", " ".join(texts(boxes[0]))):
+            boxes = boxes[1:]  # a number column: 'nr | vraag | antwoord'
+        if len(boxes) >= 2 and any(texts(b) for b in boxes[1:]) or len(boxes) >= 2 and not pending:
+            flush()
+            cells.append(Cell(" ".join(texts(boxes[0])), answer_text(texts(boxes[-1], drop_italic=True),
+                                                                     texts(boxes[-1]), labels)))
+            continue
+        box = boxes[0] if boxes else None
+        if box is None:
+            continue
+        visible = [c for c in chars if _inside(c, box) and c["text"].strip()]
+        if visible and all(_is_bold(c["fontname"]) for c in visible):
+            flush()
+            pending[:] = [" ".join(texts(box)), [], []]
+        elif pending:
+            pending[1].extend(texts(box, drop_italic=True))
+            pending[2].extend(texts(box))
+        else:
+            cells.append(Cell(" ".join(texts(box)), ""))  # a heading row
+    flush()
+    return cells
 
 
 def _bold_paragraph_cells(page, chars, labels: Labels, pending: list) -> list[Cell]:
