@@ -1,6 +1,8 @@
-"""The reading stage held to its thresholds through `maatwerk bench extract --drempels`, on the
-samples and on the public development corpus (forms the code is measured on, never matched to):
-digital fields ≥ 99.5 %, scans ≥ 97 %, straight-through ≥ 95 %, silently wrong ≤ 0.2 %, none failed."""
+"""The reading stage held to its thresholds through `maatwerk bench extract --drempels` on the
+public development corpus (forms the code is measured on, never matched to): digital fields
+≥ 99.5 %, scans ≥ 97 %, straight-through ≥ 95 %, silently wrong ≤ 0.2 %, none failed. (The 13
+samples are held to theirs in test_extract: every digital field right, no scanned field
+silently wrong.)"""
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "samples"
 
 
-@pytest.mark.parametrize("folder", [SHARED, SHARED / "corpus"], ids=["samples", "corpus"])
+@pytest.mark.parametrize("folder", [SHARED / "corpus"], ids=["corpus"])
 def test_bench_extract_reaches_every_threshold(folder, tmp_path):
     if not folder.exists():
         pytest.skip(f"{folder} is not beside the project")

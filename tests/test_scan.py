@@ -108,9 +108,13 @@ def test_a_page_without_grid_is_read_by_bold_questions():
 
 
 def test_a_table_row_split_by_the_page_break_is_joined():
+    from pipeline.readers.cells import Reading
+    from pipeline.readers.record import join_continued
+
     reading = scan.read(sample("corpus/c058.pdf").read_bytes(), _labels())
-    assert "plaatsvinden i.v.m. grootouders" in answer(reading, "Wat zijn de redenen")
-    assert all(c.question for c in reading.cells)
+    joined = Reading(reading.layout, join_continued(reading.cells, _labels()), scanned=True)
+    assert "plaatsvinden i.v.m. grootouders" in answer(joined, "Wat zijn de redenen")
+    assert all(c.question for c in joined.cells)
 
 
 def test_what_is_no_pdf_is_unreadable():

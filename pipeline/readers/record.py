@@ -23,6 +23,7 @@ QUESTION_NEAR_SCORE = 55.0  # a text that scores this is probably a question we 
 QUESTION_SURE_SCORE = 85.0  # at or above this the question is recognised with certainty
 CERTAIN = 0.85  # a value read with at least this confidence is certain enough to act on
 GUESSED = 0.6  # a value taken from an answer that could be read in more than one way
+SPELLED_FIELDS = ("contactpersoon.naam", "aanbieder.naam", "aanbieder.contactpersoon")  # names that go into documents
 SCAN_NOTICE = ("Dit formulier is een scan en met tekstherkenning gelezen; controleer de overgenomen gegevens "
                "met het formulier in de bijlage.")
 
@@ -489,6 +490,11 @@ def build(reading: Reading, mappings: Mappings) -> Extraction:
         meldingen.append(Melding(veld=None, ernst="waarschuwing", tekst=(
             f"Het antwoord bij '{_short(question)}' hoort bij geen vraag van het formulier en is niet overgenomen; "
             "controleer of het ergens anders thuishoort.")))
+    if reading.scanned:  # a name read by OCR may have lost an accent or a dotless ı: say so per name
+        for name in SPELLED_FIELDS:
+            v = values.get(name)
+            if v is not None and v.value and not v.twijfel:
+                v.twijfel = "met tekstherkenning gelezen; controleer de spelling (ook accenten)"
     extraction = _finish(values, meldingen, mappings, reading.layout, unsure_absent=bool(answered_elsewhere))
     if reading.scanned:
         extraction.meldingen.insert(0, Melding(veld=None, ernst="waarschuwing", tekst=SCAN_NOTICE))
