@@ -15,6 +15,7 @@ from rapidfuzz import fuzz, process
 PARTIAL_DISCOUNT = 8  # a partial match (abbreviated question) counts a little less than a whole one
 SUBSET_DISCOUNT = 12  # a short label found whole in a short question ('Gemeente' in 'Gemeente van het verzoek')
 SHORT_QUESTION_WORDS = 6
+HINT_PART_MIN = 35  # a shorter text found inside a hint may be an answer that shares its words
 STOPWORDS = {"de", "het", "een", "van", "en", "in", "op", "voor", "is", "je", "bij", "om", "te", "wat", "wie",
              "welke", "welk", "met", "aan", "der", "den", "of", "uw", "jouw", "de", "die", "dat", "er"}
 CONCEPT_MIN = 3.0  # the weight of words that must point to a kind
@@ -181,7 +182,7 @@ class Labels:
             return True
         if len(p) < 20:
             return False
-        if any(p in hint for hint in self._hints):
+        if any(p in hint and (len(p) >= HINT_PART_MIN or 2 * len(p) >= len(hint)) for hint in self._hints):
             return True
         if process.extractOne(p, self._hints, scorer=fuzz.ratio, score_cutoff=90):
             return True

@@ -193,8 +193,19 @@ def _read_type(text: str) -> Read:
     hulpvorm ('ambulante hulp') answers that instead."""
     if ONLY_HULPVORM.match(text):
         return {"hulpvorm": Value(_hulpvorm(text))}
+    yes, rest = nz.yes_no_read(text)
+    if yes is not None:  # 'Ja, Pleegzorg': the yes answers a question about the hulpvorm
+        text = rest
+    out: Read = {}
+    lead = re.match(r"^\W*(ambulant(e)?(\s+(jeugd)?hulp)?|(jeugdhulp\s+)?met\s+verblijf)\b([\s]*[:,;–-]\s*|\s+)", text, re.I)
+    rest_of = text[lead.end():] if lead else ""
+    # 'ambulant: Begeleiding', 'met verblijf Ouder-kindhuis' name the hulpvorm first; 'Ambulante
+    # gezinsbehandeling' is a type of care whose name starts with it
+    if lead and (lead.group(6).strip() or (lead.group(1)[0].islower() and rest_of[:1].isupper())):
+        out["hulpvorm"] = Value(_hulpvorm(lead.group()))
+        text = text[lead.end():]
     type_hulp, code = _type_and_code(text)
-    out = sure("type_hulp", type_hulp)
+    out.update(sure("type_hulp", type_hulp))
     if code:
         out["productcode"] = Value(code)
     return out
@@ -589,8 +600,12 @@ def _finish(values: dict[str, Value], meldingen: list[Melding], mappings: Mappin
             tekst = f"Vraag '{vraag}': {v.twijfel or 'met lage zekerheid gelezen'}; controleer '{_shown(v.value)}'."
         meldingen.append(Melding(veld=name, ernst="waarschuwing", tekst=tekst))
     if unsure_absent:  # a question not recognised may hold what looks missing: nothing missing is certain
+        kader = values.get("kader", Value(None)).value
+        hulpvorm = values.get("hulpvorm", Value(None)).value
+        not_asked = {"gedwongen": ("pgb_verkend", "pgb_argumenten"), "vrijwillig": ("maatregel",)}.get(kader, ())
+        not_asked += ("verblijfsvorm",) if hulpvorm == "ambulant" else ()
         for name in labels.velden:
-            if (name not in values or values[name].value is None) and name not in confidence:
+            if (name not in values or values[name].value is None) and name not in confidence and name not in not_asked:
                 confidence[name] = 0.0
                 meldingen.append(Melding(veld=name, ernst="waarschuwing", tekst=(
                     f"Vraag '{labels.question_of(name)}': geen antwoord gevonden; mogelijk staat het bij een vraag "
