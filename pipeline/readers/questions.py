@@ -18,6 +18,7 @@ SHORT_QUESTION_WORDS = 6
 HINT_PART_MIN = 35  # a shorter text found inside a hint may be an answer that shares its words
 STOPWORDS = {"de", "het", "een", "van", "en", "in", "op", "voor", "is", "je", "bij", "om", "te", "wat", "wie",
              "welke", "welk", "met", "aan", "der", "den", "of", "uw", "jouw", "de", "die", "dat", "er"}
+COMPOUND_STEM = 7  # letters: a stem this long is found inside compound words too
 CONCEPT_MIN = 3.0  # the weight of words that must point to a kind
 CONCEPT_MARGIN = 2.0  # ... ahead of any other kind by this much
 CONCEPT_MAX_WORDS = 25  # a question this long ends in '?' or ':'
@@ -57,7 +58,9 @@ class Labels:
         self._choices += [(norm(name), target) for target, names in self.fields.items() for name in names
                           if (norm(name), target) not in self._choices]
         self._names = [c[0] for c in self._choices]
-        self._stems = [(kind, re.compile(r"(?<![0-9a-zà-ÿ])" + re.escape(norm(stem))), weight)
+        # a stem matches at the start of a word; a long one also inside a compound ('woongemeente')
+        self._stems = [(kind, re.compile(("" if len(norm(stem)) >= COMPOUND_STEM else r"(?<![0-9a-zà-ÿ])")
+                                         + re.escape(norm(stem))), weight)
                        for kind, stems in self.concepten.items() for stem, weight in stems.items()]
         self._no_question = [re.compile(r"(?<![0-9a-zà-ÿ])" + re.escape(norm(w))) for w in self.geen_vraag]
         self._hint_only = {norm(x) for x in self.hint_label_only}

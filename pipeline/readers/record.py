@@ -469,18 +469,25 @@ def build(reading: Reading, mappings: Mappings) -> Extraction:
             continue
         matched.append((cell, kind, score))
     found = len({kind for _, kind, _ in matched})
-    chosen = _one_answer_per_question(matched, meldingen)
-    for cell, kind, score in matched:
-        if chosen.get(kind) is not cell:
+    # the best-matching question first: its answer wins; another cell only fills what is still empty
+    for cell, kind, score in sorted(matched, key=lambda m: -m[2]):
+        if not nz.clean(cell.answer):
             continue
-        seen[kind] = cell.answer
+        seen.setdefault(kind, cell.answer)
         base = (1.0 if score >= QUESTION_SURE_SCORE else score / 100) * cell.confidence
         for name, v in READERS[kind](cell.answer).items():
             v.confidence = min(v.confidence, base)
             if name.startswith("_"):  # the two hulpvorm rows are decided together below
-                hulp.setdefault(name.split(".")[0][1:], {})[name.partition(".")[2] or "ja"] = v
-            elif v.value is not None or name not in values or values[name].value is None and v.twijfel:
+                hulp.setdefault(name.split(".")[0][1:], {}).setdefault(name.partition(".")[2] or "ja", v)
+                continue
+            before = values.get(name)
+            if before is None or (before.value is None and (v.value is not None or v.twijfel)):
                 values[name] = v
+            elif v.value is not None and v.value != before.value:
+                meldingen.append(Melding(veld=name, ernst="waarschuwing", tekst=(
+                    f"Vraag '{mappings.labels.question_of(name)}': het formulier geeft twee antwoorden; "
+                    f"'{_shown(before.value)}' is gebruikt, ook genoemd is '{_shown(v.value)}' "
+                    f"(bij '{_short(cell.question)}').")))
     if found < MIN_QUESTIONS_FOR_A_FORM and reading.scanned:
         raise UnreadableForm("De scan bevat geen leesbare tekst van een aanvraagformulier. Stuur het formulier "
                              "als Word-bestand of als betere scan.")
@@ -513,24 +520,6 @@ def build(reading: Reading, mappings: Mappings) -> Extraction:
     if spoed and re.search(r"\bcrisis", spoed, re.I):
         extraction.kenmerken.append("crisis")
     return extraction
-
-
-def _one_answer_per_question(matched: list[tuple[Cell, str, float]], meldingen: list[Melding]) -> dict[str, Cell]:
-    """The cell that answers each question: the answered one whose question matches best (the
-    first of equals). A second answer to the same question is named in a warning."""
-    chosen: dict[str, tuple[Cell, float]] = {}
-    for cell, kind, score in matched:
-        if not nz.clean(cell.answer):
-            chosen.setdefault(kind, (cell, -1.0))
-            continue
-        before = chosen.get(kind)
-        if before is not None and before[1] >= 0:
-            meldingen.append(Melding(veld=None, ernst="waarschuwing", tekst=(
-                f"De vraag '{_short(cell.question)}' lijkt twee keer beantwoord; het antwoord bij "
-                f"'{_short(before[0].question if before[1] >= score else cell.question)}' is gebruikt.")))
-        if before is None or score > before[1]:
-            chosen[kind] = (cell, score)
-    return {kind: cell for kind, (cell, _) in chosen.items()}
 
 
 def _short(question: str, n: int = 70) -> str:
