@@ -135,11 +135,23 @@ class Labels:
         if f"{group}.telefoon" not in self.velden:
             return kind  # not about a person or organisation
         named = [part for part, rx in PART_WORDS.items() if rx.search(question) and f"{group}.{part}" in self.velden]
+        if set(named) == {"naam", "contactpersoon"}:  # 'Naam contact aanbieder': the contact's name
+            named = ["contactpersoon"]
         if len(named) == 1:
             return f"{group}.{named[0]}"
-        if len(named) > 1 and group in self.rows:
-            return group
+        if group in self.rows and (len(named) > 1 or kind.partition(".")[2] in PART_WORDS):
+            return group  # several parts, or a part the question does not name: the whole answer
         return kind
+
+    def person_group(self, kind: Optional[str]) -> Optional[str]:
+        """The person or organisation a kind is about ('aanbieder' for 'aanbieder.telefoon'), if any."""
+        head = (kind or "").partition(".")[0]
+        return head if head in self.rows and f"{head}.telefoon" in self.velden else None
+
+    def part_named(self, question: str) -> Optional[str]:
+        """The one part of a person's details a question names ('E-mail', 'Bereikbaar op (telefoon)')."""
+        named = [part for part, rx in PART_WORDS.items() if rx.search(question)]
+        return named[0] if len(named) == 1 else None
 
     def _match(self, q: str) -> tuple[Optional[str], float]:
         score, index = process.extractOne(q, self._names, scorer=fuzz.token_sort_ratio)[1:]

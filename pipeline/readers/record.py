@@ -457,8 +457,14 @@ def build(reading: Reading, mappings: Mappings) -> Extraction:
     answered_elsewhere = []
     hulp: dict[str, dict[str, Value]] = {}
     matched: list[tuple[Cell, str, float]] = []
+    group: Optional[str] = None  # the person or organisation the questions just before were about
     for cell in reading.cells:
         kind, score = (cell.key, 100.0) if cell.key else mappings.labels.match(cell.question)
+        part = mappings.labels.part_named(cell.question) if score < QUESTION_MIN_SCORE else None
+        if part and group and f"{group}.{part}" in READERS:  # 'E-mail' under 'Naam aanvrager'
+            kind, score = f"{group}.{part}", QUESTION_SURE_SCORE
+        if kind and score >= QUESTION_MIN_SCORE:
+            group = mappings.labels.person_group(kind)
         if kind and kind.startswith(("advies_beleidsadviseur.", "advies_icm.")):
             who, _, part = kind.partition(".")
             advies.setdefault(who, {})[part] = nz.clean(cell.answer)
