@@ -324,9 +324,11 @@ def amount(text: Optional[str]) -> Optional[Decimal]:
 
 
 _UNITS = [
-    (re.compile(r"\b(etmaal|etmalen|etm)\b\.?|\bper\s+nacht\b|\b24\s*uur\b|\b24-uurs\b", re.I), "etmaal"),
-    (re.compile(r"\b(dagdeel|dagdelen|dd)\b", re.I), "dagdeel"),
-    (re.compile(r"\b(uur|uren|u|hour|hours)\b|p/u\b|/\s*u(?:ur)?\b|\bper\s+u\b|\d\s*u\b", re.I), "uur"),
+    (re.compile(r"\b(etmaal|etmalen|etm)\b\.?|\bper\s+nacht\b|\b24\s*uur\b|\b24-uurs\b|\betmaaltarief\b", re.I),
+     "etmaal"),
+    (re.compile(r"\b(dagdeel|dagdelen|dd)\b|\bdagdeeltarief\b", re.I), "dagdeel"),
+    (re.compile(r"\b(uur|uren|u|hour|hours)\b|p/u\b|/\s*u(?:ur)?\b|\bper\s+u\b|\d\s*u\b|\buurtarief\b", re.I),
+     "uur"),
 ]
 
 

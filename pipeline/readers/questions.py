@@ -123,6 +123,9 @@ class Labels:
         second = rivals[0] if rivals else 0.0
         if total - second < CONCEPT_MARGIN:
             return top, CONCEPT_UNSURE  # the words point two ways: not recognised, but warned about
+        present = [p for p in parts_of_top if totals.get(p)]
+        if len(present) == 1 and top not in present:  # 'Is er gekeken naar een PGB?' asks one part of it
+            return present[0], CONCEPT_SCORE
         return top, CONCEPT_SCORE
 
     def _part_asked(self, kind: Optional[str], question: str) -> Optional[str]:

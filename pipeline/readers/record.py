@@ -211,10 +211,17 @@ def _read_type(text: str) -> Read:
     return out
 
 
+_NEGATIVE = re.compile(r"^\W*(nee|niet|geen|n\.?v\.?t|no)\b", re.I)
+
+
 def _read_hulp(kind: str) -> Callable[[str], Read]:
     """'Ja, Behandeling ASS (45A24)', 'Ja.\\nSpecialistische begeleiding, 45A53', 'nee'."""
     def read(text: str) -> Read:
         yes, rest = nz.yes_no_read(text)
+        if yes is None and not _NEGATIVE.match(text):  # naming the care answers yes: 'Gezinsbehandeling, 45A60'
+            type_found, code_found = _type_and_code(text)
+            if type_found and (code_found or len(type_found.split()) <= 6):
+                yes, rest = True, text
         type_hulp, code = _type_and_code(rest) if rest.strip() else (None, None)
         if yes is None:
             return {f"_{kind}": _doubt(None, "het antwoord is geen duidelijk ja of nee", 0.0)}
@@ -331,10 +338,11 @@ def _hulpvorm(text: str) -> Optional[str]:
 
 
 def _hulpvorm_box(hulpvorm: str, text: str) -> Read:
-    """A row or checkbox 'Ambulant' answered 'Ja' (or naming the hulpvorm itself: 'ambulante hulp')."""
-    yes = nz.yes_no(text)
+    """A row or checkbox 'Ambulant' answered 'Ja' (with the type of care after it), or naming the
+    hulpvorm itself ('ambulante hulp')."""
+    yes, rest = nz.yes_no_read(text)
     if yes is not None:
-        return {"hulpvorm": Value(hulpvorm)} if yes else {}
+        return ({"hulpvorm": Value(hulpvorm)} | (_read_type(rest) if rest.strip() else {})) if yes else {}
     named = _hulpvorm(text)
     return {"hulpvorm": Value(named)} if named else {}
 
