@@ -563,7 +563,11 @@ def _typed(segment: str, out: list[Piece], annotation: bool, label: Optional[str
         d = _phone_digits(m.group())
         if d:
             out.append(Piece("phone", d, label, annotation))
-    return PHONE.sub(gap, segment)
+    segment = PHONE.sub(gap, segment)
+    eight = re.compile(r"(?<![\d\-.])" + _EIGHT)  # a number of 8 digits without its label (KvK or AGB?)
+    for m in eight.finditer(segment):
+        out.append(Piece("digits8", re.sub(r"\D", "", m.group(1)), label, annotation))
+    return eight.sub(gap, segment)
 
 
 def _segments(text: str, out: list[Piece], annotation: bool, label: Optional[str]) -> None:

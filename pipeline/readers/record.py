@@ -133,12 +133,22 @@ def _read_aanbieder(text: str) -> Read:
     return out
 
 
-def _ids(pieces: list[nz.Piece]) -> Read:
+def _ids(pieces: list[nz.Piece], bare_numbers: bool = True) -> Read:
+    """KvK, AGB and IBAN among an answer's pieces; `bare_numbers`: 8-digit numbers without their
+    label count too (an answer that gives all the provider's numbers)."""
     out: Read = {}
     for kind, field, what in (("kvk", "aanbieder.kvk", "KvK-nummer"), ("agb", "aanbieder.agb_code", "AGB-code"),
                               ("iban", "aanbieder.iban", "IBAN")):
         if any(p.kind == kind for p in pieces):
             out[field] = _one_of(pieces, kind, what)
+    bare = [p.value for p in pieces if p.kind == "digits8"] if bare_numbers else []
+    if bare and "aanbieder.kvk" not in out and "aanbieder.agb_code" not in out:
+        if len(bare) == 2:  # '12345678 / 98123456 / NL…': taken in the form's order, KvK then AGB
+            why = "de nummers staan er zonder 'KvK' en 'AGB'; aangenomen in de volgorde KvK, AGB"
+            out["aanbieder.kvk"], out["aanbieder.agb_code"] = _doubt(bare[0], why), _doubt(bare[1], why)
+        else:
+            why = "een nummer zonder 'KvK' of 'AGB' ervoor"
+            out["aanbieder.kvk"] = out["aanbieder.agb_code"] = _doubt(None, why, 0.0)
     return out
 
 
@@ -156,7 +166,7 @@ def _read_number_row(field: str, labelled: Callable[[str], Optional[str]]) -> Ca
     """A row that asks for one 8-digit number (KvK or AGB); other numbers written in it with
     their label ('KvK 1234 5678, AGB 98-123456') are taken too."""
     def read(text: str) -> Read:
-        others = {k: v for k, v in _ids(nz.take_apart(text)).items() if k != field}
+        others = {k: v for k, v in _ids(nz.take_apart(text), bare_numbers=False).items() if k != field}
         value = labelled(text)
         if value is None and not others:
             value = nz.eight_digits(text)
@@ -168,7 +178,7 @@ def _read_number_row(field: str, labelled: Callable[[str], Optional[str]]) -> Ca
 
 
 def _read_iban_row(text: str) -> Read:
-    others = {k: v for k, v in _ids(nz.take_apart(text)).items() if k != "aanbieder.iban"}
+    others = {k: v for k, v in _ids(nz.take_apart(text), bare_numbers=False).items() if k != "aanbieder.iban"}
     return others | _read_with("aanbieder.iban", nz.iban_text)(text)
 
 
