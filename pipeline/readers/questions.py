@@ -18,6 +18,7 @@ SHORT_QUESTION_WORDS = 6
 HINT_PART_MIN = 35  # a shorter text found inside a hint may be an answer that shares its words
 STOPWORDS = {"de", "het", "een", "van", "en", "in", "op", "voor", "is", "je", "bij", "om", "te", "wat", "wie",
              "welke", "welk", "met", "aan", "der", "den", "of", "uw", "jouw", "de", "die", "dat", "er"}
+BOXES = re.compile(r"[☒☑☐□✓✔■⊠]|\[\s*[xX]?\s*\]")
 COMPOUND_STEM = 7  # letters: a stem this long is found inside compound words too
 CONCEPT_MIN = 3.0  # the weight of words that must point to a kind
 CONCEPT_MARGIN = 2.0  # ... ahead of any other kind by this much
@@ -190,12 +191,15 @@ class Labels:
         return best if best_score >= 90 else None
 
     def is_label_only(self, text: str) -> bool:
-        """A bare printed label such as 'JB / JR' or 'Ja / Nee' (under a question, not a question)."""
-        return norm(text) in self._hint_only
+        """A bare printed label such as 'JB / JR' or 'Ja / Nee' (under a question, not a question);
+        with a box ticked or not ('☒ Ja ☐ Nee') it is an answer."""
+        return norm(text) in self._hint_only and not BOXES.search(text)
 
     def is_hint(self, paragraph: str) -> bool:
         """Is this paragraph printed guidance (or a bare label like 'JB / JR'), not an answer?"""
         p = norm(paragraph)
+        if BOXES.search(paragraph):
+            return False  # checkboxes: the writer's answer
         if not p or p in self._hint_only:
             return True
         if len(p) < 20:
