@@ -19,6 +19,8 @@ HINT_PART_MIN = 35  # a shorter text found inside a hint may be an answer that s
 STOPWORDS = {"de", "het", "een", "van", "en", "in", "op", "voor", "is", "je", "bij", "om", "te", "wat", "wie",
              "welke", "welk", "met", "aan", "der", "den", "of", "uw", "jouw", "de", "die", "dat", "er"}
 BOXES = re.compile(r"[☒☑☐□✓✔■⊠]|\[\s*[xX]?\s*\]")
+# a condition before the question names other questions' words: 'Alleen bij vrijwillig kader: …'
+CONDITION = re.compile(r"^\W*(alleen\s+)?(bij|indien|als|in geval van|in het geval van)\s+[^:;?]{1,40}[:;]\s*", re.I)
 COMPOUND_STEM = 7  # letters: a stem this long is found inside compound words too
 CONCEPT_MIN = 3.0  # the weight of words that must point to a kind
 CONCEPT_MARGIN = 2.0  # ... ahead of any other kind by this much
@@ -84,7 +86,7 @@ class Labels:
                 if found[1] > best[1]:
                     best = found
         if best[1] < CONCEPT_SURE:  # a wording we do not know well: what do its words point to?
-            found = self._by_concept(text)
+            found = self._by_concept(CONDITION.sub("", text))
             if found[0] is None:  # the words of a long aside in brackets are not the question's
                 found = self._by_concept(re.sub(r"\([^)]*\)", " ", text))
             if found[1] > best[1] or (found[1] == CONCEPT_SCORE and not self._refines(best[0], found[0])):

@@ -599,6 +599,8 @@ def _finish(values: dict[str, Value], meldingen: list[Melding], mappings: Mappin
         values["pgb_verkend"] = values["pgb_argumenten"] = Value(None)
     elif kader == "vrijwillig":
         values["maatregel"] = Value(None)
+    if values.get("hulpvorm", Value(None)).value == "ambulant":  # a form of verblijf only with verblijf
+        values["verblijfsvorm"] = Value(None)
     confidence: dict[str, float] = {}
     for name, v in sorted(values.items()):
         if v.confidence >= 1.0 and not v.twijfel:
