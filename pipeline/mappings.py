@@ -255,5 +255,6 @@ def load_mappings(root: Path, profile: str) -> Mappings:
         concepten=lab.get("concepten", {}),
         samengesteld=lab.get("samengesteld", {}),
         geen_vraag=lab.get("geen_vraag", {}).get("woorden", []),
+        omvat=lab.get("omvat", {}),
     )
     return Mappings(root=root, region=region, labels=labels)

@@ -53,6 +53,7 @@ class Labels:
     concepten: dict[str, dict[str, float]] = field(default_factory=dict)  # kind → {word stem: weight}
     samengesteld: dict[str, list[str]] = field(default_factory=dict)  # composite kind → its parts
     geen_vraag: list[str] = field(default_factory=list)  # words of texts that are never a question
+    omvat: dict[str, list[str]] = field(default_factory=dict)  # kind → kinds its reader also covers
     _choices: list[tuple[str, str]] = field(default_factory=list)
 
     def __post_init__(self):
@@ -114,14 +115,19 @@ class Labels:
             if stem.search(q):
                 totals[kind] = totals.get(kind, 0.0) + weight
         strong = {k for k, t in totals.items() if t >= CONCEPT_MIN}
-        for composite, parts in self.samengesteld.items():
-            if len(strong & set(parts)) >= 2 and totals.get(composite, 0.0) < max(totals[p] for p in strong & set(parts)):
-                totals[composite] = sum(totals[p] for p in strong & set(parts))
+        for composite, listed in self.samengesteld.items():
+            parts = {p for p in listed if not p.startswith("+")}
+            extra = {p[1:] for p in listed if p.startswith("+")}
+            if len(strong & parts) >= 2 and totals.get(composite, 0.0) < max(totals[p] for p in strong & parts):
+                totals[composite] = sum(totals[p] for p in strong & (parts | extra))
         ranked = sorted(totals.items(), key=lambda kv: -kv[1])
         if not ranked or ranked[0][1] < CONCEPT_MIN:
             return None, 0.0
         top, total = ranked[0]
-        parts_of_top = set(self.samengesteld.get(top, ()))
+        wider = next((k for k, covered in self.omvat.items() if top in covered and totals.get(k, 0) >= CONCEPT_MIN), None)
+        if wider:  # 'Welke aanbieder stelt u voor? Vermeld … KvK, AGB en IBAN': the provider, ids and all
+            return wider, CONCEPT_SCORE
+        parts_of_top = {p.lstrip("+") for p in self.samengesteld.get(top, ())}
         rivals = [t for k, t in ranked[1:] if k not in parts_of_top and top not in self.samengesteld.get(k, ())]
         second = rivals[0] if rivals else 0.0
         if total - second < CONCEPT_MARGIN:

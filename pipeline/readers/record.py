@@ -188,6 +188,7 @@ def _type_and_code(text: str) -> tuple[Optional[str], Optional[str]]:
     t = re.sub(r"\b(regionale\s+)?(product\s*code|productcode|code)\b\s*:?", "", t, flags=re.I)
     t = re.sub(r"\(\s*\)", "", t)
     t = re.sub(r"^\W*(type\s+hulp|soort\s+hulp|hulpvorm)\s*:\s*", "", t.strip(), flags=re.I)
+    t = re.sub(r"^\W*(namelijk|nl\.|te weten|en wel)\s+", "", t.strip(), flags=re.I)
     t = re.sub(r"\s+", " ", t.replace("\n", " ")).strip(" -–—,.:;/")
     t = re.sub(r"\s*\($", "", t).strip(" -–—,.:;/")  # a bracket left open by the code taken out
     if t.count("(") < t.count(")") and t.endswith(")"):
@@ -243,10 +244,10 @@ def _kader(text: str) -> Optional[str]:
     box, _ = nz.ticked(text, ("vrijwillig", "gedwongen"))
     if box:
         return box
-    t = text.lower()
+    t = re.sub(r"\bgeen\s+(maatregel|jb|jr)\b", "", text.lower())
     v = "vrijwillig" in t
     g = "gedwongen" in t or bool(re.search(r"\b(ots|ondertoezichtstelling|jeugdbescherming|jeugdreclassering|"
-                                           r"voogdij|maatregel)\b", t))
+                                           r"voogdij|jb|jr)\b", t))
     return "vrijwillig" if v and not g else "gedwongen" if g and not v else None
 
 
@@ -338,11 +339,20 @@ def _inzet_pattern() -> str:
     return r"\d+(?:[.,]\d+)?\s*(uur|uren|u|dagdelen|dagdeel|etmalen|etmaal)\s*(per|p/|/|in)\s*\w+"
 
 
+def _read_hulpvorm(text: str) -> Read:
+    """'Met verblijf', '☒ ambulant ☐ verblijf', 'Ambulant (geen verblijf)', and with the type of care
+    after it: 'Ambulante hulp, namelijk Individuele begeleiding (productcode 45A11)'."""
+    typed = _read_type(text)
+    if "hulpvorm" in typed and typed["hulpvorm"].value:
+        return typed
+    return _read_with("hulpvorm", _hulpvorm)(text)
+
+
 def _hulpvorm(text: str) -> Optional[str]:
     box, _ = nz.ticked(text, ("ambulant", "ambulante hulp", "verblijf", "met verblijf", "jeugdhulp met verblijf"))
     if box:
         return "ambulant" if box.startswith("ambul") else "verblijf"
-    t = text.lower()
+    t = re.sub(r"\b(geen|zonder|niet)\s+(met\s+)?(verblijf|ambulant\w*)", "", text.lower())
     a, v = "ambul" in t, "verblijf" in t
     return "ambulant" if a and not v else "verblijf" if v and not a else None
 
@@ -389,7 +399,8 @@ READERS: dict[str, Callable[[str], Read]] = {
     "ambulant": _read_hulp("ambulant"),
     "verblijf": _read_hulp("verblijf"),
     "verblijfsvorm": lambda t: sure("verblijfsvorm", nz.text(t)),
-    "kader": _read_with("kader", _kader),
+    "kader": lambda t: _read_with("kader", _kader)(t) | (
+        {"maatregel": Value(_maatregel(t))} if _kader(t) == "gedwongen" and _maatregel(t) else {}),
     "pgb": _read_pgb,
     "maatregel": _read_with("maatregel", _maatregel),
     "reden_niet_gecontracteerd": lambda t: sure("reden_niet_gecontracteerd", nz.clean(t)),
@@ -408,7 +419,7 @@ READERS: dict[str, Callable[[str], Read]] = {
     "contactpersoon.naam": lambda t: {k: v for k, v in _read_contact(t).items() if k == "contactpersoon.naam"},
     "contactpersoon.telefoon": _read_with("contactpersoon.telefoon", nz.phone),
     "contactpersoon.email": _read_with("contactpersoon.email", nz.email),
-    "hulpvorm": _read_with("hulpvorm", _hulpvorm),
+    "hulpvorm": lambda t: _read_hulpvorm(t),
     "hulpvorm:ambulant": lambda t: _hulpvorm_box("ambulant", t),
     "hulpvorm:verblijf": lambda t: _hulpvorm_box("verblijf", t),
     "type_hulp": lambda t: _read_type(t),

@@ -28,9 +28,21 @@ def _text(element) -> str:
                     for p in element.iter(qn("w:p"))).strip()
 
 
+HEADING_STYLE = re.compile(r"heading|kop|title|titel|subtitle|ondertitel", re.I)
+
+
+def _is_heading(p_el) -> bool:
+    """A paragraph in a heading style ('Heading 2', 'Kop 2'): a section of the form, never an answer."""
+    ppr = p_el.find(qn("w:pPr"))
+    style = ppr.find(qn("w:pStyle")) if ppr is not None else None
+    return style is not None and bool(HEADING_STYLE.search(style.get(qn("w:val")) or ""))
+
+
 def _bold_head(p_el) -> tuple[Optional[str], str]:
     """(the bold question, the rest of the line) when a paragraph starts with bold text; a
     paragraph all bold is (question, '')."""
+    if _is_heading(p_el):
+        return "".join(t for t, _, struck, _ in run_parts(p_el) if not struck).strip(), ""
     parts = [(t, b) for t, _, struck, b in run_parts(p_el) if not struck and t.strip()]
     if not parts or not parts[0][1]:
         return None, ""
