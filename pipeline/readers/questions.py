@@ -21,11 +21,12 @@ STOPWORDS = {"de", "het", "een", "van", "en", "in", "op", "voor", "is", "je", "b
 BOXES = re.compile(r"[☒☑☐□✓✔■⊠]|\[\s*[xX]?\s*\]")
 # a condition before the question names other questions' words: 'Alleen bij vrijwillig kader: …'
 CONDITION = re.compile(r"^\W*(alleen\s+)?(bij|indien|als|in geval van|in het geval van)\s+[^:;?]{1,40}[:;]\s*", re.I)
+ORGANISATION_ASKED = re.compile(r"\b(welke|voorgestelde|beoogde|naam van de)\s+(zorg)?aanbieder", re.I)
 COMPOUND_STEM = 7  # letters: a stem this long is found inside compound words too
 CONCEPT_MIN = 3.0  # the weight of words that must point to a kind
 CONCEPT_MARGIN = 2.0  # ... ahead of any other kind by this much
 CONCEPT_MAX_WORDS = 25  # a question this long ends in '?' or ':'
-CONCEPT_PLAIN_WORDS = 12  # a heading-like question without '?' is at most this long
+CONCEPT_PLAIN_WORDS = 18  # a heading-like question without '?' is at most this long
 CONCEPT_SCORE = 86.0  # a question recognised by its words counts as recognised with certainty
 CONCEPT_SURE = 90.0  # a wording matched this well is not second-guessed by its words
 CONCEPT_UNSURE = 65.0  # words pointing two ways: below the threshold of a question, above 'near'
@@ -147,7 +148,8 @@ class Labels:
         if f"{group}.telefoon" not in self.velden:
             return kind  # not about a person or organisation
         named = [part for part, rx in PART_WORDS.items() if rx.search(question) and f"{group}.{part}" in self.velden]
-        if set(named) == {"naam", "contactpersoon"}:  # 'Naam contact aanbieder': the contact's name
+        if "contactpersoon" in named and set(named) <= {"naam", "contactpersoon", "telefoon", "email"} and \
+                not ORGANISATION_ASKED.search(question):  # 'Contactpersoon bij de aanbieder en zijn telefoonnummer'
             named = ["contactpersoon"]
         if len(named) == 1:
             return f"{group}.{named[0]}"

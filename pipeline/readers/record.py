@@ -133,6 +133,15 @@ def _read_aanbieder(text: str) -> Read:
     return out
 
 
+def _read_provider_contact(text: str) -> Read:
+    """The provider's contact person, with the phone number written beside the name."""
+    contact = _read_contact(text)
+    out = {"aanbieder.contactpersoon": contact["contactpersoon.naam"]}
+    if contact["contactpersoon.telefoon"].value:
+        out["aanbieder.telefoon"] = contact["contactpersoon.telefoon"]
+    return out
+
+
 def _ids(pieces: list[nz.Piece], bare_numbers: bool = True) -> Read:
     """KvK, AGB and IBAN among an answer's pieces; `bare_numbers`: 8-digit numbers without their
     label count too (an answer that gives all the provider's numbers)."""
@@ -428,8 +437,7 @@ READERS: dict[str, Callable[[str], Read]] = {
     "pgb_argumenten": lambda t: {k: v for k, v in _read_pgb(t).items() if k == "pgb_argumenten" or v.value is not None},
     "aanbieder.naam": _read_aanbieder,
     "aanbieder.contactpersoon": lambda t: _read_aanbieder(t) if any(
-        p.kind == "organisation" for p in nz.take_apart(t)) else {
-        "aanbieder.contactpersoon": _read_contact(t)["contactpersoon.naam"]},
+        p.kind == "organisation" for p in nz.take_apart(t)) else _read_provider_contact(t),
     "aanbieder.telefoon": _read_with("aanbieder.telefoon", nz.phone),
     "aanbieder.kvk": _read_number_row("aanbieder.kvk", nz.kvk),
     "aanbieder.agb_code": _read_number_row("aanbieder.agb_code", nz.agb),
@@ -505,7 +513,7 @@ def build(reading: Reading, mappings: Mappings) -> Extraction:
         matched.append((cell, kind, score))
     found = len({kind for _, kind, _ in matched})
     # the best-matching question first: its answer wins; another cell only fills what is still empty
-    for cell, kind, score in sorted(matched, key=lambda m: -m[2]):
+    for cell, kind, score in sorted(matched, key=lambda m: (-m[2], not _asks(m[0].question))):
         if not nz.clean(cell.answer):
             continue
         seen.setdefault(kind, cell.answer)
@@ -555,6 +563,16 @@ def build(reading: Reading, mappings: Mappings) -> Extraction:
     if spoed and re.search(r"\bcrisis", spoed, re.I):
         extraction.kenmerken.append("crisis")
     return extraction
+
+
+ASKING = re.compile(r"^\W*(\d+[.)]?\s*|vraag\s*\d+\s*[:.]?\s*)?(wie|wat|welke?|waarom|hoe|hoeveel|wanneer|waar|is|zijn|"
+                    r"heeft|hebben|heb|gaat|kan|moet|geef|motiveer|beschrijf|noem|vermeld|omschrijf|onderbouw)\b", re.I)
+
+
+def _asks(question: str) -> bool:
+    """Is this text worded as a question ('Waarom …?', 'Motiveer …', '… :'), not a title?"""
+    q = question.strip()
+    return q.endswith(("?", ":")) or bool(ASKING.match(q))
 
 
 def _short(question: str, n: int = 70) -> str:
