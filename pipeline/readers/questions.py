@@ -20,7 +20,8 @@ STOPWORDS = {"de", "het", "een", "van", "en", "in", "op", "voor", "is", "je", "b
              "welke", "welk", "met", "aan", "der", "den", "of", "uw", "jouw", "de", "die", "dat", "er"}
 BOXES = re.compile(r"[☒☑☐□✓✔■⊠]|\[\s*[xX]?\s*\]")
 # a condition before the question names other questions' words: 'Alleen bij vrijwillig kader: …'
-CONDITION = re.compile(r"^\W*(alleen\s+)?(bij|indien|als|in geval van|in het geval van)\s+[^:;?]{1,40}[:;]\s*", re.I)
+CONDITION = re.compile(r"^\W*(alleen\s+)?((bij|indien|als|in geval van|in het geval van)\s+[^:;?]{1,40}|"
+                       r"(vrijwillig|gedwongen|verblijf|ambulant)(\s+kader)?)\s*[:;]\s*", re.I)
 ORGANISATION_ASKED = re.compile(r"\b(welke|voorgestelde|beoogde|naam van de)\s+(zorg)?aanbieder", re.I)
 COMPOUND_STEM = 7  # letters: a stem this long is found inside compound words too
 CONCEPT_MIN = 3.0  # the weight of words that must point to a kind
@@ -29,7 +30,8 @@ CONCEPT_MAX_WORDS = 25  # a question this long ends in '?' or ':'
 CONCEPT_PLAIN_WORDS = 18  # a heading-like question without '?' is at most this long
 CONCEPT_SCORE = 86.0  # a question recognised by its words counts as recognised with certainty
 CONCEPT_SURE = 90.0  # a wording matched this well is not second-guessed by its words
-CONCEPT_UNSURE = 65.0  # words pointing two ways: below the threshold of a question, above 'near'
+CONCEPT_UNSURE = 65.0
+FUZZY_ALONE = 80.0  # a wording matched less well than this counts only when its words agree  # words pointing two ways: below the threshold of a question, above 'near'
 PART_WORDS = {  # the parts of a person's or organisation's details a question may ask for
     "naam": re.compile(r"\bnaam\b", re.I),
     "contactpersoon": re.compile(r"\bcontact\s*(persoon|pers\.?)?\b|\baanspreekpunt\b", re.I),
@@ -93,6 +95,8 @@ class Labels:
                 found = self._by_concept(re.sub(r"\([^)]*\)", " ", text))
             if found[1] > best[1] or (found[1] == CONCEPT_SCORE and not self._refines(best[0], found[0])):
                 best = found
+            elif found[0] is None and best[1] < FUZZY_ALONE:  # a loose likeness with no word of the question
+                best = (best[0], min(best[1], CONCEPT_UNSURE))
         return self._part_asked(best[0], text), best[1]
 
     def _refines(self, kind: Optional[str], broader: Optional[str]) -> bool:
