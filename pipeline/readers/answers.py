@@ -519,6 +519,7 @@ def is_person(text: str) -> bool:
 
 _SEPARATORS = re.compile(r"\n|;|\||,|\s/\s|\s[-–—]\s|\t|(?<=[a-zà-ÿ]{2})\.\s+(?=[A-ZÀ-Þ])")
 _TRAILING_CONTACT = re.compile(r"[\s,;:]*\b(contact\s*persoon|contactpersoon|contact|cp|t\.a\.v\.?)\s*$", re.I)
+TRAILING_LABEL = re.compile(r"[\s/,;]*\b(tel|telefoon|tel\.?\s*nr|mobiel|mob|e-?mail|mail)\b\.?\s*:?\s*$", re.I)
 _NAME_AFTER_COLON = re.compile(r":\s+(?=[A-ZÀ-Þ])")
 
 
@@ -598,6 +599,7 @@ def _segment(raw: str, out: list[Piece], annotation: bool, label: Optional[str])
             return _segment(seg[len(head):].lstrip(": "), out, annotation,
                             "contact" if labelled or is_organisation(head) else seg_label)
         rest = _strip(re.sub(r"\s+", " ", _typed(seg, out, annotation, seg_label)))
+        rest = _strip(TRAILING_LABEL.sub("", rest))  # 'Hanneke Bosman /Tel:' — the label of what was taken out
         m = _LABEL.match(rest)
         if m and _LABEL_KIND[m.group(1).lower()] in ("tel", "mail"):
             rest = _strip(rest[m.end():])

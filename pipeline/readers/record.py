@@ -194,7 +194,7 @@ def _read_iban_row(text: str) -> Read:
 def _type_and_code(text: str) -> tuple[Optional[str], Optional[str]]:
     code = nz.productcode(text)
     t = nz.PRODUCTCODE.sub("", text)
-    t = re.sub(r"\b(regionale\s+)?(product\s*code|productcode|code)\b\s*:?", "", t, flags=re.I)
+    t = re.sub(r"\b(regionale\s+)?(product\s*code|productcode|prod\.?\s*code|code)\b\s*:?", "", t, flags=re.I)
     t = re.sub(r"\(\s*\)", "", t)
     t = re.sub(r"^\W*(type\s+hulp|soort\s+hulp|hulpvorm)\s*:\s*", "", t.strip(), flags=re.I)
     t = re.sub(r"^\W*(namelijk|nl\.|te weten|en wel)\s+", "", t.strip(), flags=re.I)
@@ -275,13 +275,16 @@ def _maatregel(text: str) -> Optional[str]:
 
 
 def _read_pgb(text: str) -> Read:
-    """'Ja, besproken met ouders\\nOuders willen geen werkgeverschap' — the first line answers
-    'verkend?', what follows 'waarom geen PGB?'. On one line: 'Ja, verkend. Ouders willen …'."""
+    """'Ja, besproken met ouders\nOuders willen geen werkgeverschap' — the first line answers
+    'verkend?', what follows 'waarom geen PGB?'. On one line: 'Ja, verkend. Ouders willen …';
+    a sentence that says it was discussed is itself the argument ('Besproken met vader, hij …')."""
     first, _, more = text.partition("\n")
     yes, rest = nz.yes_no_read(first)
     if yes is None:
         yes, rest = nz.yes_no_read(text)
         first, more = text, ""
+    if yes is not None and not EXPLICIT_YES_NO.match(first) and not more.strip():
+        rest = first  # 'Niet besproken omdat …': the whole sentence argues
     argumenten = more.strip() or rest
     argumenten = re.sub(r"^\W*(\w+\s*){1,4}\??\s*:\s*", "", argumenten.strip())  # 'Waarom niet: …', 'Argumenten: …'
     if yes is None and first is not text:
@@ -290,6 +293,18 @@ def _read_pgb(text: str) -> Read:
     if yes is None and nz.clean(text):
         out["pgb_verkend"] = _doubt(None, "niet duidelijk of een PGB is verkend", 0.0)
     return out
+
+
+def _read_pgb_argumenten(text: str) -> Read:
+    """The answer to 'Waarom is een PGB geen optie?': all of it, but a leading 'Ja –' / 'Nee,'."""
+    m = EXPLICIT_YES_NO.match(text)
+    out = {"pgb_argumenten": Value(nz.text(text[m.end():].lstrip(" ,.;:–-") if m else text))}
+    if m:
+        out["pgb_verkend"] = Value(nz.yes_no(m.group()))
+    return out
+
+
+EXPLICIT_YES_NO = re.compile(r"^\W*(ja|nee|neen|yes|no)\b|^\W*(?:[☒☑☐□]|\[\s*[xX ]?\s*\])", re.I)
 
 
 def _read_periode(text: str) -> Read:
@@ -434,7 +449,7 @@ READERS: dict[str, Callable[[str], Read]] = {
     "type_hulp": lambda t: _read_type(t),
     "productcode": _read_with("productcode", nz.productcode),
     "pgb_verkend": _yes_no_field("pgb_verkend"),
-    "pgb_argumenten": lambda t: {k: v for k, v in _read_pgb(t).items() if k == "pgb_argumenten" or v.value is not None},
+    "pgb_argumenten": _read_pgb_argumenten,
     "aanbieder.naam": _read_aanbieder,
     "aanbieder.contactpersoon": lambda t: _read_aanbieder(t) if any(
         p.kind == "organisation" for p in nz.take_apart(t)) else _read_provider_contact(t),

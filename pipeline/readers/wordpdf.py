@@ -56,7 +56,8 @@ def _paragraphs(page, chars, right: float) -> list[str]:
             first = glyphs[:len(text.split(" ")[0])]
             width = (first[-1]["x1"] - first[0]["x0"]) if first else 0.0
             space = (first[0]["x1"] - first[0]["x0"]) * 0.5 if first else 0.0
-            if prev["x1"] + space + width < right:
+            wrapped = not paragraphs[-1].rstrip().endswith((".", "!", "?", ":", ";")) and text[:1].islower()
+            if prev["x1"] + space + width < right and not wrapped:
                 paragraphs.append(text)
             else:  # a wrapped line; a word broken at its hyphen is joined without a space
                 paragraphs[-1] += ("" if paragraphs[-1].endswith("-") else " ") + text
