@@ -123,8 +123,8 @@ class Labels:
         for composite, listed in self.samengesteld.items():
             parts = {p for p in listed if not p.startswith("+")}
             extra = {p[1:] for p in listed if p.startswith("+")}
-            if len(strong & parts) >= 2 and totals.get(composite, 0.0) < max(totals[p] for p in strong & parts):
-                totals[composite] = sum(totals[p] for p in strong & (parts | extra))
+            if len(strong & parts) >= 2:
+                totals[composite] = max(totals.get(composite, 0.0), sum(totals[p] for p in strong & (parts | extra)))
         ranked = sorted(totals.items(), key=lambda kv: -kv[1])
         if not ranked or ranked[0][1] < CONCEPT_MIN:
             return None, 0.0

@@ -285,6 +285,13 @@ def _read_pgb(text: str) -> Read:
         first, more = text, ""
     if yes is not None and not EXPLICIT_YES_NO.match(first) and not more.strip():
         rest = first  # 'Niet besproken omdat …': the whole sentence argues
+    elif yes is not None and not more.strip():  # 'ja, besproken met vader, hij …': the sentence after the ja
+        rest = re.sub(r"^\W*(ja|nee|neen|yes|no)\b[\s,.;:–-]*", "", first, flags=re.I)
+        echo = re.match(r"^\W*\(?\s*(is\s+)?(nog\s+)?(niet\s+)?(gecheckt|verkend|besproken|overwogen|bekeken)\s*\)?"
+                        r"\s*([.;:]|$)", rest, re.I)
+        if echo:  # 'Ja, verkend. Ouders willen …', 'Nee, niet verkend. …': the echo is no argument
+            rest = rest[echo.end():].strip()
+        rest = rest[:1].upper() + rest[1:]
     argumenten = more.strip() or rest
     argumenten = re.sub(r"^\W*(\w+\s*){1,4}\??\s*:\s*", "", argumenten.strip())  # 'Waarom niet: …', 'Argumenten: …'
     if yes is None and first is not text:
@@ -528,7 +535,9 @@ def build(reading: Reading, mappings: Mappings) -> Extraction:
         matched.append((cell, kind, score))
     found = len({kind for _, kind, _ in matched})
     # the best-matching question first: its answer wins; another cell only fills what is still empty
-    for cell, kind, score in sorted(matched, key=lambda m: (-m[2], not _asks(m[0].question))):
+    # (a question asking one thing beats a composite one of the same score for that thing)
+    composite = mappings.labels.samengesteld
+    for cell, kind, score in sorted(matched, key=lambda m: (-m[2], m[1] in composite, not _asks(m[0].question))):
         if not nz.clean(cell.answer):
             continue
         seen.setdefault(kind, cell.answer)
