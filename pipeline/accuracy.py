@@ -88,27 +88,21 @@ class LayoutResult:
         self.silent += len(r.silent)
 
 
-def expected_problems(folder: Path) -> dict[str, Optional[set[str]]]:
-    """file name → the blocking problems INDEX.csv lists for it (None: not listed)."""
+def read_index(folder: Path) -> dict[str, tuple[str, Optional[set[str]]]]:
+    """file name → (its kind, the blocking problems INDEX.csv lists for it; None: not listed)."""
     index = folder / "INDEX.csv"
-    out: dict[str, Optional[set[str]]] = {}
+    out: dict[str, tuple[str, Optional[set[str]]]] = {}
     if not index.exists():
         return out
     with index.open(encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
             m = re.search(r"validation:\s*([^;]*)", row.get("notes") or "")
+            problems = None
             if m:
                 problems = {p.strip() for p in m.group(1).split(",") if p.strip() and p.strip() != "none"}
-                out[row["file"]] = problems - NOT_BLOCKING
+                problems -= NOT_BLOCKING
+            out[row["file"]] = (row.get("kind") or "", problems)
     return out
-
-
-def _kind(path: Path, folder: Path) -> Optional[str]:
-    index = folder / "INDEX.csv"
-    if not index.exists():
-        return None
-    with index.open(encoding="utf-8", newline="") as fh:
-        return next((r["kind"] for r in csv.DictReader(fh) if r["file"] == path.name), None)
 
 
 def _named(veld: str, meldingen) -> bool:
@@ -147,13 +141,13 @@ def measure_file(path: Path, expected_json: Path, mappings: Mappings, ocr_langua
 def measure(folder: Path, mappings: Mappings, ocr_languages: str = DEFAULT_OCR_LANGUAGES,
             ) -> tuple[list[FileResult], dict[str, LayoutResult]]:
     folder = Path(folder)
-    problems = expected_problems(folder)
+    index = read_index(folder)
     results = []
     for path in sorted(folder.iterdir()):
         expected = path.with_suffix(".json")
         if path.suffix.lower() in FORM_SUFFIXES and expected.exists():
-            results.append(measure_file(path, expected, mappings, ocr_languages, problems.get(path.name),
-                                        _kind(path, folder)))
+            kind, problems = index.get(path.name, (None, None))
+            results.append(measure_file(path, expected, mappings, ocr_languages, problems, kind or None))
     layouts: dict[str, LayoutResult] = {}
     for r in results:
         layouts.setdefault(r.layout, LayoutResult(r.layout)).add(r)

@@ -171,7 +171,7 @@ NUMBER_WORDS = {
     "nul": 0, "een": 1, "één": 1, "twee": 2, "drie": 3, "vier": 4, "vijf": 5, "zes": 6, "zeven": 7,
     "acht": 8, "negen": 9, "tien": 10, "elf": 11, "twaalf": 12, "dertien": 13, "veertien": 14,
     "vijftien": 15, "zestien": 16, "zeventien": 17, "achttien": 18, "negentien": 19, "twintig": 20,
-    "eenentwintig": 21, "eenentwintig": 21, "tweeëntwintig": 22, "tweeentwintig": 22,
+    "eenentwintig": 21, "tweeëntwintig": 22, "tweeentwintig": 22,
     "drieëntwintig": 23, "drieentwintig": 23, "dertig": 30, "veertig": 40, "vijftig": 50,
     "zestig": 60, "zeventig": 70, "tachtig": 80, "negentig": 90, "honderd": 100,
 }
@@ -579,32 +579,31 @@ def _segments(text: str, out: list[Piece], annotation: bool, label: Optional[str
 
 def _segment(raw: str, out: list[Piece], annotation: bool, label: Optional[str]) -> Optional[str]:
     """One segment → pieces; returns the label it carried."""
-    if True:
-        seg = _strip(raw)
-        seg_label = label
-        while True:  # labels before the value: 'contactpersoon is', 'Naam:', 'tel.'
-            m = _LABEL.match(seg)
-            if not m or (m.end() == len(seg) and not seg.endswith((":", "."))
-                         and _LABEL_KIND[m.group(1).lower()] in ("naam", "aanbieder")
-                         and seg[:1].isupper() and " " not in seg.strip()):
-                break
-            seg_label = _LABEL_KIND.get(m.group(1).lower(), seg_label)
-            seg = _strip(seg[m.end():])
-        if not seg:
-            return seg_label
-        head, colon, tail = _NAME_AFTER_COLON.split(seg, maxsplit=1)[0], None, None
-        if head != seg:  # 'Praktijk X: Jan de Vries', 'Praktijk X B.V. Contact: Jan' — two parts
-            labelled = _TRAILING_CONTACT.search(head)
-            _segment(head[:labelled.start()] if labelled else head, out, annotation, seg_label)
-            return _segment(seg[len(head):].lstrip(": "), out, annotation,
-                            "contact" if labelled or is_organisation(head) else seg_label)
-        rest = _strip(re.sub(r"\s+", " ", _typed(seg, out, annotation, seg_label)))
-        rest = _strip(TRAILING_LABEL.sub("", rest))  # 'Hanneke Bosman /Tel:' — the label of what was taken out
-        m = _LABEL.match(rest)
-        if m and _LABEL_KIND[m.group(1).lower()] in ("tel", "mail"):
-            rest = _strip(rest[m.end():])
-        if not rest or not any(ch.isalpha() for ch in rest):
-            return seg_label
-        kind = "organisation" if is_organisation(rest) else "person" if is_person(rest) else "text"
-        out.append(Piece(kind, rest, seg_label, annotation))
+    seg = _strip(raw)
+    seg_label = label
+    while True:  # labels before the value: 'contactpersoon is', 'Naam:', 'tel.'
+        m = _LABEL.match(seg)
+        if not m or (m.end() == len(seg) and not seg.endswith((":", "."))
+                     and _LABEL_KIND[m.group(1).lower()] in ("naam", "aanbieder")
+                     and seg[:1].isupper() and " " not in seg.strip()):
+            break
+        seg_label = _LABEL_KIND.get(m.group(1).lower(), seg_label)
+        seg = _strip(seg[m.end():])
+    if not seg:
         return seg_label
+    head = _NAME_AFTER_COLON.split(seg, maxsplit=1)[0]
+    if head != seg:  # 'Praktijk X: Jan de Vries', 'Praktijk X B.V. Contact: Jan' — two parts
+        labelled = _TRAILING_CONTACT.search(head)
+        _segment(head[:labelled.start()] if labelled else head, out, annotation, seg_label)
+        return _segment(seg[len(head):].lstrip(": "), out, annotation,
+                        "contact" if labelled or is_organisation(head) else seg_label)
+    rest = _strip(re.sub(r"\s+", " ", _typed(seg, out, annotation, seg_label)))
+    rest = _strip(TRAILING_LABEL.sub("", rest))  # 'Hanneke Bosman /Tel:' — the label of what was taken out
+    m = _LABEL.match(rest)
+    if m and _LABEL_KIND[m.group(1).lower()] in ("tel", "mail"):
+        rest = _strip(rest[m.end():])
+    if not rest or not any(ch.isalpha() for ch in rest):
+        return seg_label
+    kind = "organisation" if is_organisation(rest) else "person" if is_person(rest) else "text"
+    out.append(Piece(kind, rest, seg_label, annotation))
+    return seg_label
