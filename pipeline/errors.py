@@ -2,6 +2,12 @@
 from __future__ import annotations
 
 
+DAMAGED_PDF = ("Het PDF-bestand is beschadigd en kan niet worden geopend. Sla het formulier opnieuw op en stuur het "
+               "nog eens.")
+DAMAGED_WORD = ("Het Word-bestand is beschadigd of onvolledig en kan niet worden geopend. Sla het formulier opnieuw op "
+                "en stuur het nog eens.")
+
+
 class MaatwerkError(Exception):
     """Base error: `melding` is shown to the user as is (Dutch), never a traceback."""
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import traceback
 from pathlib import Path
 
-from .errors import NotReadAutomatically, UnreadableForm
+from .errors import DAMAGED_PDF, DAMAGED_WORD, NotReadAutomatically, UnreadableForm
 from .mappings import Mappings
 from .models import Extraction
 from .readers import record
@@ -21,6 +22,9 @@ from .readers.cells import Reading
 
 log = logging.getLogger("maatwerk")
 DEFAULT_OCR_LANGUAGES = "nld+tur"  # see pipeline/readers/scan.py and [ocr] in config.example.toml
+# where a parser of the file formats lives: an exception raised there is about the file's bytes
+PARSERS = re.compile(r"(site-packages|dist-packages|python3\.\d+)[/\\](pdfminer|pypdf|pypdfium2|pdfplumber|docx|lxml|"
+                     r"zipfile|xml)([/\\]|\.py)")
 NOT_READ = ("Het formulier kon niet automatisch worden gelezen. Het is wel ontvangen: ICM leest het formulier "
             "en neemt de aanvraag verder in behandeling.")
 
@@ -51,8 +55,11 @@ def extract_bytes(content: bytes, mappings: Mappings, ocr_languages: str = DEFAU
         return record.build(_read(content, mappings, ocr_languages), mappings)
     except UnreadableForm:
         raise
-    except Exception as exc:  # a fault of ours: the request is not lost, a person reads it
+    except Exception as exc:
         frame = traceback.extract_tb(exc.__traceback__)[-1]
+        if PARSERS.search(frame.filename):  # the file's own bytes broke a parser: a damaged file
+            raise UnreadableForm(DAMAGED_PDF if sniff(content) == "pdf" else DAMAGED_WORD) from None
+        # a fault of ours: the request is not lost, a person reads it
         log.error("reading a form failed: %s at %s:%s", type(exc).__name__, Path(frame.filename).name, frame.lineno)
         raise NotReadAutomatically(NOT_READ) from None
 
@@ -106,13 +113,7 @@ def _read_pdf(content: bytes, mappings: Mappings, ocr_languages: str) -> Reading
     except UnreadableForm:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError, AssertionError, RecursionError):
-        raise UnreadableForm("Het PDF-bestand is beschadigd en kan niet worden geopend. "
-                             "Sla het formulier opnieuw op en stuur het nog eens.") from None
-    except Exception as exc:  # pdfminer's own errors on a damaged file (found by fuzzing)
-        if type(exc).__module__.startswith(("pdfminer", "pypdf", "pdfplumber")):
-            raise UnreadableForm("Het PDF-bestand is beschadigd en kan niet worden geopend. "
-                                 "Sla het formulier opnieuw op en stuur het nog eens.") from None
-        raise
+        raise UnreadableForm(DAMAGED_PDF) from None
     readings = []
     if has_fields:
         readings.append(acroform.read(reader, content, mappings.labels))

@@ -7,7 +7,7 @@ import zipfile
 from docx import Document
 from docx.oxml.ns import qn
 
-from ..errors import UnreadableForm
+from ..errors import DAMAGED_WORD, UnreadableForm
 
 MAX_UNPACKED = 50 * 1024 * 1024  # a form is well under 5 MB unpacked
 MAX_RATIO = 200  # compression ratio of a zip bomb, not of a Word file (those stay under ~20)
@@ -27,8 +27,7 @@ def open_document(content: bytes):
     except UnreadableForm:
         raise
     except Exception:  # zipfile.BadZipFile, KeyError, lxml errors: all mean a broken file
-        raise UnreadableForm("Het Word-bestand is beschadigd of onvolledig en kan niet worden geopend. "
-                             "Sla het formulier opnieuw op en stuur het nog eens.") from None
+        raise UnreadableForm(DAMAGED_WORD) from None
 
 
 def _check_package(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:

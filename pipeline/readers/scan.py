@@ -35,7 +35,7 @@ import cv2
 import numpy as np
 from rapidfuzz import fuzz
 
-from ..errors import UnreadableForm
+from ..errors import DAMAGED_PDF, UnreadableForm
 from .cells import Cell, Reading
 from .questions import answer_text, norm
 
@@ -204,8 +204,7 @@ def _render(content: bytes) -> list[np.ndarray]:
     try:
         pdf = pdfium.PdfDocument(content)
     except pdfium.PdfiumError:
-        raise UnreadableForm("Het PDF-bestand is beschadigd en kan niet worden geopend. "
-                             "Sla het formulier opnieuw op en stuur het nog eens.") from None
+        raise UnreadableForm(DAMAGED_PDF) from None
     try:
         images = []
         for i in range(len(pdf)):
