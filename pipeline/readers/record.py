@@ -196,7 +196,7 @@ def _type_and_code(text: str) -> tuple[Optional[str], Optional[str]]:
     t = nz.PRODUCTCODE.sub("", text)
     t = re.sub(r"\b(regionale\s+)?(product\s*code|productcode|prod\.?\s*code|code)\b\s*:?", "", t, flags=re.I)
     t = re.sub(r"\(\s*\)", "", t)
-    t = re.sub(r"^\W*(type\s+hulp|soort\s+hulp|hulpvorm)\s*:\s*", "", t.strip(), flags=re.I)
+    t = re.sub(r"^\W*(type\s+hulp|soort\s+hulp|hulpvorm|soort|type)\s*:\s*", "", t.strip(), flags=re.I)
     t = re.sub(r"^\W*(namelijk|nl\.|te weten|en wel)\s+", "", t.strip(), flags=re.I)
     t = re.sub(r"\s+", " ", t.replace("\n", " ")).strip(" -–—,.:;/")
     t = re.sub(r"\s*\($", "", t).strip(" -–—,.:;/")  # a bracket left open by the code taken out
@@ -217,11 +217,12 @@ def _read_type(text: str) -> Read:
     if yes is not None:  # 'Ja, Pleegzorg': the yes answers a question about the hulpvorm
         text = rest
     out: Read = {}
-    lead = re.match(r"^\W*(ambulant(e)?(\s+(jeugd)?hulp)?|(jeugdhulp\s+)?met\s+verblijf)\b([\s]*[:,;–-]\s*|\s+)", text, re.I)
+    lead = re.match(r"^\W*(ambulant(e)?(\s+(jeugd)?hulp)?|((jeugd)?hulp\s+)?met\s+verblijf)\b([\s]*[:,;.–-]\s*|\s+)", text,
+                    re.I)
     rest_of = text[lead.end():] if lead else ""
     # 'ambulant: Begeleiding', 'met verblijf Ouder-kindhuis' name the hulpvorm first; 'Ambulante
     # gezinsbehandeling' is a type of care whose name starts with it
-    if lead and (lead.group(6).strip() or (lead.group(1)[0].islower() and rest_of[:1].isupper())):
+    if lead and (lead.group(7).strip() or (lead.group(1)[0].islower() and rest_of[:1].isupper())):
         out["hulpvorm"] = Value(_hulpvorm(lead.group()))
         text = text[lead.end():]
     type_hulp, code = _type_and_code(text)
