@@ -420,7 +420,8 @@ def eight_digits(text: Optional[str]) -> Optional[str]:
     return found.pop() if len(found) == 1 else None
 
 
-_IBAN = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2}\s?\d{2}(?:[ .\-]?[A-Z0-9]){10,30})(?![A-Za-z0-9])", re.I)
+# groups may be split by a line break (an IBAN wrapped in a narrow cell)
+_IBAN = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2}\s?\d{2}(?:(?:[ .\-]|\s*\n\s*)?[A-Z0-9]){10,30})(?![A-Za-z0-9])", re.I)
 
 
 def iban_text(text: Optional[str]) -> Optional[str]:
@@ -428,7 +429,8 @@ def iban_text(text: Optional[str]) -> Optional[str]:
     if not text:
         return None
     t = re.sub(r"\biban\b\s*(nummer|nr\.?)?\s*[:.]?", " ", text, flags=re.I)
-    found = {_iban_cut(re.sub(r"[\s.\-]", "", m.group(1)).upper()) for m in _IBAN.finditer(t)}
+    found = {_iban_cut(re.sub(r"[\s.\-]", "", m.group(1)).upper()) for m in _IBAN.finditer(t)
+             if m.group(1)[:2].isupper() or iban_valid(_iban_cut(re.sub(r"[\s.\-]", "", m.group(1)).upper()))}
     found = {f for f in found if not f[2:4].isalpha()}
     if len(found) > 1:  # a valid one among look-alikes ('NL…' and a product code run-on)
         found = {f for f in found if iban_valid(f)} or found

@@ -23,6 +23,9 @@ BOXES = re.compile(r"[☒☑☐□✓✔■⊠]|\[\s*[xX]?\s*\]")
 CONDITION = re.compile(r"^\W*(alleen\s+)?((bij|indien|als|in geval van|in het geval van)\s+[^:;?]{1,40}|"
                        r"(vrijwillig|gedwongen|verblijf|ambulant)(\s+kader)?)\s*[:;]\s*", re.I)
 ORGANISATION_ASKED = re.compile(r"\b(welke|voorgestelde|beoogde|naam van de)\s+(zorg)?aanbieder", re.I)
+# a note in brackets about when or how to answer, not part of what is asked
+ASIDE = re.compile(r"\((?:[^)]*[a-zà-ÿ][.!]\s+[^)]*|\s*(alleen|indien|bij|in te vullen|niet invullen|invullen|"
+                   r"maximaal|denk aan|zie|let op|twijfel)\b[^)]*)\)", re.I)
 COMPOUND_STEM = 7  # letters: a stem this long is found inside compound words too
 CONCEPT_MIN = 3.0  # the weight of words that must point to a kind
 CONCEPT_MARGIN = 2.0  # ... ahead of any other kind by this much
@@ -90,9 +93,10 @@ class Labels:
                 if found[1] > best[1]:
                     best = found
         if best[1] < CONCEPT_SURE:  # a wording we do not know well: what do its words point to?
-            found = self._by_concept(CONDITION.sub("", text))
-            if found[0] is None:  # the words of a long aside in brackets are not the question's
-                found = self._by_concept(re.sub(r"\([^)]*\)", " ", text))
+            # the words of an aside in brackets ('(Alleen invullen bij vrijwillig kader.)') are not the question's
+            found = self._by_concept(CONDITION.sub("", ASIDE.sub(" ", text)))
+            if found[1] < CONCEPT_SCORE:
+                found = max(found, self._by_concept(CONDITION.sub("", text)), key=lambda f: f[1])
             if found[1] > best[1] or (found[1] == CONCEPT_SCORE and not self._refines(best[0], found[0])):
                 best = found
             elif found[0] is None and best[1] < FUZZY_ALONE:  # a loose likeness with no word of the question
