@@ -276,7 +276,7 @@ def extract(file: Path = typer.Argument(..., help="Het aanvraagformulier (.docx 
     rows("", {k: v for k, v in data.items() if k != "meldingen"})
     out.print(table)
     for m in extraction.meldingen:
-        out.print(f"{m.ernst}: [{m.veld or '-'}] {m.tekst}")
+        out.print(f"{m.ernst}: {m.tekst}", markup=False)  # the question is named in the text itself
 
 
 bench_app = typer.Typer(help="Metingen: nauwkeurigheid en snelheid.", no_args_is_help=True)

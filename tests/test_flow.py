@@ -583,3 +583,18 @@ def test_a_form_our_reader_fails_on_is_read_by_hand_and_the_other_form_of_the_ma
     assert env.inbox(INKOOP) == [] and env.folder(INKOOP, "Quarantaine") == []
     logged = [r.getMessage() for r in caplog.records if "reading a form failed" in r.getMessage()]
     assert logged and "StopIteration" in logged[0] and "test_flow.py" in logged[0]
+
+
+def test_the_receipt_greets_the_referrer_by_name_without_labels_or_asides(env):
+    form = Document(str(sample("legacy-table.docx")))
+    row = next(r for r in form.tables[0].rows if r.cells[0].text.startswith("Wie moeten we bellen"))
+    for p in row.cells[1].paragraphs[1:]:
+        p._element.getparent().remove(p._element)
+    row.cells[1].paragraphs[0].text = "Mij: Els Bakker (jeugdconsulent) / 06-87654321 / e.bakker@zeist.nl"
+    buf = io.BytesIO()
+    form.save(buf)
+    env.deliver(mail_with_form(REFERRER, "aanvraag", "aanvraag.docx", buf.getvalue()))
+    env.run()
+    [receipt] = env.inbox("e.bakker@zeist.nl")
+    body = receipt.get_body(("plain",)).get_content()
+    assert body.splitlines()[0] == "Beste Els Bakker,"
