@@ -353,7 +353,7 @@ _PER = [
                 re.I), "totaal"),
 ]
 _NUM = r"(\d+(?:[.,]\d+)?|" + "|".join(sorted(list(NUMBER_WORDS) + list(FRACTION_WORDS), key=len, reverse=True)) + ")"
-_INZET = re.compile(_NUM + r"\s*(uur|uren|u\b|dagdelen|dagdeel|etmalen|etmaal|etm\b|nachten|nacht)", re.I)
+_INZET = re.compile(_NUM + r"\s*(uur|uren|hours?|u\b|dagdelen|dagdeel|etmalen|etmaal|etm\b|nachten|nacht)", re.I)
 
 
 def _number(word: str) -> Optional[Decimal]:
