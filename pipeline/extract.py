@@ -109,16 +109,14 @@ def _read_pdf(content: bytes, mappings: Mappings, ocr_languages: str) -> Reading
             raise UnreadableForm("Het PDF-bestand is beveiligd met een wachtwoord en kan niet worden gelezen. "
                                  "Stuur het formulier zonder wachtwoord.")
         has_fields = bool(reader.get_fields())
-        has_text = wordpdf.has_text(content)
     except UnreadableForm:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError, AssertionError, RecursionError):
         raise UnreadableForm(DAMAGED_PDF) from None
-    readings = []
-    if has_fields:
-        readings.append(acroform.read(reader, content, mappings.labels))
-    if has_text:  # a text layer is never OCRed again
-        readings.append(wordpdf.read(content, mappings.labels))
+    readings = [acroform.read(reader, content, mappings.labels)] if has_fields else []
+    text_layer = wordpdf.read(content, mappings.labels)
+    if text_layer is not None:  # a text layer is never OCRed again
+        readings.append(text_layer)
     if not readings:
         return scan.read(content, mappings.labels, ocr_languages)
     return _best(readings, mappings)

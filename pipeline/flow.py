@@ -432,14 +432,7 @@ class Pipeline(Workflow, Planning):
             case.startdatum, case.einddatum = record.startdatum, record.einddatum
             case.record_json = record.model_dump_json()
         case.meldingen_json = json.dumps([m.model_dump() for m in meldingen], ensure_ascii=False)
-        folder = self.register.new_case_dir(now.year, case.gemeente, case.id)
-        case.register_dir = str(folder)
-        day = self._local_date(now)
-        self.register.file(folder, day, "aanvraagformulier", case.id, extension_for(att.content), att.content)
-        if sub.raw:
-            self.register.file(folder, day, "aanvraagmail", case.id, ".eml", sub.raw)
-        for n, other in enumerate(extra or [], start=1):
-            self.register.file(folder, day, f"bijlage {n}", case.id, extension_for(other.content), other.content)
+        folder, day = self._file_originals(sub, att, case, extra)
         if extraction:
             data = json.dumps(extraction.as_json_dict() | {"meldingen": [m.model_dump() for m in meldingen]},
                               ensure_ascii=False, indent=2).encode()
@@ -490,11 +483,10 @@ class Pipeline(Workflow, Planning):
             }, to=[referrer], case_id=case.id, kind="ontvangen", reply_to=sub)
         return case.id, False
 
-    def _by_hand(self, s: Session, sub: Submission, att: Attachment, case: store.Case,
-                 extra: Optional[list[Attachment]]) -> str:
-        """A form the readers failed on (a fault of ours): the case waits in `ontvangen`, ICM gets
-        the form to read by hand, the sender a receipt that says so. Nothing is refused."""
-        folder = self.register.new_case_dir(sub.received_at.year, None, case.id)
+    def _file_originals(self, sub: Submission, att: Attachment, case: store.Case,
+                        extra: Optional[list[Attachment]]) -> tuple[Path, date]:
+        """The form, the mail it came in and the files beside it, in the case's register folder."""
+        folder = self.register.new_case_dir(sub.received_at.year, case.gemeente, case.id)
         case.register_dir = str(folder)
         day = self._local_date(sub.received_at)
         self.register.file(folder, day, "aanvraagformulier", case.id, extension_for(att.content), att.content)
@@ -502,6 +494,13 @@ class Pipeline(Workflow, Planning):
             self.register.file(folder, day, "aanvraagmail", case.id, ".eml", sub.raw)
         for n, other in enumerate(extra or [], start=1):
             self.register.file(folder, day, f"bijlage {n}", case.id, extension_for(other.content), other.content)
+        return folder, day
+
+    def _by_hand(self, s: Session, sub: Submission, att: Attachment, case: store.Case,
+                 extra: Optional[list[Attachment]]) -> str:
+        """A form the readers failed on (a fault of ours): the case waits in `ontvangen`, ICM gets
+        the form to read by hand, the sender a receipt that says so. Nothing is refused."""
+        self._file_originals(sub, att, case, extra)
         store.note(s, case, source=sub.source_ref,
                    what="Formulier kon niet automatisch worden gelezen; ICM leest het handmatig")
         self._queue(s, "handmatig_lezen", {"zaak": case.id, "van": sub.sender or "de dropmap"},

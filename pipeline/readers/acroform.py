@@ -71,10 +71,8 @@ def _printed_questions(reader, content: bytes) -> list[Cell]:
                 parent = annot.get("/Parent")
                 ftype = annot.get("/FT") or (parent.get_object().get("/FT") if parent else None)
                 value = _value(ftype, annot.get("/V", parent.get_object().get("/V") if parent else None))
-                if value is None and ftype != "/Btn":
-                    value = ""
-                if value is None:
-                    value = "Nee"
+                if value is None:  # an empty field; a checkbox never set is not ticked
+                    value = "Nee" if ftype == "/Btn" else ""
                 x0, y0, x1, y1 = (float(v) for v in annot["/Rect"])
                 top, bottom = height - max(y0, y1), height - min(y0, y1)
                 beside = [w for w in words if w["x1"] <= min(x0, x1) + 1

@@ -121,12 +121,6 @@ def yes_no_read(text: Optional[str]) -> tuple[Optional[bool], str]:
     return None, text
 
 
-def strip_yes_no(text: str) -> str:
-    """The answer after a leading ja/nee: 'Ja, Dagbesteding - 46A02' → 'Dagbesteding - 46A02'."""
-    value, rest = yes_no_read(text)
-    return rest if value is not None else text
-
-
 _PLACE_LOWER = {"aan", "den", "bij", "op", "en", "in", "het", "der", "de", "van", "ter", "te"}
 
 
@@ -218,9 +212,6 @@ def phone(text: Optional[str]) -> Optional[str]:
     found = {d for d in (_phone_digits(m.group()) for m in PHONE.finditer(text)) if d}
     return found.pop() if len(found) == 1 else None
 
-
-def remove_phone(text: str) -> str:
-    return PHONE.sub("", text)
 
 
 MONTHS = {

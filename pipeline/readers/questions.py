@@ -26,6 +26,7 @@ ORGANISATION_ASKED = re.compile(r"\b(welke|voorgestelde|beoogde|naam van de)\s+(
 # a note in brackets about when or how to answer, not part of what is asked
 ASIDE = re.compile(r"\((?:[^)]*[a-zà-ÿ][.!]\s+[^)]*|\s*(alleen|indien|bij|in te vullen|niet invullen|invullen|"
                    r"maximaal|denk aan|zie|let op|twijfel)\b[^)]*)\)", re.I)
+MEMO_SIZE = 4096  # questions remembered (a worker reads many forms with the same questions)
 COMPOUND_STEM = 7  # letters: a stem this long is found inside compound words too
 CONCEPT_MIN = 3.0  # the weight of words that must point to a kind
 CONCEPT_MARGIN = 2.0  # ... ahead of any other kind by this much
@@ -73,6 +74,7 @@ class Labels:
                                          + re.escape(norm(stem))), weight)
                        for kind, stems in self.concepten.items() for stem, weight in stems.items()]
         self._no_question = [re.compile(r"(?<![0-9a-zà-ÿ])" + re.escape(norm(w))) for w in self.geen_vraag]
+        self._memo: dict[str, tuple[Optional[str], float]] = {}  # the layout's fit and the record ask alike
         self._hint_only = {norm(x) for x in self.hint_label_only}
         self._hints = [norm(x) for x in self.hint_texts]
 
@@ -85,6 +87,13 @@ class Labels:
         for abbreviated ones — never for a text much longer than the label (a paragraph that
         mentions it) nor for a mere word or two (OCR specks like 'In'); token_set (discounted
         more) for a short question that contains a short label whole ('Gemeente van het verzoek')."""
+        if question not in self._memo:
+            if len(self._memo) >= MEMO_SIZE:
+                self._memo.clear()
+            self._memo[question] = self._recognise(question)
+        return self._memo[question]
+
+    def _recognise(self, question: str) -> tuple[Optional[str], float]:
         text = NUMBERING.sub("", question)
         best: tuple[Optional[str], float] = (None, 0.0)
         for variant in dict.fromkeys((norm(text), norm(re.sub(r"\([^)]*\)", " ", text)))):

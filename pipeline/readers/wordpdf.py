@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+from typing import Optional
 
 from .cells import Cell, Reading
 from .questions import Labels, answer_text
@@ -72,20 +73,16 @@ def _inside(c, bbox) -> bool:  # by the glyph's middle: glyph boxes overlap the 
     return x0 <= (c["x0"] + c["x1"]) / 2 <= x1 and top <= (c["top"] + c["bottom"]) / 2 <= bottom
 
 
-def has_text(content: bytes) -> bool:
-    import pdfplumber
-
-    with pdfplumber.open(io.BytesIO(content)) as pdf:
-        return any(c["text"].strip() for page in pdf.pages for c in page.chars)
-
-
-def read(content: bytes, labels: Labels) -> Reading:
+def read(content: bytes, labels: Labels) -> Optional[Reading]:
+    """The cells of a PDF's text layer; None when it has none (a scan)."""
     import pdfplumber
 
     cells: list[Cell] = []
+    has_text = False
     with pdfplumber.open(io.BytesIO(content)) as pdf:
         pending: list = []  # paragraph layout: (page, chars of a question, answer chars) carried over pages
         for page in pdf.pages:
+            has_text = has_text or any(c["text"].strip() for c in page.chars)
             strikes = _strike_lines(page)
             chars = [c for c in page.chars if not _struck(c, strikes)]
             tables = page.find_tables()
@@ -97,7 +94,7 @@ def read(content: bytes, labels: Labels) -> Reading:
                     and MARGIN <= c["top"] and c["bottom"] <= page.height - MARGIN]  # no header or footer
             cells.extend(_bold_paragraph_cells(page, free, labels, pending))
         cells.extend(_flush(pending, labels))
-    return Reading(layout="legacy-pdf", cells=cells)
+    return Reading(layout="legacy-pdf", cells=cells) if has_text else None
 
 
 def _table_cells(page, table, chars, labels: Labels) -> list[Cell]:
