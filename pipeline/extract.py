@@ -22,6 +22,7 @@ from .readers.cells import Reading
 
 log = logging.getLogger("maatwerk")
 DEFAULT_OCR_LANGUAGES = "nld+tur"  # see pipeline/readers/scan.py and [ocr] in config.example.toml
+OURS = re.compile(r"[/\\](pipeline|watchers)[/\\]")
 # where a parser of the file formats lives: an exception raised there is about the file's bytes
 PARSERS = re.compile(r"(site-packages|dist-packages|python3\.\d+)[/\\](pdfminer|pypdf|pypdfium2|pdfplumber|docx|lxml|"
                      r"zipfile|xml)([/\\]|\.py)")
@@ -56,8 +57,10 @@ def extract_bytes(content: bytes, mappings: Mappings, ocr_languages: str = DEFAU
     except UnreadableForm:
         raise
     except Exception as exc:
-        frame = traceback.extract_tb(exc.__traceback__)[-1]
-        if PARSERS.search(frame.filename):  # the file's own bytes broke a parser: a damaged file
+        frames = traceback.extract_tb(exc.__traceback__)
+        frame = frames[-1]
+        # raised while a file-format parser was at work (in it, or below it): the file's bytes broke it
+        if any(PARSERS.search(f.filename) for f in frames) and not OURS.search(frame.filename):
             raise UnreadableForm(DAMAGED_PDF if sniff(content) == "pdf" else DAMAGED_WORD) from None
         # a fault of ours: the request is not lost, a person reads it
         log.error("reading a form failed: %s at %s:%s", type(exc).__name__, Path(frame.filename).name, frame.lineno)

@@ -31,6 +31,7 @@ def read(reader, content: bytes, labels: Labels) -> Reading:
     unnamed = False
     kinds = {"canonical": 0, "named": 0, "printed": 0}
     for name, f in (reader.get_fields() or {}).items():
+        name = str(name)  # a damaged file can name a field with something else than text
         ftype = f.get("/FT")
         if ftype is None:
             continue  # a parent node of hierarchical names
@@ -66,11 +67,13 @@ def _printed_questions(reader, content: bytes) -> list[Cell]:
             height = float(page.mediabox.height)
             for annot_ref in page.get("/Annots") or []:
                 annot = annot_ref.get_object()
-                if annot.get("/Subtype") != "/Widget":
-                    continue
+                if not isinstance(annot, dict) or annot.get("/Subtype") != "/Widget":
+                    continue  # a damaged file can list other things as annotations
                 parent = annot.get("/Parent")
-                ftype = annot.get("/FT") or (parent.get_object().get("/FT") if parent else None)
-                value = _value(ftype, annot.get("/V", parent.get_object().get("/V") if parent else None))
+                parent = parent.get_object() if parent is not None else {}
+                parent = parent if isinstance(parent, dict) else {}
+                ftype = annot.get("/FT") or parent.get("/FT")
+                value = _value(ftype, annot.get("/V", parent.get("/V")))
                 if value is None:  # an empty field; a checkbox never set is not ticked
                     value = "Nee" if ftype == "/Btn" else ""
                 x0, y0, x1, y1 = (float(v) for v in annot["/Rect"])
