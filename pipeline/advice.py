@@ -79,6 +79,16 @@ def parse_reply(body: str) -> Optional[Advies]:
 
 
 @dataclass(frozen=True)
+class Voorwaarde:
+    """An advice with a condition or reserve ('positief, mits …', 'voorlopig positief'): no
+    decision; ICM is shown the condition and decides."""
+
+    oordeel: str  # what the advice would be without the condition: "positief" | "negatief"
+    voorwaarde: str  # the condition as written
+    toelichting: Optional[str] = None
+
+
+@dataclass(frozen=True)
 class Vraag:
     """A reviewer's question to the referrer instead of a decision (Rijk van Nijmegen)."""
 

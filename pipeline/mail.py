@@ -218,6 +218,9 @@ class MailComposer:
         if refs:
             msg["References"] = " ".join(refs)
         msg["Content-Language"] = "nl-NL"
+        # RFC 3834: automatic mail; Exchange sends no out-of-office or read receipts back to it
+        msg["Auto-Submitted"] = "auto-generated"
+        msg["X-Auto-Response-Suppress"] = "All"
         if case_id:
             msg["X-Maatwerk-Zaak"] = case_id
         msg.set_content(body)
