@@ -29,23 +29,68 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-# Where the drop folder's handled files go, by outcome (the folder watcher moves them there).
-DROP_OUTCOME_FOLDERS = ("verwerkt", "geweigerd", "quarantaine")
-
-
 def _ids(value: Optional[str]) -> list[str]:
     return re.findall(r"<[^<>\s]+>", value or "")
 
 
-# Where the drop folder's handled files go, by outcome (the folder watcher moves them there).
-DROP_OUTCOME_FOLDERS = ("verwerkt", "geweigerd", "quarantaine")
+# RFC 3834 and what Exchange, Gmail and others write on automatic mail
+AUTO_REPLY_SUBJECT = re.compile(
+    r"^\s*(automatisch antwoord|automatisch bericht|afwezig(heidsbericht)?|out of (the )?office|automatic reply|"
+    r"auto(matic)?[ -]?reply|autoreply|abwesenheitsnotiz|automatische antwort|r[ée]ponse automatique|"
+    r"absence)\b", re.I)
+BOUNCE_SUBJECT = re.compile(
+    r"^\s*(onbestelbaar|niet bezorgd|undeliverable|undelivered mail|delivery status notification|"
+    r"mail delivery (failed|failure|subsystem)|returned mail|failure notice|delivery failure|unzustellbar|"
+    r"non remis)\b", re.I)
+SYSTEM_SENDERS = ("mailer-daemon", "postmaster", "microsoftexchange")
+
+
+def automatic_kind(msg: EmailMessage, sender: Optional[str]) -> tuple[Optional[str], Optional[str]]:
+    """('afwezig' | 'niet bezorgd' | 'leesbevestiging' | 'automatisch', for whom) for automatic
+    mail; (None, None) for a mail a person wrote."""
+    subject = str(msg.get("Subject", ""))
+    if msg.get_content_type() == "multipart/report":
+        report = (msg.get_param("report-type") or "").lower()
+        if report == "disposition-notification":
+            return "leesbevestiging", sender
+        return "niet bezorgd", _failed_recipient(msg)
+    local = (sender or "").partition("@")[0]
+    if local.startswith(SYSTEM_SENDERS) or BOUNCE_SUBJECT.match(subject):
+        return "niet bezorgd", _failed_recipient(msg)
+    auto = str(msg.get("Auto-Submitted", "")).strip().lower()
+    if (auto and auto != "no") or msg.get("X-Autoreply") or msg.get("X-Autorespond") or str(
+            msg.get("Precedence", "")).strip().lower() == "auto_reply" or AUTO_REPLY_SUBJECT.match(subject):
+        return ("afwezig" if auto in ("", "auto-replied") or AUTO_REPLY_SUBJECT.match(subject) else "automatisch",
+                sender)
+    return None, None
+
+
+def _failed_recipient(msg: EmailMessage) -> Optional[str]:
+    """The address a delivery report says could not be reached (RFC 3464 Final-Recipient)."""
+    for part in msg.walk():
+        if part.get_content_type() in ("message/delivery-status", "text/plain"):
+            payload = part.get_payload(decode=True) if not part.is_multipart() else None
+            text = (payload or b"").decode("utf-8", "replace") if isinstance(payload, bytes) else str(
+                part.get_payload())
+            m = re.search(r"^(?:Final|Original)-Recipient:\s*rfc822;\s*<?([^\s<>]+@[^\s<>]+)>?", text, re.I | re.M)
+            if m:
+                return m.group(1).lower()
+    return None
+
+
+def message_ids_in(raw: bytes, domain: str) -> list[str]:
+    """Message-IDs of our own mails anywhere in a mail (a delivery report quotes the original)."""
+    pattern = re.compile(rb"<[^<>\s]{1,200}@" + re.escape(domain.encode()) + rb">", re.I)
+    return list(dict.fromkeys(m.decode("ascii", "replace") for m in pattern.findall(raw[:2_000_000])))
 
 
 def from_mail(incoming: IncomingMail) -> Submission:
     msg: EmailMessage = BytesParser(policy=policy.default).parsebytes(incoming.raw)  # type: ignore[assignment]
     message_id = (_ids(str(msg.get("Message-ID", ""))) or [None])[0]
     refs = _ids(str(msg.get("In-Reply-To", ""))) + _ids(str(msg.get("References", "")))
-    sender = parseaddr(str(msg.get("From", "")))[1].lower() or None
+    name, address = parseaddr(str(msg.get("From", "")))
+    sender = address.lower() or None
+    automatic, automatic_for = automatic_kind(msg, sender)
     key = f"mail:{message_id}" if message_id else f"mail-sha256:{sha256(incoming.raw)}"
     return Submission(
         source="mail",
@@ -53,6 +98,9 @@ def from_mail(incoming: IncomingMail) -> Submission:
         dedupe_key=key,
         received_at=incoming.received_at,
         sender=sender,
+        sender_name=person_name(name),
+        automatic=automatic,
+        automatic_for=automatic_for,
         subject=str(msg.get("Subject", "")),
         body=body_text(msg),
         message_id=message_id,
@@ -63,8 +111,16 @@ def from_mail(incoming: IncomingMail) -> Submission:
     )
 
 
-# Where the drop folder's handled files go, by outcome (the folder watcher moves them there).
-DROP_OUTCOME_FOLDERS = ("verwerkt", "geweigerd", "quarantaine")
+def person_name(display_name: str) -> Optional[str]:
+    """The From header's display name when it names a person ('Eva van Dijk'), else None
+    ('inkoop@…', 'Team Jeugd Zeist' is kept: it is how the sender calls itself)."""
+    name = re.sub(r"[\x00-\x1f\x7f]", "", display_name or "").strip().strip("'\"")
+    if not name or "@" in name or len(name) > 80 or not re.search(r"[A-Za-zÀ-ÿ]", name):
+        return None
+    if "," in name:  # 'Dijk, Eva van' (Outlook's directory order)
+        last, _, first = name.partition(",")
+        name = f"{first.strip()} {last.strip()}".strip()
+    return name
 
 
 def from_file(path: Path, received_at: datetime) -> Submission:
@@ -77,10 +133,6 @@ def from_file(path: Path, received_at: datetime) -> Submission:
         attachments=[Attachment(filename=Path(path).name, content=content)],
         path=Path(path),
     )
-
-
-# Where the drop folder's handled files go, by outcome (the folder watcher moves them there).
-DROP_OUTCOME_FOLDERS = ("verwerkt", "geweigerd", "quarantaine")
 
 
 def body_text(msg: EmailMessage) -> str:
@@ -97,10 +149,6 @@ def body_text(msg: EmailMessage) -> str:
     return text
 
 
-# Where the drop folder's handled files go, by outcome (the folder watcher moves them there).
-DROP_OUTCOME_FOLDERS = ("verwerkt", "geweigerd", "quarantaine")
-
-
 def html_to_text(markup: str) -> str:
     import html as _html
 
@@ -108,10 +156,6 @@ def html_to_text(markup: str) -> str:
     t = re.sub(r"(?i)<br\s*/?>|</p>|</div>|</tr>|</li>", "\n", t)
     t = re.sub(r"<[^>]+>", "", t)
     return _html.unescape(t)
-
-
-# Where the drop folder's handled files go, by outcome (the folder watcher moves them there).
-DROP_OUTCOME_FOLDERS = ("verwerkt", "geweigerd", "quarantaine")
 
 
 def attachments(msg: EmailMessage) -> list[Attachment]:
@@ -138,16 +182,8 @@ def attachments(msg: EmailMessage) -> list[Attachment]:
     return out
 
 
-# Where the drop folder's handled files go, by outcome (the folder watcher moves them there).
-DROP_OUTCOME_FOLDERS = ("verwerkt", "geweigerd", "quarantaine")
-
-
 def _may_be_form(filename: str, content: bytes) -> bool:
     return sniff(content) in FORM_TYPES or filename.lower().endswith((".docx", ".pdf", ".doc", ".odt", ".rtf"))
-
-
-# Where the drop folder's handled files go, by outcome (the folder watcher moves them there).
-DROP_OUTCOME_FOLDERS = ("verwerkt", "geweigerd", "quarantaine")
 
 
 def _from_tnef(content: bytes) -> list[Attachment]:
@@ -165,10 +201,6 @@ def _from_tnef(content: bytes) -> list[Attachment]:
         if _may_be_form(name, data):
             found.append(Attachment(filename=name, content=data))
     return found
-
-
-# Where the drop folder's handled files go, by outcome (the folder watcher moves them there).
-DROP_OUTCOME_FOLDERS = ("verwerkt", "geweigerd", "quarantaine")
 
 
 def _from_outlook_item(content: bytes) -> list[Attachment]:
@@ -192,10 +224,6 @@ def _from_outlook_item(content: bytes) -> list[Attachment]:
     finally:
         item.close()
     return found
-
-
-# Where the drop folder's handled files go, by outcome (the folder watcher moves them there).
-DROP_OUTCOME_FOLDERS = ("verwerkt", "geweigerd", "quarantaine")
 
 
 def case_token(subject: str) -> Optional[str]:

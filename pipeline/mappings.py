@@ -75,6 +75,21 @@ class Region:
     na_goedkeuring: AfterApproval = AfterApproval()
     escalatie: tuple[str, ...] = ("icm",)  # roles told when advice is late
     bekende_aanbieders: tuple[str, ...] = ()  # providers with an agreement already (RIOZ: not 'nieuw')
+    # (from, to) → how many `to` one `from` is, e.g. ("dagdeel", "uur") → 4 (seed 003)
+    omrekening: dict[tuple[str, str], Decimal] = field(default_factory=dict)
+    maatwerk_letter: Optional[str] = None  # seed 001 step 9: the code's third letter becomes "M"
+    domeinen: tuple[str, ...] = ()  # mail domains of the region's organisations, beyond its addresses
+    meldingen: dict[str, str] = field(default_factory=dict)  # region-specific warnings, by occasion
+
+    @property
+    def domains(self) -> frozenset[str]:
+        """The mail domains of the region's own organisations: those of every address in the
+        profile, and `domeinen`."""
+        addresses = [*self.backoffice, *(a for v in self.rollen.values() for a in v)]
+        for g in self.gemeenten.values():
+            addresses += [*g.beleidsadviseur, *g.rapportage, *g.cc, *(a for v in g.rollen.values() for a in v)]
+        return frozenset({a.rpartition("@")[2].lower() for a in addresses if "@" in a}
+                         | {d.lower().lstrip("@") for d in self.domeinen})
 
     @property
     def icm(self) -> tuple[str, ...]:
@@ -175,11 +190,31 @@ class Mappings:
                 .get("groepen", {}).items()}
 
     def maatwerk_productcode(self, code: str) -> str:
-        """45A53 → 45M53, unless the region's exception table says otherwise."""
+        """The code a maatwerk contract declares on: with the region's M-rule 45A53 → 45M53, unless
+        the exception table says otherwise; without the rule the regional code itself."""
         code = code.upper()
         if code in self.productcode_exceptions:
             return self.productcode_exceptions[code]
-        return code[:2] + "M" + code[3:]
+        letter = self.region.maatwerk_letter
+        if not letter or len(code) < 3 or code[2] == letter:
+            return code
+        return code[:2] + letter + code[3:]
+
+    def product_codes(self, chosen: Optional[str], form_code: Optional[str]) -> tuple[Optional[str], Optional[str]]:
+        """(regional code, maatwerk code) from one source: the code the advice chose (ICM's
+        proposal) or else the form's. A chosen code that is a maatwerk code already has the
+        regional code it was made from (the form's, or the exception table's), else none."""
+        code = (chosen or form_code or "").upper() or None
+        if code is None:
+            return None, None
+        made_from = {self.maatwerk_productcode(c): c for c in (*self.productcode_exceptions, (form_code or "").upper())
+                     if c}
+        if code in made_from and made_from[code] != code:
+            return made_from[code], code
+        letter = self.region.maatwerk_letter
+        if letter and len(code) >= 3 and code[2] == letter:  # a maatwerk code already, made from an unknown code
+            return None, code
+        return code, self.maatwerk_productcode(code)
 
     def contracted_match(self, naam: Optional[str], kvk: Optional[str] = None) -> Optional[str]:
         """The contracted provider a proposed aanbieder is (by KvK or a close name), if any."""
@@ -191,6 +226,20 @@ class Mappings:
             if naam and fuzz.token_sort_ratio(_norm(naam), _norm(p["naam"])) >= 92:
                 return p["naam"]
         return None
+
+
+UNITS = ("uur", "dagdeel", "etmaal")
+
+
+def _conversions(table: dict[str, Any], profile: str) -> dict[tuple[str, str], Decimal]:
+    """[omrekening] dagdeel = { uur = "4" } → {("dagdeel", "uur"): 4}."""
+    out: dict[tuple[str, str], Decimal] = {}
+    for unit, to in table.items():
+        for other, n in (to.items() if isinstance(to, dict) else ()):
+            if unit not in UNITS or other not in UNITS:
+                raise ConfigError(f"Regioprofiel '{profile}': [omrekening] kent alleen {', '.join(UNITS)}.")
+            out[(unit, other)] = Decimal(str(n))
+    return out
 
 
 def load_mappings(root: Path, profile: str) -> Mappings:
@@ -243,6 +292,10 @@ def load_mappings(root: Path, profile: str) -> Mappings:
                                      toelichting=after.get("toelichting", "")),
         escalatie=tuple(r.get("escalatie", ["icm"])),
         bekende_aanbieders=tuple(r.get("bekende_aanbieders", [])),
+        omrekening=_conversions(r.get("omrekening", {}), profile),
+        maatwerk_letter=r.get("productcode", {}).get("maatwerk_letter"),
+        domeinen=tuple(r.get("domeinen", [])),
+        meldingen={k: str(v) for k, v in r.get("meldingen", {}).items()},
     )
     hints = lab.get("hints", {})
     labels = Labels(

@@ -12,7 +12,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, field_serializer
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 Ernst = Literal["fout", "waarschuwing"]
 
@@ -42,6 +42,10 @@ class Aanbieder(_Rec):
     kvk: Optional[str] = None
     agb_code: Optional[str] = None
     iban: Optional[str] = None
+    # Asked on the project's own form, not on the regions' older ones: the referrer is asked for
+    # them before the contract is made. Left out of the record's JSON while unknown.
+    adres: Optional[str] = Field(default=None, exclude_if=lambda v: v is None)
+    rekeninghouder: Optional[str] = Field(default=None, exclude_if=lambda v: v is None)  # IBAN name check
 
 
 class Inzet(_Rec):
@@ -70,6 +74,7 @@ class Advies(_Rec):
     toelichting: Optional[str] = None
     productcode: Optional[str] = None
     tarief: Optional[Tarief] = None
+    icode: Optional[str] = Field(default=None, exclude_if=lambda v: v is None)  # ICM's proposed i-code
 
 
 class Aanvraag(_Rec):
@@ -141,6 +146,9 @@ class Submission:
     dedupe_key: str
     received_at: datetime
     sender: Optional[str] = None
+    sender_name: Optional[str] = None  # the From header's display name, when it names someone
+    automatic: Optional[str] = None  # 'afwezig', 'niet bezorgd', 'leesbevestiging', 'automatisch'
+    automatic_for: Optional[str] = None  # whose absence, or which address was not reached
     subject: str = ""
     body: str = ""
     message_id: Optional[str] = None

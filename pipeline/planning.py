@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from . import reports, retention, store
 from .models import CaseState
-from .workdays import dutch_date
+from .workdays import dutch_date, is_working_day
 from .workflow import role_name
 
 log = logging.getLogger("maatwerk")
@@ -128,7 +128,8 @@ class Planning:
                             store.note(s, case, source="planning", what=f"Herinnering verstuurd aan "
                                                                         f"{role_name(role)} ({', '.join(addresses)})")
                             sent += 1
-                elif today > case.deadline and now.time() >= adv.escalation_time and store.claim_once(
+                elif today > case.deadline and is_working_day(today, self.extra_closed) and (
+                        now.time() >= adv.escalation_time) and store.claim_once(
                         s, "escalatie", f"{case.id}:{case.stap}:{case.deadline}"):
                     to = [a for role in self.mappings.region.escalatie
                           for a in self.mappings.region.addresses(role, case.gemeente)] + list(adv.teamleider)

@@ -16,7 +16,7 @@ from docxtpl import DocxTemplate, Listing
 
 from .decide import Decision
 from .mappings import Mappings
-from .models import Aanvraag, Tarief
+from .models import Aanvraag, Inzet, Tarief
 from .workdays import dutch_date
 
 CENT = Decimal("0.01")
@@ -33,36 +33,68 @@ def euro(amount: Optional[Decimal]) -> str:
 
 
 def number_nl(value: Decimal) -> str:
-    text = f"{value.normalize():f}" if value == value.to_integral_value() else f"{value}"
+    """'2,5', '12', '2,33' (at most two decimals shown)."""
+    if value != value.quantize(CENT):
+        value = value.quantize(CENT, rounding=ROUND_HALF_UP)
+    text = f"{value.normalize():f}" if value == value.to_integral_value() else f"{value.normalize():f}"
     return text.replace(".", ",")
 
 
 @dataclass(frozen=True)
 class ContractValue:
     total: Optional[Decimal]
-    working: str  # the computation in words, shown in contract and register
+    working: str  # the computation in words, shown in contract and register; or why there is none
 
 
-def contract_value(tarief: Tarief, record: Aanvraag) -> ContractValue:
-    """tariff × volume × length of the period, with Decimal."""
+def inzet_in(inzet: Inzet, unit: str, conversions: dict[tuple[str, str], Decimal]) -> Optional[Decimal]:
+    """The inzet's amount in `unit`: as written, or by the region's rule (1 dagdeel = 4 uur);
+    None when the units differ and no rule converts them."""
+    if inzet.aantal is None or inzet.eenheid is None:
+        return None
+    if inzet.eenheid == unit:
+        return inzet.aantal
+    if (inzet.eenheid, unit) in conversions:
+        return inzet.aantal * conversions[(inzet.eenheid, unit)]
+    if (unit, inzet.eenheid) in conversions:
+        return inzet.aantal / conversions[(unit, inzet.eenheid)]
+    return None
+
+
+def contract_value(tarief: Tarief, record: Aanvraag,
+                   conversions: Optional[dict[tuple[str, str], Decimal]] = None) -> ContractValue:
+    """tariff × volume × length of the period, exact in Decimal and rounded once, to the cent, at
+    the end. The tariff's unit and the inzet's must agree or be converted by the region's rule."""
     inzet = record.inzet
     if not (tarief.bedrag and inzet.aantal and inzet.per and record.startdatum and record.einddatum):
         return ContractValue(None, "Niet te berekenen: tarief, omvang van de inzet of periode ontbreekt.")
+    if not (tarief.eenheid and inzet.eenheid):
+        return ContractValue(None, "Niet te berekenen: niet bekend of het tarief en de inzet per uur, dagdeel of "
+                                   "etmaal zijn.")
+    volume = inzet_in(inzet, tarief.eenheid, conversions or {})
+    if volume is None:
+        in_units = {"uur": "uren", "dagdeel": "dagdelen", "etmaal": "etmalen"}[inzet.eenheid]
+        return ContractValue(None, f"Niet te berekenen: het tarief is per {tarief.eenheid}, de inzet in {in_units}; "
+                                   "de regio heeft geen omrekening daarvoor.")
     days = Decimal((record.einddatum - record.startdatum).days + 1)
-    meervoud = EENHEID_MEERVOUD.get(inzet.eenheid or "", inzet.eenheid or "")
     if inzet.per == "totaal":
         factor, factor_text = Decimal(1), ""
     elif inzet.per == "week":
-        factor = (days / 7).quantize(CENT, rounding=ROUND_HALF_UP)
-        factor_text = f" × {number_nl(factor)} weken ({int(days)} dagen / 7)"
+        factor, factor_text = days / 7, f" × {int(days)} dagen / 7"
     else:
-        factor = (days * 12 / Decimal("365.25")).quantize(CENT, rounding=ROUND_HALF_UP)
-        factor_text = f" × {number_nl(factor)} maanden ({int(days)} dagen × 12 / 365,25)"
-    total = (tarief.bedrag * inzet.aantal * factor).quantize(CENT, rounding=ROUND_HALF_UP)
+        factor, factor_text = days * 12 / Decimal("365.25"), f" × {int(days)} dagen × 12 / 365,25"
+    total = (tarief.bedrag * volume * factor).quantize(CENT, rounding=ROUND_HALF_UP)
     per = "in totaal" if inzet.per == "totaal" else f"per {inzet.per}"
-    working = (f"{euro(tarief.bedrag)} per {tarief.eenheid or inzet.eenheid} × {number_nl(inzet.aantal)} "
-               f"{meervoud} {per}{factor_text} = {euro(total)}")
+    converted = "" if inzet.eenheid == tarief.eenheid else (
+        f" (= {number_nl(volume)} {EENHEID_MEERVOUD[tarief.eenheid]})")
+    working = (f"{euro(tarief.bedrag)} per {tarief.eenheid} × {number_nl(inzet.aantal)} "
+               f"{EENHEID_MEERVOUD[inzet.eenheid]}{converted} {per}{factor_text} = {euro(total)}")
     return ContractValue(total, working)
+
+
+def dutch_list(items: list[str]) -> str:
+    """'a', 'a en b', 'a, b en c'."""
+    items = [i for i in items if i]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " en " + items[-1] if items else ""
 
 
 def _text(value: Any) -> Listing:
@@ -99,16 +131,32 @@ def _wrap(value: Any) -> Any:
     return _text(value)
 
 
+# What the documents need from the provider, with the question that asks for it (in Dutch).
+PROVIDER_DATA = (("kvk", "het KvK-nummer"), ("agb_code", "de AGB-code"), ("iban", "het IBAN"),
+                 ("rekeninghouder", "de tenaamstelling van de rekening (naam van de rekeninghouder)"),
+                 ("adres", "het adres van de aanbieder (straat, huisnummer, postcode en plaats)"))
+
+
+def missing_provider_data(record: Aanvraag) -> list[str]:
+    """What the referrer still has to give before the contract can be made, as Dutch phrases."""
+    return [what for key, what in PROVIDER_DATA if not getattr(record.aanbieder, key)]
+
+
+def chosen_tariff(decision: Decision, record: Aanvraag) -> Tarief:
+    """ICM's proposed tariff when the advice gave one, else the form's (its unit only from the
+    same source: a tariff without a unit is not completed from elsewhere)."""
+    return decision.tarief if decision.tarief and decision.tarief.bedrag else record.tarief
+
+
 def contract_context(*, case_id: str, record: Aanvraag, decision: Decision, mappings: Mappings,
                      today: date, region_name: str) -> dict[str, Any]:
-    code = decision.productcode or record.productcode or ""
-    tarief = decision.tarief if decision.tarief and decision.tarief.bedrag else record.tarief
-    if tarief.eenheid is None:
-        tarief = Tarief(bedrag=tarief.bedrag, eenheid=record.tarief.eenheid)
-    value = contract_value(tarief, record)
+    """Everything the contract, Bijlage 2 and the package mail show. Made only for a complete
+    record (`missing_provider_data` empty and a computable value): the workflow asks first."""
+    regional, maatwerk = mappings.product_codes(decision.productcode, record.productcode)
+    tarief = chosen_tariff(decision, record)
+    value = contract_value(tarief, record, mappings.region.omrekening)
     signatory = mappings.region.signatory(record.gemeente, value.total or Decimal(0))
     a = record.aanbieder
-    missing = [label for label, v in (("KvK-nummer", a.kvk), ("AGB-code", a.agb_code), ("IBAN", a.iban)) if not v]
     inzet = record.inzet
     return {
         "zaak": case_id,
@@ -118,14 +166,14 @@ def contract_context(*, case_id: str, record: Aanvraag, decision: Decision, mapp
         "zorgned_nummer": record.zorgned_nummer,
         "aanbieder": {
             "naam": a.naam, "contactpersoon": a.contactpersoon, "telefoon": a.telefoon,
-            "kvk": a.kvk or "ONTBREEKT", "agb_code": a.agb_code or "ONTBREEKT", "iban": a.iban or "ONTBREEKT",
-            "adres": "(adres in te vullen)",  # not asked on the request form
+            "kvk": a.kvk, "agb_code": a.agb_code, "iban": a.iban, "rekeninghouder": a.rekeninghouder, "adres": a.adres,
         },
-        "ontbrekend": ", ".join(missing) if missing else "geen",
         "type_hulp": record.type_hulp,
         "hulpvorm": "jeugdhulp met verblijf" if record.hulpvorm == "verblijf" else "ambulante jeugdhulp",
-        "productcode_regionaal": record.productcode,
-        "productcode": mappings.maatwerk_productcode(code) if code else None,
+        "productcode_regionaal": regional,
+        "productcode": maatwerk,
+        "productcode_tekst": maatwerk if not regional or regional == maatwerk else (
+            f"{maatwerk} (gemaakt van de regionale code {regional})"),
         "tarief": euro(tarief.bedrag),
         "eenheid": tarief.eenheid,
         "inzet": (f"{number_nl(inzet.aantal)} {EENHEID_MEERVOUD.get(inzet.eenheid or '', '')} "
@@ -142,7 +190,9 @@ def contract_context(*, case_id: str, record: Aanvraag, decision: Decision, mapp
 
 
 def refusal_context(*, case_id: str, record: Aanvraag, decision: Decision, mappings: Mappings,
-                    today: date, region_name: str) -> dict[str, Any]:
+                    today: date, region_name: str, beoordelaars: list[str], contact: str) -> dict[str, Any]:
+    """The refusal letter; `beoordelaars` are the roles that judged the request in the region's
+    own words ('de poortwachter', 'de beleidsadviseur en ICM'), `contact` whom to ask."""
     alternatives = [p["naam"] for p in mappings.contracted_providers
                     if not p.get("hulpvormen") or (record.hulpvorm or "") in p["hulpvormen"]]
     return {
@@ -150,10 +200,12 @@ def refusal_context(*, case_id: str, record: Aanvraag, decision: Decision, mappi
         "datum": today,
         "regio": region_name,
         "gemeente": record.gemeente,
-        "contactpersoon": record.contactpersoon.naam,
+        "contactpersoon": record.contactpersoon.naam or "aanvrager",
         "aanbieder": record.aanbieder.naam,
         "type_hulp": record.type_hulp,
+        "beoordeeld": f"Uw aanvraag is beoordeeld door {dutch_list(beoordelaars)}.",
+        "contact": contact,
         "toelichting": decision.toelichting or "Geen toelichting gegeven.",
-        "alternatieven": "\n".join(f"• {a}" for a in alternatives) or "Neem contact op met ICM voor een passende "
-                                                                    "gecontracteerde aanbieder.",
+        "alternatieven": "\n".join(f"• {a}" for a in alternatives) or f"Neem contact op met {contact} voor een "
+                                                                    "passende gecontracteerde aanbieder.",
     }

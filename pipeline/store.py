@@ -327,11 +327,12 @@ def _insert(s: Session):
     return insert
 
 
-def create_case(s: Session, *, received_at: datetime, source: str, source_ref: str,
+def create_case(s: Session, *, received_at: datetime, year: int, source: str, source_ref: str,
                 sender: Optional[str], form_filename: Optional[str], what: str,
                 form_sha256: Optional[str] = None) -> Case:
-    case_id, seq = next_case_id(s, received_at.year)
-    case = Case(id=case_id, year=received_at.year, seq=seq, state=S.ontvangen.value, received_at=received_at,
+    """A new case numbered in `year`: the year of the region's own calendar on the day it came in."""
+    case_id, seq = next_case_id(s, year)
+    case = Case(id=case_id, year=year, seq=seq, state=S.ontvangen.value, received_at=received_at,
                 source=source, source_ref=source_ref[:500], sender=sender, form_filename=form_filename,
                 form_sha256=form_sha256)
     s.add(case)

@@ -99,9 +99,8 @@ def _findings(record: Aanvraag, mappings: Mappings, today: date) -> list[Melding
         elif r.leeftijd >= 17:
             out.append(waarschuwing("leeftijd", "De cliënt is 17 of ouder: denk aan de overgang naar "
                                                 "volwassenenzorg (Wmo/Wlz)."))
-    if r.hulpvorm == "verblijf":
-        out.append(waarschuwing("hulpvorm", "Jeugdhulp met verblijf: hiervoor geldt de regionale verblijfsroute "
-                                            "(KNOOPpunt Verblijf / expertiseteam)."))
+    if r.hulpvorm == "verblijf" and "verblijf" in mappings.region.meldingen:  # the region's own route
+        out.append(waarschuwing("hulpvorm", mappings.region.meldingen["verblijf"]))
     if r.kader == "vrijwillig":
         if r.pgb_verkend is None:
             out.append(fout("pgb_verkend", "In vrijwillig kader: niet ingevuld of de mogelijkheid van een PGB is verkend."))

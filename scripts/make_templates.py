@@ -49,6 +49,8 @@ FORM_FIELDS: list[tuple[str, str, str, list[str]]] = [
     ("aanbieder.kvk", "KvK-nummer aanbieder", "text", []),
     ("aanbieder.agb_code", "AGB-code aanbieder", "text", []),
     ("aanbieder.iban", "IBAN aanbieder", "text", []),
+    ("aanbieder.rekeninghouder", "Tenaamstelling van het IBAN (naam rekeninghouder)", "text", []),
+    ("aanbieder.adres", "Adres van de aanbieder (straat, huisnummer, postcode, plaats)", "text", []),
     ("kwaliteit_onderbouwing", "Welke informatie heb je al dat de beoogde aanbieder aan de professionele vereisten "
      "voor de beoogde hulp voldoet?", "text", []),
     ("startdatum", "Startdatum van de hulp", "date", []),
@@ -122,7 +124,7 @@ def contract() -> None:
     _table(doc, [
         ("Cliënt (ZorgNed-nummer)", "{{ zorgned_nummer }}"),
         ("Soort hulp", "{{ hulpvorm }}: {{ type_hulp }}"),
-        ("Productcode maatwerk", "{{ productcode }} (regionale code {{ productcode_regionaal }})"),
+        ("Productcode maatwerk", "{{ productcode_tekst }}"),
         ("Tarief", "{{ tarief }} per {{ eenheid }}"),
         ("Omvang van de inzet", "{{ inzet }}"),
         ("Periode", "{{ startdatum }} tot en met {{ einddatum }}"),
@@ -166,7 +168,7 @@ def leveranciersformulier() -> None:
         ("KvK-nummer", "{{ aanbieder.kvk }}"),
         ("AGB-code", "{{ aanbieder.agb_code }}"),
         ("IBAN", "{{ aanbieder.iban }}"),
-        ("Ontbrekende gegevens", "{{ ontbrekend }}"),
+        ("Tenaamstelling IBAN", "{{ aanbieder.rekeninghouder }}"),
         ("Productcode maatwerk", "{{ productcode }}"),
         ("Regionale productcode", "{{ productcode_regionaal }}"),
         ("Tarief en eenheid", "{{ tarief }} per {{ eenheid }}"),
@@ -187,14 +189,13 @@ def afwijzingsbrief() -> None:
     doc.add_paragraph("Aan: {{ contactpersoon }}")
     doc.add_paragraph("Onderwerp: advies over uw aanvraag voor een maatwerkovereenkomst")
     doc.add_paragraph("Beste {{ contactpersoon }},")
-    doc.add_paragraph("U vroeg om een maatwerkovereenkomst met {{ aanbieder }} voor {{ type_hulp }}. De beleidsadviseur "
-                      "van de gemeente en ICM hebben uw aanvraag beoordeeld. Het advies is negatief: er wordt geen "
-                      "maatwerkovereenkomst gesloten.")
-    doc.add_paragraph("De onderbouwing van de beleidsadviseur:")
+    doc.add_paragraph("U vroeg om een maatwerkovereenkomst met {{ aanbieder }} voor {{ type_hulp }}. "
+                      "{{ beoordeeld }} Het besluit is negatief: er wordt geen maatwerkovereenkomst gesloten.")
+    doc.add_paragraph("De onderbouwing:")
     doc.add_paragraph("{{ toelichting }}")
     doc.add_paragraph("Deze gecontracteerde aanbieders kunnen de noodzakelijke hulp mogelijk ook bieden:")
     doc.add_paragraph("{{ alternatieven }}")
-    doc.add_paragraph("Heeft u vragen over dit advies, neem dan contact op met de beleidsadviseur van uw gemeente.")
+    doc.add_paragraph("Heeft u vragen over dit besluit, neem dan contact op met {{ contact }}.")
     doc.add_paragraph("Met vriendelijke groet,\n\n{{ regio }}")
     doc.save(OUT / "afwijzingsbrief.docx")
 

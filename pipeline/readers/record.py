@@ -13,7 +13,7 @@ from typing import Any, Callable, Optional
 
 from ..errors import UnreadableForm
 from ..mappings import Mappings
-from ..models import Aanvraag, Extraction, Melding
+from ..models import Advies, Aanvraag, Extraction, Melding
 from . import answers as nz
 from .cells import Cell, Reading
 
@@ -410,13 +410,17 @@ def _advice(who: str) -> Callable[[str], Read]:
 
 
 def _advice_from_text(text: str):
-    if not nz.clean(text):
+    """An advice row written out ('Positief. Bekende aanbieder.\nProductcode: 45M53\nTarief: …'):
+    read as an advice mail is, so a negation or a condition is no advice; the choice printed
+    as 'positief / negatief' is none either."""
+    from ..advice import parse_icode, parse_reply
+
+    if not nz.clean(text) or re.search(r"positief\s*/\s*negatief", text, re.I):
         return None
-    m = re.search(r"\b(positief|negatief)\b", text, re.I)
-    if not m or re.search(r"positief\s*/\s*negatief", text, re.I):
+    advies = parse_reply(text)
+    if not isinstance(advies, Advies):
         return None
-    rest = nz.clean(text[m.end():].lstrip(" .,:;-–"))
-    return {"oordeel": m.group(1).lower(), "toelichting": rest}
+    return advies.model_dump(exclude_none=True) | ({"icode": parse_icode(text)} if parse_icode(text) else {})
 
 
 # Each question of the form (a row kind of mappings/labels.toml, or a canonical field named by
@@ -441,6 +445,8 @@ READERS: dict[str, Callable[[str], Read]] = {
     "aanbieder_kvk": _read_number_row("aanbieder.kvk", nz.kvk),
     "aanbieder_agb": _read_number_row("aanbieder.agb_code", nz.agb),
     "aanbieder_iban": _read_iban_row,
+    "aanbieder_adres": lambda t: sure("aanbieder.adres", nz.clean(t)),
+    "aanbieder_rekeninghouder": lambda t: sure("aanbieder.rekeninghouder", nz.clean(t)),
     "kwaliteit_onderbouwing": lambda t: sure("kwaliteit_onderbouwing", nz.clean(t)),
     "periode": _read_periode,
     "inzet": _read_inzet,
@@ -465,6 +471,8 @@ READERS: dict[str, Callable[[str], Read]] = {
     "aanbieder.kvk": _read_number_row("aanbieder.kvk", nz.kvk),
     "aanbieder.agb_code": _read_number_row("aanbieder.agb_code", nz.agb),
     "aanbieder.iban": _read_iban_row,
+    "aanbieder.adres": lambda t: sure("aanbieder.adres", nz.clean(t)),
+    "aanbieder.rekeninghouder": lambda t: sure("aanbieder.rekeninghouder", nz.clean(t)),
     "startdatum": _read_with("startdatum", nz.one_date),
     "einddatum": _read_with("einddatum", nz.one_date),
     "inzet.aantal": _read_with("inzet.aantal", lambda t: nz.amount(t)),
