@@ -134,7 +134,7 @@ _POS_FIXED = re.compile(r"\bgeen\s+(?:enkel\s+)?bezwa(?:a)?r(?:en)?\b|\bno\s+obj
 _POS = re.compile(
     r"\b(?:positief|positiv|positive|positif|akkoord|accoord|akoord|einverstanden|agreed?|approve|favorable"
     r"|instemm\w*|ingestemd|stem(?:men)?\s+(?:\w+\s+){0,2}in|goedkeuren|keur\w*\s+(?:\w+\s+){0,2}goed"
-    r"|(?:mee|het)\s+(?:\w+\s+){0,2}eens(?=\s*(?:met\b|[.,!;]|$))|ga\s+je\s+gang|d'accord|positieve?\s+(?:advies|beoordeling|besluit|oordeel))\b",
+    r"|(?:mee|het)\s+(?:\w+\s+){0,4}eens(?=\s*(?:met\b|[.,!;]|$))|ga\s+je\s+gang|d'accord|positieve?\s+(?:advies|beoordeling|besluit|oordeel))\b",
     re.I)
 _NEG = re.compile(
     r"\b(?:negatief|negativ|negative|n[ée]gatif|d[ée]favorable|afwijzen|af\s+te\s+wijzen|wijs\w*\s+(?:\w+\s+){0,3}af"

@@ -31,6 +31,7 @@ SCAN_COVER: Final = 0.5  # an image covering this share of a page makes the page
 MIN_ADDED_WORDS: Final = 2  # a typed name or a date; one word can be an extraction difference
 MAX_MISSING: Final = 0.25  # more of the sent text missing than this: another document
 MARKS: Final = frozenset({"/Ink", "/Stamp", "/FreeText"})
+CHECK_MAIL_KIND: Final = "contract-controle"  # the mail asking ICM whether a return is signed
 MARK_NAMES: Final = {"/Ink": "handgeschreven aantekening", "/Stamp": "stempel", "/FreeText": "getypte aantekening"}
 
 
@@ -95,6 +96,25 @@ def _judge(returned: bytes, sent_pdf: Optional[bytes]) -> Signed:
         return Signed(True, found)
     return Signed(False, "de PDF is gelijk aan het verstuurde contract: dezelfde tekst, geen handtekening, "
                          "aantekening of scan")
+
+
+def read_confirmation(body: str) -> Optional[bool]:
+    """ICM's answer to "is this the signed contract?": 'getekend' or 'akkoord' (True), 'niet
+    getekend' or 'niet akkoord' (False), None when it says neither clearly. The first line of
+    ICM's own text decides (not the quoted mail below it)."""
+    from . import advice
+
+    first = next((ln for ln in advice.own_text(body).splitlines() if ln.strip()), "")
+    if _SIGNED_WORD.search(first):
+        return not _NEGATION.search(first)
+    answer = advice.parse_approval(body)
+    if isinstance(answer, advice.Advies):
+        return answer.oordeel == "positief"
+    return None
+
+
+_SIGNED_WORD: Final = re.compile(r"\b(on)?(ge|onder)tekende?\b", re.I)
+_NEGATION: Final = re.compile(r"\b(niet|geen|nee|nog\s+niet|ongetekende?)\b", re.I)
 
 
 def _is_pdf(data: bytes) -> bool:

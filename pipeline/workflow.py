@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import date, datetime
+from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Optional
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from . import advice as advice_stage
 from . import render, store
 from . import route as route_stage
+from . import signed as signed_stage
 from .convert import ConversionFailed, to_pdf
 from .decide import Decision, decide
 from .mappings import Step
@@ -125,15 +128,7 @@ class Workflow:
         day = self._local_date(sub.received_at)
         folder = Path(case.register_dir) if case.register_dir else self.register.case_dir(
             case.year, case.gemeente, case.id)
-        if case.state == CaseState.contract_verstuurd.value and sub.attachments and self._may_return_contract(
-                case, sub.sender):
-            for att in sub.attachments:
-                self.register.file(folder, day, "getekend contract", case.id, extension_for(att.content), att.content)
-            self.register.file(folder, day, "mail getekend contract", case.id, ".eml", sub.raw or b"")
-            case.getekend_op = day
-            store.transition(s, case, CaseState.getekend, source=sub.source_ref,
-                             what=f"Getekende overeenkomst ontvangen van {sub.sender}; loopt tot "
-                                  f"{case.einddatum.isoformat() if case.einddatum else 'onbekend'}")
+        if case.state == CaseState.contract_verstuurd.value and self._contract_reply(s, case, sub, folder, day):
             return
         if (case.state == CaseState.advies_gevraagd.value and case.vraag_van and role is None
                 and self._is_referrer(case, sub.sender)):
@@ -326,3 +321,121 @@ class Workflow:
                 self.register.file(folder, day, soort, case.id, ext, data)
                 attachments.append(Attachment(f"{day:%Y-%m-%d} {name} {case.id}{ext}", data, ctype))
         return sorted(attachments, key=lambda a: not a.filename.endswith(".pdf"))
+
+    # --- the contract back: signed means signed (issue 13 point 6) -------------------------
+
+    def _contract_reply(self, s: Session, case: store.Case, sub: Submission, folder: Path, day: date) -> bool:
+        """A mail while the contract is out: the contract back from someone who may return it, or
+        ICM's answer to "is this the signed contract?". False when it is neither."""
+        if sub.attachments and self._may_return_contract(case, sub.sender):
+            self._contract_returned(s, case, sub, folder, day)
+            return True
+        check = self._contract_check_answered(s, case, sub)
+        if check is None:
+            return False
+        self._contract_confirmation(s, case, sub, check, folder, day)
+        return True
+
+    def _contract_returned(self, s: Session, case: store.Case, sub: Submission, folder: Path, day: date) -> None:
+        """Getekend only when a returned file carries a signature (pipeline/signed.py); otherwise
+        the file is kept for a check and ICM is asked to confirm."""
+        sent = self._sent_contract(case)
+        verdicts = [(att, signed_stage.is_signed(att.content, sent)) for att in sub.attachments]
+        signed = [att for att, v in verdicts if v.signed]
+        if signed:
+            self.register.file(folder, day, "mail getekend contract", case.id, ".eml", sub.raw or b"")
+            for att, v in verdicts:
+                if not v.signed:
+                    self.register.file(folder, day, "bijlage getekend contract", case.id,
+                                       extension_for(att.content), att.content)
+            why = next(v.reason for _, v in verdicts if v.signed)
+            self._contract_signed(s, case, sub, signed, folder, day,
+                                  what=f"Getekende overeenkomst ontvangen van {sub.sender} ({why})")
+            return
+        self.register.file(folder, day, "mail retour contract", case.id, ".eml", sub.raw or b"")
+        files = []
+        for att, _ in verdicts:
+            ext = extension_for(att.content)
+            self.register.file(folder, day, "retour contract (controle)", case.id, ext, att.content)
+            files.append(Attachment(f"retour contract {case.id}{ext}", att.content,
+                                    CONTENT_TYPES.get(ext, "application/octet-stream")))
+        reasons = "; ".join(dict.fromkeys(v.reason for _, v in verdicts))
+        store.note(s, case, source=sub.source_ref,
+                   what=f"Contract terug van {sub.sender}, maar niet zeker getekend ({reasons}); ICM gevraagd het "
+                        "te controleren")
+        self._queue(s, "contract_controle", {"zaak": case.id, "gemeente": case.gemeente, "aanbieder": case.aanbieder,
+                                             "van": sub.sender or "onbekend", "reden": reasons, "opnieuw": False},
+                    to=list(self.mappings.region.icm), case_id=case.id, kind=signed_stage.CHECK_MAIL_KIND,
+                    attachments=files, references=store.case_mail_ids(s, case.id))
+
+    def _contract_check_answered(self, s: Session, case: store.Case, sub: Submission) -> Optional[store.OutboxMail]:
+        """The check ICM answers with this mail: the one it replies to, else (a new mail with the
+        case number) the latest, when the mail clearly says 'getekend' or 'niet getekend'."""
+        if sub.attachments or not sub.sender or sub.sender.lower() not in {
+                a.lower() for a in self.mappings.region.icm}:
+            return None
+        checks = list(s.scalars(select(store.OutboxMail).where(store.OutboxMail.case_id == case.id,
+                                                                store.OutboxMail.kind == signed_stage.CHECK_MAIL_KIND)
+                                .order_by(store.OutboxMail.id)))
+        replied = [c for c in checks if c.message_id in sub.in_reply_to[:1]] or [
+            c for c in checks if c.message_id in sub.in_reply_to]
+        if replied:
+            return replied[-1]
+        if checks and signed_stage.read_confirmation(sub.body) is not None:
+            return checks[-1]
+        return None
+
+    def _contract_confirmation(self, s: Session, case: store.Case, sub: Submission, check: store.OutboxMail,
+                               folder: Path, day: date) -> None:
+        """ICM's answer: getekend (the checked file becomes the signed contract), niet getekend
+        (the case waits on), or unclear (asked again)."""
+        answer = signed_stage.read_confirmation(sub.body)
+        self.register.file(folder, day, "controle contract icm", case.id, ".eml", sub.raw or b"")
+        mail = message_from_bytes(check.raw, policy=policy.default)
+        files = [Attachment(p.get_filename() or f"retour contract {case.id}", p.get_payload(decode=True),
+                            p.get_content_type()) for p in mail.iter_attachments()]  # type: ignore[attr-defined]
+        if answer is True and files:
+            returned = mail["Date"].datetime if mail["Date"] else sub.received_at
+            self._contract_signed(s, case, sub, files, folder, self._local_date(returned),
+                                  what=f"ICM ({sub.sender}) bevestigt dat het teruggestuurde contract getekend is",
+                                  confirmed=True)
+            return
+        if answer is False:
+            store.note(s, case, source=sub.source_ref,
+                       what=f"ICM ({sub.sender}): het teruggestuurde contract is niet getekend; de zaak wacht op het "
+                            "getekende contract")
+            return
+        store.note(s, case, source=sub.source_ref,
+                   what=f"Antwoord van ICM ({sub.sender}) op de controle van het teruggestuurde contract niet "
+                        "eenduidig; opnieuw gevraagd")
+        self._queue(s, "contract_controle", {"zaak": case.id, "gemeente": case.gemeente, "aanbieder": case.aanbieder,
+                                             "opnieuw": True},
+                    to=[sub.sender] if sub.sender else list(self.mappings.region.icm), case_id=case.id,
+                    kind=signed_stage.CHECK_MAIL_KIND, attachments=files, reply_to=sub)
+
+    def _contract_signed(self, s: Session, case: store.Case, sub: Submission, files: list[Attachment],
+                         folder: Path, day: date, *, what: str, confirmed: bool = False) -> None:
+        """File the signed contract (kept after the retention period), close the case as getekend
+        and tell the backoffice where it is."""
+        paths = [self.register.file(folder, day, "getekend contract", case.id, extension_for(f.content), f.content)
+                 for f in files]
+        case.getekend_op = day
+        einde = case.einddatum
+        store.transition(s, case, CaseState.getekend, source=sub.source_ref,
+                         what=f"{what}; loopt tot {einde.isoformat() if einde else 'onbekend'}")
+        where = paths[0].relative_to(self.register.root) if paths[0].is_relative_to(self.register.root) else paths[0]
+        self._queue(s, "contract_getekend", {
+            "zaak": case.id, "gemeente": case.gemeente, "aanbieder": case.aanbieder, "bevestigd": confirmed,
+            "einde": dutch_date(einde, weekday=False) if einde else "onbekend", "map": str(where),
+        }, to=list(self.mappings.region.addresses("backoffice", case.gemeente)), case_id=case.id,
+            kind="contract-getekend", references=store.case_mail_ids(s, case.id))
+
+    def _sent_contract(self, case: store.Case) -> Optional[bytes]:
+        """The PDF rendition that went out in the package (None: only the .docx went, or no folder)."""
+        if not case.register_dir:
+            return None
+        document = self.mappings.region.na_goedkeuring.document
+        soort = "contract" if document == "maatwerkovereenkomst" else document
+        sent = re.compile(rf"^\d{{4}}-\d{{2}}-\d{{2}} {re.escape(soort)} {re.escape(case.id)}\.pdf$")
+        files = sorted(p for p in Path(case.register_dir).glob(f"* {soort} {case.id}.pdf") if sent.match(p.name))
+        return files[-1].read_bytes() if files else None

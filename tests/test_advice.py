@@ -1,10 +1,13 @@
 """Advice read the way advisers answer, from the reply's own text only; nothing guessed."""
 import json
+import tomllib
 from datetime import datetime, timezone
+from pathlib import Path
+from typing import Optional
 
 import pytest
 
-from pipeline.advice import own_text, parse_reply
+from pipeline.advice import Voorwaarde, Vraag, own_text, parse_approval, parse_reply
 from pipeline.intake import from_mail
 from pipeline.mail import IncomingMail
 from tests.conftest import sample
@@ -52,3 +55,58 @@ def test_icm_proposal_of_code_and_tariff():
 
 def test_own_text_stops_at_outlook_history():
     assert own_text("Advies: positief\r\n\r\nVan: iemand\r\nVerzonden: gisteren") == "Advies: positief"
+
+
+# --- the reply set: realistic replies with the reading they must get ----------------------
+
+REPLIES = Path(__file__).parent / "replies"
+OPPOSITE = {"positief": "negatief", "negatief": "positief"}
+
+
+def _replies(name: str) -> list[dict]:
+    return tomllib.loads((REPLIES / name).read_text(encoding="utf-8"))["reply"]
+
+
+def _reading(reply: dict) -> tuple[str, Optional[str]]:
+    """What the reader made of a reply: positief | negatief | voorwaarde | vraag | geen, and the
+    verdict underneath (a Voorwaarde's oordeel)."""
+    parse = parse_approval if reply.get("kind") == "akkoord" else parse_reply
+    got = parse(reply["body"], reply.get("subject", ""))
+    if got is None:
+        return "geen", None
+    if isinstance(got, Voorwaarde):
+        return "voorwaarde", got.oordeel
+    if isinstance(got, Vraag):
+        return "vraag", None
+    return got.oordeel, got.oordeel
+
+
+def _accuracy(replies: list[dict]) -> tuple[float, list[str]]:
+    right, opposite = 0, []
+    for reply in replies:
+        kind, oordeel = _reading(reply)
+        right += kind == reply["expect"]
+        meant = reply.get("oordeel", reply["expect"])
+        if oordeel is not None and OPPOSITE.get(meant) == oordeel:
+            opposite.append(reply["name"])
+    return right / len(replies), opposite
+
+
+@pytest.mark.parametrize("reply", _replies("replies.toml"), ids=lambda r: r["name"])
+def test_each_reply_gets_its_reading(reply):
+    kind, _ = _reading(reply)
+    assert kind == reply["expect"]
+    if "voorwaarde" in reply:
+        parse = parse_approval if reply.get("kind") == "akkoord" else parse_reply
+        got = parse(reply["body"], reply.get("subject", ""))
+        assert reply["voorwaarde"] in got.voorwaarde
+
+
+@pytest.mark.parametrize("name", ["replies.toml"])
+def test_no_reply_is_read_as_the_opposite(name, capsys):
+    replies = _replies(name)
+    assert len(replies) >= 60
+    accuracy, opposite = _accuracy(replies)
+    with capsys.disabled():
+        print(f"\n{name}: {len(replies)} replies, {accuracy:.0%} read as expected")
+    assert opposite == []

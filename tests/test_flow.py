@@ -8,6 +8,7 @@ import json
 from docx import Document
 
 from pipeline import store
+from tests.signing import scanned, sent_contract
 from tests.conftest import (  # noqa: I001
     THURSDAY,
     BACKOFFICE, ICM, INKOOP, ZEIST_BA, attachment, attachment_names, docx_text, mail_with_form, pdf_text, reply_to,
@@ -146,13 +147,17 @@ def test_positive_advice_sends_contract_package_and_files_everything(env):
     assert record["aanbieder"]["naam"] == "Begeleidingspraktijk Sterk Thuis" and record["meldingen"] == []
     assert all(oct(p.stat().st_mode & 0o777) == "0o640" for p in folder.iterdir())
 
-    # the signed contract comes back on the thread → getekend, filed
+    # the contract comes back signed (printed, signed, scanned) on the thread → getekend, filed
+    signed = scanned(attachment(package, "maatwerkovereenkomst MW-2027-0001.pdf"))
     env.deliver(reply_to(package, BACKOFFICE, "Hierbij de getekende overeenkomst.",
-                         attachments=[("getekend.pdf", b"%PDF-1.4 getekend")]))
+                         attachments=[("getekend.pdf", signed)]))
     env.run()
     case, _ = _case(env)
     assert case.state == "getekend"
-    assert (folder / "2027-03-11 getekend contract MW-2027-0001.pdf").read_bytes() == b"%PDF-1.4 getekend"
+    assert (folder / "2027-03-11 getekend contract MW-2027-0001.pdf").read_bytes() == signed
+    [confirmation] = [m for m in env.inbox(BACKOFFICE) if "Getekende maatwerkovereenkomst" in str(m["Subject"])]
+    assert "2027/Zeist/MW-2027-0001/2027-03-11 getekend contract MW-2027-0001.pdf" in \
+        confirmation.get_body(("plain",)).get_content()
 
 
 def test_beleidsadviseur_decides_when_advisers_disagree_negative(env):
@@ -436,7 +441,8 @@ def test_signed_contract_in_a_new_mail_with_the_case_token_is_matched(env):
     msg["Subject"] = "Getekend contract [MW-2027-0001]"
     msg["Message-ID"] = make_msgid(domain="zeist.nl")
     msg.set_content("In kopie de getekende overeenkomst.")
-    msg.add_attachment(b"%PDF-1.4 getekend", maintype="application", subtype="pdf", filename="scan.pdf")
+    msg.add_attachment(scanned(sent_contract(env.root / "register")), maintype="application", subtype="pdf",
+                       filename="scan.pdf")
     env.deliver(msg.as_bytes())
     env.run()
     case, events = _case(env)
