@@ -37,7 +37,7 @@ from .extract import extract_bytes
 from .index import CONTRACT_STATES, contract_rows, write_index
 from .mail import IncomingMail, MailComposer, Mailbox, MaildirPostOffice
 from .mappings import Mappings, load_mappings
-from .models import Attachment, CaseState, Extraction, Melding, Submission
+from .models import Aanvraag, Attachment, CaseState, Extraction, Melding, Submission
 from .readers.record import CERTAIN
 from .register import Register, extension_for
 from .validate import earlier_case_warnings, has_errors, validate
@@ -50,7 +50,10 @@ log = logging.getLogger("maatwerk")
 QUARANTINE_FOLDER = "Quarantaine"
 PROCESSED_BECAUSE = {"zaak": "aanvraag ontvangen", "geweigerd": "aanvraag ontvangen en geweigerd",
                      "antwoord": "antwoord in de zaak verwerkt", "dubbel": "hetzelfde formulier opnieuw ontvangen",
-                     "geen_formulier": "mail zonder formulier"}
+                     "geen_formulier": "mail zonder formulier", "eigen_mail": "eigen mail van het product",
+                     "automatisch": "automatisch antwoord bij de zaak vastgelegd",
+                     "automatisch_onbekend": "automatisch antwoord zonder zaak"}
+HELD = ("geen_formulier", "automatisch_onbekend")  # outcomes kept in Quarantaine
 
 
 RELEASE_EVERY = 50  # mails
@@ -191,7 +194,7 @@ class Pipeline(Workflow, Planning):
                     store.log_access(s, case_ids, actie="verwerkt",
                                      reden=PROCESSED_BECAUSE[outcome], bron=sub.source_ref)
                     report.cases.extend(case_ids)
-                    folder = QUARANTINE_FOLDER if outcome == "geen_formulier" else None
+                    folder = QUARANTINE_FOLDER if outcome in HELD else None
                     # the index lists contracts: rebuild it only when one of them changed
                     contract_changed = any(s.get(store.Case, c).state in CONTRACT_STATES for c in case_ids)
             crashpoints.reached("after_commit")
@@ -348,7 +351,55 @@ class Pipeline(Workflow, Planning):
         address = (sender or "").lower()
         return address in allowed or address.rpartition("@")[2] in allowed
 
+    def _is_own(self, s: Session, sub: Submission) -> bool:
+        """A mail the product sent itself (its address, its Message-ID): never input, whatever
+        role addresses share the inbox."""
+        mb = self.settings.mailbox
+        if sub.sender and sub.sender.lower() == mb.address.lower():
+            return True
+        mid = (sub.message_id or "").lower()
+        return mid.endswith(f"@{mb.message_id_domain.lower()}>") or bool(
+            sub.message_id and store.case_for_message_ids(s, [sub.message_id]))
+
+    def _automatic(self, s: Session, sub: Submission) -> tuple[str, list[str]]:
+        """An out-of-office reply, a delivery report or a read receipt: recorded on its case,
+        ICM told once per case, sender and kind; nobody is answered."""
+        assert sub.automatic is not None
+        ours = intake.message_ids_in(sub.raw or b"", self.settings.mailbox.message_id_domain)
+        case_id = (store.case_for_message_ids(s, sub.in_reply_to + ours) or intake.case_token(sub.subject)
+                   or intake.case_token((sub.raw or b"")[:200_000].decode("utf-8", "replace")))
+        case = s.get(store.Case, case_id) if case_id else None
+        who = sub.automatic_for or sub.sender or "onbekend"
+        what = {"afwezig": f"Automatisch antwoord (afwezig) van {who}",
+                "niet bezorgd": f"Mail aan {who} niet bezorgd",
+                "leesbevestiging": f"Leesbevestiging van {who}"}.get(sub.automatic, f"Automatische mail van {who}")
+        if case is None:
+            if sub.automatic != "leesbevestiging" and store.claim_once(
+                    s, "automatisch", f"?:{sub.automatic}:{intake.sha256(who.encode())[:16]}"):
+                self._queue(s, "automatisch_antwoord", {"zaak": None, "wat": what, "soort": sub.automatic,
+                                                        "onderwerp": sub.subject[:120]},
+                            to=list(self.mappings.region.icm), case_id=None, kind="automatisch")
+            log.info("automatic mail without a case; kept in quarantine")
+            return "automatisch_onbekend", []
+        case = store.lock_case(s, case.id)
+        folder = Path(case.register_dir) if case.register_dir else self.register.case_dir(
+            case.year, case.gemeente, case.id)
+        self.register.file(folder, self._local_date(sub.received_at), sub.automatic, case.id, ".eml", sub.raw or b"")
+        store.note(s, case, source=sub.source_ref, what=f"{what} ontvangen; niet beantwoord")
+        if sub.automatic != "leesbevestiging" and store.claim_once(
+                s, "automatisch", f"{case.id}:{sub.automatic[:6]}:{intake.sha256(who.encode())[:16]}"):
+            self._queue(s, "automatisch_antwoord", {"zaak": case.id, "wat": what, "soort": sub.automatic,
+                                                    "onderwerp": sub.subject[:120]},
+                        to=list(self.mappings.region.icm), case_id=case.id, kind="automatisch",
+                        references=store.case_mail_ids(s, case.id))
+        return "automatisch", [case.id]
+
     def _handle_submission_or_reply(self, s: Session, sub: Submission) -> tuple[str, list[str]]:
+        if self._is_own(s, sub):
+            log.info("the product's own mail in the inbox; not processed")
+            return "eigen_mail", []
+        if sub.automatic:
+            return self._automatic(s, sub)
         if not self._sender_allowed(sub.sender):
             self._queue(s, "afzender_niet_toegestaan", {"van": sub.sender or "onbekend", "onderwerp": sub.subject[:120]},
                         to=list(self.mappings.region.icm), case_id=None, kind="afzender-niet-toegestaan")
@@ -409,7 +460,7 @@ class Pipeline(Workflow, Planning):
                   extra: Optional[list[Attachment]] = None) -> tuple[str, bool]:
         """Create a case for one form; returns (case id, refused)."""
         now = sub.received_at
-        case = store.create_case(s, received_at=now, source=sub.source, source_ref=sub.source_ref,
+        case = store.create_case(s, received_at=now, year=self._local_date(now).year, source=sub.source, source_ref=sub.source_ref,
                                  sender=sub.sender, form_filename=att.filename, form_sha256=intake.sha256(att.content),
                                  what=f"Aanvraag ontvangen via {'mail' if sub.source == 'mail' else 'dropmap'}")
         if isinstance(read, NotReadAutomatically):
@@ -438,10 +489,10 @@ class Pipeline(Workflow, Planning):
                               ensure_ascii=False, indent=2).encode()
             self.register.file(folder, day, "gegevens", case.id, ".json", data)
         log.info("case %s created from %s (layout %s)", case.id, sub.source, extraction.layout if extraction else "-")
-        # the salutation greets a name only when it was read with certainty
+        # the salutation greets the person addressed, by a name read with certainty
         sure_name = extraction is not None and extraction.confidence.get("contactpersoon.naam", 1.0) >= CERTAIN
-        naam = (record.contactpersoon.naam if record and sure_name else None) or "aanvrager"
-        referrer = self._referrer(case, record)
+        naam = self._greeting(case, record if sure_name else None, sub.sender_name)
+        to, cc = self._referrer_addresses(case, record)
         if has_errors(meldingen):
             store.transition(s, case, CaseState.geweigerd, source=sub.source_ref,
                              what="Geweigerd: " + "; ".join(m.tekst for m in meldingen if m.ernst == "fout"))
@@ -474,19 +525,19 @@ class Pipeline(Workflow, Planning):
         store.transition(s, case, CaseState.advies_gevraagd, source=sub.source_ref,
                          what="Aanvraag compleet; de eerste stap begint")
         self._start_step(s, case, record, sub.received_at, source=sub.source_ref, named=named)
-        if referrer:
-            self._queue(s, "ontvangstbevestiging", {
-                "zaak": case.id, "naam": naam, "gemeente": record.gemeente, "aanbieder": record.aanbieder.naam,
-                "deadline": dutch_date(case.deadline), "meldingen": [m.tekst for m in meldingen
-                                                                   if m.ernst == "waarschuwing"],
-                "adviseurs": ", ".join(role_name(r) for r in case.adviseurs),
-            }, to=[referrer], case_id=case.id, kind="ontvangen", reply_to=sub)
+        self._queue(s, "ontvangstbevestiging", {
+            "zaak": case.id, "naam": naam, "gemeente": record.gemeente, "aanbieder": record.aanbieder.naam,
+            "deadline": dutch_date(case.deadline), "meldingen": [m.tekst for m in meldingen
+                                                               if m.ernst == "waarschuwing"],
+            "adviseurs": ", ".join(role_name(r) for r in case.adviseurs),
+            "ontbrekend": render.missing_provider_data(record),
+        }, to=to, cc=cc, case_id=case.id, kind="ontvangen", reply_to=sub)
         return case.id, False
 
     def _file_originals(self, sub: Submission, att: Attachment, case: store.Case,
                         extra: Optional[list[Attachment]]) -> tuple[Path, date]:
         """The form, the mail it came in and the files beside it, in the case's register folder."""
-        folder = self.register.new_case_dir(sub.received_at.year, case.gemeente, case.id)
+        folder = self.register.new_case_dir(case.year, case.gemeente, case.id)
         case.register_dir = str(folder)
         day = self._local_date(sub.received_at)
         self.register.file(folder, day, "aanvraagformulier", case.id, extension_for(att.content), att.content)
@@ -525,9 +576,11 @@ class Pipeline(Workflow, Planning):
             refs = reply_to.in_reply_to + refs
         elif refs:
             in_reply_to = refs[0]
-        mail = self.composer.compose(template, context | {"afzender": self.settings.mailbox.display_name},
-                                     to=to, cc=cc, case_id=case_id, kind=kind, attachments=attachments,
-                                     in_reply_to=in_reply_to, references=refs, now=self.clock())
+        case = s.get(store.Case, case_id) if case_id else None
+        crisis = bool(case is not None and case.crisis)  # marked in every mail of a crisis case
+        mail = self.composer.compose(template, {"crisis": crisis} | context | {
+            "afzender": self.settings.mailbox.display_name}, to=to, cc=cc, case_id=case_id, kind=kind,
+            attachments=attachments, in_reply_to=in_reply_to, references=refs, now=self.clock(), crisis=crisis)
         store.queue_mail(s, message_id=mail.message_id, raw=mail.raw, kind=kind, recipients=mail.recipients,
                          case_id=case_id)
 
@@ -536,10 +589,34 @@ class Pipeline(Workflow, Planning):
         form in reply to a refusal) is a new request, not an answer on the old case."""
         if not sub.attachments or self._role(case, sub.sender):
             return False
+        if case.state == CaseState.positief.value and self._waits_on(case, sub.sender, None):
+            return False  # a corrected form with the provider data asked for
         return not (case.state == CaseState.contract_verstuurd.value and self._may_return_contract(case, sub.sender))
 
-    def _referrer(self, case: store.Case, record) -> Optional[str]:
-        return (record.contactpersoon.email if record and record.contactpersoon.email else None) or case.sender
+    def _referrer_addresses(self, case: store.Case, record: Optional[Aanvraag]) -> tuple[list[str], list[str]]:
+        """(to, cc) for the referrer's mails: whoever sent the request (its From); the form's
+        contact in copy only when the address is of one of the region's own organisations (an
+        address typed in a form that nobody checked gets no client data). A dropped file has no
+        sender: then the contact alone, on the same condition."""
+        contact = record.contactpersoon.email if record and record.contactpersoon.email else None
+        trusted = self.mappings.region.domains | {a.lower().lstrip("@").rpartition("@")[2]
+                                                  for a in self.settings.intake.allowed_senders}
+        ours = contact is not None and contact.lower().rpartition("@")[2] in trusted
+        if case.sender:
+            return [case.sender], [contact] if ours and contact.lower() != case.sender.lower() else []
+        return ([contact] if ours else []), []
+
+    def _referrer(self, case: store.Case, record: Optional[Aanvraag]) -> Optional[str]:
+        """The one address the referrer's mails go to (see `_referrer_addresses`)."""
+        return next(iter(self._referrer_addresses(case, record)[0]), None)
+
+    def _greeting(self, case: store.Case, record: Optional[Aanvraag], sender_name: Optional[str] = None) -> str:
+        """Whom 'Beste …,' names: the form's contact when the mail goes to them, else the sender's
+        own name from the From header, else no name."""
+        contact = record.contactpersoon if record else None
+        if contact and contact.naam and (not case.sender or (contact.email or "").lower() == case.sender.lower()):
+            return contact.naam
+        return sender_name or "aanvrager"
 
     def _may_return_contract(self, case: store.Case, sender: Optional[str]) -> bool:
         if not sender:

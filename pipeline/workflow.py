@@ -25,6 +25,7 @@ from .convert import ConversionFailed, to_pdf
 from .decide import Decision, decide
 from .mappings import Step
 from .models import Aanvraag, Advies, Attachment, CaseState, Extraction, Submission, Tarief
+from .readers.reply import provider_data
 from .register import extension_for
 from .workdays import deadline, dutch_date
 
@@ -39,6 +40,12 @@ ROLE_NAMES = {"icm": "ICM", "coordinator": "coördinator", "rioz": "RIOZ", "poor
 def role_name(role: str) -> str:
     """How a role is called in Dutch mails and the case history."""
     return ROLE_NAMES.get(role, role.replace("_", " "))
+
+
+def role_phrase(role: str) -> str:
+    """The role in a sentence: 'de poortwachter', 'ICM'."""
+    name = role_name(role)
+    return name if name.isupper() else f"de {name}"
 
 
 class Workflow:
@@ -134,6 +141,8 @@ class Workflow:
                 and self._is_referrer(case, sub.sender)):
             self._answer_to_question(s, case, sub, folder, day)
             return
+        if self._waits_on(case, sub.sender, role) and self._completion(s, case, sub, folder, day):
+            return
         if role is None:
             self.register.file(folder, day, "antwoord onbekende afzender", case.id, ".eml", sub.raw or b"")
             store.note(s, case, source=sub.source_ref,
@@ -150,46 +159,85 @@ class Workflow:
         record = case.record
         assert record is not None
         step = self._steps(record)[case.stap]
-        parsed = self._advice_from_returned_form(sub, role) or (
-            advice_stage.parse_reply(sub.body) if step.soort == "advies" else advice_stage.parse_approval(sub.body))
+        from_form = self._advices_from_returned_form(case, sub)
+        parsed = from_form.pop(role, None) or (
+            advice_stage.parse_reply(sub.body, sub.subject) if step.soort == "advies"
+            else advice_stage.parse_approval(sub.body, sub.subject))
         if isinstance(parsed, advice_stage.Vraag) and step.vragen:
             self._ask_referrer(s, case, record, sub, role, parsed, folder, day)
             return
-        if parsed is None or isinstance(parsed, advice_stage.Vraag):
-            self.register.file(folder, day, f"onduidelijk antwoord {role}", case.id, ".eml", sub.raw or b"")
+        kind = "advies" if step.soort == "advies" else "besluit"
+        for other, advies in from_form.items():  # the other rows filled in the returned form
+            self._record_advice(s, case, other, advies, sub, via=f"in het formulier teruggestuurd door {sub.sender}")
+        if isinstance(parsed, advice_stage.Voorwaarde):
+            self.register.file(folder, day, f"{kind} met voorwaarde {role}", case.id, ".eml", sub.raw or b"")
             store.note(s, case, source=sub.source_ref,
-                       what=f"Antwoord van {role_name(role)} ({sub.sender}) niet eenduidig; om verduidelijking gevraagd")
-            self._queue(s, "advies_onduidelijk", {"zaak": case.id, "akkoord": step.soort == "akkoord"},
-                        to=[sub.sender], case_id=case.id, kind="advies-onduidelijk", reply_to=sub)
-            return
-        icode = advice_stage.parse_icode(sub.body)
-        s.add(store.AdviceRow(
-            case_id=case.id, rol=role, stap=case.stap, oordeel=parsed.oordeel, toelichting=parsed.toelichting,
-            productcode=parsed.productcode, icode=icode,
-            tarief_bedrag=str(parsed.tarief.bedrag) if parsed.tarief and parsed.tarief.bedrag else None,
-            tarief_eenheid=parsed.tarief.eenheid if parsed.tarief else None,
-            sender=sub.sender or "", message_id=sub.message_id, received_at=sub.received_at))
-        self.register.file(folder, day, f"{'advies' if step.soort == 'advies' else 'besluit'} {role}", case.id,
-                           ".eml", sub.raw or b"")
-        store.note(s, case, source=sub.source_ref,
-                   what=f"{'Advies' if step.soort == 'advies' else 'Besluit'} {role_name(role)} ({sub.sender}): "
-                        f"{parsed.oordeel}"
-                        + (f"; productcode {parsed.productcode}" if parsed.productcode else "")
-                        + (f"; tarief {parsed.tarief.bedrag}" if parsed.tarief and parsed.tarief.bedrag else "")
-                        + (f"; i-code {icode}" if icode else ""))
+                       what=f"{kind.capitalize()} van {role_name(role)} ({sub.sender}) met voorwaarde: geen besluit; "
+                            "ICM beoordeelt de voorwaarde")
+            self._queue(s, "advies_voorwaarde", {
+                "zaak": case.id, "rol": role_name(role), "van": sub.sender or "onbekend", "oordeel": parsed.oordeel,
+                "voorwaarde": parsed.voorwaarde, "toelichting": parsed.toelichting, "gemeente": record.gemeente,
+                "aanbieder": record.aanbieder.naam}, to=list(self.mappings.region.icm), case_id=case.id,
+                kind="advies-voorwaarde", references=store.case_mail_ids(s, case.id))
+        elif parsed is None or isinstance(parsed, advice_stage.Vraag):
+            if from_form:  # the form carried the other advices; the sender's own row was empty
+                self.register.file(folder, day, f"formulier {role}", case.id, ".eml", sub.raw or b"")
+            else:
+                self.register.file(folder, day, f"onduidelijk antwoord {role}", case.id, ".eml", sub.raw or b"")
+                store.note(s, case, source=sub.source_ref,
+                           what=f"Antwoord van {role_name(role)} ({sub.sender}) niet eenduidig; om verduidelijking "
+                                "gevraagd")
+                self._queue(s, "advies_onduidelijk", {"zaak": case.id, "akkoord": step.soort == "akkoord"},
+                            to=[sub.sender], case_id=case.id, kind="advies-onduidelijk", reply_to=sub)
+                return
+        else:
+            self._record_advice(s, case, role, parsed, sub, icode=advice_stage.parse_icode(sub.body))
+            self.register.file(folder, day, f"{kind} {role}", case.id, ".eml", sub.raw or b"")
         s.flush()
         self._decide(s, case, record, step, sub, folder, day)
 
-    def _advice_from_returned_form(self, sub: Submission, role: str) -> Optional[Advies]:
-        """An adviser may send the form back with the advice rows filled in (Word or PDF)."""
-        key = {"beleidsadviseur": "advies_beleidsadviseur", "icm": "advies_icm"}.get(role)
-        if key is None:
-            return None
+    def _record_advice(self, s: Session, case: store.Case, role: str, advies: Advies, sub: Submission, *,
+                       icode: Optional[str] = None, via: str = "") -> None:
+        """One role's answer in the current step, and its line in the case history."""
+        icode = advies.icode or icode
+        tarief = advies.tarief if advies.tarief and advies.tarief.bedrag else None
+        s.add(store.AdviceRow(
+            case_id=case.id, rol=role, stap=case.stap, oordeel=advies.oordeel, toelichting=advies.toelichting,
+            productcode=advies.productcode, icode=icode,
+            tarief_bedrag=str(tarief.bedrag) if tarief else None, tarief_eenheid=tarief.eenheid if tarief else None,
+            sender=sub.sender or "", message_id=sub.message_id, received_at=sub.received_at))
+        step = self._steps(case.record)[case.stap]
+        store.note(s, case, source=sub.source_ref,
+                   what=f"{'Advies' if step.soort == 'advies' else 'Besluit'} {role_name(role)} "
+                        f"({via or sub.sender}): {advies.oordeel}"
+                        + (f"; productcode {advies.productcode}" if advies.productcode else "")
+                        + (f"; tarief {tarief.bedrag} per {tarief.eenheid or '?'}" if tarief else "")
+                        + (f"; i-code {icode}" if icode else ""))
+
+    def _advices_from_returned_form(self, case: store.Case, sub: Submission) -> dict[str, Advies]:
+        """An adviser may send the form back with advice rows filled in (Word or PDF): every
+        filled row of a role asked in this step counts, each as its own role's answer."""
+        rows = {"beleidsadviseur": "advies_beleidsadviseur", "icm": "advies_icm"}
+        out: dict[str, Advies] = {}
         for att in sub.attachments:
             read = self._read(att)
-            if isinstance(read, Extraction) and getattr(read.record, key) is not None:
-                return getattr(read.record, key)
-        return None
+            if not isinstance(read, Extraction):
+                continue
+            for role, key in rows.items():
+                advies = getattr(read.record, key)
+                if advies is not None and role in case.adviseurs:
+                    out.setdefault(role, advies)
+        return out
+
+    def _waits_on(self, case: store.Case, sender: Optional[str], role: Optional[str]) -> bool:
+        """Whether this sender may complete the case's data now: the referrer the provider data
+        (asked in the receipt, and again after approval), ICM the tariff it was asked for."""
+        if case.state == CaseState.positief.value and case.vraag_van == "icm":
+            return bool(sender) and sender.lower() in {a.lower() for a in self.mappings.region.icm}
+        waiting = (case.state == CaseState.positief.value and case.vraag_van == "verwijzer") or (
+            case.state == CaseState.advies_gevraagd.value and not case.vraag_van)
+        return (waiting and role is None and self._is_referrer(case, sender) and case.record is not None
+                and bool(render.missing_provider_data(case.record)))
 
     def _is_referrer(self, case: store.Case, sender: Optional[str]) -> bool:
         record = case.record
@@ -200,14 +248,12 @@ class Workflow:
                       vraag: "advice_stage.Vraag", folder: Path, day: date) -> None:
         case.vraag_van = role
         self.register.file(folder, day, f"vraag {role}", case.id, ".eml", sub.raw or b"")
-        referrer = self._referrer(case, record)
+        to, cc = self._referrer_addresses(case, record)
         store.note(s, case, source=sub.source_ref, what=f"Vraag van {role_name(role)} aan de verwijzer; de "
                                                         "beoordeling wacht op het antwoord")
-        if referrer:
-            self._queue(s, "vraag_aan_verwijzer", {"zaak": case.id, "rol": role_name(role), "vraag": vraag.tekst,
-                                                   "naam": record.contactpersoon.naam or "aanvrager"},
-                        to=[referrer], case_id=case.id, kind="vraag-verwijzer",
-                        references=store.case_mail_ids(s, case.id))
+        self._queue(s, "vraag_aan_verwijzer", {"zaak": case.id, "rol": role_name(role), "vraag": vraag.tekst,
+                                               "naam": self._greeting(case, record)},
+                    to=to, cc=cc, case_id=case.id, kind="vraag-verwijzer", references=store.case_mail_ids(s, case.id))
 
     def _answer_to_question(self, s: Session, case: store.Case, sub: Submission, folder: Path, day: date) -> None:
         """The referrer answered: the request re-enters review in the same step."""
@@ -246,31 +292,130 @@ class Workflow:
             case.stap += 1
             self._start_step(s, case, record, sub.received_at, source=sub.source_ref)
             return
-        region_name = self.mappings.region.naam
-        referrer = self._referrer(case, record)
-        thread = store.case_mail_ids(s, case.id)
         if decision.oordeel == "positief":
-            proposal = next((a for a in self._latest_advices(s, case, stap=None).values()
-                             if a.productcode or a.tarief), None)
-            if proposal is not None and not (decision.productcode or decision.tarief):
-                decision = Decision(decision.oordeel, decision.toelichting, decision.eens, proposal.productcode,
-                                    proposal.tarief)
             store.transition(s, case, CaseState.positief, source=sub.source_ref, what=f"Besluit positief ({why})")
-            self._after_approval(s, case, record, decision, sub, folder, day, referrer, thread)
+            self._tell_advisers(s, case, record, decision)
+            self._documents_when_complete(s, case, record, sub, folder, day)
             return
         store.transition(s, case, CaseState.negatief, source=sub.source_ref, what=f"Besluit negatief ({why})")
+        self._tell_advisers(s, case, record, decision)
+        judged = list(dict.fromkeys(row.rol for row in case.advices))
+        contact = role_phrase(step.besluit if step.besluit != "allen" else step.rollen[0])
         ctx = render.refusal_context(case_id=case.id, record=record, decision=decision, mappings=self.mappings,
-                                     today=day, region_name=region_name)
+                                     today=day, region_name=self.mappings.region.naam,
+                                     beoordelaars=[role_phrase(r) for r in judged], contact=contact)
         files = self._file_documents(s, case, sub, folder, day,
                                      {"afwijzingsbrief": self.renderer.render("afwijzingsbrief", ctx)})
-        if referrer:
-            self._queue(s, "afwijzing", {
-                "zaak": case.id, "naam": record.contactpersoon.naam or "aanvrager", "gemeente": record.gemeente,
-                "aanbieder": record.aanbieder.naam, "toelichting": decision.toelichting or "Geen toelichting.",
-            }, to=[referrer], case_id=case.id, kind="afwijzing", references=thread, attachments=files)
+        to, cc = self._referrer_addresses(case, record)
+        self._queue(s, "afwijzing", {
+            "zaak": case.id, "naam": self._greeting(case, record), "gemeente": record.gemeente,
+            "aanbieder": record.aanbieder.naam, "toelichting": decision.toelichting or "Geen toelichting.",
+            "beoordeeld": ctx["beoordeeld"], "contact": contact,
+        }, to=to, cc=cc, case_id=case.id, kind="afwijzing", references=store.case_mail_ids(s, case.id),
+            attachments=files)
+
+    def _tell_advisers(self, s: Session, case: store.Case, record: Aanvraag, decision: Decision) -> None:
+        """Every adviser of the case hears the outcome, with their own answer beside it."""
+        s.refresh(case, ["advices"])
+        own: dict[str, tuple[str, set[str]]] = {}
+        for row in case.advices:  # by id: the latest answer of a role counts
+            addresses = own.get(row.rol, ("", set()))[1] | ({row.sender.lower()} if row.sender else set())
+            own[row.rol] = (row.oordeel, addresses)
+        for role, addresses in case.adviseurs.items():
+            own.setdefault(role, ("", set()))[1].update(a.lower() for a in addresses)
+        for role, (oordeel, addresses) in own.items():
+            if not addresses:
+                continue
+            self._queue(s, "uitkomst", {
+                "zaak": case.id, "gemeente": record.gemeente, "aanbieder": record.aanbieder.naam,
+                "besluit": decision.oordeel, "eigen": oordeel or None, "rol": role_name(role),
+                "toelichting": decision.toelichting,
+            }, to=sorted(addresses), case_id=case.id, kind=f"uitkomst-{role}", references=store.case_mail_ids(s, case.id))
+
+    def _decision(self, s: Session, case: store.Case, record: Aanvraag) -> Decision:
+        """The case's final decision as its last step took it, with the latest proposal of product
+        code and tariff of any step (ICM's, or its answer to the question for the tariff)."""
+        step = self._steps(record)[case.stap]
+        decision = decide(step, list(case.adviseurs), self._latest_advices(s, case, case.stap))  # refreshes advices
+        assert decision is not None
+        code = next((r.productcode for r in reversed(case.advices) if r.productcode), None)
+        row = next((r for r in reversed(case.advices) if r.tarief_bedrag), None)
+        tarief = Tarief(bedrag=row.tarief_bedrag, eenheid=row.tarief_eenheid) if row else None
+        return Decision(decision.oordeel, decision.toelichting, decision.eens, code, tarief)
+
+    def _documents_when_complete(self, s: Session, case: store.Case, record: Aanvraag, sub: Submission,
+                                 folder: Path, day: date) -> None:
+        """No document before its data is complete: what the provider data lack is asked of the
+        referrer, a value that cannot be computed of ICM; the documents follow the answers."""
+        decision = self._decision(s, case, record)
+        thread = store.case_mail_ids(s, case.id)
+        missing = render.missing_provider_data(record)
+        if missing:
+            case.vraag_van = "verwijzer"
+            to, cc = self._referrer_addresses(case, record)
+            store.note(s, case, source=sub.source_ref, what="Voor de overeenkomst ontbreekt nog: " + ", ".join(
+                missing) + (f"; gevraagd aan {', '.join(to)}" if to else "; geen adres om het te vragen, ICM ingelicht"))
+            self._queue(s, "gegevens_gevraagd", {
+                "zaak": case.id, "naam": self._greeting(case, record), "aanbieder": record.aanbieder.naam,
+                "ontbrekend": missing}, to=to or list(self.mappings.region.icm), cc=cc, case_id=case.id,
+                kind="gegevens-gevraagd", references=thread)
+            return
+        value = render.contract_value(render.chosen_tariff(decision, record), record, self.mappings.region.omrekening)
+        if value.total is None:
+            case.vraag_van = "icm"
+            store.note(s, case, source=sub.source_ref, what=f"Waarde niet te berekenen ({value.working}); ICM "
+                                                            "gevraagd om tarief en eenheid")
+            self._queue(s, "waarde_gevraagd", {
+                "zaak": case.id, "aanbieder": record.aanbieder.naam, "gemeente": record.gemeente,
+                "reden": value.working, "inzet": render.contract_context(
+                    case_id=case.id, record=record, decision=decision, mappings=self.mappings, today=day,
+                    region_name=self.mappings.region.naam)["inzet"] or "niet ingevuld"},
+                to=list(self.mappings.region.icm), case_id=case.id, kind="waarde-gevraagd", references=thread)
+            return
+        case.vraag_van = None
+        self._after_approval(s, case, record, decision, sub, folder, day)
+
+    def _completion(self, s: Session, case: store.Case, sub: Submission, folder: Path, day: date) -> bool:
+        """An answer that completes the case's data: the referrer's provider data (in the mail's
+        own text or a corrected form), or ICM's tariff. False when a mail during the advice
+        gives none of the data (it is then handled as any other mail)."""
+        record = case.record
+        assert record is not None
+        if case.vraag_van == "icm":
+            code, tarief = advice_stage.proposal(advice_stage.own_text(sub.body))
+            if tarief is None or tarief.eenheid is None:
+                self._queue(s, "waarde_onduidelijk", {"zaak": case.id}, to=[sub.sender], case_id=case.id,
+                            kind="waarde-onduidelijk", reply_to=sub)
+                store.note(s, case, source=sub.source_ref, what=f"Antwoord van {sub.sender} geeft geen tarief met "
+                                                                "eenheid; opnieuw gevraagd")
+                return True
+            self.register.file(folder, day, "tarief icm", case.id, ".eml", sub.raw or b"")
+            self._record_advice(s, case, "icm", Advies(oordeel="positief", toelichting="Tarief voor de overeenkomst",
+                                                       productcode=code, tarief=tarief), sub)
+            s.flush()
+            self._documents_when_complete(s, case, record, sub, folder, day)
+            return True
+        taken = provider_data(advice_stage.own_text(sub.body), [r.record for r in map(self._read, sub.attachments)
+                                         if isinstance(r, Extraction)])
+        filled = {k: v for k, v in taken.items() if not getattr(record.aanbieder, k)}
+        if not filled and case.state != CaseState.positief.value:
+            return False
+        self.register.file(folder, day, "gegevens aanbieder", case.id, ".eml", sub.raw or b"")
+        if filled:
+            record = record.model_copy(update={"aanbieder": record.aanbieder.model_copy(update=filled)})
+            case.record_json = record.model_dump_json()
+            names = [what for key, what in render.PROVIDER_DATA if key in filled]
+            store.note(s, case, source=sub.source_ref, what="Aangevuld door de verwijzer: " + ", ".join(names))
+        else:
+            store.note(s, case, source=sub.source_ref, what="Antwoord van de verwijzer bevat geen van de gevraagde "
+                                                            "gegevens")
+        s.flush()
+        if case.state == CaseState.positief.value:
+            self._documents_when_complete(s, case, record, sub, folder, day)
+        return True
 
     def _after_approval(self, s: Session, case: store.Case, record: Aanvraag, decision: Decision,
-                        sub: Submission, folder: Path, day: date, referrer: Optional[str], thread: list[str]) -> None:
+                        sub: Submission, folder: Path, day: date) -> None:
         """The region's contract package (ZOU, Rijk van Nijmegen) or opdrachtbevestiging (RIOZ)."""
         after = self.mappings.region.na_goedkeuring
         ctx = render.contract_context(case_id=case.id, record=record, decision=decision, mappings=self.mappings,
@@ -281,25 +426,28 @@ class Workflow:
         case.productcode = ctx["productcode"]
         case.waarde = str(ctx["waarde"]) if ctx["waarde"] is not None else None
         case.ondertekenaar = ctx["ondertekenaar"]
+        referrer, referrer_cc = self._referrer_addresses(case, record)
         to: list[str] = []
         for who in after.aan:
             if who == "verwijzer":
-                to += [referrer] if referrer else []
+                to += referrer
             else:
                 to += self.mappings.region.addresses(who, record.gemeente)
         facts = route_stage.facts_of(record, self.mappings.region)
-        cc = [referrer] if referrer and after.cc_verwijzer_als is not None and facts.matches(
-            after.cc_verwijzer_als) and referrer not in to else []
+        cc = [a for a in referrer if a not in to] if after.cc_verwijzer_als is not None and facts.matches(
+            after.cc_verwijzer_als) else []
+        if "verwijzer" in after.aan or cc:
+            cc += [a for a in referrer_cc if a not in to + cc]
         self._queue(s, "contractpakket" if after.document == "maatwerkovereenkomst" else "opdrachtbevestiging", {
             "zaak": case.id, "gemeente": record.gemeente, "aanbieder": record.aanbieder.naam, "eens": decision.eens,
             "ondertekenaar": ctx["ondertekenaar"], "totaal": ctx["totaal"], "productcode": ctx["productcode"],
-            "ontbrekend": ctx["ontbrekend"], "toelichting": after.toelichting,
-        }, to=list(dict.fromkeys(to)), cc=cc, case_id=case.id, kind="contractpakket", references=thread,
-            attachments=files)
+            "toelichting": after.toelichting,
+            "beslisser": role_name(self._steps(record)[case.stap].besluit) if not decision.eens else None,
+        }, to=list(dict.fromkeys(to)), cc=cc, case_id=case.id, kind="contractpakket",
+            references=store.case_mail_ids(s, case.id), attachments=files)
         store.transition(s, case, CaseState.contract_verstuurd, source=sub.source_ref,
                          what=f"{after.document} en leveranciersformulier verstuurd aan {', '.join(to + cc)}; "
                               f"totale waarde {ctx['totaal']}; ondertekenaar {ctx['ondertekenaar']}")
-
 
     def _file_documents(self, s: Session, case: store.Case, sub: Submission, folder: Path, day: date,
                         documents: dict[str, bytes]) -> list[Attachment]:

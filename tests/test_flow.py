@@ -30,9 +30,24 @@ def _submit_sample(env):
     env.run()
 
 
+PROVIDER_DATA = "Adres: Stationsweg 12, 3701 AB Zeist\nTenaamstelling: Begeleidingspraktijk Sterk Thuis"
+
+
+def _give_provider_data(env, body=PROVIDER_DATA, referrer=REFERRER, on="Nog nodig"):
+    """The referrer answers the mail that asks for what the contract still needs (the sample
+    form has no question for the provider's address and the account holder): after approval,
+    or early, on the receipt (`on="ontvangen"`)."""
+    [ask] = [m for m in env.inbox(referrer) if on in str(m["Subject"])][-1:]
+    env.deliver(reply_to(ask, referrer, body))
+    env.run()
+    return ask
+
+
 def _approve(env):
-    """The sample request, and both advisers reply 'Advies: positief'."""
+    """The sample request; the referrer answers the receipt with the provider data the form did
+    not ask, both advisers reply 'Advies: positief'."""
     _submit_sample(env)
+    _give_provider_data(env, on="ontvangen")
     [to_ba] = env.inbox(ZEIST_BA)
     [to_icm] = env.inbox(ICM)
     env.deliver(reply_to(to_ba, ZEIST_BA, "Advies: positief"))
@@ -101,6 +116,14 @@ def test_positive_advice_sends_contract_package_and_files_everything(env):
     env.deliver(reply_to(to_icm, ICM, "Advies: positief\nAanbieder is bekend en levert elders.\n"
                                       "Productcode: 45A53\nTarief: 92,40 per uur\n\nGroet, ICM"))
     env.run()
+    # no document before its data is complete: the referrer is asked for exactly what is missing
+    assert env.inbox(BACKOFFICE) == []
+    case, _ = _case(env)
+    assert case.state == "positief"
+    ask = _give_provider_data(env)
+    asked = ask.get_body(("plain",)).get_content()
+    assert "het adres van de aanbieder" in asked and "de tenaamstelling van de rekening" in asked
+    assert "KvK-nummer" not in asked.split("bijvoorbeeld")[0] and "IBAN" not in asked.split("bijvoorbeeld")[0]
 
     [package] = env.inbox(BACKOFFICE)
     assert str(package["Subject"]).startswith("[MW-2027-0001] Maatwerkovereenkomst ter ondertekening")
@@ -117,11 +140,14 @@ def test_positive_advice_sends_contract_package_and_files_everything(env):
     assert "Begeleidingspraktijk Sterk Thuis" in contract and "61968440" in contract
     assert "644475" in contract  # the client only by ZorgNed number
     assert "Esther" not in contract
-    # 1 April – 30 September 2027 = 183 days = 26,14 weeks × 3 uur × € 92,40
-    assert "€ 7.246,01" in contract and "26,14 weken" in contract
+    # 1 April – 30 September 2027 = 183 days: € 92,40 × 3 uur × 183 / 7 weeks, rounded once at the end
+    assert "€ 7.246,80" in contract and "183 dagen / 7" in contract
+    assert "Stationsweg 12, 3701 AB Zeist" in contract
+    assert not any(gap in contract for gap in ("ONTBREEKT", "in te vullen", "—"))
     assert "coördinator/teammanager toegang" in contract  # below € 50.000
     sheet = docx_text(attachment(package, "leveranciersformulier MW-2027-0001.docx"))
     assert "NL51SNSB4236634872" in sheet and "98049028" in sheet
+    assert "Tenaamstelling IBAN\nBegeleidingspraktijk Sterk Thuis" in sheet and "—" not in sheet
     assert package["References"] and to_ba["Message-ID"] in package["References"]
     # the referrer gets the same package
     assert any("ter ondertekening" in str(m["Subject"]) for m in env.inbox(REFERRER))
@@ -138,6 +164,7 @@ def test_positive_advice_sends_contract_package_and_files_everything(env):
         "2027-03-11 gegevens MW-2027-0001.json",
         "2027-03-11 advies beleidsadviseur MW-2027-0001.eml",
         "2027-03-11 advies icm MW-2027-0001.eml",
+        "2027-03-11 gegevens aanbieder MW-2027-0001.eml",
         "2027-03-11 contract MW-2027-0001.docx",
         "2027-03-11 contract MW-2027-0001.pdf",
         "2027-03-11 leveranciersformulier MW-2027-0001.docx",
@@ -191,6 +218,7 @@ def test_beleidsadviseur_decides_when_advisers_disagree_positive(env):
     env.deliver(reply_to(to_icm, ICM, "Advies: negatief\nTe duur."))
     env.deliver(reply_to(to_ba, ZEIST_BA, "Akkoord, passend bij het beleid."))
     env.run()
+    _give_provider_data(env)
     case, events = _case(env)
     assert case.state == "contract_verstuurd"
     assert any("beleidsadviseur beslist" in e[3] for e in events)
@@ -288,9 +316,12 @@ def test_answers_with_template_syntax_and_markup_appear_literally(env):
     env.deliver(reply_to(to_ba, ZEIST_BA, "Advies: positief"))
     env.deliver(reply_to(to_icm, ICM, "Advies: positief"))
     env.run()
+    _give_provider_data(env, "Adres: Stationsweg 12, 3701 AB Zeist\nTenaamstelling: =HYPERLINK(1) {{ 7*7 }} <i>x</i>")
     [package] = env.inbox(BACKOFFICE)
     contract = docx_text(attachment(package, "maatwerkovereenkomst MW-2027-0001.docx"))
     assert "R&D <b>Zorg</b> {{ 7*7 }} =A1*2" in contract
+    sheet = docx_text(attachment(package, "leveranciersformulier MW-2027-0001.docx"))
+    assert "=HYPERLINK(1) {{ 7*7 }} <i>x</i>" in sheet  # a value given in a reply is data too
     assert "49" not in contract.split("R&D")[1][:30]
 
 
@@ -415,6 +446,7 @@ def test_register_index_lists_each_contract_and_neutralises_formulas(env):
     env.deliver(reply_to(to_ba, ZEIST_BA, "Advies: positief"))
     env.deliver(reply_to(to_icm, ICM, "Advies: positief"))
     env.run()
+    _give_provider_data(env)
     ws = load_workbook(env.root / "register" / "register.xlsx").active
     assert [c.value for c in ws[1]][:8] == ["zaak", "gemeente", "aanbieder", "productcode", "start", "einde",
                                            "waarde (€)", "status"]
@@ -599,8 +631,8 @@ def test_the_receipt_greets_the_referrer_by_name_without_labels_or_asides(env):
     row.cells[1].paragraphs[0].text = "Mij: Els Bakker (jeugdconsulent) / 06-87654321 / e.bakker@zeist.nl"
     buf = io.BytesIO()
     form.save(buf)
-    env.deliver(mail_with_form(REFERRER, "aanvraag", "aanvraag.docx", buf.getvalue()))
+    env.deliver(mail_with_form("e.bakker@zeist.nl", "aanvraag", "aanvraag.docx", buf.getvalue()))
     env.run()
-    [receipt] = env.inbox("e.bakker@zeist.nl")
+    [receipt] = env.inbox("e.bakker@zeist.nl")  # the sender, who is the form's contact
     body = receipt.get_body(("plain",)).get_content()
     assert body.splitlines()[0] == "Beste Els Bakker,"

@@ -11,7 +11,7 @@ from docx import Document
 from pipeline.flow import Pipeline
 from pipeline.mail import MaildirPostOffice
 from tests.conftest import THURSDAY, Env, attachment_names, mail_with_form, make_settings, pdf_text, reply_to, sample
-from tests.test_flow import _case
+from tests.test_flow import _case, _give_provider_data
 
 REFERRER = "verwijzer@wijkteam.example.nl"
 
@@ -69,6 +69,7 @@ def test_rijk_van_nijmegen_named_poortwachter_asks_a_question_then_approves(regi
     [again] = [m for m in asks if "geen van beide kan in het Turks behandelen" in m.get_body(("plain",)).get_content()]
     env.deliver(reply_to(again, chosen, "Akkoord, goed onderbouwd."))
     env.run()
+    _give_provider_data(env, referrer=REFERRER)
     package = _one(env, "contractbeheer@robrvn.nl", "ter ondertekening")
     assert "contractbeheerders maken de overeenkomst definitief" in package.get_body(("plain",)).get_content()
     assert "maatwerkovereenkomst" in " ".join(attachment_names(package))
@@ -90,6 +91,7 @@ def test_rijk_van_nijmegen_wijchen_verblijf_needs_both_poortwachters_and_copies_
     assert env.inbox("contractbeheer@robrvn.nl") == []  # Wijchen's poortwachter jeugd has not answered yet
     env.deliver(reply_to(wijchen, "poortwachter.jeugd@wijchen.nl", "akkoord"))
     env.run()
+    _give_provider_data(env, referrer=REFERRER)
     package = _one(env, "contractbeheer@robrvn.nl", "ter ondertekening")
     assert REFERRER in str(package["Cc"])  # jeugdhulp met verblijf: the referrer gets a cc
     assert any("ter ondertekening" in str(m["Subject"]) for m in env.inbox(REFERRER))
@@ -120,12 +122,13 @@ def test_rioz_new_provider_gets_documents_checked_before_the_opdrachtbevestiging
     assert "Vraag de documenten op" in rioz.get_body(("plain",)).get_content()
     env.deliver(reply_to(rioz, "maatwerk@rioz.nl", "Akkoord: documenten beoordeeld, maatwerkovereenkomst getekend."))
     env.run()
+    _give_provider_data(env, referrer=REFERRER)
     confirmation = _one(env, "backoffice.jeugd@oss.nl", "Opdrachtbevestiging maatwerk")
     assert "maatwerk@rioz.nl" in str(confirmation["To"])
     pdf = next(p for p in confirmation.iter_attachments() if p.get_filename().endswith("opdrachtbevestiging "
                                                                                      "MW-2027-0001.pdf"))
     text = pdf_text(pdf.get_payload(decode=True))
-    assert "Opdrachtbevestiging maatwerk" in text and "40M21" in text
+    assert "Opdrachtbevestiging maatwerk" in text and "40A21" in text  # RIOZ's profile has no M-rule
 
 
 def test_rioz_known_provider_goes_straight_to_the_opdrachtbevestiging(region_env):
@@ -135,5 +138,6 @@ def test_rioz_known_provider_goes_straight_to_the_opdrachtbevestiging(region_env
     ask = _one(env, "maatwerk.jeugd@vught.nl", "(besluit gemeente)")
     env.deliver(reply_to(ask, "maatwerk.jeugd@vught.nl", "akkoord"))
     env.run()
+    _give_provider_data(env, referrer=REFERRER)
     assert not [m for m in env.inbox("maatwerk@rioz.nl") if "documenten nieuwe aanbieder" in str(m["Subject"])]
     _one(env, "backoffice.jeugd@vught.nl", "Opdrachtbevestiging maatwerk")
