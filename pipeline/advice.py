@@ -151,7 +151,7 @@ _DOUBT = re.compile(r"\b(?:misschien|wellicht|mogelijk|twijfel\w*|waarschijnlijk
                     r"|peut-[êe]tre|probablement)\b", re.I)
 # a condition: the text after it is shown to ICM ('mits de inzet naar 2 uur per week gaat')
 _CONDITION = re.compile(
-    r"\b(?:mits|tenzij|(?:op|onder|met)\s+(?:de\s+|als\s+)?voorwaarden?(?:\s+dat|\s+van)?|als\s+voorwaarde(?:\s+dat)?"
+    r"\b(?:mits|tenzij|(?:op|onder|met)\s+(?:\w+\s+){0,2}voorwaarden?(?:\s+dat|\s+van)?|als\s+voorwaarde(?:\s+dat)?"
     r"|onder\s+(?:het\s+)?voorbehoud(?:\s+dat|\s+van)?|(?:alleen|enkel|pas|wel|uitsluitend)\s+(?:als|indien|wanneer)"
     r"|zolang|provided\s+(?:that)?|on\s+condition\s+(?:that)?|subject\s+to|as\s+long\s+as|only\s+if|unless"
     r"|vorausgesetzt(?:,?\s+dass)?|unter\s+(?:der\s+)?(?:bedingung|vorbehalt)(?:,?\s+dass)?|sofern|au[ßs]er\s+wenn"
