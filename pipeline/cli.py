@@ -344,7 +344,8 @@ def report_expiring(weeks: Optional[int] = typer.Option(None, "--weeks", help="A
 @report_app.command("monitoring")
 def report_monitoring(year: int = typer.Option(..., "--year", help="Het jaar, bijv. 2027."),
                       config: Optional[Path] = ConfigOpt) -> None:
-    """Aantallen, goedkeuringen, totale waarde en redenen per gemeente, als xlsx met grafieken."""
+    """Aanvragen, goedkeuringen, lopende contracten met hun waarde in het jaar en redenen per gemeente,
+    als xlsx met Excel-grafieken (liggend, één pagina breed af te drukken)."""
     from . import reports, store
     from .mappings import load_mappings
 
@@ -354,14 +355,17 @@ def report_monitoring(year: int = typer.Option(..., "--year", help="Het jaar, bi
     with st.session() as s:
         figures = reports.monitoring(s, year, mappings)
     st.close()
-    path = reports.write_monitoring(figures, year, settings.register_.path / "rapportages")
+    path = reports.write_monitoring(figures, settings.register_.path / "rapportages")
     table = Table(title=f"Maatwerk {year} per gemeente")
-    for col in ("gemeente", "aanvragen", "positief", "totale waarde"):
+    for col in ("gemeente", "aanvragen", "positief", "lopende contracten", f"waarde in {year}"):
         table.add_column(col, justify="left" if col == "gemeente" else "right")
     for row in reports.figures_summary(figures):
-        table.add_row(*map(str, row))
+        table.add_row(*(escape(str(v)) for v in row))
     out.print(table)
-    out.print(f"Rapport: {path}")
+    if figures.geen_formulier:
+        out.print(f"Geen formulier (lege pagina, versleutelde PDF, brief): {figures.geen_formulier}; "
+                  "niet meegeteld bij de aanvragen.")
+    out.print(f"Rapport: {escape(str(path))}")
 
 
 def main() -> None:
