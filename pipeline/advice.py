@@ -379,3 +379,10 @@ def parse_icode(body: str) -> Optional[str]:
     """ICM's proposed i-code ('i-code: 45A53' or 'I-code: 54001'), if the reply gives one."""
     m = re.search(r"^\s*i-?code\s*:\s*([0-9A-Za-z]{2,10})", reply_text(body), re.I | re.M)
     return m.group(1).upper() if m else None
+
+
+def proposal(body: str) -> tuple[Optional[str], Optional[Tarief]]:
+    """The 'Productcode:' and 'Tarief:' lines of a reply's own text (ICM's answer to the
+    question for a tariff), whatever else it says."""
+    _, productcode, tarief = _explanation(reply_text(body))
+    return productcode, tarief

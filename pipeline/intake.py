@@ -45,7 +45,7 @@ BOUNCE_SUBJECT = re.compile(
 SYSTEM_SENDERS = ("mailer-daemon", "postmaster", "microsoftexchange")
 
 
-def automatic_kind(msg: EmailMessage, sender: Optional[str]) -> tuple[Optional[str], Optional[str]]:
+def automatic_kind(msg: EmailMessage, raw: bytes, sender: Optional[str]) -> tuple[Optional[str], Optional[str]]:
     """('afwezig' | 'niet bezorgd' | 'leesbevestiging' | 'automatisch', for whom) for automatic
     mail; (None, None) for a mail a person wrote."""
     subject = str(msg.get("Subject", ""))
@@ -53,10 +53,10 @@ def automatic_kind(msg: EmailMessage, sender: Optional[str]) -> tuple[Optional[s
         report = (msg.get_param("report-type") or "").lower()
         if report == "disposition-notification":
             return "leesbevestiging", sender
-        return "niet bezorgd", _failed_recipient(msg)
+        return "niet bezorgd", _failed_recipient(raw)
     local = (sender or "").partition("@")[0]
     if local.startswith(SYSTEM_SENDERS) or BOUNCE_SUBJECT.match(subject):
-        return "niet bezorgd", _failed_recipient(msg)
+        return "niet bezorgd", _failed_recipient(raw)
     auto = str(msg.get("Auto-Submitted", "")).strip().lower()
     if (auto and auto != "no") or msg.get("X-Autoreply") or msg.get("X-Autorespond") or str(
             msg.get("Precedence", "")).strip().lower() == "auto_reply" or AUTO_REPLY_SUBJECT.match(subject):
@@ -65,17 +65,11 @@ def automatic_kind(msg: EmailMessage, sender: Optional[str]) -> tuple[Optional[s
     return None, None
 
 
-def _failed_recipient(msg: EmailMessage) -> Optional[str]:
+def _failed_recipient(raw: bytes) -> Optional[str]:
     """The address a delivery report says could not be reached (RFC 3464 Final-Recipient)."""
-    for part in msg.walk():
-        if part.get_content_type() in ("message/delivery-status", "text/plain"):
-            payload = part.get_payload(decode=True) if not part.is_multipart() else None
-            text = (payload or b"").decode("utf-8", "replace") if isinstance(payload, bytes) else str(
-                part.get_payload())
-            m = re.search(r"^(?:Final|Original)-Recipient:\s*rfc822;\s*<?([^\s<>]+@[^\s<>]+)>?", text, re.I | re.M)
-            if m:
-                return m.group(1).lower()
-    return None
+    m = re.search(rb"^(?:Final|Original)-Recipient:\s*rfc822;\s*<?([^\s<>;]+@[^\s<>;]+)>?", raw[:1_000_000],
+                  re.I | re.M)
+    return m.group(1).decode("ascii", "replace").lower() if m else None
 
 
 def message_ids_in(raw: bytes, domain: str) -> list[str]:
@@ -90,7 +84,7 @@ def from_mail(incoming: IncomingMail) -> Submission:
     refs = _ids(str(msg.get("In-Reply-To", ""))) + _ids(str(msg.get("References", "")))
     name, address = parseaddr(str(msg.get("From", "")))
     sender = address.lower() or None
-    automatic, automatic_for = automatic_kind(msg, sender)
+    automatic, automatic_for = automatic_kind(msg, incoming.raw, sender)
     key = f"mail:{message_id}" if message_id else f"mail-sha256:{sha256(incoming.raw)}"
     return Submission(
         source="mail",

@@ -89,6 +89,8 @@ class Workflow:
         context = {
             "zaak": case.id, "gemeente": record.gemeente, "aanbieder": record.aanbieder.naam,
             "type_hulp": record.type_hulp, "productcode": record.productcode, "spoed": "ja" if case.spoed else "nee",
+            "tarief": (f"{render.euro(record.tarief.bedrag)} per {record.tarief.eenheid or '(eenheid niet ingevuld)'}"
+                       if record.tarief.bedrag else None),
             "deadline": dutch_date(due), "termijn": adv.days_spoed if case.spoed else adv.days_normal,
             "meldingen": [m.tekst for m in case.meldingen if m.ernst == "waarschuwing"],
             "stap": step.naam, "crisis": case.crisis, "jr": record.maatregel == "JR", "uitleg": step.uitleg,
@@ -382,7 +384,7 @@ class Workflow:
         record = case.record
         assert record is not None
         if case.vraag_van == "icm":
-            code, tarief = advice_stage.proposal(advice_stage.own_text(sub.body))
+            code, tarief = advice_stage.proposal(sub.body)
             if tarief is None or tarief.eenheid is None:
                 self._queue(s, "waarde_onduidelijk", {"zaak": case.id}, to=[sub.sender], case_id=case.id,
                             kind="waarde-onduidelijk", reply_to=sub)
