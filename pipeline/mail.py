@@ -18,10 +18,12 @@ from email.message import EmailMessage
 from email.parser import BytesHeaderParser
 from email.utils import format_datetime, getaddresses
 from pathlib import Path
-from typing import Iterator, Optional, Protocol
+from typing import Final, Iterator, Optional, Protocol
+from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from .advice import ANSWER_BUTTONS, AnswerButton
 from .models import Attachment
 
 
@@ -223,8 +225,8 @@ class MailComposer:
         msg["X-Auto-Response-Suppress"] = "All"
         if case_id:
             msg["X-Maatwerk-Zaak"] = case_id
-        msg.set_content(body)
-        msg.add_alternative(text_to_html(body), subtype="html")
+        msg.set_content(buttons_as_text(body))
+        msg.add_alternative(text_to_html(body, mailbox=self.from_address, subject=subject), subtype="html")
         for att in attachments or []:
             maintype, _, subtype = att.content_type.partition("/")
             msg.add_attachment(att.content, maintype=maintype, subtype=subtype or "octet-stream",
@@ -233,9 +235,79 @@ class MailComposer:
         return OutgoingMail(message_id=message_id, raw=msg.as_bytes(), recipients=recipients)
 
 
-def text_to_html(text: str) -> str:
-    """Plain Dutch mail text → simple HTML; every character of it escaped."""
-    paragraphs = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
-    body = "".join(f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
+# A template line '[[knoppen: advies]]' places the answer buttons of ANSWER_BUTTONS['advies']:
+# mailto links in HTML, the fixed answers to write in the plain text.
+_BUTTONS = re.compile(r"^\[\[knoppen:\s*(\w+)\s*\]\]$")
+MAILTO_MAX: Final = 1800  # Outlook refuses mailto links longer than about 2000 characters
+_BUTTON_STYLE: Final = ("background:#005a9e;border-radius:4px;padding:8px 16px;font-family:Calibri,Arial,sans-serif;"
+                        "font-size:11pt;font-weight:bold")
+
+
+def _buttons(name: str) -> tuple[AnswerButton, ...]:
+    try:
+        return ANSWER_BUTTONS[name]
+    except KeyError:
+        raise ValueError(f"mail template names unknown buttons '{name}'") from None
+
+
+def _answers_text(buttons: tuple[AnswerButton, ...]) -> str:
+    return "Antwoord op deze mail met op de eerste regel één van:\n" + "\n".join(
+        f'- "{b.answer.strip()}" ({b.label.lower()})' for b in buttons)
+
+
+def buttons_as_text(text: str) -> str:
+    """The plain text of a mail: each button line becomes the fixed answers to write."""
+    return "\n".join(_answers_text(_buttons(m.group(1))) if (m := _BUTTONS.match(line.strip())) else line
+                     for line in text.split("\n"))
+
+
+def mailto(mailbox: str, subject: str, button: AnswerButton) -> str:
+    """A mailto link (RFC 6068) answering with `button`: the answer starts the subject (which
+    keeps the case token) and is the first line of the body."""
+    answer = button.answer.strip().rstrip(":")
+    body = button.answer + (f"\n\n{button.follow}" if button.follow else "")
+
+    def enc(value: str) -> str:
+        return quote(value.replace("\r\n", "\n").replace("\n", "\r\n"), safe="")
+
+    def link(subj: str) -> str:
+        return f"mailto:{quote(mailbox, safe='@')}?subject={enc(subj)}&body={enc(body)}"
+
+    url = link(f"{answer} – {subject}")
+    if len(url) > MAILTO_MAX:  # a very long subject: the case token is what matters
+        token = re.search(r"\[MW-[^\]]+\]", subject)
+        url = link(f"{answer} – {token.group() if token else ''}".strip(" –"))
+    return url
+
+
+def _buttons_html(buttons: tuple[AnswerButton, ...], mailbox: str, subject: str) -> str:
+    # a table: Outlook's Word renderer ignores padding and background on a bare link
+    cells = '<td style="width:12px"></td>'.join(
+        f'<td style="{_BUTTON_STYLE}"><a href="{html.escape(mailto(mailbox, subject, b))}" '
+        f'style="color:#ffffff;text-decoration:none">{html.escape(b.label)}</a></td>' for b in buttons)
+    answers = " of ".join(f"&quot;{html.escape(b.answer.strip())}&quot;" for b in buttons)
+    return ('<table role="presentation" cellspacing="0" cellpadding="0" border="0" style="margin:4px 0 8px 0">'
+            f'<tr>{cells}</tr></table><p style="color:#595959;font-size:9pt">Een knop opent een mail aan '
+            f'{html.escape(mailbox)} met uw keuze al ingevuld; vul uw toelichting aan en verstuur de mail. Werkt '
+            f'een knop niet, antwoord dan op deze mail met op de eerste regel {answers}.</p>')
+
+
+def text_to_html(text: str, *, mailbox: Optional[str] = None, subject: str = "") -> str:
+    """Plain Dutch mail text → simple HTML; every character of it escaped. A button line
+    becomes mailto buttons to `mailbox` (without a mailbox: the fixed answers as text)."""
+    blocks: list[str] = []
+    for paragraph in (p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()):
+        lines: list[str] = []
+        for line in paragraph.split("\n") + [""]:
+            m = _BUTTONS.match(line.strip())
+            if lines and (m or line == ""):
+                blocks.append(f"<p>{html.escape(chr(10).join(lines)).replace(chr(10), '<br>')}</p>")
+                lines = []
+            if m and mailbox:
+                blocks.append(_buttons_html(_buttons(m.group(1)), mailbox, subject))
+            elif m:
+                lines = _answers_text(_buttons(m.group(1))).split("\n")
+            elif line:
+                lines.append(line)
     return ('<!DOCTYPE html><html lang="nl"><head><meta charset="utf-8"></head>'
-            f'<body style="font-family:Calibri,Arial,sans-serif;font-size:11pt">{body}</body></html>')
+            f'<body style="font-family:Calibri,Arial,sans-serif;font-size:11pt">{"".join(blocks)}</body></html>')

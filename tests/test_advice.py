@@ -1,15 +1,20 @@
 """Advice read the way advisers answer, from the reply's own text only; nothing guessed."""
+import html
 import json
+import re
 import tomllib
 from datetime import datetime, timezone
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Optional
+from urllib.parse import unquote
 
 import pytest
 
-from pipeline.advice import Voorwaarde, Vraag, own_text, parse_approval, parse_reply
-from pipeline.intake import from_mail
-from pipeline.mail import IncomingMail
+from pipeline.advice import ANSWER_BUTTONS, Voorwaarde, Vraag, own_text, parse_approval, parse_reply
+from pipeline.intake import from_mail, html_to_text
+from pipeline.mail import IncomingMail, MailComposer, mailto, text_to_html
 from tests.conftest import sample
 
 
@@ -113,3 +118,102 @@ def test_no_reply_is_read_as_the_opposite(name, capsys):
 
 def test_the_reply_set_covers_at_least_sixty_replies():
     assert len(_replies("replies.toml")) >= 60
+
+
+# --- the answer buttons of the advice request ---------------------------------------------
+
+TEMPLATES = Path(__file__).parent.parent / "templates"
+INKOOP_ADDRESS = "inkoop@zorginzou.nl"
+TRICKY = 'R&D "Zorg" <b>#1</b>? {{ 7*7 }}'
+REQUEST = {
+    "zaak": "MW-2027-0001", "gemeente": "Zeist", "aanbieder": TRICKY, "type_hulp": "Individuele begeleiding",
+    "productcode": "45A52", "spoed": "nee", "deadline": "donderdag 18 maart 2027", "termijn": 5, "meldingen": [],
+    "stap": "advies", "crisis": False, "jr": False, "uitleg": None, "besluit": None, "eerdere_adviezen": [],
+    "antwoord": None, "verlenging": None, "rol": "ICM", "icm": True, "afzender": "Maatwerk regio ZOU",
+}
+
+
+def _compose(template: str, context: dict) -> EmailMessage:
+    composer = MailComposer(TEMPLATES, INKOOP_ADDRESS, "Maatwerk regio ZOU", "maatwerk.test")
+    out = composer.compose(template, context, to=["icm@zorginzou.nl"], case_id="MW-2027-0001", kind="test")
+    return message_from_bytes(out.raw, policy=policy.default)
+
+
+def _mailtos(msg: EmailMessage) -> list[tuple[str, str, str]]:
+    """(address, subject, body) of each mailto link in the HTML part, as a mail client reads them."""
+    markup = msg.get_body(("html",)).get_content()
+    out = []
+    for href in re.findall(r'href="(mailto:[^"]*)"', markup):
+        url = html.unescape(href)
+        address, _, query = url.removeprefix("mailto:").partition("?")
+        fields = dict(kv.split("=", 1) for kv in query.split("&"))
+        out.append((unquote(address), unquote(fields["subject"]), unquote(fields["body"])))
+    return out
+
+
+def test_advice_request_has_mailto_buttons_that_answer_in_the_fixed_place():
+    msg = _compose("adviesaanvraag", REQUEST | {"tarief": "€ 92,40 per uur"})
+    links = _mailtos(msg)
+    assert [s.split(" – ")[0] for _, s, _ in links] == ["Advies: positief", "Advies: negatief"]
+    for address, subject, body in links:
+        assert address == INKOOP_ADDRESS
+        assert subject.endswith(str(msg["Subject"])) and "[MW-2027-0001]" in subject and TRICKY in subject
+        assert body.startswith(subject.split(" – ")[0] + "\r\n\r\nToelichting: ")
+        assert len(f"{address}{subject}{body}") < 2000
+    # what the adviser sends with a button reads as that answer, with or without a toelichting
+    (_, subject, body), (_, neg_subject, neg_body) = links
+    assert parse_reply(body, subject).oordeel == "positief"
+    assert parse_reply(neg_body.replace("Toelichting: ", "Toelichting: te duur."), neg_subject).oordeel == "negatief"
+    assert parse_reply(neg_body, subject) is None  # subject and body disagree
+    markup = msg.get_body(("html",)).get_content()
+    assert "<b>#1</b>" not in markup and "&lt;b&gt;#1&lt;/b&gt;" in markup
+    assert "Positief advies</a>" in markup and "[[knoppen" not in markup
+
+
+def test_advice_request_plain_text_gives_the_answers_and_the_forms_values():
+    msg = _compose("adviesaanvraag", REQUEST | {"tarief": "€ 92,40 per uur"})
+    text = msg.get_body(("plain",)).get_content()
+    assert '"Advies: positief"' in text and '"Advies: negatief"' in text and "[[knoppen" not in text
+    assert "volgens het formulier: 45A52" in text and "volgens het formulier: € 92,40 per uur" in text
+    assert "45A53" not in text and "92,40 per uur\"" not in text
+    without = _compose("adviesaanvraag", REQUEST | {"icm": False, "rol": "beleidsadviseur"})
+    assert "Productcode:" not in without.get_body(("plain",)).get_content()
+    assert "Tarief" not in _compose("adviesaanvraag", REQUEST).get_body(("plain",)).get_content().split("ICM:")[0]
+
+
+def test_our_own_request_quoted_without_attribution_is_never_an_advice():
+    msg = _compose("adviesaanvraag", REQUEST)
+    for quoted in (msg.get_body(("plain",)).get_content(), html_to_text(msg.get_body(("html",)).get_content())):
+        assert parse_reply("Ik kijk er morgen naar.\n\n" + quoted) is None
+        assert parse_reply(quoted) is None
+
+
+def test_approval_request_buttons_and_the_question_button():
+    msg = _compose("akkoordverzoek", REQUEST | {"rol": "poortwachter"})
+    links = _mailtos(msg)
+    assert [s.split(" – ")[0] for _, s, _ in links] == ["Besluit: akkoord", "Besluit: niet akkoord", "Vraag"]
+    (_, yes_s, yes_b), (_, no_s, no_b), (_, q_s, q_b) = links
+    assert parse_approval(yes_b, yes_s).oordeel == "positief"
+    assert parse_approval(no_b, no_s).oordeel == "negatief"
+    assert q_b == "Vraag: " and parse_approval(q_b, q_s) is None  # nothing asked yet
+    assert parse_approval(q_b + "Is de school al betrokken?", q_s) == Vraag("Is de school al betrokken?")
+
+
+@pytest.mark.parametrize("akkoord", [False, True])
+def test_unclear_reply_mail_has_the_buttons_again(akkoord):
+    msg = _compose("advies_onduidelijk", {"zaak": "MW-2027-0001", "akkoord": akkoord, "afzender": "Maatwerk"})
+    first = [s.split(" – ")[0] for _, s, _ in _mailtos(msg)][0]
+    assert first == ("Besluit: akkoord" if akkoord else "Advies: positief")
+    assert "[[knoppen" not in msg.get_body(("plain",)).get_content()
+
+
+def test_a_very_long_subject_keeps_the_mailto_short_with_the_case_token():
+    link = mailto(INKOOP_ADDRESS, "[MW-2027-0001] " + "é" * 900, ANSWER_BUTTONS["advies"][0])
+    assert len(link) <= 2000 and "%5BMW-2027-0001%5D" in link
+
+
+def test_text_to_html_without_a_mailbox_writes_the_answers():
+    markup = text_to_html("Uw advies:\n[[knoppen: advies]]")
+    assert "mailto:" not in markup and "&quot;Advies: positief&quot;" in markup
+    with pytest.raises(ValueError):
+        text_to_html("[[knoppen: onbekend]]", mailbox=INKOOP_ADDRESS)
