@@ -235,10 +235,11 @@ def _read_sentence(sentence: str, reading: _Reading) -> None:
     question = sentence.rstrip().endswith("?")
     for segment in _SEGMENT.split(sentence):
         segment = segment.strip()
-        reserve = bool(_RESERVE.match(segment))
         parts = [p.strip() for p in segment.split(",")]
         earlier_neg = earlier_doubt = False
         for k, part in enumerate(parts):
+            if _RESERVE.match(part) and reading.asserted:
+                reading.conditions.append(", ".join(parts[k:]))
             found, rest = _verdicts(part)
             negated = earlier_neg or bool(_NEGATOR.search(rest))
             doubtful = earlier_doubt or question or bool(_DOUBT.search(rest))
@@ -256,8 +257,6 @@ def _read_sentence(sentence: str, reading: _Reading) -> None:
             short_none = bool(re.match(r"(?i)(?:geen|no|kein\w*)\b", rest.strip())) and len(part.split()) <= 3
             earlier_neg = earlier_neg or (bool(_NEGATOR.search(rest)) and not short_none)
             earlier_doubt = earlier_doubt or bool(_DOUBT.search(rest))
-        if reserve and reading.asserted:
-            reading.conditions.append(segment)
     if _PROVISIONAL.search(sentence):
         reading.conditions.append(sentence.rstrip(".!"))
     for m in _CONDITION.finditer(sentence):
@@ -295,7 +294,7 @@ def _decide(text: str, subject: str) -> tuple[Optional[str], list[str]]:
             oordeel = by_subject
         elif oordeel != by_subject:
             oordeel = None
-    return oordeel, list(dict.fromkeys(c for c in reading.conditions if c))
+    return oordeel, list(dict.fromkeys(c.strip(" ,.;!") for c in reading.conditions if c.strip(" ,.;!")))
 
 
 def _explanation(text: str) -> tuple[Optional[str], Optional[str], Optional[Tarief]]:
