@@ -107,6 +107,7 @@ def reprocess(config: Optional[Path] = ConfigOpt) -> None:
 def status(config: Optional[Path] = ConfigOpt) -> None:
     """Toon de openstaande zaken met hun status en adviestermijn."""
     from . import store
+    from .index import status_text
 
     settings = _settings(config)
     today = datetime.now(ZoneInfo(settings.advice.timezone)).date()
@@ -120,12 +121,13 @@ def status(config: Optional[Path] = ConfigOpt) -> None:
         for c in cases:
             owing = store.owing(s, c) if c.state == "advies_gevraagd" else {}
             waiting = "; ".join(f"{r} ({', '.join(a)})" for r, a in owing.items()) or (
-                "verwijzer (vraag)" if c.vraag_van else "—")
+                "verwijzer (vraag)" if c.vraag_van else
+                "getekend contract" if c.state == "contract_verstuurd" else "—")
             due = c.deadline.isoformat() if c.deadline and owing else "—"
             if c.deadline and owing and c.deadline < today:
                 late += 1
                 due = f"[bold red]{due} TE LAAT[/bold red]"
-            table.add_row(c.id, c.state, c.gemeente or "—", c.aanbieder or "—",
+            table.add_row(c.id, status_text(c.state), c.gemeente or "—", c.aanbieder or "—",
                           ("crisis" if c.crisis else "ja") if c.spoed else "nee", waiting, due)
         unsent = store.unsent_mails(s)
         workers = store.workers(s)
@@ -178,6 +180,7 @@ def case_cmd(case_id: str = typer.Argument(..., help="Zaaknummer, bijv. MW-2026-
              config: Optional[Path] = ConfigOpt) -> None:
     """Toon de geschiedenis van één zaak (wie, wanneer en waarom komt in het inzagelogboek)."""
     from . import store
+    from .index import status_text
 
     if not reden.strip():
         raise typer.BadParameter("geef een reden op", param_hint="--reden")
@@ -186,7 +189,7 @@ def case_cmd(case_id: str = typer.Argument(..., help="Zaaknummer, bijv. MW-2026-
     with st.session() as s:
         c = store.get_case(s, case_id)
         store.log_access(s, c.id, wie=_person(), actie="bekeken", reden=reden.strip(), bron="maatwerk case")
-        out.print(f"[bold]{c.id}[/bold]  status: {c.state}  gemeente: {c.gemeente or '—'}  "
+        out.print(f"[bold]{c.id}[/bold]  status: {status_text(c.state)}  gemeente: {c.gemeente or '—'}  "
                   f"aanbieder: {c.aanbieder or '—'}")
         out.print(f"Ontvangen: {_local(c.received_at, settings)}  spoed: {'ja' if c.spoed else 'nee'}  "
                   f"advies uiterlijk: {c.deadline.isoformat() if c.deadline else '—'}")

@@ -124,6 +124,7 @@ class AdviceSettings(_Section):
     escalation_time: time = time(9, 0)
     teamleider: list[str] = []
     coordinator_akkoord: bool = False
+    contract_retour_werkdagen: int = 10  # the signed contract not back after this many working days: a reminder
 
 
 class ReportSettings(_Section):

@@ -13,7 +13,7 @@ import tempfile
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,6 +23,11 @@ from .register import FILE_MODE
 from .store import Case
 
 CONTRACT_STATES = (CaseState.positief.value, CaseState.contract_verstuurd.value, CaseState.getekend.value)
+# How a contract's state reads where people look (register, reports, `maatwerk status`): sent is not
+# signed — a contract is "getekend" only once a signed copy came back (pipeline/signed.py).
+CONTRACT_STATUS: Final = {CaseState.positief.value: "positief, contract in de maak",
+                          CaseState.contract_verstuurd.value: "verstuurd, nog niet getekend",
+                          CaseState.getekend.value: "getekend"}
 COLUMNS = ["zaak", "gemeente", "aanbieder", "productcode", "start", "einde", "waarde (€)", "status",
            "dagen tot einde", "getekend op", "ondertekenaar"]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -31,9 +36,14 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def contract_rows(s: Session, today: date) -> list[list[Any]]:
     cases = s.scalars(select(Case).where(Case.state.in_(CONTRACT_STATES)).order_by(Case.einddatum, Case.id))
     return [[c.id, c.gemeente, c.aanbieder, c.productcode, c.startdatum, c.einddatum,
-             Decimal(c.waarde) if c.waarde else None, c.state,
+             Decimal(c.waarde) if c.waarde else None, status_text(c.state),
              (c.einddatum - today).days if c.einddatum else None, c.getekend_op, c.ondertekenaar]
             for c in cases]
+
+
+def status_text(state: str) -> str:
+    """A contract state in Dutch words ("verstuurd, nog niet getekend"); other states as they are."""
+    return CONTRACT_STATUS.get(state, state)
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -70,7 +80,7 @@ def write_index(register_root: Path, rows: list[list[Any]]) -> tuple[Path, Path]
                 cell.number_format = "#,##0.00"
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{max(1, ws.max_row)}"
-    for i, width in enumerate((14, 20, 34, 12, 12, 12, 14, 20, 15, 12, 30), start=1):
+    for i, width in enumerate((14, 20, 34, 12, 12, 12, 14, 28, 15, 12, 30), start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     xlsx = io.BytesIO()
     wb.save(xlsx)

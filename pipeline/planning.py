@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from . import reports, retention, store
 from .models import CaseState
-from .workdays import dutch_date, is_working_day
+from .workdays import deadline, dutch_date, is_working_day
 from .workflow import role_name
 
 log = logging.getLogger("maatwerk")
@@ -140,6 +140,49 @@ class Planning:
                     store.note(s, case, source="planning", what=f"Termijn verstreken; escalatie aan {', '.join(to)} "
                                                                 f"(nog geen antwoord van {'; '.join(laat)})")
                     sent += 1
+        if sent:
+            self.send_outbox()
+        return sent
+
+    def send_contract_reminders(self) -> int:
+        """A contract not back signed `contract_retour_werkdagen` working days after the package
+        went out: one reminder to the referrer (or, when the package did not go to them, to whoever
+        got it), ICM in cc. On working days from the reminder time; once per case (claim_once);
+        written to the case history. Only where the package asks for a signature (a
+        maatwerkovereenkomst, not an opdrachtbevestiging)."""
+        adv = self.settings.advice
+        now = self._local()
+        today, sent = now.date(), 0
+        if (self.mappings.region.na_goedkeuring.document != "maatwerkovereenkomst"
+                or not is_working_day(today, self.extra_closed) or now.time() < adv.reminder_time):
+            return 0
+        with self.store.session() as s:
+            for case in s.scalars(select(store.Case).where(store.Case.state == CaseState.contract_verstuurd.value)):
+                package = s.scalar(select(store.OutboxMail).where(
+                    store.OutboxMail.case_id == case.id, store.OutboxMail.kind == "contractpakket",
+                    store.OutboxMail.sent_at.is_not(None)).order_by(store.OutboxMail.id.desc()).limit(1))
+                if package is None or package.sent_at is None:
+                    continue
+                due = deadline(store.aware(package.sent_at), False, tz=adv.timezone, cutoff=adv.cutoff,
+                               days_normal=adv.contract_retour_werkdagen, extra_closed=self.extra_closed)
+                if today <= due or not store.claim_once(s, "contract-herinnering", case.id):
+                    continue
+                got = [a.strip() for a in package.recipients.split(",") if a.strip()]
+                referrer = self._referrer(case, case.record)
+                to = [referrer] if referrer and referrer.lower() in {a.lower() for a in got} else got
+                cc = [a for a in self.mappings.region.icm if a.lower() not in {t.lower() for t in to}]
+                self._queue(s, "herinnering_contract", {
+                    "zaak": case.id, "gemeente": case.gemeente, "aanbieder": case.aanbieder,
+                    "naam": self._greeting(case, case.record) if to == [referrer] else "collega's",
+                    "verstuurd": dutch_date(self._local_date(store.aware(package.sent_at))),
+                    "werkdagen": adv.contract_retour_werkdagen,
+                }, to=to, cc=cc, case_id=case.id, kind="herinnering-contract",
+                    references=store.case_mail_ids(s, case.id))
+                store.log_access(s, case.id, actie="verwerkt", reden="herinnering getekend contract")
+                store.note(s, case, source="planning",
+                           what=f"Getekend contract na {adv.contract_retour_werkdagen} werkdagen nog niet terug; "
+                                f"herinnering verstuurd aan {', '.join(to)} (ICM in kopie)")
+                sent += 1
         if sent:
             self.send_outbox()
         return sent

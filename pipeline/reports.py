@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .errors import ConfigError
-from .index import CONTRACT_STATES, _atomic_write
+from .index import CONTRACT_STATES, _atomic_write, status_text
 from .mappings import Mappings
 from .models import Aanvraag, CaseState
 from .render import euro
@@ -45,10 +45,12 @@ PRO_RATA_NOTE: Final = ("Lopende contracten: elk contract telt in elk jaar waari
 # --- verlopend -------------------------------------------------------------------------------
 
 def expiring(s: Session, today: date, weeks: int) -> dict[str, list[Case]]:
-    """Per gemeente its active contracts that end from today up to `weeks` weeks ahead."""
+    """Per gemeente its active contracts that end from today up to `weeks` weeks ahead: signed
+    ones first, then those sent and not yet signed back (each by end date)."""
     until = today + timedelta(weeks=weeks)
     cases = s.scalars(select(Case).where(Case.state.in_(ACTIVE_CONTRACT), Case.einddatum >= today,
                                          Case.einddatum <= until).order_by(Case.einddatum, Case.id))
+    cases = sorted(cases, key=lambda c: c.state != CaseState.getekend.value)  # stable: keeps the date order
     out: dict[str, list[Case]] = {}
     for c in cases:
         out.setdefault(c.gemeente or "onbekend", []).append(c)
@@ -56,12 +58,19 @@ def expiring(s: Session, today: date, weeks: int) -> dict[str, list[Case]]:
 
 
 def expiring_mail_context(gemeente: str, cases: list[Case], today: date, weeks: int) -> dict:
+    """The expiry mail: signed contracts apart from those sent and not yet signed back (a contract
+    is only in force once signed, so those need chasing as well as a follow-up)."""
+    def line(c: Case) -> str:
+        return (f"{c.id}  {c.aanbieder or '—'}  productcode {c.productcode or '—'}  "
+                f"loopt tot {c.einddatum:%d-%m-%Y} (nog {(c.einddatum - today).days} dagen)")
+
+    signed = [c for c in cases if c.state == CaseState.getekend.value]
     return {
         "gemeente": gemeente, "weken": weeks, "datum": today.strftime("%d-%m-%Y"),
-        "regels": [f"{c.id}  {c.aanbieder or '—'}  productcode {c.productcode or '—'}  "
-                   f"loopt tot {c.einddatum:%d-%m-%Y} (nog {(c.einddatum - today).days} dagen)"
-                   f"{'' if c.state == CaseState.getekend.value else '  — nog niet getekend retour'}"
-                   for c in cases],
+        "getekend": [line(c) for c in signed],
+        "niet_getekend": [line(c) for c in cases if c not in signed],
+        "status_getekend": status_text(CaseState.getekend.value),
+        "status_niet_getekend": status_text(CaseState.contract_verstuurd.value),
     }
 
 

@@ -454,7 +454,7 @@ def test_register_index_lists_each_contract_and_neutralises_formulas(env):
     values = [c.value for c in ws[2]]
     assert values[0] == "MW-2027-0001" and values[1] == "Zeist" and values[3] == "45M52"
     assert values[2] == '=A1*7' and ws.cell(2, 3).data_type == "s"
-    assert values[5].date().isoformat() == "2027-09-30" and values[7] == "contract_verstuurd"
+    assert values[5].date().isoformat() == "2027-09-30" and values[7] == "verstuurd, nog niet getekend"
     assert values[8] == (values[5].date() - THURSDAY.date()).days
     import csv
 

@@ -36,7 +36,8 @@ def test_weekly_expiry_report_mails_the_gemeente_once_a_week(env):
     [mail] = _expiry_mails(env)
     body = mail.get_body(("plain",)).get_content()
     assert "MW-2027-0001" in body and "loopt tot 30-09-2027 (nog 52 dagen)" in body
-    assert "nog niet getekend retour" in body
+    assert "Verstuurd, nog niet getekend (de getekende overeenkomst is nog niet terug" in body  # sent, not signed
+    assert "Getekend:" not in body
     with env.pipeline.store.session() as s:  # the report names the case: in its inzage log
         report = store.inzage(s, "MW-2027-0001")[-1]
         assert (report.actie, report.reden) == ("rapport", "rapportage aflopende contracten aan gemeente Zeist")

@@ -6,20 +6,25 @@ page or a pasted signature — and the cases a person must look at (Word, damage
 another document)."""
 from __future__ import annotations
 
+import csv
 import io
-from datetime import datetime
+from datetime import datetime, timezone
+from email.message import EmailMessage
+from email.utils import make_msgid
 
 import pytest
 
 from pipeline.flow import Pipeline
 from pipeline.mail import MaildirPostOffice
 from pipeline.signed import is_signed, read_confirmation
-from tests.conftest import THURSDAY, Env, make_settings
+from tests.conftest import (
+    BACKOFFICE, ICM, INKOOP, THURSDAY, ZEIST_BA, Env, attachment, mail_with_form, make_settings, reply_to, sample,
+)
 from tests.signing import (
     encrypted, resaved, scanned, with_drawn_signature, with_empty_signature_field, with_ink, with_pasted_signature,
     with_signature_field, with_signature_page,
 )
-from tests.test_flow import _approve
+from tests.test_flow import REFERRER, _approve, _case, _give_provider_data
 
 
 @pytest.fixture(scope="module")
@@ -159,3 +164,243 @@ def test_the_same_contract_exported_again_with_other_page_breaks_is_not_signed()
 ])
 def test_icms_answer_to_the_check(answer, meaning):
     assert read_confirmation(answer) is meaning
+
+
+# --- through the mailbox: what the backoffice, ICM, the referrer and the register show ------
+
+REGISTER = ("register", "2027", "Zeist", "MW-2027-0001")
+
+
+def _package(env, case_id="MW-2027-0001"):
+    [package] = [m for m in env.inbox(BACKOFFICE) if f"[{case_id}] Maatwerkovereenkomst ter ondertekening"
+                 in str(m["Subject"])]
+    return package
+
+
+def _contract_of(package) -> bytes:
+    return attachment(package, "maatwerkovereenkomst MW-2027-0001.pdf")
+
+
+def _check_mails(env):
+    return [m for m in env.inbox(ICM) if "is dit het getekende contract?" in str(m["Subject"])]
+
+
+def _confirmations(env):
+    return [m for m in env.inbox(BACKOFFICE) if "Getekende maatwerkovereenkomst ontvangen" in str(m["Subject"])]
+
+
+def _register_row(env, case_id="MW-2027-0001") -> dict[str, str]:
+    with (env.root / "register" / "register.csv").open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter=";"))
+    return next(r for r in rows if r["zaak"] == case_id)
+
+
+def _body(mail) -> str:
+    return mail.get_body(("plain",)).get_content()
+
+
+def test_the_unsigned_contract_mailed_back_is_not_signed_until_icm_confirms(env):
+    _approve(env)
+    package = _package(env)
+    unsigned = _contract_of(package)
+    env.deliver(reply_to(package, BACKOFFICE, "Hierbij de getekende overeenkomst.",
+                         attachments=[("getekend.pdf", unsigned)]))
+    env.run()
+
+    case, events = _case(env)
+    assert case.state == "contract_verstuurd" and case.getekend_op is None
+    folder = env.root.joinpath(*REGISTER)
+    assert (folder / "2027-03-11 retour contract (controle) MW-2027-0001.pdf").read_bytes() == unsigned
+    assert not list(folder.glob("* getekend contract *"))
+    assert "niet zeker getekend (het is hetzelfde bestand als het verstuurde contract" in events[-1][3]
+    assert _register_row(env)["status"] == "verstuurd, nog niet getekend"
+    assert _confirmations(env) == []
+    [check] = _check_mails(env)
+    assert str(check["To"]) == ICM and attachment(check, ".pdf") == unsigned
+    text = _body(check)
+    assert BACKOFFICE in text and "hetzelfde bestand als het verstuurde contract" in text
+    assert '"getekend" als dit de getekende overeenkomst is' in text
+
+    # ICM looks at it: the signatures are on paper it has seen → 'getekend' on the thread
+    env.deliver(reply_to(check, ICM, "Getekend, klopt. De aanbieder tekende op papier; dit is de kopie.\n\nGroet, ICM"))
+    env.run()
+    case, events = _case(env)
+    assert case.state == "getekend" and case.getekend_op.isoformat() == "2027-03-11"
+    assert "ICM (icm@zorginzou.nl) bevestigt dat het teruggestuurde contract getekend is" in events[-1][3]
+    assert (folder / "2027-03-11 getekend contract MW-2027-0001.pdf").read_bytes() == unsigned
+    [confirmation] = _confirmations(env)
+    text = _body(confirmation)
+    assert "ICM heeft bevestigd" in text and "loopt tot en met 30 september 2027" in text
+    assert "2027/Zeist/MW-2027-0001/2027-03-11 getekend contract MW-2027-0001.pdf" in text
+    assert "644475" not in text and "Esther" not in text  # no client data in the confirmation
+    row = _register_row(env)
+    assert row["status"] == "getekend" and row["getekend op"] == "11-03-2027"
+
+
+def test_icm_says_not_signed_then_the_scanned_signed_contract_closes_the_case(env):
+    _approve(env)
+    package = _package(env)
+    env.deliver(reply_to(package, REFERRER, "Zie bijlage.", attachments=[("contract.pdf", resaved(_contract_of(package)))]))
+    env.run()
+    [check] = _check_mails(env)
+    assert "gelijk aan het verstuurde contract" in _body(check)
+    env.deliver(reply_to(check, ICM, "Niet getekend: de handtekening van de aanbieder ontbreekt."))
+    env.run()
+    case, events = _case(env)
+    assert case.state == "contract_verstuurd"
+    assert "het teruggestuurde contract is niet getekend" in events[-1][3]
+    assert _confirmations(env) == []
+
+    signed = scanned(_contract_of(package))
+    env.deliver(reply_to(package, REFERRER, "Nu wel getekend.", attachments=[("scan.pdf", signed)]))
+    env.run()
+    case, events = _case(env)
+    assert case.state == "getekend"
+    assert "het is een scan" in events[-1][3]
+    assert len(_check_mails(env)) == 1  # no second question to ICM
+    assert len(_confirmations(env)) == 1
+    folder = env.root.joinpath(*REGISTER)
+    assert (folder / "2027-03-11 getekend contract MW-2027-0001.pdf").read_bytes() == signed
+
+
+@pytest.mark.parametrize("make, why", [(scanned, "het is een scan"), (with_ink, "handgeschreven aantekening"),
+                                       (with_signature_field, "digitaal ondertekend")])
+def test_a_signed_contract_closes_the_case_at_once_and_the_backoffice_is_told(env, make, why):
+    _approve(env)
+    package = _package(env)
+    signed = make(_contract_of(package))
+    env.deliver(reply_to(package, BACKOFFICE, "Getekend retour.", attachments=[("getekend.pdf", signed)]))
+    env.run()
+    case, events = _case(env)
+    assert case.state == "getekend" and why in events[-1][3]
+    assert _check_mails(env) == []
+    [confirmation] = _confirmations(env)
+    assert "ICM heeft bevestigd" not in _body(confirmation)
+    assert str(confirmation["To"]) == BACKOFFICE
+    assert confirmation["In-Reply-To"]  # on the case's thread
+    assert _register_row(env)["status"] == "getekend"
+
+
+def test_a_word_file_back_is_checked_by_icm_and_an_unclear_answer_is_asked_again(env):
+    _approve(env)
+    package = _package(env)
+    word = attachment(package, "maatwerkovereenkomst MW-2027-0001.docx")
+    env.deliver(reply_to(package, BACKOFFICE, "Getekend.", attachments=[("contract.docx", word)]))
+    env.run()
+    folder = env.root.joinpath(*REGISTER)
+    assert (folder / "2027-03-11 retour contract (controle) MW-2027-0001.docx").read_bytes() == word
+    [check] = _check_mails(env)
+    assert "Word-bestand" in _body(check) and attachment(check, ".docx") == word
+    env.deliver(reply_to(check, ICM, "Ik kijk er morgen naar."))
+    env.run()
+    case, events = _case(env)
+    assert case.state == "contract_verstuurd" and "niet eenduidig; opnieuw gevraagd" in events[-1][3]
+    assert len(_check_mails(env)) == 2
+    [again] = [m for m in _check_mails(env) if "nog een keer de vraag" in _body(m)]
+    assert again["In-Reply-To"] and str(again["To"]) == ICM
+    assert attachment(again, ".docx") == word
+    env.deliver(reply_to(again, ICM, "akkoord"))
+    env.run()
+    case, _ = _case(env)
+    assert case.state == "getekend"
+    assert (folder / "2027-03-11 getekend contract MW-2027-0001.docx").read_bytes() == word
+
+
+def test_icms_answer_in_a_new_mail_with_the_case_number_is_read_too(env):
+    _approve(env)
+    package = _package(env)
+    env.deliver(reply_to(package, BACKOFFICE, "Retour.", attachments=[("c.pdf", _contract_of(package))]))
+    env.run()
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = ICM, INKOOP, "Contract MW-2027-0001 [MW-2027-0001]"
+    msg["Message-ID"] = make_msgid(domain="zorginzou.nl")
+    msg.set_content("Getekend; de handtekeningen zijn gecontroleerd.")
+    env.deliver(msg.as_bytes())
+    env.run()
+    case, _ = _case(env)
+    assert case.state == "getekend"
+
+
+def test_a_contract_not_back_in_ten_working_days_gets_one_reminder_on_a_working_day(env):
+    """Sent Thursday 11 March 2027: ten working days end on Thursday 25 March. Goede Vrijdag,
+    the weekend and Paasmaandag are no working days: the reminder goes on Tuesday 30 March."""
+    from watchers.run import run_once
+
+    _approve(env)
+    for moment in (datetime(2027, 3, 25, 16, 0, tzinfo=timezone.utc),  # the last day: not late yet
+                   datetime(2027, 3, 26, 9, 0, tzinfo=timezone.utc),  # Goede Vrijdag
+                   datetime(2027, 3, 29, 9, 0, tzinfo=timezone.utc),  # Paasmaandag
+                   datetime(2027, 3, 30, 6, 30, tzinfo=timezone.utc)):  # Tuesday 08:30: before reminder time
+        env.pipeline.clock = lambda moment=moment: moment
+        assert env.pipeline.send_contract_reminders() == 0, moment
+    env.pipeline.clock = lambda: datetime(2027, 3, 30, 7, 30, tzinfo=timezone.utc)  # Tuesday 09:30
+    run_once(env.pipeline)  # the scheduled work of `maatwerk run`
+    assert env.pipeline.send_contract_reminders() == 0  # once
+    [reminder] = [m for m in env.inbox(REFERRER) if "getekende contract is nog niet terug" in str(m["Subject"])]
+    assert str(reminder["To"]) == REFERRER and ICM in str(reminder["Cc"])
+    text = _body(reminder)
+    assert "Op donderdag 11 maart 2027 is de maatwerkovereenkomst MW-2027-0001" in text and "10 werkdagen" in text
+    assert [m for m in env.inbox(ICM) if "nog niet terug" in str(m["Subject"])]  # the cc
+    _, events = _case(env)
+    assert "Getekend contract na 10 werkdagen nog niet terug; herinnering verstuurd aan e.vandijk@zeist.nl" \
+        in events[-1][3]
+
+
+def test_a_signed_contract_gets_no_reminder_and_the_working_days_are_a_setting(tmp_path):
+    settings = make_settings(tmp_path).model_copy(deep=True)
+    settings.advice.contract_retour_werkdagen = 3
+    pipeline = Pipeline(settings, clock=lambda: THURSDAY)
+    env = Env(tmp_path, settings, MaildirPostOffice(tmp_path / "mail"), pipeline)
+    try:
+        _approve(env)
+        env.pipeline.clock = lambda: datetime(2027, 3, 17, 8, 0, tzinfo=timezone.utc)  # Wednesday: 3 days ended
+        assert env.pipeline.send_contract_reminders() == 1
+        package = _package(env)
+        env.deliver(reply_to(package, BACKOFFICE, "Getekend.", attachments=[("s.pdf", scanned(_contract_of(package)))]))
+        env.run()
+        env.pipeline.clock = lambda: datetime(2027, 5, 17, 8, 0, tzinfo=timezone.utc)
+        assert env.pipeline.send_contract_reminders() == 0
+    finally:
+        pipeline.close()
+
+
+def _other_provider() -> bytes:
+    """The legacy sample, for another provider: a second request of the same gemeente."""
+    from docx import Document
+
+    form = Document(str(sample("legacy-table.docx")))
+    row = next(r for r in form.tables[0].rows if r.cells[0].text.startswith("Welke aanbieder"))
+    row.cells[1].paragraphs[0].runs[0].text = "Zorgboerderij De Linde, contactpersoon Ruud, 0343 266910"
+    buf = io.BytesIO()
+    form.save(buf)
+    return buf.getvalue()
+
+
+def test_register_and_expiry_report_show_sent_apart_from_signed(env):
+    from openpyxl import load_workbook
+
+    _approve(env)  # MW-2027-0001, contract 1 April – 30 September 2027
+    env.deliver(mail_with_form(REFERRER, "aanvraag", "aanvraag.docx", _other_provider()))
+    env.run()
+    for adviser in (ZEIST_BA, ICM):
+        [ask] = [m for m in env.inbox(adviser) if "[MW-2027-0002]" in str(m["Subject"])]
+        env.deliver(reply_to(ask, adviser, "Advies: positief"))
+    env.run()
+    _give_provider_data(env)
+    package = _package(env)
+    env.deliver(reply_to(package, BACKOFFICE, "Getekend.", attachments=[("s.pdf", scanned(_contract_of(package)))]))
+    env.run()
+    _package(env, "MW-2027-0002")  # sent, not back
+
+    ws = load_workbook(env.root / "register" / "register.xlsx").active
+    status = {r[0]: r[7] for r in ws.iter_rows(min_row=2, values_only=True)}
+    assert status == {"MW-2027-0001": "getekend", "MW-2027-0002": "verstuurd, nog niet getekend"}
+    assert _register_row(env, "MW-2027-0002")["status"] == "verstuurd, nog niet getekend"
+
+    env.pipeline.clock = lambda: datetime(2027, 8, 9, 7, 30, tzinfo=timezone.utc)  # Monday 09:30
+    assert env.pipeline.scheduled_reports() == 1
+    [report] = [m for m in env.inbox(ZEIST_BA) if "binnenkort aflopen" in str(m["Subject"])]
+    signed, _, unsigned = _body(report).partition("Verstuurd, nog niet getekend")
+    assert "Getekend:" in signed and "MW-2027-0001" in signed and "MW-2027-0002" not in signed
+    assert "MW-2027-0002" in unsigned and "MW-2027-0001" not in unsigned
+    assert "de getekende overeenkomst is nog niet terug" in unsigned

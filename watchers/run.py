@@ -73,6 +73,7 @@ def run_once(pipeline: Pipeline) -> RunReport:
     report = RunReport()
     MailboxWatcher(pipeline, s.mailbox.poll_seconds).poll(report)
     pipeline.send_reminders()
+    pipeline.send_contract_reminders()
     pipeline.scheduled_reports()
     pipeline.housekeeping()
     drop = DropFolder(s.drop.path, polling=s.drop.polling, stable_seconds=s.drop.stable_seconds)
@@ -106,6 +107,7 @@ def run_forever(pipeline: Pipeline, stop: threading.Event) -> RunReport:
                 _handle_files(pipeline, drop, drop.ready(), report)
                 if time.monotonic() >= next_schedule:  # reminders, escalations, weekly report
                     pipeline.send_reminders()
+                    pipeline.send_contract_reminders()
                     pipeline.scheduled_reports()
                     pipeline.housekeeping()
                     next_schedule = time.monotonic() + SCHEDULE_SECONDS
