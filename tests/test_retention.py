@@ -14,6 +14,8 @@ from sqlalchemy.exc import DBAPIError
 from pipeline import store
 from pipeline.flow import Pipeline
 from tests.conftest import ICM, INKOOP, ZEIST_BA, docx_text, mail_with_form, reply_to, sample
+from tests.signing import scanned, sent_contract
+from tests.test_flow import _give_provider_data
 
 REFERRER = "e.vandijk@zeist.nl"
 # personal data in mail-submission.eml's form: ZorgNed number, the client's language, the referrer
@@ -28,11 +30,13 @@ def _signed_and_refused(env):
     env.deliver(reply_to(to_ba, ZEIST_BA, "Advies: positief"))
     env.deliver(reply_to(to_icm, ICM, "Advies: positief"))
     env.run()
+    _give_provider_data(env)
     msg = EmailMessage()
     msg["From"], msg["To"], msg["Subject"] = ZEIST_BA, INKOOP, "Getekend contract [MW-2027-0001]"
     msg["Message-ID"] = make_msgid(domain="zeist.nl")
     msg.set_content("De getekende overeenkomst.")
-    msg.add_attachment(b"%PDF-1.4 getekend", maintype="application", subtype="pdf", filename="scan.pdf")
+    msg.add_attachment(scanned(sent_contract(env.root / "register")), maintype="application", subtype="pdf",
+                       filename="scan.pdf")
     env.deliver(msg.as_bytes())
     env.deliver(mail_with_form("r.jansen@zeist.nl", "aanvraag", "kapot.docx", b"PK\x03\x04 kapot"))
     env.run()
