@@ -128,15 +128,23 @@ def _read(data: bytes) -> _Pdf:
     import pdfplumber
     import pypdf
 
+    damaged = _NotCertain("de PDF is beschadigd en kan niet worden geopend")
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise _NotCertain("de PDF is beveiligd met een wachtwoord")
-        count = len(reader.pages)
-    except _NotCertain:
-        raise
+        encrypted = reader.is_encrypted
     except Exception:
-        raise _NotCertain("de PDF is beschadigd en kan niet worden geopend") from None
+        raise damaged from None
+    if encrypted:  # an owner password only (printing or editing limited) opens with the empty one
+        try:
+            opened = bool(reader.decrypt(""))
+        except Exception:  # e.g. an encryption the installed crypto library does not do
+            opened = False
+        if not opened:
+            raise _NotCertain("de PDF is beveiligd met een wachtwoord")
+    try:
+        count = len(reader.pages)
+    except Exception:
+        raise damaged from None
     if count > MAX_PAGES:
         raise _NotCertain(f"de PDF heeft {count} pagina's; dat is geen contract van een paar pagina's")
     pages = [_Page(words=[], marks=_marks(page)) for page in reader.pages]

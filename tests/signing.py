@@ -143,7 +143,8 @@ def with_signature_page(pdf: bytes) -> bytes:
     return _save(writer)
 
 
-def encrypted(pdf: bytes) -> bytes:
+def encrypted(pdf: bytes, user_password: str = "geheim") -> bytes:
+    """Encrypted; with an empty user password it opens for everyone (only editing is limited)."""
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
-    writer.encrypt(user_password="geheim", owner_password="eigenaar", algorithm="AES-128")
+    writer.encrypt(user_password=user_password, owner_password="eigenaar", algorithm="AES-128")
     return _save(writer)

@@ -112,6 +112,12 @@ def test_an_encrypted_pdf_is_not_certain(sent):
     assert not verdict.signed and "wachtwoord" in verdict.reason
 
 
+def test_a_pdf_that_only_limits_editing_is_read_as_any_other(sent):
+    """Signing tools often lock the signed file against changes: it opens without a password."""
+    assert is_signed(encrypted(with_ink(sent["pdf"]), user_password=""), sent["pdf"]).signed
+    assert not is_signed(encrypted(resaved(sent["pdf"]), user_password=""), sent["pdf"]).signed
+
+
 def test_the_unsigned_contract_is_not_signed_without_a_sent_pdf_to_compare(sent):
     verdict = is_signed(resaved(sent["pdf"]), None)
     assert not verdict.signed and "geen verstuurde PDF" in verdict.reason
