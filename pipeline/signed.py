@@ -24,7 +24,9 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Final, Optional
 
-log = logging.getLogger(__name__)
+from . import advice
+
+log = logging.getLogger("maatwerk.signed")
 
 MAX_PAGES: Final = 60  # a contract is a few pages; a longer file is read by a person
 SCAN_COVER: Final = 0.5  # an image covering this share of a page makes the page a scan
@@ -32,6 +34,9 @@ MIN_ADDED_WORDS: Final = 2  # a typed name or a date; one word can be an extract
 MAX_MISSING: Final = 0.25  # more of the sent text missing than this: another document
 MARKS: Final = frozenset({"/Ink", "/Stamp", "/FreeText"})
 CHECK_MAIL_KIND: Final = "contract-controle"  # the mail asking ICM whether a return is signed
+# ICM's answer: the signed-word on its first line, and whether that line negates it
+_SIGNED_WORD: Final = re.compile(r"\b(on)?(ge|onder)tekende?\b", re.I)
+_NEGATION: Final = re.compile(r"\b(niet|geen|nee|nog\s+niet|ongetekende?)\b", re.I)
 MARK_NAMES: Final = {"/Ink": "handgeschreven aantekening", "/Stamp": "stempel", "/FreeText": "getypte aantekening"}
 
 
@@ -84,7 +89,7 @@ def _judge(returned: bytes, sent_pdf: Optional[bytes]) -> Signed:
     back = _read(returned)
     if back.signature_field:
         return Signed(True, "het handtekeningveld is digitaal ondertekend")
-    sent = _read(sent_pdf) if sent_pdf is not None and _is_pdf(sent_pdf) else None
+    sent = _read_sent(sent_pdf)
     before = sent.pages if sent else []
     found = _added_marks(back.pages, before) or _added_scan(back.pages, before)
     if found:
@@ -102,8 +107,6 @@ def read_confirmation(body: str) -> Optional[bool]:
     """ICM's answer to "is this the signed contract?": 'getekend' or 'akkoord' (True), 'niet
     getekend' or 'niet akkoord' (False), None when it says neither clearly. The first line of
     ICM's own text decides (not the quoted mail below it)."""
-    from . import advice
-
     first = next((ln for ln in advice.own_text(body).splitlines() if ln.strip()), "")
     if _SIGNED_WORD.search(first):
         return not _NEGATION.search(first)
@@ -113,8 +116,16 @@ def read_confirmation(body: str) -> Optional[bool]:
     return None
 
 
-_SIGNED_WORD: Final = re.compile(r"\b(on)?(ge|onder)tekende?\b", re.I)
-_NEGATION: Final = re.compile(r"\b(niet|geen|nee|nog\s+niet|ongetekende?)\b", re.I)
+
+def _read_sent(sent_pdf: Optional[bytes]) -> Optional[_Pdf]:
+    """The sent rendition's facts; None when there is none (or, unexpectedly, it cannot be read)."""
+    if sent_pdf is None or not _is_pdf(sent_pdf):
+        return None
+    try:
+        return _read(sent_pdf)
+    except _NotCertain:
+        log.warning("the sent contract PDF could not be read for the comparison")
+        return None
 
 
 def _is_pdf(data: bytes) -> bool:
