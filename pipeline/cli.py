@@ -92,15 +92,96 @@ def _run(settings, once: bool):
 
 @app.command()
 def reprocess(config: Optional[Path] = ConfigOpt) -> None:
-    """Verwerk de mails uit de map Quarantaine opnieuw (na een herstel)."""
+    """Verwerk alle mails uit de map Quarantaine opnieuw (na een herstel); per mail: 'maatwerk quarantaine'."""
     settings = _settings(config)
     pipeline = _pipeline(settings)
     try:
-        report = pipeline.reprocess()
+        report = pipeline.reprocess(wie=_person())
     finally:
         pipeline.close()
+    _print_reprocessed(report)
+
+
+def _print_reprocessed(report) -> None:
     out.print(f"{report.mails} mail(s) opnieuw verwerkt: {len(report.cases)} zaak/zaken, "
               f"{report.quarantined} opnieuw in quarantaine.")
+
+
+quarantaine_app = typer.Typer(help="De map Quarantaine: wat er bewaard wordt en waarom; per mail opnieuw verwerken, "
+                                   "vrijgeven of verwijderen. Zonder opdracht: de lijst.",
+                              invoke_without_command=True)
+app.add_typer(quarantaine_app, name="quarantaine")
+RedenOpt = typer.Option(None, "--reden", help="Waarom (komt in het logboek van de quarantaine).")
+
+
+@quarantaine_app.callback()
+def quarantaine_list(ctx: typer.Context, config: Optional[Path] = ConfigOpt) -> None:
+    """Toon de mails in Quarantaine: nummer, ontvangen, afzender, onderwerp en waarom ze er staan."""
+    if ctx.invoked_subcommand is not None:
+        return
+    settings = _settings(config)
+    pipeline = _pipeline(settings)
+    try:
+        held = pipeline.held()
+    finally:
+        pipeline.close()
+    if not held:
+        out.print("Quarantaine is leeg.")
+        return
+    table = Table(title=f"Quarantaine ({len(held)} mail(s))")
+    for col in ("nr", "ontvangen", "afzender", "onderwerp", "waarom"):
+        table.add_column(col, justify="right" if col == "nr" else "left", no_wrap=col in ("nr", "ontvangen"))
+    for m in held:  # sender and subject are the mail's own text: printed literally, never as markup
+        table.add_row(str(m.nummer), _local(m.received_at, settings), escape(m.sender or "onbekend"),
+                      escape(m.subject or "(geen onderwerp)"), escape(m.reden))
+    out.print(table)
+    out.print("Per mail: 'maatwerk quarantaine opnieuw NR', 'vrijgeven NR' of 'verwijderen NR'.")
+
+
+@quarantaine_app.command("opnieuw")
+def quarantaine_again(nummers: Optional[list[int]] = typer.Argument(None, help="Nummer(s) uit de lijst."),
+                      alle: bool = typer.Option(False, "--alle", help="Alle mails in Quarantaine."),
+                      reden: Optional[str] = RedenOpt, config: Optional[Path] = ConfigOpt) -> None:
+    """Verwerk mails uit Quarantaine opnieuw (na een herstel); wie al antwoord kreeg, krijgt het niet nog eens."""
+    if bool(nummers) == alle:
+        raise typer.BadParameter("geef nummer(s) uit de lijst of --alle", param_hint="NUMMERS")
+    settings = _settings(config)
+    pipeline = _pipeline(settings)
+    try:
+        report = pipeline.reprocess(None if alle else nummers, wie=_person(), reden=reden)
+    finally:
+        pipeline.close()
+    _print_reprocessed(report)
+
+
+@quarantaine_app.command("vrijgeven")
+def quarantaine_release(nummer: int = typer.Argument(..., help="Nummer uit de lijst."),
+                        reden: Optional[str] = RedenOpt, config: Optional[Path] = ConfigOpt) -> None:
+    """Geef een met de hand afgehandelde mail vrij: onverwerkt naar Verwerkt, nooit meer als nieuw genomen."""
+    settings = _settings(config)
+    pipeline = _pipeline(settings)
+    try:
+        mail = pipeline.release_held(nummer, wie=_person(), reden=reden)
+    finally:
+        pipeline.close()
+    out.print(f"Vrijgegeven naar {escape(settings.mailbox.processed_folder)}: {_held_line(mail)}")
+
+
+@quarantaine_app.command("verwijderen")
+def quarantaine_delete(nummer: int = typer.Argument(..., help="Nummer uit de lijst."),
+                       reden: Optional[str] = RedenOpt, config: Optional[Path] = ConfigOpt) -> None:
+    """Verwijder een mail uit Quarantaine (en uit de mailbox); wie en waarom blijft vastgelegd."""
+    settings = _settings(config)
+    pipeline = _pipeline(settings)
+    try:
+        mail = pipeline.delete_held(nummer, wie=_person(), reden=reden)
+    finally:
+        pipeline.close()
+    out.print(f"Verwijderd: {_held_line(mail)}")
+
+
+def _held_line(mail) -> str:
+    return f"mail {mail.nummer} van {escape(mail.sender or 'onbekend')}, onderwerp '{escape(mail.subject)}'"
 
 
 @app.command()
@@ -121,7 +202,8 @@ def status(config: Optional[Path] = ConfigOpt) -> None:
         for c in cases:
             owing = store.owing(s, c) if c.state == "advies_gevraagd" else {}
             waiting = "; ".join(f"{r} ({', '.join(a)})" for r, a in owing.items()) or (
-                "verwijzer (vraag)" if c.vraag_van else
+                ("verwijzer (gegevens aanbieder)" if c.vraag_van == "verwijzer" else "ICM (tarief)")
+                if c.vraag_van and c.state == "positief" else "verwijzer (vraag)" if c.vraag_van else
                 "getekend contract" if c.state == "contract_verstuurd" else "—")
             due = c.deadline.isoformat() if c.deadline and owing else "—"
             if c.deadline and owing and c.deadline < today:

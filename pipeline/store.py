@@ -79,7 +79,8 @@ class Case(Base):
     adviseurs_json: Mapped[Optional[str]] = mapped_column(Text)  # {role: [addresses]} asked in this step
     crisis: Mapped[bool] = mapped_column(Boolean, default=False)
     vorige_zaak: Mapped[Optional[str]] = mapped_column(String(20))  # verlenging of this earlier case
-    vraag_van: Mapped[Optional[str]] = mapped_column(String(40))  # role whose question awaits the referrer
+    # the role whose question awaits the referrer; once approved, who is asked for missing data (verwijzer/icm)
+    vraag_van: Mapped[Optional[str]] = mapped_column(String(40))
     record_json: Mapped[Optional[str]] = mapped_column(Text)
     meldingen_json: Mapped[str] = mapped_column(Text, default="[]")
     register_dir: Mapped[Optional[str]] = mapped_column(String(500))

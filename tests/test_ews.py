@@ -8,6 +8,7 @@ import pytest
 
 from pipeline.config import Settings
 from pipeline.flow import Pipeline
+from tests.test_flow import PROVIDER_DATA
 from tests.conftest import ICM, THURSDAY, ZEIST_BA, check_exchange_retention, parse, reply_to, sample
 from tests.fake_ews import FakeEws
 
@@ -49,9 +50,12 @@ def test_whole_flow_over_ews(ews, tmp_path):
         ews.deliver(reply_to(to_ba, ZEIST_BA, "Advies: positief"))
         ews.deliver(reply_to(to_icm, ICM, "Advies: positief"))
         pipeline.handle_inbox()
+        [ask] = [m for m in _sent_to(ews, "e.vandijk@zeist.nl") if "Nog nodig" in str(m["Subject"])]
+        ews.deliver(reply_to(ask, "e.vandijk@zeist.nl", PROVIDER_DATA))  # what the contract still needs
+        pipeline.handle_inbox()
         [package] = _sent_to(ews, "backoffice@zorginzou.nl")
         assert "ter ondertekening" in str(package["Subject"])
-        assert len(ews.in_folder("Verwerkt")) == 3
+        assert len(ews.in_folder("Verwerkt")) == 4
     finally:
         pipeline.close()
 

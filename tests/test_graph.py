@@ -11,6 +11,7 @@ import pytest
 from pipeline.config import Settings
 from pipeline.flow import Pipeline
 from pipeline.graph import GraphMailbox
+from tests.test_flow import PROVIDER_DATA
 from tests.conftest import ICM, THURSDAY, ZEIST_BA, check_exchange_retention, parse, reply_to, sample
 from tests.fake_graph import TENANT, FakeGraph
 
@@ -53,9 +54,12 @@ def test_whole_flow_over_graph(graph, tmp_path):
         graph.deliver(reply_to(to_icm, ICM, "Advies: positief"))
         graph.deliver(sample("mail-forwarded.eml").read_bytes())  # three new: two pages of the delta
         pipeline.handle_inbox()
+        [ask] = [m for m in _sent_to(graph, "e.vandijk@zeist.nl") if "Nog nodig" in str(m["Subject"])]
+        graph.deliver(reply_to(ask, "e.vandijk@zeist.nl", PROVIDER_DATA))  # what the contract still needs
+        pipeline.handle_inbox()
         assert _sent_to(graph, "backoffice@zorginzou.nl")
         assert _sent_to(graph, "beleid.jeugd@heuvelrug.nl")  # the forwarded request's case
-        assert graph.inbox == {} and len(graph.moved["Verwerkt"]) == 4
+        assert graph.inbox == {} and len(graph.moved["Verwerkt"]) == 5
         auth = [h.get("Authorization") for m, p, h in graph.requests if p.startswith("/v1.0/")]
         assert auth and all(a and a.startswith("Bearer ") for a in auth)
     finally:

@@ -53,6 +53,12 @@ def test_whole_flow_over_imap_and_smtp(server, tmp_path):
         _smtp_send(server, reply_to(to_ba, ZEIST_BA, "Advies: positief\n\nAkkoord."), ZEIST_BA, [INKOOP])
         _smtp_send(server, reply_to(to_icm, ICM, "Advies: positief\nProductcode: 45A53"), ICM, [INKOOP])
         pipeline.handle_inbox()
+        assert _inbox(server, BACKOFFICE) == []  # not before the provider data are complete
+        [ask] = [m for m in _inbox(server, REFERRER) if "Nog nodig" in str(m["Subject"])]
+        _smtp_send(server, reply_to(ask, REFERRER, "Adres: Stationsweg 12, 3701 AB Zeist\n"
+                                                   "Tenaamstelling: Begeleidingspraktijk Sterk Thuis"),
+                   REFERRER, [INKOOP])
+        pipeline.handle_inbox()
         [package] = _inbox(server, BACKOFFICE)
         assert "ter ondertekening" in str(package["Subject"])
         assert any(n.endswith(".pdf") for n in attachment_names(package))

@@ -13,9 +13,9 @@ def test_case_ids_count_per_year_and_transitions_are_audited(tmp_path):
     st = store.Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
     at = datetime(2027, 1, 4, 9, 0, tzinfo=timezone.utc)
     with st.session() as s:
-        ids = [store.create_case(s, received_at=at, source="mail", source_ref=f"<{i}@x>", sender=None,
+        ids = [store.create_case(s, received_at=at, year=at.year, source="mail", source_ref=f"<{i}@x>", sender=None,
                                  form_filename=None, what="test").id for i in range(3)]
-        other_year = store.create_case(s, received_at=at.replace(year=2028), source="mail", source_ref="<y@x>",
+        other_year = store.create_case(s, received_at=at.replace(year=2028), year=at.replace(year=2028).year, source="mail", source_ref="<y@x>",
                                        sender=None, form_filename=None, what="test").id
     assert ids == ["MW-2027-0001", "MW-2027-0002", "MW-2027-0003"] and other_year == "MW-2028-0001"
     with st.session() as s:
@@ -41,11 +41,11 @@ def test_a_failed_transaction_leaves_no_case_and_no_gap(tmp_path):
     at = datetime(2027, 1, 4, 9, 0, tzinfo=timezone.utc)
     with pytest.raises(RuntimeError):
         with st.session() as s:
-            store.create_case(s, received_at=at, source="mail", source_ref="<1@x>", sender=None, form_filename=None,
+            store.create_case(s, received_at=at, year=at.year, source="mail", source_ref="<1@x>", sender=None, form_filename=None,
                               what="test")
             raise RuntimeError("crash before commit")
     with st.session() as s:
-        case = store.create_case(s, received_at=at, source="mail", source_ref="<1@x>", sender=None,
+        case = store.create_case(s, received_at=at, year=at.year, source="mail", source_ref="<1@x>", sender=None,
                                  form_filename=None, what="test")
         assert case.id == "MW-2027-0001"
     st.close()
