@@ -154,6 +154,22 @@ class EwsMailbox:
                         removed += len(ids)
         return removed
 
+    # --- Quarantaine, one mail at a time (`maatwerk quarantaine`) ---------------------------
+    # Not built yet for Exchange (EWS): staff handle the folder in Outlook; a clear Dutch error.
+
+    def _held_unsupported(self) -> ConfigError:
+        return ConfigError("De map Quarantaine per mail beheren kan (nog) niet met de mailbox 'ews'; "
+                           "handel de mails in de map Quarantaine af in Outlook.")
+
+    def list_folder(self, folder: str) -> list[IncomingMail]:
+        raise self._held_unsupported()
+
+    def move_from(self, folder: str, key: str, to: Optional[str] = None) -> None:
+        raise self._held_unsupported()
+
+    def delete_from(self, folder: str, key: str) -> None:
+        raise self._held_unsupported()
+
     def close(self) -> None:
         if self._account is not None:
             self._account.protocol.close()

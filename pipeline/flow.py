@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 from sqlalchemy.orm import Session
 
-from . import crashpoints, intake, render, store
+from . import crashpoints, intake, quarantine, render, store
 from . import route as route_stage
 from .config import Settings
 from .errors import ConfigError, FolderUnavailable, NotReadAutomatically, UnreadableForm
@@ -270,21 +270,77 @@ class Pipeline(Workflow, Planning):
         report.cases.append(case_id)
         return FileOutcome("geweigerd" if refused else "verwerkt", case_id, reasons, key)
 
-    def reprocess(self, folder: str = QUARANTINE_FOLDER) -> RunReport:
+    def reprocess(self, nummers: Optional[list[int]] = None, *, wie: Optional[str] = None,
+                  reden: Optional[str] = None, folder: str = QUARANTINE_FOLDER) -> RunReport:
         """After a fix (a sender added to the allowlist, a form template repaired, an outage over):
-        the mails in Quarantaine go back to the inbox, are forgotten as 'handled', and run again."""
-        requeue = getattr(self.mailbox, "requeue", None)
-        if requeue is None:
-            raise ConfigError(f"Opnieuw verwerken kan (nog) niet met de mailbox '{self.settings.mailbox.backend}'; "
-                              "zet de mails met de hand terug in de inbox.")
-        raws = requeue(folder)
-        keys = [intake.from_mail(IncomingMail("", raw, self.clock())).dedupe_key for raw in raws]
-        with self.store.session() as s:
+        the held mails with these numbers (as `held` lists them; None: all) are forgotten as
+        'handled', go back to the inbox and run again. A mail answered before is not answered
+        the same way again (`_answered_before`). Raises ConfigError when the mailbox backend
+        cannot, HeldMailNotFound for a number not held."""
+        chosen = quarantine.chosen(self.held(folder), nummers)
+        keys = [m.dedupe_key for m in chosen]
+        with self.store.session() as s:  # forgotten first: back in the inbox it must run again
             if keys:
                 s.execute(delete(store.Received).where(store.Received.dedupe_key.in_(keys),
                                                        store.Received.case_id.is_(None)))
-        log.info("%d quarantined mail(s) back in the inbox", len(raws))
-        return self.handle_inbox()
+                # the lease the handling worker keeps (it may still run) would leave the mail to it
+                s.execute(delete(store.Lease).where(store.Lease.key.in_(keys)))
+            for mail in chosen:
+                quarantine.record(s, mail, quarantine.HeldAction.opnieuw, wie or store.worker_actor(), reden)
+        for mail in chosen:
+            self.mailbox.move_from(folder, mail.key)
+        log.info("%d quarantined mail(s) back in the inbox", len(chosen))
+        report = self.handle_inbox()
+        # held again (still no form, sender still not allowed) or failed again: what the user asks
+        taken = {m.dedupe_key for m in chosen}
+        report.quarantined = sum(m.dedupe_key in taken for m in self.held(folder)) if taken else 0
+        return report
+
+    def held(self, folder: str = QUARANTINE_FOLDER) -> list[quarantine.HeldMail]:
+        """The mails held in Quarantaine, oldest first, numbered, each with why it is held.
+        Raises ConfigError when the mailbox backend cannot list the folder."""
+        mails = self.mailbox.list_folder(folder)
+        with self.store.session() as s:
+            return quarantine.describe(s, mails, self._sender_allowed)
+
+    def release_held(self, nummer: int, *, wie: str, reden: Optional[str] = None,
+                     folder: str = QUARANTINE_FOLDER) -> quarantine.HeldMail:
+        """A held mail handled by hand: to the processed folder unprocessed, and never taken in
+        later (also when it is put back in the inbox). Raises HeldMailNotFound, ConfigError."""
+        [mail] = quarantine.chosen(self.held(folder), [nummer])
+        with self.store.session() as s:
+            quarantine.record(s, mail, quarantine.HeldAction.vrijgegeven, wie, reden)
+            if store.already_received(s, mail.dedupe_key) is None:
+                store.record_received(s, key=mail.dedupe_key, source="mail", source_ref=mail.message_id or mail.key,
+                                      case_id=None, outcome=quarantine.HeldAction.vrijgegeven.value)
+            s.flush()
+            self._held_change(lambda: self.mailbox.move_from(folder, mail.key, self.settings.mailbox.processed_folder),
+                              nummer)
+        return mail
+
+    def delete_held(self, nummer: int, *, wie: str, reden: Optional[str] = None,
+                    folder: str = QUARANTINE_FOLDER) -> quarantine.HeldMail:
+        """Delete a held mail from the mailbox; who did it and why stays in the store (recorded
+        in the same transaction: no deletion without its record). Raises HeldMailNotFound, ConfigError."""
+        [mail] = quarantine.chosen(self.held(folder), [nummer])
+        with self.store.session() as s:
+            quarantine.record(s, mail, quarantine.HeldAction.verwijderd, wie, reden)
+            s.flush()
+            self._held_change(lambda: self.mailbox.delete_from(folder, mail.key), nummer)
+        return mail
+
+    @staticmethod
+    def _held_change(change: Callable[[], None], nummer: int) -> None:
+        try:
+            change()
+        except KeyError:  # taken away meanwhile (by another person, or a mail client)
+            raise quarantine.HeldMailNotFound(f"Mail {nummer} staat niet meer in Quarantaine; 'maatwerk quarantaine' "
+                                              "toont de lijst zoals die nu is.") from None
+
+    def _answered_before(self, s: Session, kind: str, in_reply_to: Optional[str], recipients: list[str],
+                         case_id: Optional[str]) -> bool:
+        """An answer of this kind to this incoming mail was queued before (a held mail taken back)."""
+        return bool(in_reply_to) and quarantine.answered_before(s, kind, in_reply_to or "", recipients, case_id)
 
     def rebuild_index(self) -> None:
         """register/register.xlsx and .csv from the store; a failure here never stops the flow."""
@@ -581,6 +637,9 @@ class Pipeline(Workflow, Planning):
         mail = self.composer.compose(template, {"crisis": crisis} | context | {
             "afzender": self.settings.mailbox.display_name}, to=to, cc=cc, case_id=case_id, kind=kind,
             attachments=attachments, in_reply_to=in_reply_to, references=refs, now=self.clock(), crisis=crisis)
+        if reply_to is not None and self._answered_before(s, kind, in_reply_to, mail.recipients, case_id):
+            log.info("mail answered before (%s); not answered again", kind)  # a held mail taken back
+            return
         store.queue_mail(s, message_id=mail.message_id, raw=mail.raw, kind=kind, recipients=mail.recipients,
                          case_id=case_id)
 

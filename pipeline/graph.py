@@ -199,5 +199,22 @@ class GraphMailbox:
                     raise GraphError(f"Graph upload answered {r.status_code}")
         self._request("POST", self._user(f"/messages/{draft['id']}/send"))
 
+    # --- Quarantaine, one mail at a time (`maatwerk quarantaine`) ---------------------------
+    # Not built yet for Microsoft Graph: staff handle the
+    # folder in Outlook (op het web); a clear Dutch error.
+
+    def _held_unsupported(self) -> ConfigError:
+        return ConfigError("De map Quarantaine per mail beheren kan (nog) niet met de mailbox 'graph'; "
+                           "handel de mails in de map Quarantaine af in Outlook (op het web).")
+
+    def list_folder(self, folder: str) -> list[IncomingMail]:
+        raise self._held_unsupported()
+
+    def move_from(self, folder: str, key: str, to: Optional[str] = None) -> None:
+        raise self._held_unsupported()
+
+    def delete_from(self, folder: str, key: str) -> None:
+        raise self._held_unsupported()
+
     def close(self) -> None:
         self._http.close()

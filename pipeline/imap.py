@@ -135,23 +135,79 @@ class ImapMailbox:
                 self._reset()
                 raise
 
-    def requeue(self, folder: str) -> list[bytes]:
-        """Move every mail in `folder` back to the inbox (for `maatwerk reprocess`); returns them."""
+    def list_folder(self, folder: str) -> list[IncomingMail]:
+        """The mails in `folder` (e.g. Quarantaine), oldest first, keyed `<UIDVALIDITY>:<UID>` of
+        that folder; read with BODY.PEEK[] (nothing marked read)."""
         with self._lock:
-            client = self._conn()
-            if not client.folder_exists(folder):
-                return []
-            client.select_folder(folder)
-            uids = client.search("ALL")
-            data = client.fetch(uids, ["BODY.PEEK[]"]) if uids else {}
-            if uids and client.has_capability("MOVE"):
-                client.move(uids, self.imap_cfg.folder)
-            elif uids:
-                client.copy(uids, self.imap_cfg.folder)
-                client.delete_messages(uids)
-                client.expunge()
-            self._uidvalidity = None  # the inbox is selected again on the next receive
-            return [data[u][b"BODY[]"] for u in sorted(data)]
+            try:
+                client = self._conn()
+                if not client.folder_exists(folder):
+                    return []
+                validity = int(client.select_folder(folder, readonly=True)[b"UIDVALIDITY"])
+                uids = sorted(client.search(["NOT", "DELETED"]))
+                found = []
+                for start in range(0, len(uids), FETCH_BATCH):
+                    data = client.fetch(uids[start:start + FETCH_BATCH], ["BODY.PEEK[]", "INTERNALDATE"])
+                    for uid in sorted(data):
+                        if b"BODY[]" not in data[uid]:
+                            continue
+                        when = data[uid].get(b"INTERNALDATE") or datetime.now(timezone.utc)
+                        when = when.astimezone() if when.tzinfo is None else when
+                        found.append(IncomingMail(key=f"{validity}:{uid}", raw=data[uid][b"BODY[]"],
+                                                  received_at=when.astimezone(timezone.utc)))
+            except (IMAPClientError, OSError):
+                self._reset()
+                raise
+            finally:
+                self._uidvalidity = None  # the inbox is selected again on the next receive
+        return sorted(found, key=lambda m: (m.received_at, int(m.key.partition(":")[2])))
+
+    def _select_held(self, client: IMAPClient, folder: str, key: str) -> int:
+        """Select `folder` for a change and return the UID of `key`; KeyError when the key is
+        of another UIDVALIDITY or the mail is gone."""
+        validity, _, uid = key.partition(":")
+        if not client.folder_exists(folder):
+            raise KeyError(key)
+        if str(client.select_folder(folder)[b"UIDVALIDITY"]) != validity or not client.search(["UID", uid]):
+            raise KeyError(key)
+        return int(uid)
+
+    def move_from(self, folder: str, key: str, to: Optional[str] = None) -> None:
+        """Move one mail out of `folder`: back to the inbox (`to` None) or into folder `to`."""
+        target = to or self.imap_cfg.folder
+        with self._lock:
+            try:
+                client = self._conn()
+                uid = self._select_held(client, folder, key)
+                if not client.folder_exists(target):
+                    client.create_folder(target)
+                if client.has_capability("MOVE"):
+                    client.move([uid], target)
+                else:
+                    client.copy([uid], target)
+                    self._expunge(client, uid)
+            except (IMAPClientError, OSError):
+                self._reset()
+                raise
+            finally:
+                self._uidvalidity = None
+
+    def delete_from(self, folder: str, key: str) -> None:
+        """Delete one mail in `folder` (flagged \\Deleted and expunged, not to a trash folder)."""
+        with self._lock:
+            try:
+                client = self._conn()
+                self._expunge(client, self._select_held(client, folder, key))
+            except (IMAPClientError, OSError):
+                self._reset()
+                raise
+            finally:
+                self._uidvalidity = None
+
+    @staticmethod
+    def _expunge(client: IMAPClient, uid: int) -> None:
+        client.delete_messages([uid])
+        client.uid_expunge([uid]) if client.has_capability("UIDPLUS") else client.expunge()
 
     def purge(self, message_ids: set[str]) -> int:
         """Delete the kept copies (processed folder, Quarantaine, sent folder) of these mails."""

@@ -43,6 +43,14 @@ class Mailbox(Protocol):
 
     def send(self, raw: bytes, recipients: list[str]) -> None: ...
 
+    # the mails held in a folder (Quarantaine), one by one: `maatwerk quarantaine`; a backend
+    # that cannot raises ConfigError (Dutch) in its own method
+    def list_folder(self, folder: str) -> list[IncomingMail]: ...
+
+    def move_from(self, folder: str, key: str, to: Optional[str] = None) -> None: ...
+
+    def delete_from(self, folder: str, key: str) -> None: ...
+
 
 class MaildirPostOffice:
     """Local mail on standard Maildir folders: one Maildir per address under `root`.
@@ -123,18 +131,32 @@ class MaildirMailbox:
         source = Path(self.inbox._path) / self.inbox._lookup(key)  # KeyError when it is gone
         os.replace(source, Path(target._path) / "cur" / f"{key}{self.inbox.colon}2,S")
 
-    def requeue(self, folder: str) -> list[bytes]:
-        """Move every mail in `folder` back to the inbox (for `maatwerk reprocess`); returns them."""
+    def list_folder(self, folder: str) -> list[IncomingMail]:
+        """The mails in `folder` (e.g. Quarantaine), oldest delivery first; keys for `move_from`."""
+        box = self._folder(folder)
+        found = []
+        for key in box.iterkeys():
+            try:
+                path = Path(box._path) / box._lookup(key)
+                found.append(IncomingMail(key=key, raw=path.read_bytes(),
+                                          received_at=datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)))
+            except (KeyError, FileNotFoundError):
+                continue  # moved away meanwhile
+        return sorted(found, key=lambda m: (m.received_at, m.key))
+
+    def move_from(self, folder: str, key: str, to: Optional[str] = None) -> None:
+        """Move one mail out of `folder`: back to the inbox as new (`to` None), or into folder
+        `to` marked seen. One rename: the delivery time stays. KeyError when it is not there."""
         source = self._folder(folder)
-        moved = []
-        for key in list(source.iterkeys()):
-            message = source.get_message(key)  # keeps its delivery time: it arrived back then
-            message.set_subdir("new")
-            message.set_flags("")
-            self.inbox.add(message)
-            source.discard(key)
-            moved.append(message.as_bytes())
-        return moved
+        path = Path(source._path) / source._lookup(key)
+        if to is None:
+            os.replace(path, Path(self.inbox._path) / "new" / key)
+        else:
+            os.replace(path, Path(self._folder(to)._path) / "cur" / f"{key}{self.inbox.colon}2,S")
+
+    def delete_from(self, folder: str, key: str) -> None:
+        """Delete one mail in `folder`; KeyError when it is not there."""
+        self._folder(folder).remove(key)
 
     def send(self, raw: bytes, recipients: list[str]) -> None:
         self.office.deliver(raw, recipients)

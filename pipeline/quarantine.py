@@ -1,0 +1,139 @@
+"""What the mailbox folder Quarantaine holds and why, and what staff did with each held mail.
+
+A mail is held when it has no form (its sender was answered), comes from a sender outside
+`[intake] allowed_senders` (ICM was told), is an automatic reply without a case, or could not
+be read or handled (a fault of ours: the log of `maatwerk run` says where). The reason is read
+back from the store — the mail's `received` row and the answers in the outbox — so nothing
+about it needs to be kept beside the mail. The table `quarantaine` logs who took a held mail
+back (`opnieuw verwerkt`), released it as handled by hand (`vrijgegeven`) or deleted it, and why.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from email import policy
+from email.parser import BytesHeaderParser
+from email.utils import parseaddr
+from enum import StrEnum
+from typing import Callable, Optional
+
+from sqlalchemy import DateTime, Integer, String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from . import intake, store
+from .errors import MaatwerkError
+from .mail import IncomingMail
+
+
+class HeldAction(StrEnum):
+    opnieuw = "opnieuw verwerkt"
+    vrijgegeven = "vrijgegeven"
+    verwijderd = "verwijderd"
+
+
+class QuarantineAction(store.Base):
+    """A held mail taken back, released or deleted: by whom, when and why. Append-only."""
+
+    __tablename__ = "quarantaine"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=store.utcnow)
+    dedupe_key: Mapped[str] = mapped_column(String(600), index=True)  # as in `received`
+    actie: Mapped[str] = mapped_column(String(40))
+    wie: Mapped[str] = mapped_column(String(200))  # a person's login, or a worker
+    reden: Mapped[Optional[str]] = mapped_column(Text)
+
+
+class HeldMailNotFound(MaatwerkError):
+    exit_code = 4
+
+
+@dataclass
+class HeldMail:
+    nummer: int  # 1 = the oldest held mail; as `maatwerk quarantaine` lists them
+    key: str  # the backend's key in the folder
+    received_at: datetime
+    sender: Optional[str]
+    subject: str
+    message_id: Optional[str]
+    dedupe_key: str
+    reden: str
+
+
+NOT_ANSWERED_KINDS = ("geen-formulier",)  # the answer a held mail's sender may have had
+
+
+def describe(s: Session, mails: list[IncomingMail], sender_allowed: Callable[[Optional[str]], bool],
+             ) -> list[HeldMail]:
+    """The held mails, numbered oldest first, each with the reason it is held (Dutch). Ties in
+    delivery time go by the mail's own key, not the server's: a mail taken back and held again
+    keeps its number (an IMAP move gives it a new UID, not a new INTERNALDATE)."""
+    found = []
+    for mail in mails:
+        head = BytesHeaderParser(policy=policy.default).parsebytes(mail.raw)
+        sender = parseaddr(str(head.get("From", "")))[1].lower() or None
+        try:
+            sub = intake.from_mail(mail)
+            key, message_id, readable = sub.dedupe_key, sub.message_id, True
+        except Exception:  # the mail itself cannot be read: that is why it is held
+            key, message_id, readable = f"mail-sha256:{intake.sha256(mail.raw)}", None, False
+        why = _reason(s, key, message_id, sender, sender_allowed) if readable else "de mail zelf is niet te lezen"
+        found.append(HeldMail(0, mail.key, mail.received_at, sender, str(head.get("Subject", "")).strip(),
+                              message_id, key, why))
+    found.sort(key=lambda m: (m.received_at, m.dedupe_key))
+    for n, held in enumerate(found, start=1):
+        held.nummer = n
+    return found
+
+
+def _reason(s: Session, key: str, message_id: Optional[str], sender: Optional[str],
+            sender_allowed: Callable[[Optional[str]], bool]) -> str:
+    row = store.already_received(s, key)
+    if row is None:  # handle_mail stores nothing when it fails: the rollback took all
+        return "fout bij het verwerken (zie het log van 'maatwerk run')"
+    if row.outcome == "automatisch_onbekend":
+        return "automatisch antwoord (afwezig, niet bezorgd) zonder zaak"
+    if row.outcome != "geen_formulier":
+        return f"al verwerkt ({row.outcome})"
+    if sender and message_id and answered_before(s, "geen-formulier", message_id, [sender], None):
+        return "geen aanvraagformulier in de mail; de afzender is geantwoord"
+    if not sender_allowed(sender):
+        return "afzender niet toegestaan ([intake] allowed_senders); ICM is ingelicht"
+    return "afzender was niet toegestaan en staat nu op de lijst: opnieuw verwerken kan"
+
+
+def answered_before(s: Session, kind: str, in_reply_to: str, recipients: list[str], case_id: Optional[str],
+                    ) -> bool:
+    """Whether an answer of this kind to this mail (its Message-ID in the answer's In-Reply-To)
+    went to these recipients before, for the same case (or none): a held mail taken back is not
+    answered twice."""
+    query = select(store.OutboxMail.raw).where(store.OutboxMail.kind == kind,
+                                               store.OutboxMail.recipients == ", ".join(recipients))
+    query = query.where(store.OutboxMail.case_id.is_(None) if case_id is None else store.OutboxMail.case_id == case_id)
+    wanted = in_reply_to.strip()
+    for raw in s.scalars(query):
+        head = BytesHeaderParser(policy=policy.default).parsebytes(raw)
+        if str(head.get("In-Reply-To", "")).strip() == wanted:
+            return True
+    return False
+
+
+def chosen(held: list[HeldMail], nummers: Optional[list[int]]) -> list[HeldMail]:
+    """The held mails with these numbers (None: all). Raises HeldMailNotFound (Dutch)."""
+    if nummers is None:
+        return held
+    by_number = {m.nummer: m for m in held}
+    missing = [n for n in nummers if n not in by_number]
+    if missing:
+        raise HeldMailNotFound(f"Geen mail met nummer {', '.join(map(str, missing))} in Quarantaine "
+                               f"({len(held)} mail(s) bewaard); 'maatwerk quarantaine' toont de lijst.")
+    return [by_number[n] for n in dict.fromkeys(nummers)]
+
+
+def record(s: Session, mail: HeldMail, actie: HeldAction, wie: str, reden: Optional[str] = None) -> None:
+    s.add(QuarantineAction(dedupe_key=mail.dedupe_key[:600], actie=actie.value, wie=wie[:200],
+                           reden=(reden or "").strip() or None))
+
+
+def actions(s: Session) -> list[QuarantineAction]:
+    return list(s.scalars(select(QuarantineAction).order_by(QuarantineAction.id)))
