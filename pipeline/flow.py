@@ -634,7 +634,7 @@ class Pipeline(Workflow, Planning):
             in_reply_to = refs[0]
         case = s.get(store.Case, case_id) if case_id else None
         crisis = bool(case is not None and case.crisis)  # marked in every mail of a crisis case
-        mail = self.composer.compose(template, {"crisis": crisis} | context | {
+        mail = self.composer.compose(template, {"crisis": crisis, "regioteam": self.regioteam} | context | {
             "afzender": self.settings.mailbox.display_name}, to=to, cc=cc, case_id=case_id, kind=kind,
             attachments=attachments, in_reply_to=in_reply_to, references=refs, now=self.clock(), crisis=crisis)
         if reply_to is not None and self._answered_before(s, kind, in_reply_to, mail.recipients, case_id):
@@ -651,6 +651,13 @@ class Pipeline(Workflow, Planning):
         if case.state == CaseState.positief.value and self._waits_on(case, sub.sender, None):
             return False  # a corrected form with the provider data asked for
         return not (case.state == CaseState.contract_verstuurd.value and self._may_return_contract(case, sub.sender))
+
+    @property
+    def regioteam(self) -> str:
+        """How the mails call whoever `region.icm` is: ICM in regio ZOU, the contractbeheerders in
+        Rijk van Nijmegen, RIOZ."""
+        region = self.mappings.region
+        return "ICM" if region.rollen.get("icm") else role_name(region.escalatie[0]) if region.escalatie else "ICM"
 
     def _referrer_addresses(self, case: store.Case, record: Optional[Aanvraag]) -> tuple[list[str], list[str]]:
         """(to, cc) for the referrer's mails: whoever sent the request (its From); the form's
