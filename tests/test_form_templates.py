@@ -77,3 +77,28 @@ def test_filled_pdf_twin_reads_exactly():
     extraction = extract_bytes(buf.getvalue(), _mappings())
     assert extraction.layout == "acroform-canonical"
     assert extraction.record.model_dump(mode="json") == _expected()
+
+
+def test_the_projects_form_asks_the_providers_address_and_account_holder():
+    """Bijlage 2 needs them (the IBAN name check): the Word form and its PDF twin ask them, and
+    what is filled in reads into the record."""
+    extra = {"aanbieder.adres": "Vlonderweg 3, 3511 AB Utrecht", "aanbieder.rekeninghouder": "Stichting Het Vlonder"}
+    doc = Document(str(TEMPLATES / "aanvraagformulier.docx"))
+    for sdt in doc.element.body.iter(qn("w:sdt")):
+        pr = sdt.find(qn("w:sdtPr"))
+        name = pr.find(qn("w:tag")).get(qn("w:val"))
+        if name in extra:
+            pr.remove(pr.find(qn("w:showingPlcHdr")))
+            sdt.find(qn("w:sdtContent")).find(".//" + qn("w:t")).text = extra[name]
+    buf = io.BytesIO()
+    doc.save(buf)
+    reader = PdfReader(str(TEMPLATES / "aanvraagformulier.pdf"))
+    writer = PdfWriter()
+    writer.append(reader)
+    for page in writer.pages:
+        writer.update_page_form_field_values(page, extra, auto_regenerate=False)
+    pdf = io.BytesIO()
+    writer.write(pdf)
+    for content in (buf.getvalue(), pdf.getvalue()):
+        aanbieder = extract_bytes(content, _mappings()).record.aanbieder
+        assert (aanbieder.adres, aanbieder.rekeninghouder) == tuple(extra.values())
