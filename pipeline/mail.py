@@ -190,6 +190,8 @@ class MaildirMailbox:
 
 # --- composing ---------------------------------------------------------------------------
 
+CRISIS_LINE = "CRISIS: de zorg mag direct starten; deze aanvraag wordt achteraf verwerkt."
+
 # Long subjects (case token, gemeente, aanbieder) are not folded right after "Subject:".
 MAIL_POLICY = policy.SMTP.clone(max_line_length=200)
 
@@ -218,13 +220,17 @@ class MailComposer:
     def compose(self, template: str, context: dict, *, to: list[str], cc: Optional[list[str]] = None,
                 case_id: Optional[str] = None, kind: str, attachments: Optional[list[Attachment]] = None,
                 in_reply_to: Optional[str] = None, references: Optional[list[str]] = None,
-                now: Optional[datetime] = None) -> OutgoingMail:
+                now: Optional[datetime] = None, crisis: bool = False) -> OutgoingMail:
         text = self.env.get_template(f"{template}.txt").render(**context)
         first, _, body = text.partition("\n")
         if not first.startswith("Onderwerp:"):
             raise ValueError(f"mail template {template} must start with 'Onderwerp:'")
         subject = first.removeprefix("Onderwerp:").strip()
         body = body.lstrip("\n")
+        if crisis:  # a crisis case says so in every mail, whatever the template
+            subject = subject if "crisis" in subject.lower() else f"{subject} (crisis)"
+            if "crisis" not in body.lower():
+                body = f"{CRISIS_LINE}\n\n{body}"
         msg = EmailMessage(policy=MAIL_POLICY)
         msg["From"] = f"{self.display_name} <{self.from_address}>"
         msg["To"] = ", ".join(to)
