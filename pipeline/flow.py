@@ -408,11 +408,11 @@ class Pipeline(Workflow, Planning):
         return address in allowed or address.rpartition("@")[2] in allowed
 
     def _is_own(self, s: Session, sub: Submission) -> bool:
-        """A mail the product sent itself (its address, its Message-ID): never input, whatever
-        role addresses share the inbox."""
+        """A mail the product sent itself (its Message-ID, or automatic mail from its address):
+        never input, whatever role addresses share the inbox."""
         mb = self.settings.mailbox
-        if sub.sender and sub.sender.lower() == mb.address.lower():
-            return True
+        if sub.sender and sub.sender.lower() == mb.address.lower() and sub.automatic:
+            return True  # (a colleague sending as the shared mailbox writes no automatic mail)
         mid = (sub.message_id or "").lower()
         return mid.endswith(f"@{mb.message_id_domain.lower()}>") or bool(
             sub.message_id and store.case_for_message_ids(s, [sub.message_id]))
@@ -454,8 +454,8 @@ class Pipeline(Workflow, Planning):
         if self._is_own(s, sub):
             log.info("the product's own mail in the inbox; not processed")
             return "eigen_mail", []
-        if sub.automatic:
-            return self._automatic(s, sub)
+        if sub.automatic and not (sub.automatic == "automatisch" and sub.attachments):
+            return self._automatic(s, sub)  # (a system that mails forms by itself is still heard)
         if not self._sender_allowed(sub.sender):
             self._queue(s, "afzender_niet_toegestaan", {"van": sub.sender or "onbekend", "onderwerp": sub.subject[:120]},
                         to=list(self.mappings.region.icm), case_id=None, kind="afzender-niet-toegestaan")
