@@ -2,7 +2,9 @@
 rebuilt from the store after every change (the store is the truth; the index is a view).
 
 Cell text that a spreadsheet would run as a formula (starting with = + - @) is neutralised:
-a text cell in the xlsx, a leading apostrophe in the CSV.
+a text cell in the xlsx, a leading apostrophe in the CSV. Control characters are removed from
+every cell first: the index is rebuilt from whatever the store holds, and one bad value (which
+openpyxl refuses) must never keep it from being rebuilt.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from sqlalchemy.orm import Session
 from .models import CaseState
 from .register import FILE_MODE
 from .store import Case
+from .text import printable
 
 CONTRACT_STATES = (CaseState.positief.value, CaseState.contract_verstuurd.value, CaseState.getekend.value)
 # How a contract's state reads where people look (register, reports, `maatwerk status`): sent is not
@@ -68,8 +71,9 @@ def write_index(register_root: Path, rows: list[list[Any]]) -> tuple[Path, Path]
     ws.append(COLUMNS)
     for cell in ws[1]:
         cell.font = Font(bold=True)
+    rows = [[_cell(v) for v in row] for row in rows]
     for row in rows:
-        ws.append([None if v is None else v for v in row])
+        ws.append(row)
         for cell in ws[ws.max_row]:
             if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
                 cell.data_type = "s"  # text, never a formula
@@ -93,6 +97,11 @@ def write_index(register_root: Path, rows: list[list[Any]]) -> tuple[Path, Path]
     _atomic_write(xlsx_path, xlsx.getvalue())
     _atomic_write(csv_path, text.getvalue().encode("utf-8-sig"))
     return xlsx_path, csv_path
+
+
+def _cell(value: Any) -> Any:
+    """A value as the index holds it: text without control characters, other values as they are."""
+    return printable(value) if isinstance(value, str) else value
 
 
 def _csv_cell(value: Any) -> str:

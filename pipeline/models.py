@@ -12,9 +12,18 @@ from enum import Enum
 from pathlib import Path
 from typing import Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
+
+from .text import printable
 
 Ernst = Literal["fout", "waarschuwing"]
+
+
+def _no_controls(value: object) -> object:
+    """Every text of a record without control characters, however it came in (a form, a reply,
+    an advice, a stored record read back): a value never becomes control in a document, the
+    register index, a mail header or a terminal (pipeline/text.py)."""
+    return printable(value) if isinstance(value, str) else value
 
 
 class Melding(BaseModel):
@@ -22,11 +31,15 @@ class Melding(BaseModel):
 
     veld: Optional[str]
     ernst: Ernst
-    tekst: str
+    tekst: str  # may quote a value from the form
+
+    _printable = field_validator("*", mode="before")(_no_controls)
 
 
 class _Rec(BaseModel):
     model_config = ConfigDict(validate_assignment=True)
+
+    _printable = field_validator("*", mode="before")(_no_controls)
 
 
 class Contactpersoon(_Rec):

@@ -17,6 +17,7 @@ from docxtpl import DocxTemplate, Listing
 from .decide import Decision
 from .mappings import Mappings
 from .models import Aanvraag, Inzet, Tarief
+from .text import printable
 from .workdays import dutch_date
 
 CENT = Decimal("0.01")
@@ -98,12 +99,13 @@ def dutch_list(items: list[str]) -> str:
 
 
 def _text(value: Any) -> Listing:
-    """Any value as literal document text ('—' when absent)."""
+    """Any value as literal document text ('—' when absent); no control character reaches the
+    document (Listing turns FF and BEL into page and paragraph breaks; others make Word refuse it)."""
     if value is None or value == "":
         return Listing("—")
     if isinstance(value, date):
         return Listing(dutch_date(value, weekday=False))
-    return Listing(str(value))
+    return Listing(printable(str(value)) or "—")
 
 
 class Renderer:

@@ -19,6 +19,8 @@ from typing import Optional
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
+from ..text import printable
+
 EMPTY_ANSWERS = {"", "-", "--", "nvt", "n.v.t", "n.v.t.", "niet van toepassing", "nee n.v.t.", "geen", "x", "nb", "n.b."}
 
 _YES = re.compile(r"^\W*(ja|yes|jazeker|zeker|jawel|klopt|akkoord|is gebeurd|gedaan)\b", re.I)
@@ -37,10 +39,10 @@ _DENIED = re.compile(r"^\W*(is\s+)?(nog\s+)?niet\s+(gecheckt|gecontroleerd|verke
 
 
 def clean(text: Optional[str]) -> Optional[str]:
-    """Collapse whitespace; an empty or 'n.v.t.' answer is None."""
+    """Collapse whitespace, remove control characters; an empty or 'n.v.t.' answer is None."""
     if text is None:
         return None
-    lines = [re.sub(r"[ \t\u00a0]+", " ", ln).strip() for ln in text.splitlines()]
+    lines = [re.sub(r"[ \t\u00a0]+", " ", ln).strip() for ln in printable(text).split("\n")]
     out = "\n".join(ln for ln in lines if ln)
     if is_empty(out):
         return None
