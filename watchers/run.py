@@ -76,7 +76,8 @@ def run_once(pipeline: Pipeline) -> RunReport:
     pipeline.send_contract_reminders()
     pipeline.scheduled_reports()
     pipeline.housekeeping()
-    drop = DropFolder(s.drop.path, polling=s.drop.polling, stable_seconds=s.drop.stable_seconds)
+    drop = DropFolder(s.drop.path, polling=s.drop.polling, stable_seconds=s.drop.stable_seconds,
+                      max_mb=s.intake.max_attachment_mb)
     _handle_files(pipeline, drop, drop.wait_until_stable(), report)
     return report
 
@@ -86,7 +87,7 @@ def run_forever(pipeline: Pipeline, stop: threading.Event) -> RunReport:
     report = RunReport()
     mail = MailboxWatcher(pipeline, s.mailbox.poll_seconds)
     drop = DropFolder(s.drop.path, polling=s.drop.polling, poll_seconds=s.drop.poll_seconds,
-                      stable_seconds=s.drop.stable_seconds)
+                      stable_seconds=s.drop.stable_seconds, max_mb=s.intake.max_attachment_mb)
     drop.start()
     pushed = threading.Event()  # set by IMAP IDLE when mail arrives
     if s.mailbox.backend == "imap" and s.imap.idle:
