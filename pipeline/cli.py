@@ -20,16 +20,19 @@ from sqlalchemy.exc import OperationalError
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from .config import Settings, load_settings
-from .errors import MaatwerkError
+from .errors import ConfigError, MaatwerkError
+from .text import printable
 
 app = typer.Typer(
     help="Maatwerkovereenkomsten jeugdhulp: aanvraagformulieren uit de mailbox tot getekend contract.",
     no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
 )
-out = Console(width=None if sys.stdout.isatty() else 200)  # piped output: wide tables, no wrapping
-err = Console(stderr=True)
+# piped output: wide tables, no wrapping; ':name:' in a value stays text, never an emoji
+out = Console(width=None if sys.stdout.isatty() else 200, emoji=False)
+err = Console(stderr=True, emoji=False)
 
 ConfigOpt = typer.Option(None, "--config", "-c", help="TOML-configuratiebestand (standaard ./maatwerk.toml, "
                                                        "anders de ingebouwde standaardwaarden).",
@@ -38,10 +41,42 @@ ConfigOpt = typer.Option(None, "--config", "-c", help="TOML-configuratiebestand 
 
 def _settings(config: Optional[Path]) -> Settings:
     settings = load_settings(config)
-    logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    _logging(settings.log_level)
     return settings
+
+
+def _logging(log_level: str) -> None:
+    """`log_level` is for maatwerk's own loggers (the 'maatwerk' tree): they never log a form
+    value. Every other logger (pdfminer, pdfplumber, pypdf, PIL, exchangelib, urllib3, msal,
+    sqlalchemy, alembic, …) stays at INFO or above whatever `log_level` says: pdfminer's debug
+    lines hold the PDF's strings — names, ZorgNed numbers, BSNs."""
+    level = logging.getLevelNamesMapping().get(log_level.upper())
+    if level is None:
+        raise ConfigError(f"log_level '{log_level}' bestaat niet; kies DEBUG, INFO, WARNING of ERROR.")
+    root = logging.getLogger()
+    if not root.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.addFilter(_own_debug_only)  # also when a library sets its own logger's level lower
+        root.addHandler(handler)
+    root.setLevel(max(logging.INFO, level))
+    logging.getLogger("maatwerk").setLevel(level)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def _own_debug_only(record: logging.LogRecord) -> bool:
+    return record.levelno >= logging.INFO or record.name == "maatwerk" or record.name.startswith("maatwerk.")
+
+
+def _lit(value: object) -> Text:
+    """A value (from a form, a mail, the store) as a table cell: printed literally — never
+    markup ('[/b]', '[link=…]'), never an escape sequence (control characters removed)."""
+    return Text("—" if value is None or value == "" else printable(str(value)))
+
+
+def _esc(value: object) -> str:
+    """A value inside a line that has markup of its own: escaped, control characters removed."""
+    return escape(printable(str(value)))
 
 
 def _local(moment: datetime, settings: Settings) -> str:
@@ -83,7 +118,8 @@ def _run(settings, once: bool):
             stop = threading.Event()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(sig, lambda *_: stop.set())
-            err.print(f"maatwerk bewaakt {settings.mailbox.address} en {settings.drop.path} — stop met Ctrl-C")
+            err.print(f"maatwerk bewaakt {_esc(settings.mailbox.address)} en {_esc(settings.drop.path)} "
+                      "— stop met Ctrl-C")
             report = run_forever(pipeline, stop)
     finally:
         pipeline.close()
@@ -132,8 +168,8 @@ def quarantaine_list(ctx: typer.Context, config: Optional[Path] = ConfigOpt) -> 
     for col in ("nr", "ontvangen", "afzender", "onderwerp", "waarom"):
         table.add_column(col, justify="right" if col == "nr" else "left", no_wrap=col in ("nr", "ontvangen"))
     for m in held:  # sender and subject are the mail's own text: printed literally, never as markup
-        table.add_row(str(m.nummer), _local(m.received_at, settings), escape(m.sender or "onbekend"),
-                      escape(m.subject or "(geen onderwerp)"), escape(m.reden))
+        table.add_row(str(m.nummer), _local(m.received_at, settings), _lit(m.sender or "onbekend"),
+                      _lit(m.subject or "(geen onderwerp)"), _lit(m.reden))
     out.print(table)
     out.print("Per mail: 'maatwerk quarantaine opnieuw NR', 'vrijgeven NR' of 'verwijderen NR'.")
 
@@ -164,7 +200,7 @@ def quarantaine_release(nummer: int = typer.Argument(..., help="Nummer uit de li
         mail = pipeline.release_held(nummer, wie=_person(), reden=reden)
     finally:
         pipeline.close()
-    out.print(f"Vrijgegeven naar {escape(settings.mailbox.processed_folder)}: {_held_line(mail)}")
+    out.print(f"Vrijgegeven naar {_esc(settings.mailbox.processed_folder)}: {_held_line(mail)}")
 
 
 @quarantaine_app.command("verwijderen")
@@ -181,7 +217,7 @@ def quarantaine_delete(nummer: int = typer.Argument(..., help="Nummer uit de lij
 
 
 def _held_line(mail) -> str:
-    return f"mail {mail.nummer} van {escape(mail.sender or 'onbekend')}, onderwerp '{escape(mail.subject)}'"
+    return f"mail {mail.nummer} van {_esc(mail.sender or 'onbekend')}, onderwerp '{_esc(mail.subject)}'"
 
 
 @app.command()
@@ -209,8 +245,8 @@ def status(config: Optional[Path] = ConfigOpt) -> None:
             if c.deadline and owing and c.deadline < today:
                 late += 1
                 due = f"[bold red]{due} TE LAAT[/bold red]"
-            table.add_row(c.id, status_text(c.state), c.gemeente or "—", c.aanbieder or "—",
-                          ("crisis" if c.crisis else "ja") if c.spoed else "nee", waiting, due)
+            table.add_row(_lit(c.id), _lit(status_text(c.state)), _lit(c.gemeente), _lit(c.aanbieder),
+                          ("crisis" if c.crisis else "ja") if c.spoed else "nee", _lit(waiting), due)
         unsent = store.unsent_mails(s)
         workers = store.workers(s)
     st.close()
@@ -223,7 +259,7 @@ def status(config: Optional[Path] = ConfigOpt) -> None:
     if unsent:
         errors = sorted({m.last_error for m in unsent if m.last_error})
         out.print(f"{len(unsent)} mail(s) wachten op verzending sinds {_local(min(m.created_at for m in unsent), settings)}"
-                  + (f" (laatste fout: {', '.join(errors)})." if errors else "."))
+                  + (f" (laatste fout: {_esc(', '.join(errors))})." if errors else "."))
     _print_workers(workers, settings)
 
 
@@ -239,10 +275,11 @@ def _print_workers(workers, settings: Settings) -> None:
         if (now - store.aware(w.seen_at)).total_seconds() > 120:
             state = f"[yellow]niets meer van gehoord sinds {_local(w.seen_at, settings)}[/yellow]"
         elif w.waiting_on:
-            state = f"[bold red]wacht op {w.waiting_on} sinds {_local(w.waiting_since or w.seen_at, settings)}[/bold red]"
+            state = (f"[bold red]wacht op {_esc(w.waiting_on)} sinds "
+                     f"{_local(w.waiting_since or w.seen_at, settings)}[/bold red]")
         else:
             state = "werkt"
-        out.print(f"Verwerker {w.id}: {state}")
+        out.print(f"Verwerker {_esc(w.id)}: {state}")
 
 
 def _person() -> str:
@@ -271,19 +308,19 @@ def case_cmd(case_id: str = typer.Argument(..., help="Zaaknummer, bijv. MW-2026-
     with st.session() as s:
         c = store.get_case(s, case_id)
         store.log_access(s, c.id, wie=_person(), actie="bekeken", reden=reden.strip(), bron="maatwerk case")
-        out.print(f"[bold]{c.id}[/bold]  status: {status_text(c.state)}  gemeente: {c.gemeente or '—'}  "
-                  f"aanbieder: {c.aanbieder or '—'}")
+        out.print(f"[bold]{_esc(c.id)}[/bold]  status: {_esc(status_text(c.state))}  "
+                  f"gemeente: {_esc(c.gemeente or '—')}  aanbieder: {_esc(c.aanbieder or '—')}")
         out.print(f"Ontvangen: {_local(c.received_at, settings)}  spoed: {'ja' if c.spoed else 'nee'}  "
                   f"advies uiterlijk: {c.deadline.isoformat() if c.deadline else '—'}")
         if c.register_dir:
-            out.print(f"Dossier: {c.register_dir}")
+            out.print(f"Dossier: {_esc(c.register_dir)}")
         for m in c.meldingen:
-            out.print(f"  {m.ernst}: {m.tekst}")
+            out.print(f"  {_esc(m.ernst)}: {_esc(m.tekst)}")
         table = Table(title="Geschiedenis")
         for col in ("wanneer", "van", "naar", "bron", "wat"):
             table.add_column(col, no_wrap=col in ("wanneer", "naar"))
         for e in c.events:
-            table.add_row(_local(e.at, settings), e.from_state or "—", e.to_state or "—", e.source, e.what)
+            table.add_row(_local(e.at, settings), _lit(e.from_state), _lit(e.to_state), _lit(e.source), _lit(e.what))
     st.close()
     out.print(table)
 
@@ -299,11 +336,11 @@ def inzage(case_id: str = typer.Argument(..., help="Zaaknummer, bijv. MW-2026-00
     with st.session() as s:
         store.get_case(s, case_id)
         rows = store.inzage(s, case_id.strip().upper())
-        table = Table(title=f"Inzagelogboek {case_id.strip().upper()}")
+        table = Table(title=f"Inzagelogboek {_esc(case_id.strip().upper())}")
         for col in ("wanneer", "wie", "wat", "waarom", "bron"):
             table.add_column(col, no_wrap=col == "wanneer")
         for r in rows:
-            table.add_row(_local(r.at, settings), r.wie, r.actie, r.reden, r.bron or "—")
+            table.add_row(_local(r.at, settings), _lit(r.wie), _lit(r.actie), _lit(r.reden), _lit(r.bron))
     st.close()
     out.print(table)
 
@@ -322,7 +359,7 @@ def opschonen(dry_run: bool = typer.Option(False, "--dry-run", help="Toon alleen
         pipeline.close()
     if dry_run:
         out.print(f"{len(result.cases)} zaak/zaken voorbij de bewaartermijn van {settings.retention.months} maanden"
-                  + (": " + ", ".join(result.cases) if result.cases else "."))
+                  + (": " + _esc(", ".join(result.cases)) if result.cases else "."))
     else:
         out.print(f"{len(result.cases)} zaak/zaken opgeschoond: {result.files} bestand(en) en {result.mails} mail(s) "
                   "verwijderd; getekende contracten blijven in het register.")
@@ -347,7 +384,7 @@ def extract(file: Path = typer.Argument(..., help="Het aanvraagformulier (.docx 
     if as_json:
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         return
-    table = Table(title=f"{file.name} ({extraction.layout})")
+    table = Table(title=f"{_esc(file.name)} ({_esc(extraction.layout)})")
     table.add_column("veld")
     table.add_column("waarde")
 
@@ -356,12 +393,12 @@ def extract(file: Path = typer.Argument(..., help="Het aanvraagformulier (.docx 
             for k, v in value.items():
                 rows(f"{prefix}{k}.", v)
         else:
-            table.add_row(prefix.rstrip("."), "—" if value is None else str(value))
+            table.add_row(_lit(prefix.rstrip(".")), _lit(value))
 
     rows("", {k: v for k, v in data.items() if k != "meldingen"})
     out.print(table)
     for m in extraction.meldingen:
-        out.print(f"{m.ernst}: {m.tekst}", markup=False)  # the question is named in the text itself
+        out.print(_lit(f"{m.ernst}: {m.tekst}"))  # the question is named in the text itself
 
 
 bench_app = typer.Typer(help="Metingen: nauwkeurigheid en snelheid.", no_args_is_help=True)
@@ -387,22 +424,22 @@ def bench_extract(folder: Path = typer.Argument(..., help="Map met formulieren e
     settings = _settings(config)
     results, layouts = measure(folder, load_mappings(settings.region.mappings_dir, settings.region.profile),
                                settings.ocr.languages)
-    table = Table(title=f"Nauwkeurigheid extractie – {escape(str(folder))}")
+    table = Table(title=f"Nauwkeurigheid extractie – {_esc(folder)}")
     for col in ("layout", "formulieren", "velden", "goed", "nauwkeurigheid", "direct door", "mislukt", "stil fout"):
         table.add_column(col, justify="left" if col == "layout" else "right")
     rows = sorted(layouts.values(), key=lambda a: a.layout)
     for agg in rows + [total(layouts, scans=False), total(layouts, scans=True), total(layouts)]:
-        table.add_row(escape(agg.layout), str(agg.files), str(agg.fields), str(agg.right), f"{agg.accuracy:.1%}",
+        table.add_row(_lit(agg.layout), str(agg.files), str(agg.fields), str(agg.right), f"{agg.accuracy:.1%}",
                       f"{agg.straight}/{agg.files} ({agg.straight_rate:.0%})", str(agg.failed),
                       f"{agg.silent} ({agg.silent / agg.fields if agg.fields else 0:.1%})")
     out.print(table)
     target = verschillen or Path("verschillen.tsv")
     write_differences(results, target)
-    out.print(f"Afwijkende velden: {escape(str(target))}")
+    out.print(f"Afwijkende velden: {_esc(target)}")
     if drempels:
         missed = shortfalls(layouts)
         for line in missed:
-            out.print(f"Drempel niet gehaald: {escape(line)}")
+            out.print(f"Drempel niet gehaald: {_esc(line)}")
         if missed:
             raise typer.Exit(1)
         out.print("Alle drempels gehaald.")
@@ -445,19 +482,23 @@ def report_monitoring(year: int = typer.Option(..., "--year", help="Het jaar, bi
     for col in ("gemeente", "aanvragen", "positief", "lopende contracten", f"waarde in {year}"):
         table.add_column(col, justify="left" if col == "gemeente" else "right")
     for row in reports.figures_summary(figures):
-        table.add_row(*(escape(str(v)) for v in row))
+        table.add_row(*(_lit(v) for v in row))
     out.print(table)
     if figures.geen_formulier:
         out.print(f"Geen formulier (lege pagina, versleutelde PDF, brief): {figures.geen_formulier}; "
                   "niet meegeteld bij de aanvragen.")
-    out.print(f"Rapport: {escape(str(path))}")
+    out.print(f"Rapport: {_esc(path)}")
 
 
 def main() -> None:
+    # What maatwerk writes (store, Maildirs, drop folder, register, reports) is for owner and group
+    # only, like the register (pipeline/register.py), whatever the login's umask: the modes the
+    # code sets itself, and also what libraries make (mailbox folders, SQLite's journal files).
+    os.umask(os.umask(0o027) | 0o027)
     try:
         app()
     except MaatwerkError as exc:
-        sys.stderr.write(exc.melding.replace("\n", " ") + "\n")
+        sys.stderr.write(printable(exc.melding).replace("\n", " ") + "\n")  # it may quote a value
         sys.exit(exc.exit_code)
     except OperationalError:
         sys.stderr.write("De database is niet bereikbaar; controleer of de databaseserver draait en [store] url "
