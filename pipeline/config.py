@@ -152,6 +152,17 @@ class OcrSettings(_Section):
     languages: str = "nld+tur"
 
 
+class LimitSettings(_Section):
+    """What reading one file may cost (pipeline/sandbox.py runs each reading in a child process)."""
+
+    memory_mb: int = 1024  # the child's data memory (RLIMIT_DATA), and that of each program it starts
+    cpu_seconds: int = 60  # CPU time of the child and of each program it starts (RLIMIT_CPU)
+    wall_seconds: float = 60.0  # the whole reading, programs included: then the child is killed
+    max_pages: int = 50  # a PDF with more pages is refused before anything is read
+    max_page_megapixels: float = 40.0  # a page is rendered for OCR only when it stays under this
+    max_unpacked_mb: int = 50  # a Word package, counted while unpacking (a form is well under 5 MB)
+
+
 class Settings(_Section):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -166,6 +177,7 @@ class Settings(_Section):
     region: RegionSettings = RegionSettings()
     advice: AdviceSettings = AdviceSettings()
     ocr: OcrSettings = OcrSettings()
+    limits: LimitSettings = LimitSettings()
     intake: IntakeSettings = IntakeSettings()
     reports: ReportSettings = ReportSettings()
     retention: RetentionSettings = RetentionSettings()

@@ -5,6 +5,10 @@ layout is the one whose reader finds most questions of the form (`fit`); `reader
 turns the cells into the record. No exception escapes: a file that cannot be read raises
 `UnreadableForm` with a true Dutch reason; a fault of our own raises `NotReadAutomatically`
 (logged with its type and file:line, never with form contents).
+
+The file's bytes are parsed in a child process within `[limits]` (`sandbox.run`): memory, CPU
+and clock time, and, before anything is rendered or unpacked, the number of pages, the pixels of
+a page and the unpacked size of a package. Only the cells come back; the record is built here.
 """
 from __future__ import annotations
 
@@ -14,7 +18,11 @@ import re
 import traceback
 from pathlib import Path
 
-from .errors import DAMAGED_PDF, DAMAGED_WORD, NotReadAutomatically, UnreadableForm
+from typing import Optional
+
+from . import sandbox
+from .config import LimitSettings
+from .errors import DAMAGED_PDF, DAMAGED_WORD, MaatwerkError, NotReadAutomatically, UnreadableForm
 from .mappings import Mappings
 from .models import Extraction
 from .readers import record
@@ -43,28 +51,69 @@ def sniff(content: bytes) -> str:
     return "unknown"
 
 
-def extract_file(path: Path, mappings: Mappings, ocr_languages: str = DEFAULT_OCR_LANGUAGES) -> Extraction:
+def extract_file(path: Path, mappings: Mappings, ocr_languages: str = DEFAULT_OCR_LANGUAGES,
+                 limits: Optional[LimitSettings] = None) -> Extraction:
+    """`extract_bytes` of a file. Raises UnreadableForm or NotReadAutomatically."""
     try:
         content = Path(path).read_bytes()
     except OSError as exc:
         raise UnreadableForm(f"Het bestand {Path(path).name} kan niet worden geopend ({exc.strerror}).") from None
-    return extract_bytes(content, mappings, ocr_languages)
+    return extract_bytes(content, mappings, ocr_languages, limits)
 
 
-def extract_bytes(content: bytes, mappings: Mappings, ocr_languages: str = DEFAULT_OCR_LANGUAGES) -> Extraction:
+def extract_bytes(content: bytes, mappings: Mappings, ocr_languages: str = DEFAULT_OCR_LANGUAGES,
+                  limits: Optional[LimitSettings] = None) -> Extraction:
+    """A form's record, its cells read in a child process within `limits` (None: the defaults).
+
+    Raises UnreadableForm (the file's fault, or a limit hit: a Dutch reason) or
+    NotReadAutomatically (a fault of ours: a person reads the form).
+    """
+    limits = limits or LimitSettings()
     try:
-        return record.build(_read(content, mappings, ocr_languages), mappings)
+        reading = sandbox.run(read_cells, (content, mappings, ocr_languages, limits), limits)
+    except _ReaderFault as fault:
+        log.error("reading a form failed: %s at %s:%s", *fault.args)
+        raise NotReadAutomatically(NOT_READ) from None
+    try:
+        return record.build(reading, mappings)
+    except Exception as exc:
+        raise _classified(exc, content) from None
+
+
+class _ReaderFault(Exception):
+    """A fault of ours in a reader, told from the child: (exception type, file name, line)."""
+
+
+def read_cells(content: bytes, mappings: Mappings, ocr_languages: str, limits: LimitSettings) -> Reading:
+    """The cells of the best-fitting layout (run in the child). Raises UnreadableForm, or
+    _ReaderFault for a fault of ours (the child cannot log: the parent does)."""
+    try:
+        return _read(content, mappings, ocr_languages, limits)
+    except MemoryError:
+        raise UnreadableForm(sandbox.TOO_MUCH_MEMORY.format(mb=limits.memory_mb)) from None
     except UnreadableForm:
         raise
     except Exception as exc:
-        frames = traceback.extract_tb(exc.__traceback__)
-        frame = frames[-1]
-        # raised while a file-format parser was at work (in it, or below it): the file's bytes broke it
-        if any(PARSERS.search(f.filename) for f in frames) and not OURS.search(frame.filename):
-            raise UnreadableForm(DAMAGED_PDF if sniff(content) == "pdf" else DAMAGED_WORD) from None
-        # a fault of ours: the request is not lost, a person reads it
+        fault = _classified(exc, content, log_it=False)
+        if isinstance(fault, UnreadableForm):
+            raise fault from None
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        raise _ReaderFault(type(exc).__name__, Path(frame.filename).name, frame.lineno) from None
+
+
+def _classified(exc: Exception, content: bytes, log_it: bool = True) -> MaatwerkError:
+    """An exception while reading as the form's fault (UnreadableForm) or ours (NotReadAutomatically)."""
+    if isinstance(exc, MaatwerkError):
+        return exc
+    frames = traceback.extract_tb(exc.__traceback__)
+    frame = frames[-1]
+    # raised while a file-format parser was at work (in it, or below it): the file's bytes broke it
+    if any(PARSERS.search(f.filename) for f in frames) and not OURS.search(frame.filename):
+        return UnreadableForm(DAMAGED_PDF if sniff(content) == "pdf" else DAMAGED_WORD)
+    # a fault of ours: the request is not lost, a person reads it
+    if log_it:
         log.error("reading a form failed: %s at %s:%s", type(exc).__name__, Path(frame.filename).name, frame.lineno)
-        raise NotReadAutomatically(NOT_READ) from None
+    return NotReadAutomatically(NOT_READ)
 
 
 def fit(reading: Reading, mappings: Mappings) -> int:
@@ -84,23 +133,25 @@ def _best(readings: list[Reading], mappings: Mappings) -> Reading:
     return max(readings, key=lambda r: fit(r, mappings))
 
 
-def _read(content: bytes, mappings: Mappings, ocr_languages: str) -> Reading:
+def _read(content: bytes, mappings: Mappings, ocr_languages: str, limits: LimitSettings) -> Reading:
+    from .readers import docx, template, word
+
     kind = sniff(content)
     if kind == "pdf":
-        return _read_pdf(content, mappings, ocr_languages)
+        return _read_pdf(content, mappings, ocr_languages, limits)
     if kind in ("ole", "odt", "rtf"):
         from .convert import to_docx
 
+        if kind == "odt":  # LibreOffice unpacks it: counted first, as a Word package is
+            docx.check_unpacked(content, limits)
         content, kind = to_docx(content, kind), "zip"
     if kind != "zip":
         raise UnreadableForm("Het bestand is geen Word-document (.docx) en geen aanvraagformulier.")
-    from .readers import docx, template, word
-
-    doc = docx.open_document(content)
+    doc = docx.open_document(content, limits)
     return _best([template.read(doc), word.read(doc, mappings.labels)], mappings)
 
 
-def _read_pdf(content: bytes, mappings: Mappings, ocr_languages: str) -> Reading:
+def _read_pdf(content: bytes, mappings: Mappings, ocr_languages: str, limits: LimitSettings) -> Reading:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -111,15 +162,18 @@ def _read_pdf(content: bytes, mappings: Mappings, ocr_languages: str) -> Reading
         if reader.is_encrypted:
             raise UnreadableForm("Het PDF-bestand is beveiligd met een wachtwoord en kan niet worden gelezen. "
                                  "Stuur het formulier zonder wachtwoord.")
-        has_fields = bool(reader.get_fields())
+        pages = len(reader.pages)
+        has_fields = pages <= limits.max_pages and bool(reader.get_fields())
     except UnreadableForm:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError, AssertionError, RecursionError):
         raise UnreadableForm(DAMAGED_PDF) from None
+    if pages > limits.max_pages:  # told before any page is read or rendered
+        raise UnreadableForm(scan.TOO_MANY_PAGES.format(pages=limits.max_pages))
     readings = [acroform.read(reader, content, mappings.labels)] if has_fields else []
     text_layer = wordpdf.read(content, mappings.labels)
     if text_layer is not None:  # a text layer is never OCRed again
         readings.append(text_layer)
     if not readings:
-        return scan.read(content, mappings.labels, ocr_languages)
+        return scan.read(content, mappings.labels, ocr_languages, limits)
     return _best(readings, mappings)

@@ -2,25 +2,36 @@
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
+import zlib
+from typing import TYPE_CHECKING, Optional
 
 from docx import Document
 from docx.oxml.ns import qn
 
 from ..errors import DAMAGED_WORD, UnreadableForm
 
-MAX_UNPACKED = 50 * 1024 * 1024  # a form is well under 5 MB unpacked
-MAX_RATIO = 200  # compression ratio of a zip bomb, not of a Word file (those stay under ~20)
+if TYPE_CHECKING:
+    from ..config import LimitSettings
+
+MAX_RATIO = 200  # unpacked size over file size of a zip bomb, not of a Word file (those stay under ~20)
 W_TAGS_TEXT = {qn("w:t"): None, qn("w:tab"): "\t", qn("w:br"): "\n", qn("w:cr"): "\n"}
+LOCAL_HEADER = struct.Struct("<4s5H3L2H")  # a zip member's local file header (APPNOTE 4.3.7)
+IN_CHUNK, OUT_CHUNK = 64 * 1024, 1024 * 1024  # inflated a piece at a time: a bomb never is in memory
+TOO_BIG = ("Het bestand wordt bij uitpakken verdacht groot en is daarom niet geopend. "
+           "Stuur het aanvraagformulier als gewoon Word- of PDF-bestand.")
 
 
-def open_document(content: bytes):
-    """A python-docx Document, after refusing zip bombs, macros and what is no Word file."""
+def open_document(content: bytes, limits: Optional["LimitSettings"] = None):
+    """A python-docx Document, after refusing zip bombs, macros and what is no Word file.
+    Raises UnreadableForm."""
+    check_unpacked(content, limits)
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as zf:
             infos = zf.infolist()
             names = {i.filename for i in infos}
-            _check_package(zf, infos)
+            _check_macros(zf, names)
         if "word/document.xml" not in names:
             raise UnreadableForm("Het bestand is geen Word-document (.docx).")
         return Document(io.BytesIO(content))
@@ -30,15 +41,58 @@ def open_document(content: bytes):
         raise UnreadableForm(DAMAGED_WORD) from None
 
 
-def _check_package(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
-    """Refuse before parsing: a zip bomb (sizes from the zip directory, nothing unpacked) and
-    a macro-enabled document (.docm; macros are never opened here)."""
-    unpacked = sum(i.file_size for i in infos)
-    packed = max(1, sum(i.compress_size for i in infos))
-    if unpacked > MAX_UNPACKED or unpacked / packed > MAX_RATIO:
-        raise UnreadableForm("Het bestand wordt bij uitpakken verdacht groot en is daarom niet geopend. "
-                             "Stuur het aanvraagformulier als gewoon Word- of PDF-bestand.")
-    names = {i.filename for i in infos}
+def check_unpacked(content: bytes, limits: Optional["LimitSettings"] = None) -> None:
+    """Refuse a zip bomb (a Word or OpenDocument package) before anything parses it: every member
+    is inflated and counted, a piece at a time and nothing kept; the sizes the zip directory
+    states are not believed (a lying directory got 2.2 GB past a check that did). Raises
+    UnreadableForm."""
+    from ..config import LimitSettings
+
+    limit = (limits or LimitSettings()).max_unpacked_mb * 1024 * 1024
+    budget = min(limit, MAX_RATIO * len(content))
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as zf:
+            infos = zf.infolist()
+        unpacked = 0
+        for info in infos:
+            unpacked += _inflated(content, info, budget - unpacked)
+    except (zipfile.BadZipFile, zlib.error, struct.error, ValueError, OSError, EOFError):
+        raise UnreadableForm(DAMAGED_WORD) from None
+
+
+def _inflated(content: bytes, info: zipfile.ZipInfo, budget: int) -> int:
+    """A member's true unpacked size: its data inflated from its local header on until the stream
+    ends. Raises UnreadableForm over `budget`, ValueError for what no Word package holds."""
+    sig, _, flags, method, _, _, _, _, _, name_len, extra_len = LOCAL_HEADER.unpack_from(content, info.header_offset)
+    if sig != b"PK\x03\x04" or flags & 0x1:  # no member there, or an encrypted one
+        raise ValueError("not a member")
+    start = info.header_offset + LOCAL_HEADER.size + name_len + extra_len
+    data = memoryview(content)[start:]
+    if method == zipfile.ZIP_STORED:
+        size = min(info.compress_size, len(data))
+        if size > budget:
+            raise UnreadableForm(TOO_BIG)
+        return size
+    if method != zipfile.ZIP_DEFLATED:  # Word and LibreOffice write stored or deflated only
+        raise ValueError("compression method")
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    size, pos = 0, IN_CHUNK
+    piece: bytes | memoryview = data[:IN_CHUNK]
+    while True:
+        size += len(inflater.decompress(piece, OUT_CHUNK))
+        if size > budget:
+            raise UnreadableForm(TOO_BIG)
+        if inflater.eof:
+            return size
+        piece = inflater.unconsumed_tail
+        if not piece:
+            if pos >= len(data):
+                raise ValueError("truncated member")
+            piece, pos = data[pos:pos + IN_CHUNK], pos + IN_CHUNK
+
+
+def _check_macros(zf: zipfile.ZipFile, names: set[str]) -> None:
+    """Refuse a macro-enabled document (.docm; macros are never opened here)."""
     types = zf.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
     if any(n.lower().endswith("vbaproject.bin") for n in names) or b"macroEnabled" in types:
         raise UnreadableForm("Het Word-bestand bevat macro's (.docm) en wordt daarom niet geopend. "

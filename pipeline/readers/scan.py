@@ -60,6 +60,7 @@ def usable_languages(languages: str) -> str:
 
 
 if TYPE_CHECKING:
+    from ..config import LimitSettings
     from .questions import Labels
 
 WORK_DPI = 300  # every page is brought to this resolution: tesseract reads 10-pt text best here
@@ -97,6 +98,9 @@ QUESTION_SCORE = 85.0  # without bold text, a grid-less line is a question when 
 ANY_QUESTION_SCORE = 70.0  # bold text that matches no question this well is a title or heading
 BOLD = 1.3  # bold strokes are this much thicker than the page's usual ones (≈ 7.5 against 4.5 px)
 STROKE_PERCENTILE = 90  # a line's stroke width is that of its thicker strokes (not the serifs)
+TOO_LARGE = ("Een pagina van het PDF-bestand is te groot om te lezen (meer dan {mp:g} megapixel; een A4-scan heeft "
+             "er ongeveer 9). Scan of bewaar het formulier op A4 en stuur het opnieuw.")
+TOO_MANY_PAGES = "Het bestand is te groot om te verwerken (meer dan {pages} pagina's). Stuur alleen het aanvraagformulier."
 UNREADABLE = ("De scan kon niet worden gelezen (tekstherkenning mislukt). "
               "Stuur het formulier als Word-bestand of als betere scan.")
 
@@ -166,10 +170,13 @@ class Item:
     table_row: bool = False
 
 
-def read(content: bytes, labels: "Labels", languages: str = "nld+tur") -> Reading:
-    """The question/answer cells of a scanned form (an image-only PDF)."""
+def read(content: bytes, labels: "Labels", languages: str = "nld+tur",
+         limits: Optional["LimitSettings"] = None) -> Reading:
+    """The question/answer cells of a scanned form (an image-only PDF). Raises UnreadableForm."""
+    from ..config import LimitSettings
+
     languages = usable_languages(languages)
-    images = _render(content)
+    images = _render(content, limits or LimitSettings())
     try:
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
             pages = list(pool.map(_page, images))
@@ -197,8 +204,10 @@ def _cells(pages: list[Page], labels: "Labels") -> list[Cell]:
     return cells + _cells_by_position(grid_less, labels)
 
 
-def _render(content: bytes) -> list[np.ndarray]:
-    """Each page as a grey image at WORK_DPI, rendered at the scan's own resolution."""
+def _render(content: bytes, limits: "LimitSettings") -> list[np.ndarray]:
+    """Each page as a grey image at WORK_DPI, rendered at the scan's own resolution; too many
+    pages, or a page larger than the limit (a huge MediaBox: 3.6 GB from 443 bytes), is refused
+    before rendering."""
     import pypdfium2 as pdfium
 
     try:
@@ -206,10 +215,15 @@ def _render(content: bytes) -> list[np.ndarray]:
     except pdfium.PdfiumError:
         raise UnreadableForm(DAMAGED_PDF) from None
     try:
+        if len(pdf) > limits.max_pages:
+            raise UnreadableForm(TOO_MANY_PAGES.format(pages=limits.max_pages))
         images = []
         for i in range(len(pdf)):
             page = pdf[i]
             dpi = _scan_dpi(page)
+            width, height = page.get_size()  # pt
+            if width * height * (max(dpi, WORK_DPI) / 72) ** 2 > limits.max_page_megapixels * 1e6:
+                raise UnreadableForm(TOO_LARGE.format(mp=limits.max_page_megapixels))
             image = np.asarray(page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L"))
             if dpi != WORK_DPI:
                 f = WORK_DPI / dpi
