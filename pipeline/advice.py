@@ -115,9 +115,13 @@ def _is_sign_off(line: str) -> bool:
     return (len(line) <= 60 and bool(_SIGN_OFF.match(line))) or bool(_DEVICE.match(line) or _DISCLAIMER.match(line))
 
 
+_KENMERK_LINE = re.compile(r"^\s*kenmerk\s*:", re.I)
+
+
 def reply_text(body: str) -> str:
-    """The reply's own text without quoted history, signature and disclaimer."""
-    lines = own_text(body).split("\n")
+    """The reply's own text without quoted history, signature, disclaimer and the `Kenmerk:` line a
+    one-click answer carries (the answer's key, checked by pipeline/verify.py; never passed on)."""
+    lines = [ln for ln in own_text(body).split("\n") if not _KENMERK_LINE.match(ln)]
     end = next((i for i, ln in enumerate(lines) if _is_sign_off(ln)), len(lines))
     return "\n".join(lines[:end]).strip()
 

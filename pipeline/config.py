@@ -146,6 +146,17 @@ class RetentionSettings(_Section):
 class IntakeSettings(_Section):
     allowed_senders: list[str] = []  # addresses or domains ("zeist.nl"); empty: every sender
     max_attachment_mb: float = 25.0
+    max_formulieren: int = Field(20, ge=1)  # files read per mail; more are refused with a reason (the mail is kept)
+    max_pogingen: int = Field(3, ge=1)  # a mail failing this often is set aside in Quarantaine, sender and ICM told
+
+
+class SecuritySettings(_Section):
+    """When an answer on a case counts (pipeline/verify.py). `dmarc`: "indien_aanwezig" — where
+    the receiving server wrote an Authentication-Results header, DMARC must have passed (or
+    Exchange marked the mail internal); "vereist" — also when it wrote none; "uit" — not read."""
+
+    dmarc: Literal["indien_aanwezig", "vereist", "uit"] = "indien_aanwezig"
+    vertrouwde_servers: list[str] = []  # authserv-ids of the region's own mail servers; empty: the topmost header
 
 
 class OcrSettings(_Section):
@@ -179,6 +190,7 @@ class Settings(_Section):
     ocr: OcrSettings = OcrSettings()
     limits: LimitSettings = LimitSettings()
     intake: IntakeSettings = IntakeSettings()
+    security: SecuritySettings = SecuritySettings()
     reports: ReportSettings = ReportSettings()
     retention: RetentionSettings = RetentionSettings()
     log_level: str = "INFO"

@@ -6,11 +6,12 @@ Graph backends implement the same interface.
 """
 from __future__ import annotations
 
+import base64
 import html
 import mailbox
 import os
 import re
-import uuid
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email import policy
@@ -25,6 +26,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from .advice import ANSWER_BUTTONS, AnswerButton
 from .models import Attachment
+from .register import DIR_MODE, FILE_MODE
+from .text import one_line, printable
 
 
 @dataclass
@@ -56,18 +59,20 @@ class MaildirPostOffice:
     """Local mail on standard Maildir folders: one Maildir per address under `root`.
 
     Delivering to an address writes into its Maildir, so a local run shows who received
-    what (open any folder with a mail client, or `mailbox.Maildir`).
+    what (open any folder with a mail client, or `mailbox.Maildir`). Like the register, the
+    folders and delivered mails are for owner and group only.
     """
 
     def __init__(self, root: Path):
         self.root = Path(root)
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
 
     def maildir(self, address: str) -> mailbox.Maildir:
         safe = re.sub(r"[^a-z0-9@._+-]", "_", address.strip().lower())
         path = self.root / safe
+        path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
         for sub in ("tmp", "new", "cur"):  # also completes a Maildir half made when a run was killed
-            (path / sub).mkdir(parents=True, exist_ok=True)
+            (path / sub).mkdir(mode=DIR_MODE, exist_ok=True)
         return mailbox.Maildir(path, create=True)
 
     def deliver(self, raw: bytes, recipients: list[str]) -> None:
@@ -78,12 +83,14 @@ class MaildirPostOffice:
             box = self.maildir(rcpt)
             root = Path(box._path)
             if name is None:
-                box.add(raw)
+                os.chmod(root / box._lookup(box.add(raw)), FILE_MODE)
                 continue
             if (root / "new" / name).exists() or any((root / "cur").glob(f"{name}{box.colon}*")):
                 continue
             tmp = root / "tmp" / name
-            tmp.write_bytes(raw)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, FILE_MODE)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(raw)
             os.replace(tmp, root / "new" / name)
 
     def mailbox(self, address: str, processed_folder: str = "Verwerkt") -> "MaildirMailbox":
@@ -213,9 +220,12 @@ class MailComposer:
         self.display_name = display_name
         self.domain = domain
 
-    def new_message_id(self, case_id: Optional[str], kind: str) -> str:
+    def new_message_id(self, case_id: Optional[str]) -> str:
         prefix = f"{case_id.lower()}." if case_id else ""
-        return f"<{prefix}{kind}.{uuid.uuid4().hex[:12]}@{self.domain}>"
+        # 128 random bits (an answer's key: not guessable), short enough that no mail program folds
+        # or encodes the id when it quotes it in In-Reply-To (the kind is in the outbox, not here)
+        key = base64.b32encode(secrets.token_bytes(16)).decode().rstrip("=").lower()
+        return f"<{prefix}{key}@{self.domain}>"
 
     def compose(self, template: str, context: dict, *, to: list[str], cc: Optional[list[str]] = None,
                 case_id: Optional[str] = None, kind: str, attachments: Optional[list[Attachment]] = None,
@@ -225,24 +235,28 @@ class MailComposer:
         first, _, body = text.partition("\n")
         if not first.startswith("Onderwerp:"):
             raise ValueError(f"mail template {template} must start with 'Onderwerp:'")
-        subject = first.removeprefix("Onderwerp:").strip()
-        body = body.lstrip("\n")
+        # the subject and body are templates filled with values: no control character or line
+        # break of a value reaches a header, none but line breaks and tabs the body
+        subject = one_line(first.removeprefix("Onderwerp:"))
+        body = printable(body).lstrip("\n")
         if crisis:  # a crisis case says so in every mail, whatever the template
             subject = subject if "crisis" in subject.lower() else f"{subject} (crisis)"
             if "crisis" not in body.lower():
                 body = f"{CRISIS_LINE}\n\n{body}"
         msg = EmailMessage(policy=MAIL_POLICY)
-        msg["From"] = f"{self.display_name} <{self.from_address}>"
+        to, cc = [one_line(a) for a in to], [one_line(a) for a in cc or []]
+        msg["From"] = one_line(f"{self.display_name} <{self.from_address}>")
         msg["To"] = ", ".join(to)
         if cc:
             msg["Cc"] = ", ".join(cc)
         msg["Subject"] = subject
         msg["Date"] = format_datetime(now or datetime.now(timezone.utc))
-        message_id = self.new_message_id(case_id, kind)
+        message_id = self.new_message_id(case_id)
         msg["Message-ID"] = message_id
+        in_reply_to = one_line(in_reply_to or "")  # the Message-IDs of mails that came in
         if in_reply_to:
             msg["In-Reply-To"] = in_reply_to
-        refs = [r for r in (references or []) if r]
+        refs = [r for r in (one_line(r or "") for r in references or []) if r]
         if in_reply_to and in_reply_to not in refs:
             refs.append(in_reply_to)
         if refs:
@@ -254,12 +268,13 @@ class MailComposer:
         if case_id:
             msg["X-Maatwerk-Zaak"] = case_id
         msg.set_content(buttons_as_text(body))
-        msg.add_alternative(text_to_html(body, mailbox=self.from_address, subject=subject), subtype="html")
+        msg.add_alternative(text_to_html(body, mailbox=self.from_address, subject=subject,
+                                         kenmerk=message_id), subtype="html")
         for att in attachments or []:
             maintype, _, subtype = att.content_type.partition("/")
             msg.add_attachment(att.content, maintype=maintype, subtype=subtype or "octet-stream",
-                               filename=att.filename)
-        recipients = [a for _, a in getaddresses(to + (cc or [])) if a]
+                               filename=one_line(att.filename))
+        recipients = [a for _, a in getaddresses(to + cc) if a]
         return OutgoingMail(message_id=message_id, raw=msg.as_bytes(), recipients=recipients)
 
 
@@ -289,11 +304,15 @@ def buttons_as_text(text: str) -> str:
                      for line in text.split("\n"))
 
 
-def mailto(mailbox: str, subject: str, button: AnswerButton) -> str:
+def mailto(mailbox: str, subject: str, button: AnswerButton, kenmerk: str = "") -> str:
     """A mailto link (RFC 6068) answering with `button`: the answer starts the subject (which
-    keeps the case token) and is the first line of the body."""
+    keeps the case token) and is the first line of the body; the last line is the `Kenmerk` of
+    the mail it answers (Outlook's mailto sets no In-Reply-To: this is what ties the answer to
+    the mail the adviser received)."""
     answer = button.answer.strip().rstrip(":")
-    body = button.answer + (f"\n\n{button.follow}" if button.follow else "")
+    key = answer_key(kenmerk)
+    body = button.answer + (f"\n\n{button.follow}" if button.follow else "") + (
+        f"\n\n\nKenmerk: {key}" if key else "")
 
     def enc(value: str) -> str:
         return quote(value.replace("\r\n", "\n").replace("\n", "\r\n"), safe="")
@@ -308,10 +327,17 @@ def mailto(mailbox: str, subject: str, button: AnswerButton) -> str:
     return url
 
 
-def _buttons_html(buttons: tuple[AnswerButton, ...], mailbox: str, subject: str) -> str:
+def answer_key(message_id: str) -> str:
+    """The random part of one of our Message-IDs ('<mw-2027-0001.<26 × base32>@…>'): what
+    a one-click answer quotes as its `Kenmerk`."""
+    m = re.search(r"[<.]([a-z2-7]{26})@", message_id)
+    return m.group(1) if m else ""
+
+
+def _buttons_html(buttons: tuple[AnswerButton, ...], mailbox: str, subject: str, kenmerk: str = "") -> str:
     # a table: Outlook's Word renderer ignores padding and background on a bare link
     cells = '<td style="width:12px"></td>'.join(
-        f'<td style="{_BUTTON_STYLE}"><a href="{html.escape(mailto(mailbox, subject, b))}" '
+        f'<td style="{_BUTTON_STYLE}"><a href="{html.escape(mailto(mailbox, subject, b, kenmerk))}" '
         f'style="color:#ffffff;text-decoration:none">{html.escape(b.label)}</a></td>' for b in buttons)
     answers = " of ".join(f"&quot;{html.escape(b.answer.strip())}&quot;" for b in buttons)
     return ('<table role="presentation" cellspacing="0" cellpadding="0" border="0" style="margin:4px 0 8px 0">'
@@ -320,7 +346,7 @@ def _buttons_html(buttons: tuple[AnswerButton, ...], mailbox: str, subject: str)
             f'een knop niet, antwoord dan op deze mail met op de eerste regel {answers}.</p>')
 
 
-def text_to_html(text: str, *, mailbox: Optional[str] = None, subject: str = "") -> str:
+def text_to_html(text: str, *, mailbox: Optional[str] = None, subject: str = "", kenmerk: str = "") -> str:
     """Plain Dutch mail text → simple HTML; every character of it escaped. A button line
     becomes mailto buttons to `mailbox` (without a mailbox: the fixed answers as text)."""
     blocks: list[str] = []
@@ -332,7 +358,7 @@ def text_to_html(text: str, *, mailbox: Optional[str] = None, subject: str = "")
                 blocks.append(f"<p>{html.escape(chr(10).join(lines)).replace(chr(10), '<br>')}</p>")
                 lines = []
             if m and mailbox:
-                blocks.append(_buttons_html(_buttons(m.group(1)), mailbox, subject))
+                blocks.append(_buttons_html(_buttons(m.group(1)), mailbox, subject, kenmerk))
             elif m:
                 lines = _answers_text(_buttons(m.group(1))).split("\n")
             elif line:

@@ -6,6 +6,7 @@ settings, mappings, store session, register and outbox (`_queue`).
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -18,11 +19,12 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from . import advice as advice_stage
-from . import render, store
+from . import intake, render, store, verify
 from . import route as route_stage
 from . import signed as signed_stage
 from .convert import ConversionFailed, to_pdf
 from .decide import Decision, decide
+from .mail import IncomingMail
 from .mappings import Step
 from .models import Aanvraag, Advies, Attachment, CaseState, Extraction, Submission, Tarief
 from .readers.reply import provider_data
@@ -132,11 +134,20 @@ class Workflow:
                 return role
         return self.mappings.region.role_of(sender, case.gemeente)
 
-    def _handle_reply(self, s: Session, case: store.Case, sub: Submission) -> None:
+    def _handle_reply(self, s: Session, case: store.Case, sub: Submission, trusted: bool = False) -> None:
         role = self._role(case, sub.sender)
         day = self._local_date(sub.received_at)
         folder = Path(case.register_dir) if case.register_dir else self.register.case_dir(
             case.year, case.gemeente, case.id)
+        if self._confirms_held(s, case, sub, folder, day):
+            return
+        acts = role is not None or self._is_referrer(case, sub.sender) or self._may_return_contract(case, sub.sender)
+        if acts and not trusted:
+            sec = self.settings.security
+            verdict = verify.check(s, sub, dmarc=sec.dmarc, trusted_servers=tuple(sec.vertrouwde_servers))
+            if not verdict.ok:
+                self._hold_unverified(s, case, sub, verdict.reason, folder, day)
+                return
         if case.state == CaseState.contract_verstuurd.value and self._contract_reply(s, case, sub, folder, day):
             return
         if (case.state == CaseState.advies_gevraagd.value and case.vraag_van and role is None
@@ -230,6 +241,48 @@ class Workflow:
                 if advies is not None and role in case.adviseurs:
                     out.setdefault(role, advies)
         return out
+
+    def _hold_unverified(self, s: Session, case: store.Case, sub: Submission, reason: str, folder: Path,
+                         day: date) -> None:
+        """An answer that cannot be shown to come from whom it says moves nothing: it is kept on
+        the case and ICM is told; ICM's 'akkoord' on that mail lets it count."""
+        key = hashlib.sha256(sub.raw or sub.body.encode()).hexdigest()[:12]
+        self.register.file(folder, day, f"niet geverifieerd {key}", case.id, ".eml", sub.raw or b"")
+        store.note(s, case, source=sub.source_ref, what=f"Mail van {sub.sender or 'onbekende afzender'} niet "
+                                                        f"geverifieerd ({reason}); niets besloten, ICM ingelicht")
+        self._queue(s, "niet_geverifieerd", {"zaak": case.id, "van": sub.sender or "onbekend", "reden": reason,
+                                             "onderwerp": sub.subject[:120]},
+                    to=list(self.mappings.region.icm), case_id=case.id, kind=f"ongeverifieerd-{key}",
+                    references=store.case_mail_ids(s, case.id))
+        log.warning("case %s: an answer that could not be verified was kept; ICM told", case.id)
+
+    def _confirms_held(self, s: Session, case: store.Case, sub: Submission, folder: Path, day: date) -> bool:
+        """ICM's answer to 'niet geverifieerd': akkoord lets the kept mail count, as if it were
+        verified; anything else leaves it kept."""
+        if not sub.in_reply_to or not sub.sender or sub.sender.lower() not in {
+                a.lower() for a in self.mappings.region.icm}:
+            return False
+        kinds = [k for k in s.scalars(select(store.OutboxMail.kind).where(
+            store.OutboxMail.message_id.in_(sub.in_reply_to), store.OutboxMail.case_id == case.id))
+            if k.startswith("ongeverifieerd-")]
+        if not kinds:
+            return False
+        sec = self.settings.security
+        if not verify.check(s, sub, dmarc=sec.dmarc, trusted_servers=tuple(sec.vertrouwde_servers)).ok:
+            return False  # (kept as any other unverified answer)
+        key = kinds[0].removeprefix("ongeverifieerd-")
+        kept = sorted(folder.glob(f"* niet geverifieerd {key} {case.id}.eml"))
+        answer = advice_stage.parse_approval(sub.body, sub.subject)
+        self.register.file(folder, day, "bevestiging icm", case.id, ".eml", sub.raw or b"")
+        if not kept or not isinstance(answer, Advies) or answer.oordeel != "positief":
+            store.note(s, case, source=sub.source_ref, what=f"ICM ({sub.sender}) liet de niet geverifieerde mail "
+                                                            "niet toe; die blijft bewaard en telt niet")
+            return True
+        held = intake.from_mail(IncomingMail("", kept[0].read_bytes(), sub.received_at))
+        store.note(s, case, source=sub.source_ref, what=f"ICM ({sub.sender}) bevestigde de niet geverifieerde mail "
+                                                        f"van {held.sender or 'onbekend'}; die wordt nu verwerkt")
+        self._handle_reply(s, case, held, trusted=True)
+        return True
 
     def _waits_on(self, case: store.Case, sender: Optional[str], role: Optional[str]) -> bool:
         """Whether this sender may complete the case's data now: the referrer the provider data

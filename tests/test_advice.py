@@ -129,7 +129,7 @@ REQUEST = {
     "zaak": "MW-2027-0001", "gemeente": "Zeist", "aanbieder": TRICKY, "type_hulp": "Individuele begeleiding",
     "productcode": "45A52", "spoed": "nee", "deadline": "donderdag 18 maart 2027", "termijn": 5, "meldingen": [],
     "stap": "advies", "crisis": False, "jr": False, "uitleg": None, "besluit": None, "eerdere_adviezen": [],
-    "antwoord": None, "verlenging": None, "rol": "ICM", "icm": True, "afzender": "Maatwerk regio ZOU",
+    "antwoord": None, "verlenging": None, "rol": "ICM", "icm": True, "afzender": "Maatwerk regio ZOU", "regioteam": "ICM",
 }
 
 
@@ -195,8 +195,10 @@ def test_approval_request_buttons_and_the_question_button():
     (_, yes_s, yes_b), (_, no_s, no_b), (_, q_s, q_b) = links
     assert parse_approval(yes_b, yes_s).oordeel == "positief"
     assert parse_approval(no_b, no_s).oordeel == "negatief"
-    assert q_b == "Vraag: " and parse_approval(q_b, q_s) is None  # nothing asked yet
-    assert parse_approval(q_b + "Is de school al betrokken?", q_s) == Vraag("Is de school al betrokken?")
+    assert q_b.startswith("Vraag: ") and parse_approval(q_b, q_s) is None  # nothing asked yet
+    asked = q_b.replace("Vraag: ", "Vraag: Is de school al betrokken?", 1)
+    assert re.search(r"Kenmerk: [a-z2-7]{26}$", asked)  # the answer's key, for pipeline/verify.py
+    assert parse_approval(asked, q_s) == Vraag("Is de school al betrokken?")  # and never passed on
 
 
 @pytest.mark.parametrize("akkoord", [False, True])

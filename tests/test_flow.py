@@ -463,7 +463,9 @@ def test_register_index_lists_each_contract_and_neutralises_formulas(env):
     assert rows[1][:3] == ["MW-2027-0001", "Zeist", "'=A1*7"] and rows[1][5] == "30-09-2027"
 
 
-def test_signed_contract_in_a_new_mail_with_the_case_token_is_matched(env):
+def test_signed_contract_in_a_new_mail_with_the_case_token_counts_once_icm_confirms_it(env):
+    """A new mail (no answer to a mail the product sent its sender) is matched by the token but
+    cannot be shown to come from the adviser: kept on the case, ICM told; ICM's akkoord lets it count."""
     _approve(env)
     from email.message import EmailMessage
     from email.utils import make_msgid
@@ -478,8 +480,13 @@ def test_signed_contract_in_a_new_mail_with_the_case_token_is_matched(env):
     env.deliver(msg.as_bytes())
     env.run()
     case, events = _case(env)
+    assert case.state == "contract_verstuurd" and "niet geverifieerd" in events[-1][3]
+    [notice] = [m for m in env.inbox(ICM) if "niet geverifieerd" in str(m["Subject"])]
+    env.deliver(reply_to(notice, ICM, "Akkoord, ik heb Petra gebeld."))
+    env.run()
+    case, events = _case(env)
     assert case.state == "getekend" and case.getekend_op.isoformat() == "2027-03-11"
-    assert "loopt tot 2027-09-30" in events[-1][3]
+    assert any("loopt tot 2027-09-30" in e[3] for e in events)
 
 
 def test_the_same_form_sent_again_in_a_new_mail_makes_no_second_case_and_the_sender_is_told(env):

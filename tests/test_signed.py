@@ -312,7 +312,7 @@ def test_a_word_file_back_is_checked_by_icm_and_an_unclear_answer_is_asked_again
     assert (folder / "2027-03-11 getekend contract MW-2027-0001.docx").read_bytes() == word
 
 
-def test_icms_answer_in_a_new_mail_with_the_case_number_is_read_too(env):
+def test_icms_answer_in_a_new_mail_counts_only_once_icm_confirms_it_on_the_notice(env):
     _approve(env)
     package = _package(env)
     env.deliver(reply_to(package, BACKOFFICE, "Retour.", attachments=[("c.pdf", _contract_of(package))]))
@@ -322,6 +322,11 @@ def test_icms_answer_in_a_new_mail_with_the_case_number_is_read_too(env):
     msg["Message-ID"] = make_msgid(domain="zorginzou.nl")
     msg.set_content("Getekend; de handtekeningen zijn gecontroleerd.")
     env.deliver(msg.as_bytes())
+    env.run()
+    case, _ = _case(env)
+    assert case.state == "contract_verstuurd"  # a new mail answers no mail of ours: not verified
+    [notice] = [m for m in env.inbox(ICM) if "niet geverifieerd" in str(m["Subject"])]
+    env.deliver(reply_to(notice, ICM, "Akkoord"))
     env.run()
     case, _ = _case(env)
     assert case.state == "getekend"
