@@ -219,3 +219,42 @@ def test_text_to_html_without_a_mailbox_writes_the_answers():
     assert "mailto:" not in markup and "&quot;Advies: positief&quot;" in markup
     with pytest.raises(ValueError):
         text_to_html("[[knoppen: onbekend]]", mailbox=INKOOP_ADDRESS)
+
+
+# Each mail program's attribution of the quoted request (issue: quoted history recognised), with a
+# quoted 'Advies: positief' below an own answer that says the opposite: only the own text counts.
+QUOTED_REQUEST = ("Beste beleidsadviseur,\n\nEr is een aanvraag binnengekomen.\nAntwoord met op de eerste regel "
+                  "\"Advies: positief\" of \"Advies: negatief\".\nAdvies: positief\n")
+ATTRIBUTIONS = {
+    "outlook-desktop-nl": "________________________________\nVan: Maatwerk regio ZOU <inkoop@zorginzou.nl>\n"
+                          "Verzonden: donderdag 11 maart 2027 13:52\nAan: Smit, Petra <p.smit@zeist.nl>\n"
+                          "Onderwerp: [MW-2027-0001] Adviesaanvraag\n\n",
+    "outlook-desktop-en": "-----Original Message-----\nFrom: Maatwerk regio ZOU <inkoop@zorginzou.nl>\n"
+                          "Sent: Thursday, March 11, 2027 1:52 PM\nTo: Smit, Petra\nSubject: [MW-2027-0001]\n\n",
+    "outlook-desktop-de": "-----Ursprüngliche Nachricht-----\nVon: Maatwerk regio ZOU <inkoop@zorginzou.nl>\n"
+                          "Gesendet: Donnerstag, 11. März 2027 13:52\nAn: Smit, Petra\nBetreff: [MW-2027-0001]\n\n",
+    "outlook-desktop-fr": "De : Maatwerk regio ZOU <inkoop@zorginzou.nl>\nEnvoyé : jeudi 11 mars 2027 13:52\n"
+                          "À : Smit, Petra\nObjet : [MW-2027-0001]\n\n",
+    "outlook-web-nl": "________________________________\nVan: Maatwerk regio ZOU\nVerzonden: donderdag 11 maart "
+                      "2027 13:52\nAan: Petra Smit\nOnderwerp: RE: [MW-2027-0001]\n\n",
+    "outlook-mac-nl": "Van: Maatwerk regio ZOU <inkoop@zorginzou.nl>\nDatum: donderdag, 11 maart 2027 om 13:52\n"
+                      "Aan: Petra Smit <p.smit@zeist.nl>\nOnderwerp: [MW-2027-0001] Adviesaanvraag\n\n",
+    "apple-mail-nl": "> Op 11 mrt. 2027, om 13:52 heeft Maatwerk regio ZOU <inkoop@zorginzou.nl> het volgende "
+                     "geschreven:\n>\n",
+    "apple-mail-en": "> On 11 Mar 2027, at 13:52, Maatwerk regio ZOU <inkoop@zorginzou.nl> wrote:\n>\n",
+    "gmail-nl": "Op do 11 mrt 2027 om 13:52 schreef Maatwerk regio ZOU <\ninkoop@zorginzou.nl>:\n\n",
+    "gmail-en": "On Thu, Mar 11, 2027 at 1:52 PM Maatwerk regio ZOU <inkoop@zorginzou.nl>\nwrote:\n\n",
+    "thunderbird-nl": "Op 11-03-2027 om 13:52 schreef Maatwerk regio ZOU:\n",
+    "thunderbird-de": "Am 11.03.27 um 13:52 schrieb Maatwerk regio ZOU:\n",
+}
+
+
+@pytest.mark.parametrize("client", sorted(ATTRIBUTIONS))
+def test_each_mail_programs_quoted_history_is_not_the_answer(client):
+    attribution = ATTRIBUTIONS[client]
+    quote = "".join(("> " if attribution.startswith(">") else "") + line + "\n"
+                    for line in QUOTED_REQUEST.splitlines())
+    body = f"Advies: negatief\nEr is een gecontracteerde aanbieder.\n\nGroet, Petra\n\n{attribution}{quote}"
+    advies = parse_reply(body)
+    assert advies is not None and advies.oordeel == "negatief", client
+    assert parse_reply(f"Ik kijk er morgen naar.\n\n{attribution}{quote}") is None, client
