@@ -57,6 +57,9 @@ HELD = ("geen_formulier", "automatisch_onbekend")  # outcomes kept in Quarantain
 
 
 RELEASE_EVERY = 50  # mails
+# A mail whose handling began this many times `max_pogingen` without ending (the worker was killed
+# while at it, every time) is set aside as well: it may be what kills it.
+CRASHES_PER_TRY = 2
 
 
 def release_memory() -> None:
@@ -128,6 +131,7 @@ class Pipeline(Workflow, Planning):
             log.warning("partial files from an interrupted run removed from the register")
         self.renderer = render.Renderer(settings.region.templates_dir)
         self.send_failures = 0  # mails the last send_outbox could not send
+        self._mail_filed: dict[str, Path] = {}  # the mail being handled, filed once for all its cases
         self.extra_closed = frozenset(date.fromisoformat(d) for d in settings.advice.extra_closed_days)
 
     # --- the loop's steps ----------------------------------------------------------------
@@ -143,12 +147,18 @@ class Pipeline(Workflow, Planning):
         try:
             for incoming in self.mailbox.receive():
                 report.mails += 1
-                self.handle_mail(incoming, report)
+                try:
+                    self.handle_mail(incoming, report)
+                except (OperationalError, FolderUnavailable):  # an outage: the round ends, the loop backs off
+                    raise
+                except Exception as exc:  # never one mail in the way of the next
+                    log.error("mail left in the inbox after an unexpected error (%s)", safe_error(exc))
                 if report.mails % RELEASE_EVERY == 0:
                     release_memory()
         finally:
             done.set()
             sender.join()
+        self._outage_over()
         report.sent += self.send_outbox()
         release_memory()
         return report
@@ -166,30 +176,42 @@ class Pipeline(Workflow, Planning):
 
     def handle_mail(self, incoming: IncomingMail, report: Optional[RunReport] = None) -> None:
         """One mail, in one transaction. Several workers may see the same inbox: a worker first
-        takes the mail's lease (its own short transaction); a mail another live worker holds is
-        left to it. A store that is away (OperationalError) leaves the mail in the inbox and
-        ends the round, so the loop backs off and tries again."""
+        takes the mail's lease and counts the attempt (its own short transaction); a mail another
+        live worker holds is left to it. An outage (the store away: OperationalError; the register
+        away or full: FolderUnavailable) leaves the mail in the inbox, counts no attempt and ends
+        the round, so the loop backs off and tries again. Any other failure leaves the mail for the
+        next round; after `[intake] max_pogingen` failures it is set aside (`_set_aside`)."""
         report = report or RunReport()
+        self._mail_filed = {}
+        try:
+            sub: Optional[Submission] = intake.from_mail(incoming)
+            key = sub.dedupe_key
+        except Exception as exc:  # from_mail reads any mail: this is a bug of ours
+            sub, key, unreadable = None, f"mail-sha256:{intake.sha256(incoming.raw)}", exc
+        attempt = self._take_mail(key)
+        if attempt is None:
+            log.debug("mail is being handled by another worker")
+            return
+        if attempt.set_aside_at is not None:  # set aside before, the move did not happen (a crash)
+            self._move(incoming.key, QUARANTINE_FOLDER)
+            return
+        if attempt.attempts - attempt.failures > CRASHES_PER_TRY * self.settings.intake.max_pogingen:
+            self._failed(incoming, sub, key, "afgebroken (de verwerking stopte telkens halverwege)", report,
+                         set_aside=True)
+            return
+        if sub is None:
+            self._failed(incoming, None, key, safe_error(unreadable), report)
+            return
         folder = None
         contract_changed = False
         try:
-            sub = intake.from_mail(incoming)
-        except Exception as exc:
-            log.error("mail could not be read (%s); kept in quarantine", safe_error(exc))
-            report.quarantined += 1
-            self._move(incoming.key, QUARANTINE_FOLDER)
-            return
-        if not self._take(sub.dedupe_key):
-            log.debug("mail is being handled by another worker")
-            return
-        try:
             crashpoints.reached("after_fetch")
             with self.register.attempt(), self.store.session() as s:
-                if store.already_received(s, sub.dedupe_key):
+                if store.already_received(s, key):
                     log.info("mail already handled earlier; moved out of the inbox")
                 else:
                     outcome, case_ids = self._handle_submission_or_reply(s, sub)
-                    store.record_received(s, key=sub.dedupe_key, source="mail", source_ref=sub.source_ref,
+                    store.record_received(s, key=key, source="mail", source_ref=sub.source_ref,
                                           case_id=case_ids[0] if case_ids else None, outcome=outcome)
                     store.log_access(s, case_ids, actie="verwerkt",
                                      reden=PROCESSED_BECAUSE[outcome], bron=sub.source_ref)
@@ -197,23 +219,84 @@ class Pipeline(Workflow, Planning):
                     folder = QUARANTINE_FOLDER if outcome in HELD else None
                     # the index lists contracts: rebuild it only when one of them changed
                     contract_changed = any(s.get(store.Case, c).state in CONTRACT_STATES for c in case_ids)
+                store.attempt_done(s, key)  # the count goes with the outcome it counted towards
             crashpoints.reached("after_commit")
             if contract_changed:
                 self.rebuild_index()
-        except (OperationalError, FolderUnavailable):  # an outage: the mail waits in the inbox
-            self.release(sub.dedupe_key)
+        except (OperationalError, FolderUnavailable) as exc:  # an outage: the mail waits in the inbox
+            self._waits(key, exc)
             raise
-        except IntegrityError:  # another worker stored this mail (or the same form) at the same moment
-            log.warning("mail conflicted with another worker's; left in the inbox for the next round")
-            self.release(sub.dedupe_key)
+        except IntegrityError as exc:  # another worker stored this mail (or the same form) at the same moment:
+            # the next round finds it stored; a conflict of our own making counts as a failure
+            log.warning("mail conflicted with another store change; left in the inbox for the next round")
+            self._failed(incoming, sub, key, safe_error(exc), report)
             return
         except Exception as exc:
-            log.error("mail could not be handled (%s); kept in quarantine", safe_error(exc))
-            report.quarantined += 1
-            folder = QUARANTINE_FOLDER
+            log.error("mail could not be handled (%s)", safe_error(exc))
+            self._failed(incoming, sub, key, safe_error(exc), report)
+            return
         # The lease is kept until it runs out: a worker that fetched the same mail before it was
         # moved must not move it again (an IMAP session can still copy a mail another moved).
         self._move(incoming.key, folder)
+
+    def _failed(self, incoming: IncomingMail, sub: Optional[Submission], key: str, error: str,
+                report: RunReport, *, set_aside: bool = False) -> None:
+        """A failed attempt at a mail: counted; below `max_pogingen` the mail stays in the inbox for
+        the next round, at it the mail is set aside. Raises OperationalError when the store is away."""
+        with self.store.session() as s:
+            row = store.attempt_failed(s, key, error)
+            failures = row.failures
+        limit = self.settings.intake.max_pogingen
+        if not set_aside and failures < limit:
+            log.warning("mail left in the inbox; attempt %d of %d", failures, limit)
+            self.release(key)
+            return
+        self._set_aside(sub, key, failures, error)
+        report.quarantined += 1
+        self._move(incoming.key, QUARANTINE_FOLDER)
+
+    def _set_aside(self, sub: Optional[Submission], key: str, failures: int, error: str) -> None:
+        """A poison mail to Quarantaine: the sender told ICM looks at it, ICM told (once per time it
+        is set aside; a sender answered before is not answered again), in the transaction that
+        marks it set aside. When even the answers fail, it is set aside unanswered."""
+        try:
+            with self.store.session() as s:
+                store.set_aside(s, key)
+                answered = bool(sub and sub.sender)
+                if sub is not None and sub.sender:
+                    self._queue(s, "niet_verwerkt", {"onderwerp": sub.subject[:120]}, to=[sub.sender],
+                                case_id=None, kind="niet-verwerkt", reply_to=sub)
+                self._queue(s, "niet_verwerkt_icm", {
+                    "van": (sub.sender if sub else None) or "onbekend",
+                    "onderwerp": (sub.subject if sub else "")[:120], "pogingen": failures,
+                    "fout": error, "beantwoord": answered}, to=list(self.mappings.region.icm), case_id=None,
+                    kind="niet-verwerkt-icm")
+        except OperationalError:
+            raise
+        except Exception as exc:
+            log.error("answers about a mail set aside could not be queued (%s)", safe_error(exc))
+            with self.store.session() as s:
+                store.set_aside(s, key)
+        log.error("mail set aside in quarantine after %d failed attempts; sender and ICM told", failures)
+
+    def _waits(self, key: str, exc: Exception) -> None:
+        """An outage met while handling a mail: the attempt does not count, `maatwerk status` shows
+        what the mail waits on, and another worker may take it."""
+        wat = exc.wat if isinstance(exc, FolderUnavailable) else "de database"
+        try:
+            with self.store.session() as s:
+                store.attempt_undone(s, key, wat)
+        except OperationalError:  # the store is what is away: the worker's own status line says so
+            pass
+        self.release(key)
+
+    def _outage_over(self) -> None:
+        try:
+            with self.store.session() as s:
+                if store.waiting_mails(s):
+                    store.outage_over(s)
+        except OperationalError:
+            pass
 
     def _move(self, key: str, folder: Optional[str]) -> None:
         try:
@@ -224,6 +307,13 @@ class Pipeline(Workflow, Planning):
     def _take(self, key: str) -> bool:
         with self.store.session() as s:
             return store.take_lease(s, key, self.settings.store.lease_seconds)
+
+    def _take_mail(self, key: str) -> Optional[store.MailAttempt]:
+        """The lease on a mail with this attempt counted, in one commit; None: another worker has it."""
+        with self.store.session() as s:
+            if not store.take_lease(s, key, self.settings.store.lease_seconds):
+                return None
+            return store.begin_attempt(s, key)
 
     def release(self, key: str) -> None:
         """Let go of the lease on a mail or file (after it was moved away)."""
@@ -287,6 +377,9 @@ class Pipeline(Workflow, Planning):
                 s.execute(delete(store.Lease).where(store.Lease.key.in_(keys)))
             for mail in chosen:
                 quarantine.record(s, mail, quarantine.HeldAction.opnieuw, wie or store.worker_actor(), reden)
+                # one more try: a mail that fails again after the fix is set aside again at once
+                store.attempt_failed(s, mail.dedupe_key, "opnieuw verwerkt").failures = (
+                    self.settings.intake.max_pogingen - 1)
         for mail in chosen:
             self.mailbox.move_from(folder, mail.key)
         log.info("%d quarantined mail(s) back in the inbox", len(chosen))
@@ -408,11 +501,11 @@ class Pipeline(Workflow, Planning):
         return address in allowed or address.rpartition("@")[2] in allowed
 
     def _is_own(self, s: Session, sub: Submission) -> bool:
-        """A mail the product sent itself (its Message-ID, or automatic mail from its address):
-        never input, whatever role addresses share the inbox."""
+        """A mail the product sent itself (its Message-ID or its From address): never input,
+        whatever role addresses share the inbox."""
         mb = self.settings.mailbox
-        if sub.sender and sub.sender.lower() == mb.address.lower() and sub.automatic:
-            return True  # (a colleague sending as the shared mailbox writes no automatic mail)
+        if sub.sender and sub.sender.lower() == mb.address.lower():
+            return True
         mid = (sub.message_id or "").lower()
         return mid.endswith(f"@{mb.message_id_domain.lower()}>") or bool(
             sub.message_id and store.case_for_message_ids(s, [sub.message_id]))
@@ -469,13 +562,18 @@ class Pipeline(Workflow, Planning):
             self._handle_reply(s, case, sub)
             return "antwoord", [case.id]
         if not sub.attachments:
-            self._queue(s, "geen_formulier", {"onderwerp": sub.subject[:120]}, to=[sub.sender] if sub.sender else [],
+            skipped = sub.niet_geopend if isinstance(sub, intake.MailSubmission) else []
+            self._queue(s, "niet_geopend" if skipped else "geen_formulier",
+                        {"onderwerp": sub.subject[:120], "redenen": skipped}, to=[sub.sender] if sub.sender else [],
                         case_id=None, kind="geen-formulier", reply_to=sub)
             log.info("mail without a request form; sender told, mail kept in quarantine")
             return "geen_formulier", []
-        duplicates = {att.filename: store.case_with_form(s, intake.sha256(att.content)) for att in sub.attachments}
-        earlier = [c for c in duplicates.values() if c is not None]
-        if earlier and all(duplicates.values()):  # every form was received before: no new case
+        # the same file twice in one mail (under two names) is one form; same-named files are all kept
+        unique = list({intake.sha256(att.content): att for att in reversed(sub.attachments)}.items())[::-1]
+        known = [(att, store.case_with_form(s, digest)) for digest, att in unique]
+        earlier = [c for _, c in known if c is not None]
+        new = [att for att, c in known if c is None]
+        if not new:  # every form was received before: no new case
             for case in earlier:
                 store.note(s, case, source=sub.source_ref, what=f"Hetzelfde formulier opnieuw ontvangen van "
                                                                 f"{sub.sender or 'onbekend'}; geen nieuwe zaak")
@@ -483,16 +581,34 @@ class Pipeline(Workflow, Planning):
                         to=[sub.sender] if sub.sender else [], case_id=earlier[0].id, kind="al-ontvangen",
                         reply_to=sub)
             return "dubbel", [earlier[0].id]
-        read = [(att, self._read(att)) for att in sub.attachments if duplicates[att.filename] is None]
+        limit = self.settings.intake.max_formulieren
+        new, over = new[:limit], new[limit:]  # reading is the costly part: the rest is not read at all
+        read = [(att, self._read(att)) for att in new]
         forms = [(att, r) for att, r in read if isinstance(r, (Extraction, NotReadAutomatically))]
         others = [att for att, r in read if isinstance(r, UnreadableForm)]
         if not forms:  # nothing readable: one refused case, every file kept with it
             att, result = read[0]
             case_id, _ = self._new_case(s, sub, att, result, extra=others[1:])
-            return "geweigerd", [case_id]
-        # a form with supporting documents (a letter, a report): those are filed with the case
-        results = [self._new_case(s, sub, att, r, extra=others if i == 0 else []) for i, (att, r) in enumerate(forms)]
-        return ("geweigerd" if all(r for _, r in results) else "zaak"), [c for c, _ in results]
+            results = [(case_id, True)]
+        else:  # a form with supporting documents (a letter, a report): those are filed with the case
+            results = [self._new_case(s, sub, att, r, extra=others if i == 0 else [])
+                       for i, (att, r) in enumerate(forms)]
+        case_ids = [c for c, _ in results]
+        if over:
+            self._too_many(s, sub, case_ids, len(new) + len(over), over)
+        return ("geweigerd" if all(r for _, r in results) else "zaak"), case_ids
+
+    def _too_many(self, s: Session, sub: Submission, case_ids: list[str], count: int, over: list[Attachment]) -> None:
+        """More files in one mail than `[intake] max_formulieren`: the rest refused with the reason
+        (they stay in the mail, which is kept), noted on the first case."""
+        limit = self.settings.intake.max_formulieren
+        store.note(s, s.get(store.Case, case_ids[0]), source=sub.source_ref,
+                   what=f"De mail had {count} bijlagen; {len(over)} niet verwerkt (ten hoogste {limit} per mail)")
+        self._queue(s, "te_veel_formulieren", {
+            "zaken": case_ids, "onderwerp": sub.subject[:120], "aantal": count, "max": limit,
+            "niet_verwerkt": [att.filename[:100] for att in over]}, to=[sub.sender] if sub.sender else [],
+            case_id=case_ids[0], kind="te-veel-formulieren", reply_to=sub)
+        log.info("mail with %d files: %d not read (limit %d)", count, len(over), limit)
 
     def _read(self, att: Attachment) -> Extraction | UnreadableForm | NotReadAutomatically:
         try:
@@ -507,7 +623,7 @@ class Pipeline(Workflow, Planning):
                                   "verwerkt. Stuur het "
                                   "aanvraagformulier als los Word- of PDF-bestand zonder grote bijlagen.")
         try:
-            return extract_bytes(att.content, self.mappings, self.settings.ocr.languages)
+            return extract_bytes(att.content, self.mappings, self.settings.ocr.languages, self.settings.limits)
         except (UnreadableForm, NotReadAutomatically) as exc:  # a fault of ours is not the form's: a person reads it
             return exc
 
@@ -597,8 +713,13 @@ class Pipeline(Workflow, Planning):
         case.register_dir = str(folder)
         day = self._local_date(sub.received_at)
         self.register.file(folder, day, "aanvraagformulier", case.id, extension_for(att.content), att.content)
-        if sub.raw:
-            self.register.file(folder, day, "aanvraagmail", case.id, ".eml", sub.raw)
+        if sub.raw:  # stored once, however many cases the mail made: the others' folders link to it
+            filed = self._mail_filed.get(sub.dedupe_key)
+            if filed is not None and filed.exists():
+                self.register.refer(filed, folder, day, "aanvraagmail", case.id, ".eml")
+            else:
+                self._mail_filed = {sub.dedupe_key: self.register.file(folder, day, "aanvraagmail", case.id, ".eml",
+                                                                       sub.raw)}
         for n, other in enumerate(extra or [], start=1):
             self.register.file(folder, day, f"bijlage {n}", case.id, extension_for(other.content), other.content)
         return folder, day
