@@ -1,8 +1,9 @@
 """What the mailbox folder Quarantaine holds and why, and what staff did with each held mail.
 
 A mail is held when it has no form (its sender was answered), comes from a sender outside
-`[intake] allowed_senders` (ICM was told), is an automatic reply without a case, or could not
-be read or handled (a fault of ours: the log of `maatwerk run` says where). The reason is read
+`[intake] allowed_senders` (ICM was told), is an automatic reply without a case, or failed
+`[intake] max_pogingen` times (a fault of ours, set aside so the next mail goes on; its sender
+and ICM were told, and the log of `maatwerk run` says where). The reason is read
 back from the store — the mail's `received` row and the answers in the outbox — so nothing
 about it needs to be kept beside the mail. The table `quarantaine` logs who took a held mail
 back (`opnieuw verwerkt`), released it as handled by hand (`vrijgegeven`) or deleted it, and why.
@@ -17,7 +18,7 @@ from email.utils import parseaddr
 from enum import StrEnum
 from typing import Callable, Optional
 
-from sqlalchemy import DateTime, Integer, String, Text, select
+from sqlalchemy import DateTime, Integer, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from . import intake, store
@@ -38,10 +39,10 @@ class QuarantineAction(store.Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=store.utcnow)
-    dedupe_key: Mapped[str] = mapped_column(String(600), index=True)  # as in `received`
-    actie: Mapped[str] = mapped_column(String(40))
-    wie: Mapped[str] = mapped_column(String(200))  # a person's login, or a worker
-    reden: Mapped[Optional[str]] = mapped_column(Text)
+    dedupe_key: Mapped[str] = mapped_column(store.Bounded(600), index=True)  # as in `received`
+    actie: Mapped[str] = mapped_column(store.Bounded(40))
+    wie: Mapped[str] = mapped_column(store.Bounded(200))  # a person's login, or a worker
+    reden: Mapped[Optional[str]] = mapped_column(store.Tekst)
 
 
 class HeldMailNotFound(MaatwerkError):
@@ -70,16 +71,16 @@ def describe(s: Session, mails: list[IncomingMail], sender_allowed: Callable[[Op
     keeps its number (an IMAP move gives it a new UID, not a new INTERNALDATE)."""
     found = []
     for mail in mails:
-        head = BytesHeaderParser(policy=policy.default).parsebytes(mail.raw)
-        sender = parseaddr(str(head.get("From", "")))[1].lower() or None
-        try:
+        try:  # (from_mail reads any mail; should it fail, the listing still stands)
             sub = intake.from_mail(mail)
-            key, message_id, readable = sub.dedupe_key, sub.message_id, True
+            key, message_id, sender, subject = sub.dedupe_key, sub.message_id, sub.sender, sub.subject
+            why = _reason(s, key, message_id, sender, sender_allowed)
         except Exception:  # the mail itself cannot be read: that is why it is held
-            key, message_id, readable = f"mail-sha256:{intake.sha256(mail.raw)}", None, False
-        why = _reason(s, key, message_id, sender, sender_allowed) if readable else "de mail zelf is niet te lezen"
-        found.append(HeldMail(0, mail.key, mail.received_at, sender, str(head.get("Subject", "")).strip(),
-                              message_id, key, why))
+            head = BytesHeaderParser(policy=policy.compat32).parsebytes(mail.raw)
+            sender = parseaddr(str(head.get("From", "")))[1].lower() or None
+            key, message_id, subject = f"mail-sha256:{intake.sha256(mail.raw)}", None, str(head.get("Subject", ""))
+            why = _poison_reason(s, key) or "de mail zelf is niet te lezen"
+        found.append(HeldMail(0, mail.key, mail.received_at, sender, subject.strip(), message_id, key, why))
     found.sort(key=lambda m: (m.received_at, m.dedupe_key))
     for n, held in enumerate(found, start=1):
         held.nummer = n
@@ -90,7 +91,7 @@ def _reason(s: Session, key: str, message_id: Optional[str], sender: Optional[st
             sender_allowed: Callable[[Optional[str]], bool]) -> str:
     row = store.already_received(s, key)
     if row is None:  # handle_mail stores nothing when it fails: the rollback took all
-        return "fout bij het verwerken (zie het log van 'maatwerk run')"
+        return _poison_reason(s, key) or "fout bij het verwerken (zie het log van 'maatwerk run')"
     if row.outcome == "automatisch_onbekend":
         return "automatisch antwoord (afwezig, niet bezorgd) zonder zaak"
     if row.outcome != "geen_formulier":
@@ -100,6 +101,15 @@ def _reason(s: Session, key: str, message_id: Optional[str], sender: Optional[st
     if not sender_allowed(sender):
         return "afzender niet toegestaan ([intake] allowed_senders); ICM is ingelicht"
     return "afzender was niet toegestaan en staat nu op de lijst: opnieuw verwerken kan"
+
+
+def _poison_reason(s: Session, key: str) -> Optional[str]:
+    """Why a mail set aside after failing again and again is held (`[intake] max_pogingen`)."""
+    row = s.get(store.MailAttempt, key)
+    if row is None or row.set_aside_at is None:
+        return None
+    return (f"fout bij het verwerken, {row.failures} keer geprobeerd ({row.last_error}; zie het log van "
+            "'maatwerk run'); apart gezet, de afzender en ICM zijn ingelicht")
 
 
 def answered_before(s: Session, kind: str, in_reply_to: str, recipients: list[str], case_id: Optional[str],
@@ -133,6 +143,7 @@ def chosen(held: list[HeldMail], nummers: Optional[list[int]]) -> list[HeldMail]
 def record(s: Session, mail: HeldMail, actie: HeldAction, wie: str, reden: Optional[str] = None) -> None:
     s.add(QuarantineAction(dedupe_key=mail.dedupe_key[:600], actie=actie.value, wie=wie[:200],
                            reden=(reden or "").strip() or None))
+    store.forget_attempts(s, [mail.dedupe_key])  # staff took it on: no longer a mail set aside
 
 
 def actions(s: Session) -> list[QuarantineAction]:

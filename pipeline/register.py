@@ -7,6 +7,7 @@ readable by owner and group only.
 """
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import re
@@ -23,11 +24,17 @@ log = logging.getLogger("maatwerk")
 ONDERBROKEN = "_onderbroken"  # files of an interrupted run found under a case number handed out again
 DIR_MODE = 0o750
 FILE_MODE = 0o640
+MAX_FOLDER_NAME = 80  # characters of a value used as a folder name (a file system allows 255 bytes)
+# Errors of the disk or share itself, not of what is filed: an outage, the item waits.
+FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
+OUTAGE = FULL | {errno.EIO, errno.EROFS, errno.ENOTCONN, errno.ESTALE, errno.ETIMEDOUT, errno.EHOSTDOWN,
+                 errno.EHOSTUNREACH, errno.ENETDOWN, errno.ENETUNREACH, errno.ENODEV}
+NO_LINKS = frozenset({errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP})
 
 
 def _safe(part: str) -> str:
-    """A folder-name-safe version of a value (gemeente), never a path."""
-    cleaned = re.sub(r"[^\w .-]", "_", part, flags=re.UNICODE).strip(" .")
+    """A folder-name-safe version of a value (gemeente), never a path, never too long."""
+    cleaned = re.sub(r"[^\w .-]", "_", part, flags=re.UNICODE)[:MAX_FOLDER_NAME].strip(" .")
     return cleaned or "onbekend"
 
 
@@ -45,21 +52,37 @@ class Register:
             yield
         except BaseException:
             for path in self._written:
-                path.unlink(missing_ok=True)
+                try:
+                    path.unlink(missing_ok=True)
+                except OSError:  # the share went away meanwhile: the original error is what counts
+                    log.warning("a file of a failed attempt could not be removed from the register")
             raise
         finally:
             self._written = None
+
+    @contextmanager
+    def _guarded(self):
+        """A full disk, a read-only or vanished share while filing is an outage (FolderUnavailable:
+        the mail waits in the inbox), not an error of the item being filed."""
+        try:
+            yield
+        except OSError as exc:
+            if exc.errno in OUTAGE or not self.root.is_dir():
+                wat = "de registermap (schijf vol)" if exc.errno in FULL else "de registermap"
+                raise FolderUnavailable(wat, self.root) from exc
+            raise
 
     def new_case_dir(self, year: int, gemeente: str | None, case_id: str) -> Path:
         """The folder of a case number just handed out. Anything already under that number was
         left by a run killed before its commit (the number is handed out again): it is moved aside
         to `_onderbroken/`, never deleted (it could also be a register restored without its store)."""
         self.check()
-        for leftover in self.root.glob(f"{year}/*/{case_id}"):
-            aside = self.root / ONDERBROKEN / f"{case_id} {datetime.now():%Y%m%d-%H%M%S-%f}"
-            aside.parent.mkdir(mode=DIR_MODE, exist_ok=True)
-            shutil.move(str(leftover), aside)
-            log.warning("files found under the new case number %s moved to %s/", case_id, ONDERBROKEN)
+        with self._guarded():
+            for leftover in self.root.glob(f"{year}/*/{case_id}"):
+                aside = self.root / ONDERBROKEN / f"{case_id} {datetime.now():%Y%m%d-%H%M%S-%f}"
+                aside.parent.mkdir(mode=DIR_MODE, exist_ok=True)
+                shutil.move(str(leftover), aside)
+                log.warning("files found under the new case number %s moved to %s/", case_id, ONDERBROKEN)
         return self.case_dir(year, gemeente, case_id)
 
     def remove_partial_files(self) -> int:
@@ -85,34 +108,65 @@ class Register:
     def case_dir(self, year: int, gemeente: str | None, case_id: str) -> Path:
         self.check()
         path = self.root / str(year) / _safe(gemeente or "onbekend") / case_id
-        for p in (self.root / str(year), path.parent, path):
-            if not p.exists():
-                p.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+        with self._guarded():
+            for p in (self.root / str(year), path.parent, path):
+                if not p.exists():
+                    p.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
         return path
 
     def file(self, folder: Path, day: date, soort: str, case_id: str, ext: str, content: bytes) -> Path:
+        """File `content`; the same content under the same name is not written again. Raises
+        FolderUnavailable when the register is away or full."""
         self.check()
-        stem = f"{day:%Y-%m-%d} {soort} {case_id}"
+        with self._guarded():
+            target = self._free_name(folder, f"{day:%Y-%m-%d} {soort} {case_id}", ext,
+                                     lambda p: p.read_bytes() == content)
+            if target.exists():
+                return target
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=ext)
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(content)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                os.chmod(tmp, FILE_MODE)
+                crashpoints.reached("while_filing")  # written, not yet in place
+                os.link(tmp, target)  # fails rather than overwrite when a file of that name appeared meanwhile
+            finally:
+                os.unlink(tmp)
+        return self._wrote(target)
+
+    def refer(self, filed: Path, folder: Path, day: date, soort: str, case_id: str, ext: str) -> Path:
+        """A file already filed for another case (the mail that made several cases) in this case's
+        folder too, as a hard link: stored once, found in each folder; removing one case's link
+        (retention) leaves the others'. Raises FolderUnavailable like `file`."""
+        self.check()
+        with self._guarded():
+            target = self._free_name(folder, f"{day:%Y-%m-%d} {soort} {case_id}", ext,
+                                     lambda p: os.path.samefile(p, filed))
+            if target.exists():
+                return target
+            try:
+                os.link(filed, target)
+            except OSError as exc:
+                if exc.errno not in NO_LINKS:
+                    raise
+                log.warning("the register's file system has no hard links here; the file is copied")
+                return self.file(folder, day, soort, case_id, ext, filed.read_bytes())
+        return self._wrote(target)
+
+    @staticmethod
+    def _free_name(folder: Path, stem: str, ext: str, same) -> Path:
+        """`stem` + ext, or ' v2', ' v3', …: the first name not taken, or the one that holds the
+        same file already (`same`)."""
         version = 1
         while True:
-            name = f"{stem}{'' if version == 1 else f' v{version}'}{ext}"
-            target = folder / name
-            if not target.exists():
-                break
-            if target.read_bytes() == content:
+            target = folder / f"{stem}{'' if version == 1 else f' v{version}'}{ext}"
+            if not target.exists() or same(target):
                 return target
             version += 1
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=ext)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(content)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(tmp, FILE_MODE)
-            crashpoints.reached("while_filing")  # written, not yet in place
-            os.link(tmp, target)  # fails rather than overwrite when a file of that name appeared meanwhile
-        finally:
-            os.unlink(tmp)
+
+    def _wrote(self, target: Path) -> Path:
         if self._written is not None:
             self._written.append(target)
         return target

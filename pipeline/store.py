@@ -45,6 +45,32 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+class Bounded(TypeDecorator):
+    """A text column of at most `length` characters, on every store alike: a longer value (a
+    5000-character provider name, a 2000-character From) is cut at the store boundary, where
+    PostgreSQL would refuse it (DataError) and SQLite would keep it whole; NUL removed (PostgreSQL
+    text cannot hold it). Keys are kept short by construction (intake), never by this cut."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        value = str(value).replace("\x00", "")
+        return value[: self.impl.length] if self.impl.length else value
+
+
+class Tekst(TypeDecorator):
+    """Unbounded text, NUL removed (PostgreSQL text cannot hold it)."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else str(value).replace("\x00", "")
+
+
 class Base(DeclarativeBase):
     pass
 
@@ -53,37 +79,37 @@ class Case(Base):
     __tablename__ = "cases"
     __table_args__ = (UniqueConstraint("year", "seq"),)
 
-    id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    id: Mapped[str] = mapped_column(Bounded(20), primary_key=True)
     year: Mapped[int] = mapped_column(Integer)
     seq: Mapped[int] = mapped_column(Integer)
-    state: Mapped[str] = mapped_column(String(32), index=True)
-    gemeente: Mapped[Optional[str]] = mapped_column(String(100))
-    aanbieder: Mapped[Optional[str]] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(Bounded(32), index=True)
+    gemeente: Mapped[Optional[str]] = mapped_column(Bounded(100))
+    aanbieder: Mapped[Optional[str]] = mapped_column(Bounded(200))
     spoed: Mapped[bool] = mapped_column(Boolean, default=False)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     deadline: Mapped[Optional[date]] = mapped_column(Date)
-    sender: Mapped[Optional[str]] = mapped_column(String(320))
-    source: Mapped[str] = mapped_column(String(10))
-    source_ref: Mapped[str] = mapped_column(String(500))
-    form_filename: Mapped[Optional[str]] = mapped_column(String(300))
-    form_sha256: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
-    zorgned_nummer: Mapped[Optional[str]] = mapped_column(String(20), index=True)
+    sender: Mapped[Optional[str]] = mapped_column(Bounded(320))
+    source: Mapped[str] = mapped_column(Bounded(10))
+    source_ref: Mapped[str] = mapped_column(Bounded(500))
+    form_filename: Mapped[Optional[str]] = mapped_column(Bounded(300))
+    form_sha256: Mapped[Optional[str]] = mapped_column(Bounded(64), unique=True)
+    zorgned_nummer: Mapped[Optional[str]] = mapped_column(Bounded(20), index=True)
     startdatum: Mapped[Optional[date]] = mapped_column(Date)
     einddatum: Mapped[Optional[date]] = mapped_column(Date)
-    productcode: Mapped[Optional[str]] = mapped_column(String(10))  # the contract's (maatwerk) code
-    waarde: Mapped[Optional[str]] = mapped_column(String(20))  # maximum total value, Decimal as text
-    ondertekenaar: Mapped[Optional[str]] = mapped_column(String(100))
+    productcode: Mapped[Optional[str]] = mapped_column(Bounded(10))  # the contract's (maatwerk) code
+    waarde: Mapped[Optional[str]] = mapped_column(Bounded(20))  # maximum total value, Decimal as text
+    ondertekenaar: Mapped[Optional[str]] = mapped_column(Bounded(100))
     getekend_op: Mapped[Optional[date]] = mapped_column(Date)
     stap: Mapped[int] = mapped_column(Integer, default=0)  # index into the region's applicable steps
     stap_sinds: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
-    adviseurs_json: Mapped[Optional[str]] = mapped_column(Text)  # {role: [addresses]} asked in this step
+    adviseurs_json: Mapped[Optional[str]] = mapped_column(Tekst)  # {role: [addresses]} asked in this step
     crisis: Mapped[bool] = mapped_column(Boolean, default=False)
-    vorige_zaak: Mapped[Optional[str]] = mapped_column(String(20))  # verlenging of this earlier case
+    vorige_zaak: Mapped[Optional[str]] = mapped_column(Bounded(20))  # verlenging of this earlier case
     # the role whose question awaits the referrer; once approved, who is asked for missing data (verwijzer/icm)
-    vraag_van: Mapped[Optional[str]] = mapped_column(String(40))
-    record_json: Mapped[Optional[str]] = mapped_column(Text)
-    meldingen_json: Mapped[str] = mapped_column(Text, default="[]")
-    register_dir: Mapped[Optional[str]] = mapped_column(String(500))
+    vraag_van: Mapped[Optional[str]] = mapped_column(Bounded(40))
+    record_json: Mapped[Optional[str]] = mapped_column(Tekst)
+    meldingen_json: Mapped[str] = mapped_column(Tekst, default="[]")
+    register_dir: Mapped[Optional[str]] = mapped_column(Bounded(500))
     opgeschoond_op: Mapped[Optional[date]] = mapped_column(Date)  # personal data removed (retention)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -110,10 +136,10 @@ class AuditEvent(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    from_state: Mapped[Optional[str]] = mapped_column(String(32))
-    to_state: Mapped[Optional[str]] = mapped_column(String(32))
-    source: Mapped[str] = mapped_column(String(500))  # Message-ID of the mail, file name, or 'cli'
-    what: Mapped[str] = mapped_column(Text)
+    from_state: Mapped[Optional[str]] = mapped_column(Bounded(32))
+    to_state: Mapped[Optional[str]] = mapped_column(Bounded(32))
+    source: Mapped[str] = mapped_column(Bounded(500))  # Message-ID of the mail, file name, or 'cli'
+    what: Mapped[str] = mapped_column(Tekst)
 
     case: Mapped[Case] = relationship(back_populates="events")
 
@@ -126,11 +152,11 @@ class Inzage(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    case_id: Mapped[str] = mapped_column(String(20), index=True)
-    wie: Mapped[str] = mapped_column(String(200))  # a worker (maatwerk@host:pid) or a person's login
-    actie: Mapped[str] = mapped_column(String(40))  # verwerkt, bekeken, rapport, opgeschoond
-    reden: Mapped[str] = mapped_column(Text)
-    bron: Mapped[Optional[str]] = mapped_column(String(500))  # Message-ID, file or command
+    case_id: Mapped[str] = mapped_column(Bounded(20), index=True)
+    wie: Mapped[str] = mapped_column(Bounded(200))  # a worker (maatwerk@host:pid) or a person's login
+    actie: Mapped[str] = mapped_column(Bounded(40))  # verwerkt, bekeken, rapport, opgeschoond
+    reden: Mapped[str] = mapped_column(Tekst)
+    bron: Mapped[Optional[str]] = mapped_column(Bounded(500))  # Message-ID, file or command
 
 
 class AdviceRow(Base):
@@ -138,16 +164,16 @@ class AdviceRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
-    rol: Mapped[str] = mapped_column(String(32))
+    rol: Mapped[str] = mapped_column(Bounded(32))
     stap: Mapped[int] = mapped_column(Integer, default=0)
-    icode: Mapped[Optional[str]] = mapped_column(String(20))
-    oordeel: Mapped[str] = mapped_column(String(16))
-    toelichting: Mapped[Optional[str]] = mapped_column(Text)
-    productcode: Mapped[Optional[str]] = mapped_column(String(10))
-    tarief_bedrag: Mapped[Optional[str]] = mapped_column(String(20))
-    tarief_eenheid: Mapped[Optional[str]] = mapped_column(String(10))
-    sender: Mapped[str] = mapped_column(String(320))
-    message_id: Mapped[Optional[str]] = mapped_column(String(500))
+    icode: Mapped[Optional[str]] = mapped_column(Bounded(20))
+    oordeel: Mapped[str] = mapped_column(Bounded(16))
+    toelichting: Mapped[Optional[str]] = mapped_column(Tekst)
+    productcode: Mapped[Optional[str]] = mapped_column(Bounded(10))
+    tarief_bedrag: Mapped[Optional[str]] = mapped_column(Bounded(20))
+    tarief_eenheid: Mapped[Optional[str]] = mapped_column(Bounded(10))
+    sender: Mapped[str] = mapped_column(Bounded(320))
+    message_id: Mapped[Optional[str]] = mapped_column(Bounded(500))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     case: Mapped[Case] = relationship(back_populates="advices")
@@ -160,8 +186,8 @@ class ReportRun(Base):
     __table_args__ = (UniqueConstraint("report", "period"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    report: Mapped[str] = mapped_column(String(40))
-    period: Mapped[str] = mapped_column(String(40))
+    report: Mapped[str] = mapped_column(Bounded(40))
+    period: Mapped[str] = mapped_column(Bounded(40))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -178,11 +204,11 @@ class Received(Base):
     __tablename__ = "received"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    dedupe_key: Mapped[str] = mapped_column(String(600), unique=True)
-    source: Mapped[str] = mapped_column(String(10))
-    source_ref: Mapped[str] = mapped_column(String(500))
-    case_id: Mapped[Optional[str]] = mapped_column(String(20))
-    outcome: Mapped[str] = mapped_column(String(40))
+    dedupe_key: Mapped[str] = mapped_column(Bounded(600), unique=True)
+    source: Mapped[str] = mapped_column(Bounded(10))
+    source_ref: Mapped[str] = mapped_column(Bounded(500))
+    case_id: Mapped[Optional[str]] = mapped_column(Bounded(20))
+    outcome: Mapped[str] = mapped_column(Bounded(40))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -192,16 +218,16 @@ class OutboxMail(Base):
     __tablename__ = "outbox"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    message_id: Mapped[str] = mapped_column(String(500), unique=True)
-    case_id: Mapped[Optional[str]] = mapped_column(String(20), index=True)
-    kind: Mapped[str] = mapped_column(String(40))
-    recipients: Mapped[str] = mapped_column(Text)  # comma separated, for status and matching
+    message_id: Mapped[str] = mapped_column(Bounded(500), unique=True)
+    case_id: Mapped[Optional[str]] = mapped_column(Bounded(20), index=True)
+    kind: Mapped[str] = mapped_column(Bounded(40))
+    recipients: Mapped[str] = mapped_column(Tekst)  # comma separated, for status and matching
     raw: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     sent_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[Optional[str]] = mapped_column(Text)
-    claimed_by: Mapped[Optional[str]] = mapped_column(String(200))  # the worker sending it now
+    last_error: Mapped[Optional[str]] = mapped_column(Tekst)
+    claimed_by: Mapped[Optional[str]] = mapped_column(Bounded(200))  # the worker sending it now
     claimed_until: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
 
 
@@ -210,10 +236,10 @@ class Worker(Base):
 
     __tablename__ = "workers"
 
-    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    id: Mapped[str] = mapped_column(Bounded(200), primary_key=True)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    waiting_on: Mapped[Optional[str]] = mapped_column(String(200))
+    waiting_on: Mapped[Optional[str]] = mapped_column(Bounded(200))
     waiting_since: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
 
 
@@ -223,9 +249,27 @@ class Lease(Base):
 
     __tablename__ = "leases"
 
-    key: Mapped[str] = mapped_column(String(600), primary_key=True)
-    holder: Mapped[str] = mapped_column(String(200))
+    key: Mapped[str] = mapped_column(Bounded(600), primary_key=True)
+    holder: Mapped[str] = mapped_column(Bounded(200))
     until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class MailAttempt(Base):
+    """A mail (by its dedupe key) whose handling began and did not end in a stored outcome: how
+    often it was tried, how often it failed, the last error (type and place, never its message),
+    the outage it waits on, and when it was set aside in Quarantaine as a poison mail. Deleted in
+    the transaction that stores the mail's outcome."""
+
+    __tablename__ = "pogingen"
+
+    key: Mapped[str] = mapped_column(Bounded(600), primary_key=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # begun (a crash mid-way counts too)
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # ended in an error of ours
+    last_error: Mapped[Optional[str]] = mapped_column(Bounded(200))
+    waiting_on: Mapped[Optional[str]] = mapped_column(Bounded(200))  # an outage: "de registermap"
+    first_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    set_aside_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
 
 
 # --- opening --------------------------------------------------------------------------
@@ -252,6 +296,7 @@ class Store:
         self.engine = create_engine(u, pool_pre_ping=True)
         if self.backend == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "savepoint", _sqlite_savepoint_in_transaction)
         _migrate(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
@@ -392,14 +437,13 @@ def cases_of_client(s: Session, zorgned_nummer: str, exclude: str) -> list[Case]
 
 def claim_once(s: Session, kind: str, key: str) -> bool:
     """Record that something is done once (a report for a week, a reminder for an adviser);
-    False when it was done already — held by a unique constraint, not by query-then-insert."""
-    try:
-        with s.begin_nested():
-            s.add(ReportRun(report=kind, period=key[:40]))
-            s.flush()
-    except IntegrityError:
-        return False
-    return True
+    False when it was done already — held by a unique constraint, not by query-then-insert. The
+    claim is part of the caller's transaction: it commits with the work it guards, so a crash
+    before that commit leaves it unclaimed and the next run does the work."""
+    claimed = s.execute(_insert(s)(ReportRun).values(report=kind, period=key[:40], at=utcnow())
+                        .on_conflict_do_nothing().returning(ReportRun.id)).scalar()
+    crashpoints.reached("after_claim")  # claimed, the work not yet committed
+    return claimed is not None
 
 
 def owing(s: Session, case: Case) -> dict[str, list[str]]:
@@ -513,6 +557,75 @@ def take_lease(s: Session, key: str, seconds: float, now: Optional[datetime] = N
 
 def release_lease(s: Session, key: str) -> None:
     s.execute(delete(Lease).where(Lease.key == key, Lease.holder == worker_id()))
+
+
+# --- attempts: a mail that keeps failing is set aside (poison mail) ----------------------
+
+def begin_attempt(s: Session, key: str) -> MailAttempt:
+    """One more attempt at the mail `key`, counted in the transaction that takes its lease: an
+    attempt that kills the worker counts too."""
+    now = utcnow()
+    row = s.get(MailAttempt, key, with_for_update=True)
+    if row is None:
+        row = MailAttempt(key=key, attempts=0, failures=0, first_at=now)
+        s.add(row)
+    row.attempts += 1
+    row.last_at = now
+    s.flush()
+    return row
+
+
+def attempt_failed(s: Session, key: str, error: str) -> MailAttempt:
+    """The attempt ended in an error of ours (`error`: its type and place, never its message)."""
+    row = s.get(MailAttempt, key, with_for_update=True) or begin_attempt(s, key)
+    row.failures += 1
+    row.last_error, row.waiting_on, row.last_at = error[:200], None, utcnow()
+    return row
+
+
+def attempt_undone(s: Session, key: str, waiting_on: Optional[str] = None) -> None:
+    """The attempt does not count: an outage (`waiting_on`: what the mail waits on, as `maatwerk
+    status` shows it) or another worker's conflicting commit."""
+    row = s.get(MailAttempt, key, with_for_update=True)
+    if row is None:
+        row = MailAttempt(key=key, attempts=1, failures=0)
+        s.add(row)
+    row.attempts = max(0, row.attempts - 1)
+    row.waiting_on, row.last_at = waiting_on, utcnow()
+
+
+def attempt_done(s: Session, key: str) -> None:
+    """The mail's outcome is stored (call in that transaction): nothing left to count."""
+    s.execute(delete(MailAttempt).where(MailAttempt.key == key))
+
+
+def set_aside(s: Session, key: str) -> None:
+    row = s.get(MailAttempt, key, with_for_update=True) or begin_attempt(s, key)
+    row.set_aside_at = row.last_at = utcnow()
+    row.waiting_on = None
+
+
+def forget_attempts(s: Session, keys: list[str]) -> None:
+    """Mails taken back, released or deleted from Quarantaine start counting afresh."""
+    if keys:
+        s.execute(delete(MailAttempt).where(MailAttempt.key.in_(keys)))
+
+
+def outage_over(s: Session) -> None:
+    """A round ran without an outage: no mail waits on one any more."""
+    s.execute(update(MailAttempt).where(MailAttempt.waiting_on.is_not(None)).values(waiting_on=None))
+
+
+def waiting_mails(s: Session) -> list[MailAttempt]:
+    """Mails left in the inbox by an outage, oldest first."""
+    return list(s.scalars(select(MailAttempt).where(MailAttempt.waiting_on.is_not(None))
+                          .order_by(MailAttempt.last_at)))
+
+
+def set_aside_mails(s: Session) -> list[MailAttempt]:
+    """Mails set aside in Quarantaine after failing again and again (until staff take them on)."""
+    return list(s.scalars(select(MailAttempt).where(MailAttempt.set_aside_at.is_not(None))
+                          .order_by(MailAttempt.set_aside_at)))
 
 
 def heartbeat(s: Session, waiting_on: Optional[str] = None) -> None:
