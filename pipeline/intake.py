@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass, field
 from datetime import datetime
 from email import policy
 from email.message import EmailMessage
@@ -29,8 +30,44 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+# A Message-ID as RFC 5322 writes it: <left@right>, both parts non-empty. Anything else (`<>`,
+# `<@host>`, a 700-character id) is no id: the mail is known by its content alone.
+MESSAGE_ID = re.compile(r"<[^<>\s@]+@[^<>\s@]+>")
+MAX_ID_LENGTH = 250  # characters; far above what mail clients write (about 60), well inside the store's columns
+MAX_REFERENCES = 100  # ids of a long thread kept for matching: In-Reply-To's and the newest References
+MAX_ADDRESS_LENGTH = 254  # RFC 5321: a longer address cannot be mailed
+MAX_NESTING = 10  # forwarded mails inside forwarded mails opened; deeper ones are not (see `attachments`)
+
+
 def _ids(value: Optional[str]) -> list[str]:
-    return re.findall(r"<[^<>\s]+>", value or "")
+    """The well-formed Message-IDs in a header value, in order."""
+    return [m for m in MESSAGE_ID.findall(value or "") if len(m) <= MAX_ID_LENGTH]
+
+
+def _raw_header(msg: EmailMessage, name: str) -> str:
+    """A header's values as sent, unparsed: the email package's parser raises on some malformed
+    ids (`<>`, `<@host>`: IndexError), and an id needs no decoding."""
+    return " ".join(str(v) for k, v in msg.raw_items() if k.lower() == name.lower())
+
+
+def _header(msg: EmailMessage, name: str) -> str:
+    """A header's decoded value; as sent when the email package cannot parse it."""
+    try:
+        return str(msg.get(name, ""))
+    except Exception:  # a header the parser chokes on is still text
+        return _raw_header(msg, name)
+
+
+def content_hash(raw: bytes) -> str:
+    """What a mail says, apart from the servers it passed: From, Subject and the body (with every
+    attachment). The same mail delivered twice has the same hash; a second mail that reuses a
+    Message-ID with other content does not."""
+    head, sep, body = raw.partition(b"\r\n\r\n")
+    if not sep or b"\n\n" in head:
+        head, _, body = raw.partition(b"\n\n")
+    wanted = [line for line in re.split(rb"\r?\n(?![ \t])", head)
+              if line.lower().startswith((b"from:", b"subject:"))]
+    return sha256(b"\n".join(wanted) + b"\n\n" + body)
 
 
 # RFC 3834 and what Exchange, Gmail and others write on automatic mail
@@ -78,15 +115,41 @@ def message_ids_in(raw: bytes, domain: str) -> list[str]:
     return list(dict.fromkeys(m.decode("ascii", "replace") for m in pattern.findall(raw[:2_000_000])))
 
 
-def from_mail(incoming: IncomingMail) -> Submission:
-    msg: EmailMessage = BytesParser(policy=policy.default).parsebytes(incoming.raw)  # type: ignore[assignment]
-    message_id = (_ids(str(msg.get("Message-ID", ""))) or [None])[0]
-    refs = _ids(str(msg.get("In-Reply-To", ""))) + _ids(str(msg.get("References", "")))
-    name, address = parseaddr(str(msg.get("From", "")))
-    sender = address.lower() or None
+@dataclass
+class MailSubmission(Submission):
+    """A mail's `Submission` with what intake did not open (Dutch, for the answer to the sender)."""
+
+    niet_geopend: list[str] = field(default_factory=list)
+
+
+TOO_DEEP = (f"De mail bevat doorgestuurde mails die meer dan {MAX_NESTING} keer in elkaar zitten; zo diep "
+            "openen wij een mail niet.")
+
+
+def parse_mail(raw: bytes) -> tuple[EmailMessage, bool]:
+    """The parsed mail, and whether it is whole. A mail nested deeper than Python's parser can
+    follow (it recurses per level: about 500 forwards) is read for its headers only."""
+    parser = BytesParser(policy=policy.default)
+    try:
+        return parser.parsebytes(raw), True  # type: ignore[return-value]
+    except RecursionError:
+        return parser.parsebytes(raw, headersonly=True), False  # type: ignore[return-value]
+
+
+def from_mail(incoming: IncomingMail) -> MailSubmission:
+    """The mail as a `MailSubmission`. Never raises on a mail's content: odd headers, malformed
+    ids and deep nesting are read as far as they are sound."""
+    msg, whole = parse_mail(incoming.raw)
+    message_id = (_ids(_raw_header(msg, "Message-ID")) or [None])[0]
+    replied = _ids(_raw_header(msg, "In-Reply-To"))
+    refs = replied + _ids(_raw_header(msg, "References"))[-MAX_REFERENCES:]
+    name, address = parseaddr(_header(msg, "From"))
+    sender = address.lower() if address and len(address) <= MAX_ADDRESS_LENGTH else None
     automatic, automatic_for = automatic_kind(msg, incoming.raw, sender)
-    key = f"mail:{message_id}" if message_id else f"mail-sha256:{sha256(incoming.raw)}"
-    return Submission(
+    digest = content_hash(incoming.raw)
+    key = f"mail:{message_id}:{digest[:32]}" if message_id else f"mail-sha256:{digest}"
+    found, skipped = attachments(msg) if whole else ([], [TOO_DEEP])
+    return MailSubmission(
         source="mail",
         source_ref=message_id or key,
         dedupe_key=key,
@@ -95,13 +158,15 @@ def from_mail(incoming: IncomingMail) -> Submission:
         sender_name=person_name(name),
         automatic=automatic,
         automatic_for=automatic_for,
-        subject=str(msg.get("Subject", "")),
-        body=body_text(msg),
+        subject=_header(msg, "Subject"),
+        body=body_text(msg) if whole else "",
         message_id=message_id,
         in_reply_to=list(dict.fromkeys(refs)),
-        recipients=[a.lower() for _, a in getaddresses([str(msg.get("To", "")), str(msg.get("Cc", ""))]) if a],
-        attachments=attachments(msg),
+        recipients=[a.lower() for _, a in getaddresses([_header(msg, "To"), _header(msg, "Cc")])
+                    if a and len(a) <= MAX_ADDRESS_LENGTH],
+        attachments=found,
         raw=incoming.raw,
+        niet_geopend=skipped,
     )
 
 
@@ -152,28 +217,48 @@ def html_to_text(markup: str) -> str:
     return _html.unescape(t)
 
 
-def attachments(msg: EmailMessage) -> list[Attachment]:
-    """Every file in the mail that may be a form: forwarded mails (message/rfc822), attached
-    Outlook items (.msg) and winmail.dat (TNEF) are opened; inline images are not forms."""
+def attachments(msg: EmailMessage) -> tuple[list[Attachment], list[str]]:
+    """Every file in the mail that may be a form, and why some parts were not opened (Dutch).
+    Forwarded mails (message/rfc822), attached Outlook items (.msg) and winmail.dat (TNEF) are
+    opened, up to MAX_NESTING mails deep (a stack, not recursion: a forward nested 1000 deep is
+    no RecursionError); inline images are not forms. Files with the same name are all kept."""
     out: list[Attachment] = []
-    for part in msg.walk():  # walk() also descends into attached message/rfc822 mails
+    skipped: list[str] = []
+    stack: list[tuple[EmailMessage, int]] = [(msg, 0)]
+    while stack:
+        part, depth = stack.pop()
         if part.is_multipart():
+            inner = part.get_payload()
+            nested = depth + (part.get_content_maintype() == "message")
+            if nested > MAX_NESTING:
+                if TOO_DEEP not in skipped:
+                    skipped.append(TOO_DEEP)
+                continue
+            if isinstance(inner, list):
+                stack.extend((p, nested) for p in reversed(inner))  # in the mail's order
             continue
-        filename = part.get_filename() or ""
-        if not filename and part.get_content_disposition() != "attachment":
-            continue
-        try:
-            content = part.get_payload(decode=True) or b""
-        except Exception:
-            continue
-        ctype = part.get_content_type()
-        if ctype == "application/ms-tnef" or filename.lower() == "winmail.dat":
-            out.extend(_from_tnef(content))
-        elif ctype == "application/vnd.ms-outlook" or filename.lower().endswith(".msg"):
-            out.extend(_from_outlook_item(content))
-        elif _may_be_form(filename, content):
-            out.append(Attachment(filename=filename or "bijlage", content=content, content_type=ctype))
-    return out
+        found = _attachment(part)
+        out.extend(found)
+    return out, skipped
+
+
+def _attachment(part: EmailMessage) -> list[Attachment]:
+    """The files one leaf part holds that may be forms."""
+    filename = part.get_filename() or ""
+    if not filename and part.get_content_disposition() != "attachment":
+        return []
+    try:
+        content = part.get_payload(decode=True) or b""
+    except Exception:
+        return []
+    ctype = part.get_content_type()
+    if ctype == "application/ms-tnef" or filename.lower() == "winmail.dat":
+        return _from_tnef(content)
+    if ctype == "application/vnd.ms-outlook" or filename.lower().endswith(".msg"):
+        return _from_outlook_item(content)
+    if _may_be_form(filename, content):
+        return [Attachment(filename=filename or "bijlage", content=content, content_type=ctype)]
+    return []
 
 
 def _may_be_form(filename: str, content: bytes) -> bool:
