@@ -6,7 +6,9 @@ Attachment names are kept as sent but never used as paths; forwarded mails
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import policy
@@ -183,7 +185,19 @@ def person_name(display_name: str) -> Optional[str]:
 
 
 def from_file(path: Path, received_at: datetime) -> Submission:
-    content = Path(path).read_bytes()
+    """A dropped file. Only a regular file of its own is read — never through a symbolic link,
+    never a pipe or device — and no more than the size it had when opened (the folder watcher
+    refused anything else already; this holds when the entry was swapped meanwhile).
+    Raises OSError when it is not such a file or is still growing: it is left in place, and
+    the watcher judges it again."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        if not stat.S_ISREG(st.st_mode) or st.st_nlink > 1:
+            raise OSError("not a regular file of its own")
+        content = fh.read(st.st_size + 1)
+    if len(content) != st.st_size:
+        raise OSError("the file changed while it was read")
     return Submission(
         source="drop",
         source_ref=Path(path).name,
