@@ -26,6 +26,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, rela
 
 from .errors import AlreadyRunning, CaseNotFound, ConfigError, InvalidTransition
 from .models import Aanvraag, CaseState, Melding
+from .register import DIR_MODE, FILE_MODE
 
 S = CaseState
 ALLOWED: dict[Optional[CaseState], set[CaseState]] = {
@@ -339,7 +340,23 @@ def sole_worker(url: str) -> Iterator[None]:
 
 
 def open_store(cfg) -> Store:
-    """The store of a `[store]` config section; the password comes from the environment."""
+    """The store of a `[store]` config section; the password comes from the environment.
+
+    An SQLite file is for owner and group only, like the register: it is made with that mode
+    before SQLite opens it (SQLite gives its -wal and -shm files the database file's mode), and
+    one made world-readable by an older version is corrected."""
+    u = make_url(cfg.url)
+    if u.get_backend_name() == "sqlite" and u.database and u.database != ":memory:" \
+            and not u.database.startswith("file:"):
+        db = Path(u.database)
+        db.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+        os.close(os.open(db, os.O_WRONLY | os.O_CREAT, FILE_MODE))
+        for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+            try:
+                if path.stat().st_mode & 0o007:
+                    os.chmod(path, FILE_MODE)
+            except (FileNotFoundError, PermissionError):  # not there yet, or another user's file
+                pass
     return Store(cfg.url, password=os.environ.get(cfg.password_env) or None)
 
 
