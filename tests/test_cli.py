@@ -56,6 +56,28 @@ def test_logs_hold_no_form_contents(tmp_path):
         assert personal not in result.stderr
 
 
+def test_debug_logging_never_lets_libraries_log_form_contents(tmp_path):
+    """log_level = "DEBUG" is for maatwerk's own loggers: pdfminer's debug lines (the PDF's strings)
+    and every other library's stay out of the log."""
+    (tmp_path / "maatwerk.toml").write_text('log_level = "DEBUG"\n')
+    result = _run(tmp_path, "extract", str(sample("legacy-table-as-pdf.pdf")))
+    assert result.returncode == 0, result.stderr
+    assert "Sterk Thuis" in result.stdout  # the form was read, as text
+    for line in result.stderr.splitlines():
+        assert " DEBUG " not in line or " maatwerk" in line, line
+    assert "pdfminer" not in result.stderr and "pdfplumber" not in result.stderr
+    for personal in ("644475", "Esther", "van Dijk", "Sterk Thuis", "NL51SNSB4236634872", "Turks", "Yılmaz"):
+        assert personal not in result.stderr
+    inbox = MaildirPostOffice(tmp_path / "data" / "mail").maildir("inkoop@zorginzou.nl")
+    inbox.add(sample("mail-submission.eml").read_bytes())
+    run = _run(tmp_path, "run", "--once")  # and the worker at DEBUG, with a mail to read
+    assert run.returncode == 0 and "case MW-" in run.stderr, run.stderr
+    for line in run.stderr.splitlines():
+        assert " DEBUG " not in line or " maatwerk" in line, line
+    for personal in ("644475", "Esther", "van Dijk", "Sterk Thuis", "NL51SNSB4236634872", "Turks", "Yılmaz"):
+        assert personal not in run.stderr
+
+
 def test_run_watches_the_drop_folder_and_stops_cleanly_on_ctrl_c(tmp_path):
     (tmp_path / "maatwerk.toml").write_text("[drop]\nstable_seconds = 0.3\n[mailbox]\npoll_seconds = 0.5\n")
     proc = subprocess.Popen([*MAATWERK, "run"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
