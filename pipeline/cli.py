@@ -378,7 +378,7 @@ def extract(file: Path = typer.Argument(..., help="Het aanvraagformulier (.docx 
 
     settings = _settings(config)
     mappings = load_mappings(settings.region.mappings_dir, settings.region.profile)
-    extraction = extract_file(file, mappings, settings.ocr.languages)
+    extraction = extract_file(file, mappings, settings.ocr.languages, settings.limits)
     extraction.meldingen.extend(validate(extraction.record, mappings, date.today(), extraction.confidence))
     data = extraction.as_json_dict()
     if as_json:
