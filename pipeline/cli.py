@@ -249,6 +249,7 @@ def status(config: Optional[Path] = ConfigOpt) -> None:
                           ("crisis" if c.crisis else "ja") if c.spoed else "nee", _lit(waiting), due)
         unsent = store.unsent_mails(s)
         workers = store.workers(s)
+        waiting, set_aside = store.waiting_mails(s), store.set_aside_mails(s)
     st.close()
     if not cases:
         out.print("Geen openstaande zaken.")
@@ -260,6 +261,13 @@ def status(config: Optional[Path] = ConfigOpt) -> None:
         errors = sorted({m.last_error for m in unsent if m.last_error})
         out.print(f"{len(unsent)} mail(s) wachten op verzending sinds {_local(min(m.created_at for m in unsent), settings)}"
                   + (f" (laatste fout: {_esc(', '.join(errors))})." if errors else "."))
+    for wat in dict.fromkeys(m.waiting_on for m in waiting):  # an outage met while handling mail
+        since = min(m.last_at for m in waiting if m.waiting_on == wat)
+        out.print(f"[bold red]Mail wacht op: {_esc(wat)} niet beschikbaar sinds {_local(since, settings)}; "
+                  f"{sum(m.waiting_on == wat for m in waiting)} mail(s) blijven in de inbox.[/bold red]")
+    if set_aside:
+        out.print(f"[bold red]{len(set_aside)} mail(s) na herhaald mislukken apart gezet in Quarantaine (laatste "
+                  f"{_local(set_aside[-1].set_aside_at, settings)}); zie 'maatwerk quarantaine'.[/bold red]")
     _print_workers(workers, settings)
 
 

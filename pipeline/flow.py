@@ -758,7 +758,9 @@ class Pipeline(Workflow, Planning):
         mail = self.composer.compose(template, {"crisis": crisis, "regioteam": self.regioteam} | context | {
             "afzender": self.settings.mailbox.display_name}, to=to, cc=cc, case_id=case_id, kind=kind,
             attachments=attachments, in_reply_to=in_reply_to, references=refs, now=self.clock(), crisis=crisis)
-        if reply_to is not None and self._answered_before(s, kind, in_reply_to, mail.recipients, case_id):
+        if reply_to is not None and (self._answered_before(s, kind, in_reply_to, mail.recipients, case_id) or (
+                not reply_to.message_id and not store.claim_once(  # no id to find the answer by: claimed
+                    s, "antwoord", f"{kind[:16]}:{case_id or '-'}:{intake.sha256(reply_to.dedupe_key.encode())[:12]}"))):
             log.info("mail answered before (%s); not answered again", kind)  # a held mail taken back
             return
         store.queue_mail(s, message_id=mail.message_id, raw=mail.raw, kind=kind, recipients=mail.recipients,
