@@ -4,8 +4,6 @@ store, the mailbox folders and the register — except the signed contract."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from email.message import EmailMessage
-from email.utils import make_msgid
 
 import pytest
 from sqlalchemy import inspect, select, text, update
@@ -13,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 
 from pipeline import store
 from pipeline.flow import Pipeline
-from tests.conftest import ICM, INKOOP, ZEIST_BA, docx_text, mail_with_form, reply_to, sample
+from tests.conftest import BACKOFFICE, ICM, INKOOP, ZEIST_BA, docx_text, mail_with_form, reply_to, sample
 from tests.signing import scanned, sent_contract
 from tests.test_flow import _give_provider_data
 
@@ -31,13 +29,9 @@ def _signed_and_refused(env):
     env.deliver(reply_to(to_icm, ICM, "Advies: positief"))
     env.run()
     _give_provider_data(env)
-    msg = EmailMessage()
-    msg["From"], msg["To"], msg["Subject"] = ZEIST_BA, INKOOP, "Getekend contract [MW-2027-0001]"
-    msg["Message-ID"] = make_msgid(domain="zeist.nl")
-    msg.set_content("De getekende overeenkomst.")
-    msg.add_attachment(scanned(sent_contract(env.root / "register")), maintype="application", subtype="pdf",
-                       filename="scan.pdf")
-    env.deliver(msg.as_bytes())
+    [package] = [m for m in env.inbox(BACKOFFICE) if "ter ondertekening" in str(m["Subject"])]
+    env.deliver(reply_to(package, BACKOFFICE, "De getekende overeenkomst.",
+                         attachments=[("scan.pdf", scanned(sent_contract(env.root / "register")))]))
     env.deliver(mail_with_form("r.jansen@zeist.nl", "aanvraag", "kapot.docx", b"PK\x03\x04 kapot"))
     env.run()
     with env.pipeline.store.session() as s:
