@@ -27,6 +27,7 @@ from .mappings import Mappings
 from .models import Aanvraag, CaseState
 from .render import euro
 from .store import Case
+from .text import printable
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -151,7 +152,7 @@ def monitoring(s: Session, year: int, mappings: Mappings) -> Monitoring:
     result = Monitoring(year, [])
 
     def of(case: Case) -> GemeenteFigures:
-        name = case.gemeente or UNKNOWN_GEMEENTE
+        name = printable(case.gemeente or "") or UNKNOWN_GEMEENTE  # whatever the store holds: text only
         return figures.setdefault(name, GemeenteFigures(name))
 
     for c in s.scalars(select(Case).where(Case.year == year)):
