@@ -45,7 +45,8 @@ REAP_SECONDS: Final = 5.0  # a dead child is reaped within this
 
 ADVICE = "Stuur alleen het aanvraagformulier, als Word- of PDF-bestand."
 TOO_SLOW = "Het lezen van het bestand duurde te lang (meer dan {seconds:g} seconden) en is gestopt. " + ADVICE
-TOO_MUCH_CPU = "Het lezen van het bestand kostte te veel rekentijd (meer dan {seconds} seconden) en is gestopt. " + ADVICE
+TOO_MUCH_CPU = ("Het lezen van het bestand kostte te veel rekentijd (meer dan {seconds} seconden) en is gestopt. "
+                + ADVICE)
 TOO_MUCH_MEMORY = ("Het bestand vraagt bij het lezen te veel geheugen (meer dan {mb} MB) en is daarom niet verwerkt. "
                    + ADVICE)
 BROKE_READER = ("Het bestand kon niet veilig worden gelezen (het lezen brak af) en is daarom niet verwerkt. Sla het "

@@ -100,7 +100,8 @@ BOLD = 1.3  # bold strokes are this much thicker than the page's usual ones (≈
 STROKE_PERCENTILE = 90  # a line's stroke width is that of its thicker strokes (not the serifs)
 TOO_LARGE = ("Een pagina van het PDF-bestand is te groot om te lezen (meer dan {mp:g} megapixel; een A4-scan heeft "
              "er ongeveer 9). Scan of bewaar het formulier op A4 en stuur het opnieuw.")
-TOO_MANY_PAGES = "Het bestand is te groot om te verwerken (meer dan {pages} pagina's). Stuur alleen het aanvraagformulier."
+TOO_MANY_PAGES = ("Het bestand is te groot om te verwerken (meer dan {pages} pagina's). Stuur alleen het "
+                  "aanvraagformulier.")
 UNREADABLE = ("De scan kon niet worden gelezen (tekstherkenning mislukt). "
               "Stuur het formulier als Word-bestand of als betere scan.")
 
