@@ -18,12 +18,13 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import (
     Boolean, Date, DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint,
-    create_engine, delete, event, select, update,
+    TypeDecorator, create_engine, delete, event, select, update,
 )
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
 
+from . import crashpoints
 from .errors import AlreadyRunning, CaseNotFound, ConfigError, InvalidTransition
 from .models import Aanvraag, CaseState, Melding
 from .register import DIR_MODE, FILE_MODE
@@ -279,6 +280,13 @@ def _migrate(engine: Engine) -> None:
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
     with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            # pysqlite runs DDL outside any transaction: a run killed while it makes the schema would
+            # leave half of it ('table cases already exists' for ever after). One transaction for the
+            # whole upgrade (SQLite's DDL is transactional); IMMEDIATE: two first starts take turns.
+            dbapi = conn.connection.dbapi_connection
+            if not dbapi.in_transaction:
+                dbapi.execute("BEGIN IMMEDIATE")
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
 
@@ -358,6 +366,18 @@ def open_store(cfg) -> Store:
             except (FileNotFoundError, PermissionError):  # not there yet, or another user's file
                 pass
     return Store(cfg.url, password=os.environ.get(cfg.password_env) or None)
+
+
+def _sqlite_savepoint_in_transaction(conn, _name) -> None:
+    """pysqlite begins a transaction only before INSERT/UPDATE/DELETE, so a SAVEPOINT as the first
+    write of a session (`begin_nested`) would open a transaction of its own, and its RELEASE would
+    commit it — ahead of the work it guards. BEGIN first, so the savepoint nests in the session's
+    transaction. (Not SQLAlchemy's recipe of BEGIN for every transaction: a transaction that reads
+    first and writes later then fails at once with SQLITE_BUSY when another connection wrote in
+    between, and this process's outbox sender writes all the time.)"""
+    dbapi_conn = conn.connection.dbapi_connection
+    if not dbapi_conn.in_transaction:
+        dbapi_conn.execute("BEGIN")
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
