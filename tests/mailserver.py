@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import signal
 import shutil
 import smtplib
 import socket
@@ -129,11 +130,19 @@ protocol lmtp {{
             self.smtp.stop()
             self.smtp = None
         if self.proc is not None:
+            # Dovecot's master leaves its imap processes running when it stops: a real outage ends
+            # the sessions too, so they are stopped with it
+            children = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True).stdout
             self.proc.terminate()
             try:
                 self.proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+            for pid in map(int, children.split()):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
             self.proc = None
 
     def cleanup(self) -> None:
