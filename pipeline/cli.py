@@ -221,6 +221,40 @@ def _held_line(mail) -> str:
 
 
 @app.command()
+def check(config: Optional[Path] = ConfigOpt) -> None:
+    """Controleer de instellingen: wat de mailserver op binnenkomende mail schrijft (afzendercontrole)."""
+    from . import verify
+
+    settings = _settings(config)
+    pipeline = _pipeline(settings)
+    try:
+        try:
+            raws = [m.raw for m in pipeline.mailbox.list_folder(settings.mailbox.processed_folder)[-50:]]
+        except ConfigError as exc:
+            out.print(f"Afzendercontrole: niet na te gaan ({_esc(exc.melding)})")
+            return
+    finally:
+        pipeline.close()
+    sec = settings.security
+    r = verify.server_report(raws, tuple(sec.vertrouwde_servers))
+    if not r.mails:
+        out.print("Afzendercontrole: nog geen verwerkte mail om na te gaan wat de mailserver controleert.")
+        return
+    results = ", ".join(f"{k} {v}" for k, v in sorted(r.dmarc.items())) or "geen"
+    out.print(f"Afzendercontrole: van de laatste {r.mails} verwerkte mails hebben er {r.with_results} een "
+              f"DMARC-uitslag van de ontvangende mailserver ({_esc(results)}); {r.internal} zijn door Exchange als "
+              f"intern gemarkeerd" + (f"; server(s): {_esc(', '.join(r.servers))}" if r.servers else "") + ".")
+    if r.with_results < r.mails and sec.dmarc == "vereist":
+        out.print("[bold red]FOUT[/bold red]: [security] dmarc = \"vereist\", maar niet elke mail heeft een "
+                  "DMARC-uitslag: antwoorden zonder uitslag tellen dan nooit.")
+    elif r.with_results == r.mails and sec.dmarc != "vereist":
+        out.print("Tip: de mailserver controleert elke mail; met [security] dmarc = \"vereist\" telt een antwoord "
+                  "zonder DMARC-uitslag nooit (het strengste dat deze server ondersteunt).")
+    else:
+        out.print(f"OK: [security] dmarc = \"{sec.dmarc}\".")
+
+
+@app.command()
 def status(config: Optional[Path] = ConfigOpt) -> None:
     """Toon de openstaande zaken met hun status en adviestermijn."""
     from . import store

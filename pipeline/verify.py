@@ -96,3 +96,31 @@ def check(s: Session, sub: Submission, *, dmarc: str, trusted_servers: tuple[str
         if result is None and dmarc == "vereist" and not internal:
             return Check(False, "de mailserver heeft de afzender niet gecontroleerd (geen DMARC-uitslag)")
     return Check(True, "")
+
+
+@dataclass(frozen=True)
+class ServerReport:
+    """What the receiving mail server writes on incoming mail, for `maatwerk check`."""
+
+    mails: int
+    with_results: int  # mails with an Authentication-Results header (trusted, as configured)
+    dmarc: dict[str, int]  # DMARC result → number of mails
+    internal: int  # marked internal by Exchange
+    servers: tuple[str, ...]  # authserv-ids seen in the topmost header
+
+
+def server_report(raws: list[bytes], trusted_servers: tuple[str, ...] = ()) -> ServerReport:
+    dmarc: dict[str, int] = {}
+    servers: dict[str, None] = {}
+    with_results = internal = 0
+    for raw in raws:
+        result, is_internal = _authentication(raw, tuple(t.lower() for t in trusted_servers))
+        internal += is_internal
+        if result is not None:
+            with_results += 1
+            dmarc[result] = dmarc.get(result, 0) + 1
+        head = BytesHeaderParser(policy=policy.compat32).parsebytes(raw[:200_000])
+        top = (head.get_all("Authentication-Results") or [""])[0]
+        if top and "=" not in _authserv_id(top):
+            servers[_authserv_id(top)] = None
+    return ServerReport(len(raws), with_results, dmarc, internal, tuple(servers))

@@ -176,3 +176,22 @@ def test_icm_can_vouch_for_a_kept_answer(env):
     env.deliver(reply_to(notice, ICM, "Akkoord, gebeld met Petra."))
     env.run()
     assert _advices(env) == [("beleidsadviseur", "positief")]
+
+
+def test_maatwerk_check_reports_what_the_mail_server_adds(env, tmp_path):
+    import subprocess
+    import sys
+
+    _submit_sample(env)
+    [to_ba] = env.inbox(ZEIST_BA)
+    env.deliver(_mail(ZEIST_BA, "RE: " + str(to_ba["Subject"]), "Advies: positief", in_reply_to=to_ba["Message-ID"],
+                      headers=(("Authentication-Results", "mx.zorginzou.nl; dmarc=pass header.from=zeist.nl"),)))
+    env.run()
+    config = tmp_path / "m.toml"
+    config.write_text(f'[store]\nurl = "{env.settings.store.url}"\n[mailbox]\nmaildir_root = "{env.root / "mail"}"\n')
+    result = subprocess.run([sys.executable, "-m", "pipeline.cli", "check", "--config", str(config)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    text = " ".join(result.stdout.split())
+    assert "van de laatste 2 verwerkte mails hebben er 1 een DMARC-uitslag" in text and "pass 1" in text
+    assert "mx.zorginzou.nl" in text and "Traceback" not in result.stderr

@@ -104,6 +104,6 @@ def test_run_watches_the_drop_folder_and_stops_cleanly_on_ctrl_c(tmp_path):
 
 
 def test_help_is_there_for_every_command(tmp_path):
-    for cmd in ("run", "status", "case", "inzage", "opschonen", "reprocess", "quarantaine", "extract"):
+    for cmd in ("run", "status", "check", "case", "inzage", "opschonen", "reprocess", "quarantaine", "extract"):
         result = _run(tmp_path, cmd, "--help")
         assert result.returncode == 0 and "Usage" in result.stdout
