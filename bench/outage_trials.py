@@ -129,15 +129,14 @@ def mail_server_down(mails: int, down: float) -> str:
             _stop(proc)
             cases, left = _cases(root), len(srv.messages(INKOOP))
             held = len(srv.messages(INKOOP, "Quarantaine")) if _has(srv, "Quarantaine") else 0
-            asked = sum(1 for m in srv.messages("p.smit@zeist.nl") + srv.messages("icm@zorginzou.nl")
-                        if b"Adviesaanvraag" in m)
+            asked = sum(1 for m in srv.messages("icm@zorginzou.nl") if b"Adviesaanvraag" in m)
         finally:
             srv.cleanup()
             shutil.rmtree(srv.root, ignore_errors=True)
     line = next((ln.strip() for ln in said.splitlines() if "mailserver" in ln), "(niets)")
     return (f"mail server (Dovecot + SMTP) down {down:.0f} s with {mails} requests: status said \"{line}\"; "
             f"after it was back: {cases}/{mails} cases, {left} left in the inbox, {held} in Quarantaine, "
-            f"{asked} advice requests at the Zeist beleidsadviseur and ICM")
+            f"{asked} advice requests at ICM (one per case, none twice)")
 
 
 def _has(srv, folder: str) -> bool:
