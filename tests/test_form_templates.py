@@ -50,31 +50,41 @@ def test_every_canonical_field_has_a_content_control_and_a_pdf_field():
     assert {"verblijfsvorm", "maatregel", "advies_icm.tarief"} <= tags & pdf_fields
 
 
-def test_filled_word_template_reads_exactly():
+def _filled_docx(values: dict[str, str]) -> bytes:
+    """The project's Word form with these content controls filled; the rest left as Word's
+    placeholder (→ null)."""
     doc = Document(str(TEMPLATES / "aanvraagformulier.docx"))
     for sdt in doc.element.body.iter(qn("w:sdt")):
         pr = sdt.find(qn("w:sdtPr"))
         name = pr.find(qn("w:tag")).get(qn("w:val"))
-        if name not in FILLED:
-            continue  # left untouched: still Word's placeholder → null
-        pr.remove(pr.find(qn("w:showingPlcHdr")))
-        sdt.find(qn("w:sdtContent")).find(".//" + qn("w:t")).text = FILLED[name]
+        if name in values:
+            pr.remove(pr.find(qn("w:showingPlcHdr")))
+            sdt.find(qn("w:sdtContent")).find(".//" + qn("w:t")).text = values[name]
     buf = io.BytesIO()
     doc.save(buf)
-    extraction = extract_bytes(buf.getvalue(), _mappings())
+    return buf.getvalue()
+
+
+def _filled_pdf(values: dict[str, str]) -> bytes:
+    """The fillable PDF twin with these fields filled."""
+    reader = PdfReader(str(TEMPLATES / "aanvraagformulier.pdf"))
+    writer = PdfWriter()
+    writer.append(reader)
+    for page in writer.pages:
+        writer.update_page_form_field_values(page, values, auto_regenerate=False)
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
+
+
+def test_filled_word_template_reads_exactly():
+    extraction = extract_bytes(_filled_docx(FILLED), _mappings())
     assert extraction.layout == "template-docx"
     assert extraction.record.model_dump(mode="json") == _expected()
 
 
 def test_filled_pdf_twin_reads_exactly():
-    reader = PdfReader(str(TEMPLATES / "aanvraagformulier.pdf"))
-    writer = PdfWriter()
-    writer.append(reader)
-    for page in writer.pages:
-        writer.update_page_form_field_values(page, FILLED, auto_regenerate=False)
-    buf = io.BytesIO()
-    writer.write(buf)
-    extraction = extract_bytes(buf.getvalue(), _mappings())
+    extraction = extract_bytes(_filled_pdf(FILLED), _mappings())
     assert extraction.layout == "acroform-canonical"
     assert extraction.record.model_dump(mode="json") == _expected()
 
@@ -83,22 +93,6 @@ def test_the_projects_form_asks_the_providers_address_and_account_holder():
     """Bijlage 2 needs them (the IBAN name check): the Word form and its PDF twin ask them, and
     what is filled in reads into the record."""
     extra = {"aanbieder.adres": "Vlonderweg 3, 3511 AB Utrecht", "aanbieder.rekeninghouder": "Stichting Het Vlonder"}
-    doc = Document(str(TEMPLATES / "aanvraagformulier.docx"))
-    for sdt in doc.element.body.iter(qn("w:sdt")):
-        pr = sdt.find(qn("w:sdtPr"))
-        name = pr.find(qn("w:tag")).get(qn("w:val"))
-        if name in extra:
-            pr.remove(pr.find(qn("w:showingPlcHdr")))
-            sdt.find(qn("w:sdtContent")).find(".//" + qn("w:t")).text = extra[name]
-    buf = io.BytesIO()
-    doc.save(buf)
-    reader = PdfReader(str(TEMPLATES / "aanvraagformulier.pdf"))
-    writer = PdfWriter()
-    writer.append(reader)
-    for page in writer.pages:
-        writer.update_page_form_field_values(page, extra, auto_regenerate=False)
-    pdf = io.BytesIO()
-    writer.write(pdf)
-    for content in (buf.getvalue(), pdf.getvalue()):
+    for content in (_filled_docx(extra), _filled_pdf(extra)):
         aanbieder = extract_bytes(content, _mappings()).record.aanbieder
         assert (aanbieder.adres, aanbieder.rekeninghouder) == tuple(extra.values())
