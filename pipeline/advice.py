@@ -39,12 +39,13 @@ class AnswerButton:
 
 
 # The button rows a mail template places with a line '[[knoppen: advies]]'.
+_APPROVAL = (AnswerButton("Akkoord", "Besluit: akkoord", "Toelichting: "),
+             AnswerButton("Niet akkoord", "Besluit: niet akkoord", "Toelichting: "))
 ANSWER_BUTTONS: Final[dict[str, tuple[AnswerButton, ...]]] = {
     "advies": (AnswerButton("Positief advies", "Advies: positief", "Toelichting: "),
                AnswerButton("Negatief advies", "Advies: negatief", "Toelichting: ")),
-    "akkoord": (AnswerButton("Akkoord", "Besluit: akkoord", "Toelichting: "),
-                AnswerButton("Niet akkoord", "Besluit: niet akkoord", "Toelichting: "),
-                AnswerButton("Vraag stellen", "Vraag: ")),
+    "akkoord": (*_APPROVAL, AnswerButton("Vraag stellen", "Vraag: ")),  # a step whose role may ask the referrer
+    "akkoord_zonder_vraag": _APPROVAL,
 }
 
 POSITIEF: Final = "positief"

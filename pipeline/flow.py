@@ -777,10 +777,13 @@ class Pipeline(Workflow, Planning):
 
     @property
     def regioteam(self) -> str:
-        """How the mails call whoever `region.icm` is: ICM in regio ZOU, the contractbeheerders in
-        Rijk van Nijmegen, RIOZ."""
+        """How the mails call whoever `region.icm` is, as a team ('Beste …', '… naar …'): ICM in
+        regio ZOU, Contractbeheer in Rijk van Nijmegen, RIOZ."""
         region = self.mappings.region
-        return "ICM" if region.rollen.get("icm") else role_name(region.escalatie[0]) if region.escalatie else "ICM"
+        if region.rollen.get("icm") or not region.escalatie:
+            return "ICM"
+        name = role_name(region.escalatie[0])  # a team's name, usable without an article
+        return name if name.isupper() else region.escalatie[0].replace("_", " ").capitalize()
 
     def _referrer_addresses(self, case: store.Case, record: Optional[Aanvraag]) -> tuple[list[str], list[str]]:
         """(to, cc) for the referrer's mails: whoever sent the request (its From); the form's

@@ -62,8 +62,9 @@ def expiring_mail_context(gemeente: str, cases: list[Case], today: date, weeks: 
     """The expiry mail: signed contracts apart from those sent and not yet signed back (a contract
     is only in force once signed, so those need chasing as well as a follow-up)."""
     def line(c: Case) -> str:
-        return (f"{c.id}  {c.aanbieder or '—'}  productcode {c.productcode or '—'}  "
-                f"loopt tot {c.einddatum:%d-%m-%Y} (nog {(c.einddatum - today).days} dagen)")
+        return (f"{c.id} – {printable(c.aanbieder or '') or 'aanbieder onbekend'} – productcode "
+                f"{c.productcode or 'onbekend'} – loopt tot en met {c.einddatum:%d-%m-%Y} "
+                f"(nog {(c.einddatum - today).days} dagen)")
 
     signed = [c for c in cases if c.state == CaseState.getekend.value]
     return {

@@ -95,7 +95,7 @@ class Workflow:
                        if record.tarief.bedrag else None),
             "deadline": dutch_date(due), "termijn": adv.days_spoed if case.spoed else adv.days_normal,
             "meldingen": [m.tekst for m in case.meldingen if m.ernst == "waarschuwing"],
-            "stap": step.naam, "crisis": case.crisis, "jr": record.maatregel == "JR", "uitleg": step.uitleg,
+            "stap": step.naam, "vragen": step.vragen, "crisis": case.crisis, "jr": record.maatregel == "JR", "uitleg": step.uitleg,
             "besluit": role_name(step.besluit) if step.besluit != "allen" and len(advisers) > 1 else None,
             "eerdere_adviezen": earlier_answers, "antwoord": antwoord,
             "verlenging": (f"{previous.id} ({previous.state}, {previous.startdatum or '?'} t/m "
@@ -190,6 +190,7 @@ class Workflow:
             self._queue(s, "advies_voorwaarde", {
                 "zaak": case.id, "rol": role_name(role), "van": sub.sender or "onbekend", "oordeel": parsed.oordeel,
                 "voorwaarde": parsed.voorwaarde, "toelichting": parsed.toelichting, "gemeente": record.gemeente,
+                "akkoord": step.soort == "akkoord",
                 "aanbieder": record.aanbieder.naam}, to=list(self.mappings.region.icm), case_id=case.id,
                 kind="advies-voorwaarde", references=store.case_mail_ids(s, case.id))
         elif parsed is None or isinstance(parsed, advice_stage.Vraag):
@@ -287,8 +288,11 @@ class Workflow:
     def _waits_on(self, case: store.Case, sender: Optional[str], role: Optional[str]) -> bool:
         """Whether this sender may complete the case's data now: the referrer the provider data
         (asked in the receipt, and again after approval), ICM the tariff it was asked for."""
+        from_icm = bool(sender) and sender.lower() in {a.lower() for a in self.mappings.region.icm}
         if case.state == CaseState.positief.value and case.vraag_van == "icm":
-            return bool(sender) and sender.lower() in {a.lower() for a in self.mappings.region.icm}
+            return from_icm
+        if case.state == CaseState.positief.value and case.vraag_van == "verwijzer" and from_icm:
+            return True  # ICM was asked for the provider data when there was no referrer to ask
         waiting = (case.state == CaseState.positief.value and case.vraag_van == "verwijzer") or (
             case.state == CaseState.advies_gevraagd.value and not case.vraag_van)
         return (waiting and role is None and self._is_referrer(case, sender) and case.record is not None
@@ -364,7 +368,7 @@ class Workflow:
         to, cc = self._referrer_addresses(case, record)
         self._queue(s, "afwijzing", {
             "zaak": case.id, "naam": self._greeting(case, record), "gemeente": record.gemeente,
-            "aanbieder": record.aanbieder.naam, "toelichting": decision.toelichting or "Geen toelichting.",
+            "aanbieder": record.aanbieder.naam, "toelichting": decision.toelichting,
             "beoordeeld": ctx["beoordeeld"], "contact": contact,
         }, to=to, cc=cc, case_id=case.id, kind="afwijzing", references=store.case_mail_ids(s, case.id),
             attachments=files)
@@ -412,8 +416,8 @@ class Workflow:
                 missing) + (f"; gevraagd aan {', '.join(to)}" if to else "; geen adres om het te vragen, ICM ingelicht"))
             self._queue(s, "gegevens_gevraagd", {
                 "zaak": case.id, "naam": self._greeting(case, record), "aanbieder": record.aanbieder.naam,
-                "ontbrekend": missing}, to=to or list(self.mappings.region.icm), cc=cc, case_id=case.id,
-                kind="gegevens-gevraagd", references=thread)
+                "ontbrekend": missing, "aan_regioteam": not to}, to=to or list(self.mappings.region.icm), cc=cc,
+                case_id=case.id, kind="gegevens-gevraagd", references=thread)
             return
         value = render.contract_value(render.chosen_tariff(decision, record), record, self.mappings.region.omrekening)
         if value.total is None:

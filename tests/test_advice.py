@@ -189,7 +189,10 @@ def test_our_own_request_quoted_without_attribution_is_never_an_advice():
 
 
 def test_approval_request_buttons_and_the_question_button():
-    msg = _compose("akkoordverzoek", REQUEST | {"rol": "poortwachter"})
+    without = _compose("akkoordverzoek", REQUEST | {"rol": "coördinator", "vragen": False})
+    assert [s.split(" – ")[0] for _, s, _ in _mailtos(without)] == ["Besluit: akkoord", "Besluit: niet akkoord"]
+    assert "Vraag:" not in without.get_body(("plain",)).get_content()  # a step without questions offers none
+    msg = _compose("akkoordverzoek", REQUEST | {"rol": "poortwachter", "vragen": True})
     links = _mailtos(msg)
     assert [s.split(" – ")[0] for _, s, _ in links] == ["Besluit: akkoord", "Besluit: niet akkoord", "Vraag"]
     (_, yes_s, yes_b), (_, no_s, no_b), (_, q_s, q_b) = links

@@ -291,3 +291,24 @@ def test_rijk_van_nijmegen_speaks_of_its_own_roles(tmp_path):
             assert "beoordeeld door de poortwachter verblijf" in text
     finally:
         pipeline.close()
+
+
+def test_without_a_referrer_to_ask_icm_is_asked_for_the_provider_data_and_its_answer_counts(env):
+    form = _legacy_form({"Wie moeten we bellen": "Esther van Dijk, 030 4539139, esther@gmail.example"})
+    drop = env.root / "drop"
+    drop.mkdir(exist_ok=True)
+    (drop / "aanvraag.docx").write_bytes(form)
+    env.pipeline.handle_file(drop / "aanvraag.docx")  # a dropped file: no sender, the form's address unchecked
+    env.pipeline.send_outbox()
+    [to_ba] = env.inbox(ZEIST_BA)
+    [to_icm] = env.inbox(ICM)
+    env.deliver(reply_to(to_ba, ZEIST_BA, "Advies: positief"))
+    env.deliver(reply_to(to_icm, ICM, "Advies: positief"))
+    env.run()
+    [ask] = [m for m in env.inbox(ICM) if "Nog nodig" in str(m["Subject"])]
+    assert _body(ask).startswith("Beste ICM,") and "geen adres van de verwijzer" in _body(ask)
+    assert env.inbox("esther@gmail.example") == []
+    env.deliver(reply_to(ask, ICM, PROVIDER_DATA))
+    env.run()
+    [package] = env.inbox(BACKOFFICE)
+    assert "Stationsweg 12, 3701 AB Zeist" in docx_text(attachment(package, "maatwerkovereenkomst MW-2027-0001.docx"))

@@ -35,7 +35,7 @@ def test_weekly_expiry_report_mails_the_gemeente_once_a_week(env):
     assert env.pipeline.scheduled_reports() == 1
     [mail] = _expiry_mails(env)
     body = mail.get_body(("plain",)).get_content()
-    assert "MW-2027-0001" in body and "loopt tot 30-09-2027 (nog 52 dagen)" in body
+    assert "MW-2027-0001" in body and "loopt tot en met 30-09-2027 (nog 52 dagen)" in body
     assert "Verstuurd, nog niet getekend (de getekende overeenkomst is nog niet terug" in body  # sent, not signed
     assert "Getekend:" not in body
     with env.pipeline.store.session() as s:  # the report names the case: in its inzage log
