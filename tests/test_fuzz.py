@@ -88,3 +88,18 @@ def test_damaged_document_xml_is_read_or_refused(content):
 @given(st.one_of(mutated(), mutated_docx_member()))
 def test_ten_thousand_mutations(content):
     _check(content)
+
+
+@pytest.mark.skipif("template.docx" not in SEEDS, reason="samples not found (../shared/samples)")
+def test_a_document_without_its_body_is_refused_as_damaged():
+    """Found by the slow fuzz trial: a document.xml whose w:body is gone made our reader fail."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO((SAMPLES / "template.docx").read_bytes())) as zin, \
+            zipfile.ZipFile(out, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "word/document.xml":
+                data = data.replace(b"<w:body>", b"<w:bodx>").replace(b"</w:body>", b"</w:bodx>")
+            zout.writestr(info, data)
+    with pytest.raises(UnreadableForm, match="beschadigd"):
+        extract_bytes(out.getvalue(), MAPPINGS)

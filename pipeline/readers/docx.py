@@ -34,7 +34,10 @@ def open_document(content: bytes, limits: Optional["LimitSettings"] = None):
             _check_macros(zf, names)
         if "word/document.xml" not in names:
             raise UnreadableForm("Het bestand is geen Word-document (.docx).")
-        return Document(io.BytesIO(content))
+        doc = Document(io.BytesIO(content))
+        if doc.element.body is None:  # a document.xml without its body: nothing to read
+            raise UnreadableForm(DAMAGED_WORD)
+        return doc
     except UnreadableForm:
         raise
     except Exception:  # zipfile.BadZipFile, KeyError, lxml errors: all mean a broken file
