@@ -197,6 +197,7 @@ class MaildirMailbox:
 
 # --- composing ---------------------------------------------------------------------------
 
+ANSWER_KEY = r"[a-z2-7]{26}"  # the random part of our Message-IDs: 128 bits in lower-case base32
 CRISIS_LINE = "CRISIS: de zorg mag direct starten; deze aanvraag wordt achteraf verwerkt."
 
 # Long subjects (case token, gemeente, aanbieder) are not folded right after "Subject:".
@@ -330,7 +331,7 @@ def mailto(mailbox: str, subject: str, button: AnswerButton, kenmerk: str = "") 
 def answer_key(message_id: str) -> str:
     """The random part of one of our Message-IDs ('<mw-2027-0001.<26 × base32>@…>'): what
     a one-click answer quotes as its `Kenmerk`."""
-    m = re.search(r"[<.]([a-z2-7]{26})@", message_id)
+    m = re.search(rf"[<.]({ANSWER_KEY})@", message_id)
     return m.group(1) if m else ""
 
 

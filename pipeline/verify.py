@@ -25,10 +25,11 @@ from typing import Optional
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from .mail import ANSWER_KEY
 from .models import Submission
 from .store import OutboxMail
 
-KENMERK = re.compile(r"\bkenmerk\s*:\s*([a-z2-7]{26})\b", re.I)
+KENMERK = re.compile(rf"\bkenmerk\s*:\s*({ANSWER_KEY})\b", re.I)
 _RESULT = re.compile(r"\bdmarc\s*=\s*([a-z]+)", re.I)
 
 

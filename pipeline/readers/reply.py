@@ -63,7 +63,7 @@ def provider_data(own_text: str, forms: list[Aanvraag]) -> dict[str, str]:
         if iban:
             found["iban"] = iban
     for form in forms:
-        for field in ("kvk", "agb_code", "iban", "adres", "rekeninghouder"):
+        for field, _ in LABELS:
             value = getattr(form.aanbieder, field)
             if value and field not in found:
                 found[field] = value
