@@ -29,8 +29,8 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 from bench import inputs  # noqa: E402
 from bench.extract_speed import floor, pct, timed  # noqa: E402
 from pipeline.config import Settings  # noqa: E402
-from pipeline.extract import extract_bytes  # noqa: E402
-from pipeline.mappings import load_mappings  # noqa: E402
+from pipeline.stages.extract import extract_bytes  # noqa: E402
+from pipeline.region.profile import load_mappings  # noqa: E402
 
 INKOOP = "inkoop@zorginzou.nl"
 ADVISERS = ["p.smit@zeist.nl", "icm@zorginzou.nl"]
@@ -172,8 +172,8 @@ def latency(n_push: int, n_poll: int, poll_seconds: float) -> list[list[str]]:
 def rendering(n: int) -> list[list[str]]:
 
     from pipeline.convert import to_pdf
-    from pipeline.decide import Decision
-    from pipeline.render import Renderer, contract_context
+    from pipeline.stages.decide import Decision
+    from pipeline.stages.render import Renderer, contract_context
 
     settings = Settings()
     mappings = load_mappings(settings.region.mappings_dir, "zou")

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pipeline.config import Settings  # noqa: E402
-from pipeline.flow import Pipeline  # noqa: E402
+from pipeline.workflow.pipeline import Pipeline  # noqa: E402
 
 
 def main() -> None:

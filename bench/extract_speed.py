@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pipeline.config import Settings  # noqa: E402
-from pipeline.extract import extract_bytes  # noqa: E402
-from pipeline.mappings import load_mappings  # noqa: E402
+from pipeline.stages.extract import extract_bytes  # noqa: E402
+from pipeline.region.profile import load_mappings  # noqa: E402
 
 
 def floor(content: bytes) -> None:

@@ -30,7 +30,7 @@ from docx import Document  # noqa: E402
 
 from bench.extract_speed import pct  # noqa: E402
 from pipeline.config import Settings  # noqa: E402
-from pipeline.flow import Pipeline  # noqa: E402
+from pipeline.workflow.pipeline import Pipeline  # noqa: E402
 from tests import mailserver  # noqa: E402
 from watchers.run import run_forever  # noqa: E402
 

@@ -20,10 +20,10 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline.config import Settings  # noqa: E402
 from pipeline.convert import to_pdf  # noqa: E402
-from pipeline.decide import Decision  # noqa: E402
-from pipeline.mappings import load_mappings  # noqa: E402
+from pipeline.stages.decide import Decision  # noqa: E402
+from pipeline.region.profile import load_mappings  # noqa: E402
 from pipeline.models import Aanvraag  # noqa: E402
-from pipeline.render import Renderer, contract_context  # noqa: E402
+from pipeline.stages.render import Renderer, contract_context  # noqa: E402
 
 
 def main() -> None:

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
-from pipeline.mappings import load_mappings  # noqa: E402
+from pipeline.region.profile import load_mappings  # noqa: E402
 from pipeline.readers import scan  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "samples" / "corpus"

@@ -17,10 +17,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Optional
 
-from .errors import MaatwerkError
-from .extract import DEFAULT_OCR_LANGUAGES, extract_file
-from .mappings import Mappings
-from .validate import validate
+from pipeline.errors import MaatwerkError
+from pipeline.stages.extract import DEFAULT_OCR_LANGUAGES, extract_file
+from pipeline.region.profile import Mappings
+from pipeline.stages.validate import validate
 
 FORM_SUFFIXES = {".docx", ".pdf", ".doc", ".odt", ".rtf"}
 # INDEX.csv's problem names → the fields whose blocking finding is that problem

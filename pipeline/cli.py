@@ -22,9 +22,9 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from .config import Settings, load_settings
-from .errors import ConfigError, MaatwerkError
-from .text import printable
+from pipeline.config import Settings, load_settings
+from pipeline.errors import ConfigError, MaatwerkError
+from pipeline.text import printable
 
 app = typer.Typer(
     help="Maatwerkovereenkomsten jeugdhulp: aanvraagformulieren uit de mailbox tot getekend contract.",
@@ -87,7 +87,7 @@ def _local(moment: datetime, settings: Settings) -> str:
 
 
 def _pipeline(settings: Settings):
-    from .flow import Pipeline
+    from pipeline.workflow.pipeline import Pipeline
 
     return Pipeline(settings)
 
@@ -98,7 +98,7 @@ def run(once: bool = typer.Option(False, "--once", help="Verwerk wat nu klaarsta
     """Bewaak de mailbox en de dropmap en verwerk aanvragen en adviezen (stop met Ctrl-C).
 
     Meerdere verwerkers tegelijk (op één of meer servers) kan met een PostgreSQL-database."""
-    from .store import sole_worker
+    from pipeline.store import sole_worker
 
     settings = _settings(config)
     with sole_worker(settings.store.url):
@@ -223,7 +223,7 @@ def _held_line(mail) -> str:
 @app.command()
 def check(config: Optional[Path] = ConfigOpt) -> None:
     """Controleer de instellingen: wat de mailserver op binnenkomende mail schrijft (afzendercontrole)."""
-    from . import verify
+    from pipeline.workflow import verify
 
     settings = _settings(config)
     pipeline = _pipeline(settings)
@@ -257,8 +257,8 @@ def check(config: Optional[Path] = ConfigOpt) -> None:
 @app.command()
 def status(config: Optional[Path] = ConfigOpt) -> None:
     """Toon de openstaande zaken met hun status en adviestermijn."""
-    from . import store
-    from .index import status_text
+    from pipeline import store
+    from pipeline.register.index import status_text
 
     settings = _settings(config)
     today = datetime.now(ZoneInfo(settings.advice.timezone)).date()
@@ -307,7 +307,7 @@ def status(config: Optional[Path] = ConfigOpt) -> None:
 
 def _print_workers(workers, settings: Settings) -> None:
     """Each running `maatwerk run`: working, or what an outage makes it wait for."""
-    from . import store
+    from pipeline import store
 
     if not workers:
         out.print("Er draait geen 'maatwerk run'.")
@@ -340,8 +340,8 @@ def case_cmd(case_id: str = typer.Argument(..., help="Zaaknummer, bijv. MW-2026-
                                                             "bijv. 'vraag van de gemeente Zeist'."),
              config: Optional[Path] = ConfigOpt) -> None:
     """Toon de geschiedenis van één zaak (wie, wanneer en waarom komt in het inzagelogboek)."""
-    from . import store
-    from .index import status_text
+    from pipeline import store
+    from pipeline.register.index import status_text
 
     if not reden.strip():
         raise typer.BadParameter("geef een reden op", param_hint="--reden")
@@ -371,7 +371,7 @@ def case_cmd(case_id: str = typer.Argument(..., help="Zaaknummer, bijv. MW-2026-
 def inzage(case_id: str = typer.Argument(..., help="Zaaknummer, bijv. MW-2026-0001"),
            config: Optional[Path] = ConfigOpt) -> None:
     """Toon wie de persoonsgegevens van een zaak heeft verwerkt of ingezien, wanneer en waarom."""
-    from . import store
+    from pipeline import store
 
     settings = _settings(config)
     st = store.open_store(settings.store)
@@ -414,9 +414,9 @@ def extract(file: Path = typer.Argument(..., help="Het aanvraagformulier (.docx 
     """Lees één formulier en toon de velden en meldingen (exit 2 als het niet te lezen is)."""
     from datetime import date
 
-    from .extract import extract_file
-    from .mappings import load_mappings
-    from .validate import validate
+    from pipeline.stages.extract import extract_file
+    from pipeline.region.profile import load_mappings
+    from pipeline.stages.validate import validate
 
     settings = _settings(config)
     mappings = load_mappings(settings.region.mappings_dir, settings.region.profile)
@@ -460,8 +460,8 @@ def bench_extract(folder: Path = typer.Argument(..., help="Map met formulieren e
                   config: Optional[Path] = ConfigOpt) -> None:
     """Meet per layout hoeveel velden goed worden gelezen, hoeveel formulieren direct door kunnen
     en hoeveel velden stil fout zijn (fout en geen melding die het veld noemt)."""
-    from .accuracy import measure, shortfalls, total, write_differences
-    from .mappings import load_mappings
+    from pipeline.accuracy import measure, shortfalls, total, write_differences
+    from pipeline.region.profile import load_mappings
 
     settings = _settings(config)
     results, layouts = measure(folder, load_mappings(settings.region.mappings_dir, settings.region.profile),
@@ -510,8 +510,9 @@ def report_monitoring(year: int = typer.Option(..., "--year", help="Het jaar, bi
                       config: Optional[Path] = ConfigOpt) -> None:
     """Aanvragen, goedkeuringen, lopende contracten met hun waarde in het jaar en redenen per gemeente,
     als xlsx met Excel-grafieken (liggend, één pagina breed af te drukken)."""
-    from . import reports, store
-    from .mappings import load_mappings
+    from pipeline import reports
+    from pipeline import store
+    from pipeline.region.profile import load_mappings
 
     settings = _settings(config)
     mappings = load_mappings(settings.region.mappings_dir, settings.region.profile)

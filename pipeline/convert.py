@@ -21,7 +21,7 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
-from .errors import UnreadableForm
+from pipeline.errors import UnreadableForm
 
 TIMEOUT = 180
 SUFFIX = {"ole": ".doc", "odt": ".odt", "rtf": ".rtf"}

@@ -14,7 +14,7 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
 
-from .text import printable
+from pipeline.text import printable
 
 Ernst = Literal["fout", "waarschuwing"]
 

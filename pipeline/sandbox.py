@@ -29,14 +29,14 @@ from contextlib import contextmanager
 from multiprocessing.connection import Connection
 from typing import Any, Callable, Final, Optional, TypeVar
 
-from .config import LimitSettings
-from .errors import UnreadableForm
+from pipeline.config import LimitSettings
+from pipeline.errors import UnreadableForm
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # imported once in the fork server, so that a child starts with them in memory
-PRELOAD: Final = ["pipeline.extract", "pipeline.convert", "pipeline.readers.record", "pipeline.readers.docx",
+PRELOAD: Final = ["pipeline.stages.extract", "pipeline.convert", "pipeline.readers.record", "pipeline.readers.docx",
                   "pipeline.readers.word", "pipeline.readers.template", "pipeline.readers.acroform",
                   "pipeline.readers.wordpdf", "pipeline.readers.scan", "pypdf", "pdfplumber", "pypdfium2", "cv2",
                   "docx"]

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Final, Optional
 
-from . import advice
+from pipeline.stages import advice
 
 log = logging.getLogger("maatwerk.signed")
 

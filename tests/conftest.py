@@ -19,7 +19,7 @@ import pytest
 from docx import Document
 
 from pipeline.config import Settings
-from pipeline.flow import Pipeline
+from pipeline.workflow.pipeline import Pipeline
 from pipeline.mail import MaildirPostOffice
 
 REPO = Path(__file__).resolve().parent.parent

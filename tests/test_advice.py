@@ -12,8 +12,8 @@ from urllib.parse import unquote
 
 import pytest
 
-from pipeline.advice import ANSWER_BUTTONS, Voorwaarde, Vraag, own_text, parse_approval, parse_reply
-from pipeline.intake import from_mail, html_to_text
+from pipeline.stages.advice import ANSWER_BUTTONS, Voorwaarde, Vraag, own_text, parse_approval, parse_reply
+from pipeline.stages.intake import from_mail, html_to_text
 from pipeline.mail import IncomingMail, MailComposer, mailto, text_to_html
 from tests.conftest import sample
 

@@ -11,7 +11,7 @@ from email.utils import make_msgid
 
 from docx import Document
 
-from pipeline.flow import Pipeline
+from pipeline.workflow.pipeline import Pipeline
 from pipeline.mail import MaildirPostOffice
 from tests.conftest import (
     BACKOFFICE, ICM, INKOOP, THURSDAY, ZEIST_BA, Env, attachment, docx_text, mail_with_form, make_settings,

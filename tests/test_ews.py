@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.config import Settings
-from pipeline.flow import Pipeline
+from pipeline.workflow.pipeline import Pipeline
 from tests.test_flow import PROVIDER_DATA
 from tests.conftest import ICM, THURSDAY, ZEIST_BA, check_exchange_retention, parse, reply_to, sample
 from tests.fake_ews import FakeEws

@@ -9,8 +9,8 @@ import sys
 import pytest
 
 from pipeline.errors import UnreadableForm
-from pipeline.extract import extract_file
-from pipeline.mappings import load_mappings
+from pipeline.stages.extract import extract_file
+from pipeline.region.profile import load_mappings
 from pipeline.config import Settings
 from tests.conftest import sample
 
@@ -124,7 +124,7 @@ def test_a_tariff_above_the_regions_standard_warns_icm():
     from decimal import Decimal
 
     from pipeline.models import Aanvraag
-    from pipeline.validate import validate
+    from pipeline.stages.validate import validate
 
     mappings = load_mappings(Settings().region.mappings_dir, "zou")
     record = Aanvraag.model_validate(json.loads(sample("legacy-table.json").read_text()))

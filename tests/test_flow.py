@@ -328,7 +328,7 @@ def test_answers_with_template_syntax_and_markup_appear_literally(env):
 def test_dropped_file_becomes_a_case_and_a_refused_one_gets_a_reason(env):
     from watchers.folder import DropFolder
     from watchers.run import _handle_files
-    from pipeline.flow import RunReport
+    from pipeline.workflow.pipeline import RunReport
 
     drop_dir = env.root / "drop"
     drop_dir.mkdir()
@@ -524,7 +524,7 @@ def test_the_same_form_stored_by_another_worker_at_the_same_moment_is_not_lost(e
 
 def test_mail_from_outside_the_allowlist_is_quarantined_and_icm_told(tmp_path):
     from tests.conftest import Env, make_settings
-    from pipeline.flow import Pipeline
+    from pipeline.workflow.pipeline import Pipeline
     from pipeline.mail import MaildirPostOffice
 
     settings = make_settings(tmp_path)
@@ -547,7 +547,7 @@ def test_mail_from_outside_the_allowlist_is_quarantined_and_icm_told(tmp_path):
 
 def test_an_attachment_over_the_size_limit_is_refused_with_a_reason(tmp_path):
     from tests.conftest import Env, make_settings
-    from pipeline.flow import Pipeline
+    from pipeline.workflow.pipeline import Pipeline
     from pipeline.mail import MaildirPostOffice
 
     settings = make_settings(tmp_path)
@@ -565,7 +565,7 @@ def test_an_attachment_over_the_size_limit_is_refused_with_a_reason(tmp_path):
 
 def test_reprocess_takes_quarantined_mail_again_after_a_fix(tmp_path):
     from tests.conftest import Env, make_settings
-    from pipeline.flow import Pipeline
+    from pipeline.workflow.pipeline import Pipeline
     from pipeline.mail import MaildirPostOffice
 
     settings = make_settings(tmp_path)

@@ -10,8 +10,8 @@ from docx.oxml.ns import qn
 from pypdf import PdfReader, PdfWriter
 
 from pipeline.config import Settings
-from pipeline.extract import extract_bytes
-from pipeline.mappings import load_mappings
+from pipeline.stages.extract import extract_bytes
+from pipeline.region.profile import load_mappings
 from tests.conftest import sample
 
 TEMPLATES = Settings().region.templates_dir

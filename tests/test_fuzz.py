@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from pipeline.config import Settings
 from pipeline.errors import UnreadableForm
-from pipeline.extract import extract_bytes
-from pipeline.mappings import load_mappings
+from pipeline.stages.extract import extract_bytes
+from pipeline.region.profile import load_mappings
 from tests.conftest import SAMPLES
 
 MAPPINGS = load_mappings(Settings().region.mappings_dir, "zou")

@@ -9,8 +9,8 @@ from email.message import EmailMessage
 import pytest
 
 from pipeline.config import Settings
-from pipeline.flow import Pipeline
-from pipeline.graph import GraphMailbox
+from pipeline.workflow.pipeline import Pipeline
+from pipeline.mail.graph import GraphMailbox
 from tests.test_flow import PROVIDER_DATA
 from tests.conftest import ICM, THURSDAY, ZEIST_BA, check_exchange_retention, parse, reply_to, sample
 from tests.fake_graph import TENANT, FakeGraph

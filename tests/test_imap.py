@@ -9,7 +9,7 @@ import time
 import pytest
 
 from pipeline.config import Settings
-from pipeline.flow import Pipeline
+from pipeline.workflow.pipeline import Pipeline
 from tests import mailserver
 from tests.conftest import BACKOFFICE, ICM, INKOOP, THURSDAY, ZEIST_BA, attachment_names, parse, reply_to, sample, store_url
 

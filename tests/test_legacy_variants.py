@@ -8,8 +8,8 @@ import json
 from docx import Document
 
 from pipeline.config import Settings
-from pipeline.extract import extract_bytes
-from pipeline.mappings import load_mappings
+from pipeline.stages.extract import extract_bytes
+from pipeline.region.profile import load_mappings
 from tests.conftest import sample
 from tests.test_pdf_printed_questions import ROWS
 

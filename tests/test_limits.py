@@ -19,11 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import convert, sandbox
+from pipeline import convert
+from pipeline import sandbox
 from pipeline.config import LimitSettings, Settings
 from pipeline.errors import UnreadableForm
-from pipeline.extract import extract_bytes
-from pipeline.mappings import load_mappings
+from pipeline.stages.extract import extract_bytes
+from pipeline.region.profile import load_mappings
 from tests import attacks
 from tests.conftest import mail_with_form, sample
 

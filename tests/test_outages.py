@@ -119,7 +119,7 @@ def test_each_outage_is_named_for_status(tmp_path):
     from sqlalchemy.exc import OperationalError
 
     from pipeline.errors import FolderUnavailable
-    from pipeline.register import Register
+    from pipeline.register.folder import Register
     from watchers.folder import DropFolder
     from watchers.run import waiting_on
 

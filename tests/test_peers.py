@@ -14,8 +14,8 @@ import pytest
 
 from pipeline.config import Settings
 from pipeline.errors import UnreadableForm
-from pipeline.extract import extract_file
-from pipeline.mappings import load_mappings
+from pipeline.stages.extract import extract_file
+from pipeline.region.profile import load_mappings
 from tests.conftest import INKOOP, REPO
 
 PEERS = REPO.parent / "shared" / "peers"

@@ -18,7 +18,7 @@ import pytest
 from docx import Document
 
 from pipeline import store
-from pipeline.flow import Pipeline
+from pipeline.workflow.pipeline import Pipeline
 from pipeline.mail import MaildirPostOffice
 from tests.conftest import ICM, INKOOP, THURSDAY, mail_with_form, make_settings, sample
 

@@ -8,7 +8,7 @@ import io
 import pytest
 from docx import Document
 
-from pipeline.flow import Pipeline
+from pipeline.workflow.pipeline import Pipeline
 from pipeline.mail import MaildirPostOffice
 from tests.conftest import THURSDAY, Env, attachment_names, mail_with_form, make_settings, pdf_text, reply_to, sample
 from tests.test_flow import _case, _give_provider_data

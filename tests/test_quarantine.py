@@ -11,9 +11,10 @@ from email.utils import make_msgid
 
 import pytest
 
-from pipeline import quarantine, store
+from pipeline.workflow import quarantine
+from pipeline import store
 from pipeline.errors import ConfigError
-from pipeline.flow import Pipeline
+from pipeline.workflow.pipeline import Pipeline
 from pipeline.mail import MaildirPostOffice
 from tests.conftest import ICM, INKOOP, THURSDAY, ZEIST_BA, Env, make_settings, mail_with_form, sample
 
@@ -168,7 +169,7 @@ def test_the_quarantaine_command_in_dutch_printing_mail_text_literally(held):
 
 
 def test_a_backend_that_cannot_says_so_in_dutch(tmp_path):
-    from pipeline.graph import GraphMailbox
+    from pipeline.mail.graph import GraphMailbox
 
     settings = make_settings(tmp_path)
     box = GraphMailbox(settings.graph, INKOOP, "Verwerkt")

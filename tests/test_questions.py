@@ -3,7 +3,7 @@ whatever its numbering, wording, asides or conditions; titles and notes ask noth
 import pytest
 
 from pipeline.config import Settings
-from pipeline.mappings import load_mappings
+from pipeline.region.profile import load_mappings
 from pipeline.readers.record import QUESTION_MIN_SCORE, QUESTION_SURE_SCORE
 
 LABELS = load_mappings(Settings().region.mappings_dir, "zou").labels

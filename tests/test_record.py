@@ -4,10 +4,10 @@ doubtful value."""
 from datetime import date
 
 from pipeline.config import Settings
-from pipeline.mappings import load_mappings
+from pipeline.region.profile import load_mappings
 from pipeline.readers.cells import Cell, Reading
 from pipeline.readers.record import build, join_continued
-from pipeline.validate import has_errors, validate
+from pipeline.stages.validate import has_errors, validate
 
 MAPPINGS = load_mappings(Settings().region.mappings_dir, "zou")
 FORM = [

@@ -9,10 +9,10 @@ from decimal import Decimal
 import pytest
 
 from pipeline.config import Settings
-from pipeline.decide import Decision
-from pipeline.mappings import load_mappings
+from pipeline.stages.decide import Decision
+from pipeline.region.profile import load_mappings
 from pipeline.models import Aanvraag, Inzet, Tarief
-from pipeline.render import Renderer, contract_context, contract_value, refusal_context
+from pipeline.stages.render import Renderer, contract_context, contract_value, refusal_context
 from tests.conftest import docx_text
 
 HOSTILE = "R&D <b>x</b> {{ 7*7 }} {% if 1 %}ja{% endif %} =HYPERLINK(\"http://x\") ]]> \n tweede regel"
@@ -137,7 +137,7 @@ def _legacy_form(rows: dict[str, str]) -> bytes:
     "Aanbieder: Zorgpraktijk De Linde B.V., contactpersoon is Jan de Vries (06-12345678)",
 ])
 def test_documents_name_the_party_and_greet_the_person_without_labels_or_glued_contacts(provider_row):
-    from pipeline.extract import extract_bytes
+    from pipeline.stages.extract import extract_bytes
 
     settings = Settings()
     mappings = load_mappings(settings.region.mappings_dir, "zou")

@@ -13,9 +13,9 @@ from openpyxl import load_workbook
 
 from pipeline import store
 from pipeline.convert import ConversionFailed, convert, soffice
-from pipeline.mappings import load_mappings
+from pipeline.region.profile import load_mappings
 from pipeline.models import CaseState
-from pipeline.render import euro
+from pipeline.stages.render import euro
 from pipeline.reports import _share_in_year, monitoring, reason_groups_of, write_monitoring
 
 from tests.conftest import REPO, ZEIST_BA, mail_with_form, sample

@@ -10,7 +10,7 @@ from sqlalchemy import inspect, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from pipeline import store
-from pipeline.flow import Pipeline
+from pipeline.workflow.pipeline import Pipeline
 from tests.conftest import BACKOFFICE, ICM, INKOOP, ZEIST_BA, docx_text, mail_with_form, reply_to, sample
 from tests.signing import scanned, sent_contract
 from tests.test_flow import _give_provider_data

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from pipeline.errors import UnreadableForm
-from pipeline.mappings import load_mappings
+from pipeline.region.profile import load_mappings
 from pipeline.readers import scan
 from pipeline.readers.cells import Reading
 from tests.conftest import REPO, sample

@@ -14,7 +14,7 @@ from email.utils import make_msgid
 
 import pytest
 
-from pipeline.flow import Pipeline
+from pipeline.workflow.pipeline import Pipeline
 from pipeline.mail import MaildirPostOffice
 from pipeline.signed import is_signed, read_confirmation
 from tests.conftest import (

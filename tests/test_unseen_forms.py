@@ -15,10 +15,10 @@ import pytest
 from pipeline.accuracy import flatten
 from pipeline.config import Settings
 from pipeline.errors import MaatwerkError
-from pipeline.extract import extract_bytes
-from pipeline.mappings import load_mappings
+from pipeline.stages.extract import extract_bytes
+from pipeline.region.profile import load_mappings
 from pipeline.models import Aanvraag
-from pipeline.validate import validate
+from pipeline.stages.validate import validate
 from tests import formgen
 
 SEED = 20261202

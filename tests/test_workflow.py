@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 
 from docx import Document
 
-from pipeline.flow import Pipeline
+from pipeline.workflow.pipeline import Pipeline
 from tests.conftest import (
     BACKOFFICE, ICM, THURSDAY, ZEIST_BA, Env, attachment, make_settings, mail_with_form, reply_to, sample,
 )

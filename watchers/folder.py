@@ -29,8 +29,8 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from pipeline.errors import FolderUnavailable
-from pipeline.intake import DROP_OUTCOME_FOLDERS
-from pipeline.register import DIR_MODE, FILE_MODE
+from pipeline.stages.intake import DROP_OUTCOME_FOLDERS
+from pipeline.register.folder import DIR_MODE, FILE_MODE
 
 log = logging.getLogger("maatwerk")
 IGNORED_PREFIXES = ("~$", ".", "~")  # Office lock files, hidden and temporary files

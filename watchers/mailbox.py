@@ -6,7 +6,7 @@ single-threaded, and each backend holds a lock around its fetch.
 """
 from __future__ import annotations
 
-from pipeline.flow import Pipeline, RunReport
+from pipeline.workflow.pipeline import Pipeline, RunReport
 
 
 class MailboxWatcher:

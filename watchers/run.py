@@ -7,10 +7,10 @@ import time
 
 from pipeline import store
 from pipeline.errors import FolderUnavailable
-from pipeline.flow import Pipeline, RunReport, safe_error
+from pipeline.workflow.pipeline import Pipeline, RunReport, safe_error
 
-from .folder import DropFolder
-from .mailbox import MailboxWatcher
+from watchers.folder import DropFolder
+from watchers.mailbox import MailboxWatcher
 
 log = logging.getLogger("maatwerk")
 SCHEDULE_SECONDS = 60.0
@@ -91,7 +91,7 @@ def run_forever(pipeline: Pipeline, stop: threading.Event) -> RunReport:
     drop.start()
     pushed = threading.Event()  # set by IMAP IDLE when mail arrives
     if s.mailbox.backend == "imap" and s.imap.idle:
-        from pipeline.imap import ImapIdle
+        from pipeline.mail.imap import ImapIdle
 
         ImapIdle(s.imap, s.mailbox.address, (pushed, drop.changed), stop).start()  # also wakes the wait below
     next_mail = next_schedule = 0.0

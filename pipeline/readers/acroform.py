@@ -7,8 +7,8 @@ import io
 import re
 from typing import Optional
 
-from .cells import Cell, Reading
-from .questions import Labels
+from pipeline.readers.cells import Cell, Reading
+from pipeline.readers.questions import Labels
 
 ADVIES_PARTS = ("oordeel", "toelichting", "productcode", "tarief")
 

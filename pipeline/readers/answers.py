@@ -19,7 +19,7 @@ from typing import Optional
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
-from ..text import printable
+from pipeline.text import printable
 
 EMPTY_ANSWERS = {"", "-", "--", "nvt", "n.v.t", "n.v.t.", "niet van toepassing", "nee n.v.t.", "geen", "x", "nb", "n.b."}
 

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Optional
 from docx import Document
 from docx.oxml.ns import qn
 
-from ..errors import DAMAGED_WORD, UnreadableForm
+from pipeline.errors import DAMAGED_WORD, UnreadableForm
 
 if TYPE_CHECKING:
-    from ..config import LimitSettings
+    from pipeline.config import LimitSettings
 
 MAX_RATIO = 200  # unpacked size over file size of a zip bomb, not of a Word file (those stay under ~20)
 W_TAGS_TEXT = {qn("w:t"): None, qn("w:tab"): "\t", qn("w:br"): "\n", qn("w:cr"): "\n"}
@@ -49,7 +49,7 @@ def check_unpacked(content: bytes, limits: Optional["LimitSettings"] = None) -> 
     is inflated and counted, a piece at a time and nothing kept; the sizes the zip directory
     states are not believed (a lying directory got 2.2 GB past a check that did). Raises
     UnreadableForm."""
-    from ..config import LimitSettings
+    from pipeline.config import LimitSettings
 
     limit = (limits or LimitSettings()).max_unpacked_mb * 1024 * 1024
     budget = min(limit, MAX_RATIO * len(content))

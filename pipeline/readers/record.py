@@ -11,11 +11,11 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
-from ..errors import UnreadableForm
-from ..mappings import Mappings
-from ..models import Advies, Aanvraag, Extraction, Melding
-from . import answers as nz
-from .cells import Cell, Reading
+from pipeline.errors import UnreadableForm
+from pipeline.region.profile import Mappings
+from pipeline.models import Advies, Aanvraag, Extraction, Melding
+from pipeline.readers import answers as nz
+from pipeline.readers.cells import Cell, Reading
 
 MIN_QUESTIONS_FOR_A_FORM = 6
 QUESTION_MIN_SCORE = 72.0  # below this a printed text is no question of the form
@@ -413,7 +413,7 @@ def _advice_from_text(text: str):
     """An advice row written out ('Positief. Bekende aanbieder.\nProductcode: 45M53\nTarief: …'):
     read as an advice mail is, so a negation or a condition is no advice; the choice printed
     as 'positief / negatief' is none either."""
-    from ..advice import parse_icode, parse_reply
+    from pipeline.stages.advice import parse_icode, parse_reply
 
     if not nz.clean(text) or re.search(r"positief\s*/\s*negatief", text, re.I):
         return None

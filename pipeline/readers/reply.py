@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from ..models import Aanvraag
-from . import answers as nz
+from pipeline.models import Aanvraag
+from pipeline.readers import answers as nz
 
 # label words → provider field; checked in this order (an 'IBAN op naam van' line is a name)
 LABELS = (

@@ -35,9 +35,9 @@ import cv2
 import numpy as np
 from rapidfuzz import fuzz
 
-from ..errors import DAMAGED_PDF, UnreadableForm
-from .cells import Cell, Reading
-from .questions import answer_text, norm
+from pipeline.errors import DAMAGED_PDF, UnreadableForm
+from pipeline.readers.cells import Cell, Reading
+from pipeline.readers.questions import answer_text, norm
 
 @lru_cache(maxsize=1)
 def installed_languages() -> frozenset[str]:
@@ -60,8 +60,8 @@ def usable_languages(languages: str) -> str:
 
 
 if TYPE_CHECKING:
-    from ..config import LimitSettings
-    from .questions import Labels
+    from pipeline.config import LimitSettings
+    from pipeline.readers.questions import Labels
 
 WORK_DPI = 300  # every page is brought to this resolution: tesseract reads 10-pt text best here
 DPI_RANGE = (150, 600)  # a scan's stated resolution outside this is not believed
@@ -174,7 +174,7 @@ class Item:
 def read(content: bytes, labels: "Labels", languages: str = "nld+tur",
          limits: Optional["LimitSettings"] = None) -> Reading:
     """The question/answer cells of a scanned form (an image-only PDF). Raises UnreadableForm."""
-    from ..config import LimitSettings
+    from pipeline.config import LimitSettings
 
     languages = usable_languages(languages)
     images = _render(content, limits or LimitSettings())

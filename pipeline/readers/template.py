@@ -6,8 +6,8 @@ from typing import Optional
 
 from docx.oxml.ns import qn
 
-from .cells import Cell, Reading
-from .docx import plain_text, run_parts
+from pipeline.readers.cells import Cell, Reading
+from pipeline.readers.docx import plain_text, run_parts
 
 
 def read(doc) -> Reading:

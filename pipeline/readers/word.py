@@ -9,9 +9,9 @@ from typing import Optional
 
 from docx.oxml.ns import qn
 
-from .cells import Cell, Reading
-from .docx import run_parts
-from .questions import Labels, answer_text
+from pipeline.readers.cells import Cell, Reading
+from pipeline.readers.docx import run_parts
+from pipeline.readers.questions import Labels, answer_text
 
 
 def _answer(paragraphs, labels: Labels) -> str:

@@ -8,8 +8,8 @@ import io
 import re
 from typing import Optional
 
-from .cells import Cell, Reading
-from .questions import Labels, answer_text
+from pipeline.readers.cells import Cell, Reading
+from pipeline.readers.questions import Labels, answer_text
 
 STRIKE_BAND = (0.25, 0.75)  # a strike line crosses a glyph between these fractions of its height
 MAX_RULE_THICKNESS = 2.0  # pt

@@ -20,13 +20,13 @@ from pathlib import Path
 
 from typing import Optional
 
-from . import sandbox
-from .config import LimitSettings
-from .errors import DAMAGED_PDF, DAMAGED_WORD, MaatwerkError, NotReadAutomatically, UnreadableForm
-from .mappings import Mappings
-from .models import Extraction
-from .readers import record
-from .readers.cells import Reading
+from pipeline import sandbox
+from pipeline.config import LimitSettings
+from pipeline.errors import DAMAGED_PDF, DAMAGED_WORD, MaatwerkError, NotReadAutomatically, UnreadableForm
+from pipeline.region.profile import Mappings
+from pipeline.models import Extraction
+from pipeline.readers import record
+from pipeline.readers.cells import Reading
 
 log = logging.getLogger("maatwerk")
 DEFAULT_OCR_LANGUAGES = "nld+tur"  # see pipeline/readers/scan.py and [ocr] in config.example.toml
@@ -134,13 +134,15 @@ def _best(readings: list[Reading], mappings: Mappings) -> Reading:
 
 
 def _read(content: bytes, mappings: Mappings, ocr_languages: str, limits: LimitSettings) -> Reading:
-    from .readers import docx, template, word
+    from pipeline.readers import docx
+    from pipeline.readers import template
+    from pipeline.readers import word
 
     kind = sniff(content)
     if kind == "pdf":
         return _read_pdf(content, mappings, ocr_languages, limits)
     if kind in ("ole", "odt", "rtf"):
-        from .convert import to_docx
+        from pipeline.convert import to_docx
 
         if kind == "odt":  # LibreOffice unpacks it: counted first, as a Word package is
             docx.check_unpacked(content, limits)
@@ -155,7 +157,9 @@ def _read_pdf(content: bytes, mappings: Mappings, ocr_languages: str, limits: Li
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
-    from .readers import acroform, scan, wordpdf
+    from pipeline.readers import acroform
+    from pipeline.readers import scan
+    from pipeline.readers import wordpdf
 
     try:
         reader = PdfReader(io.BytesIO(content))

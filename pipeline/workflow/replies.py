@@ -18,18 +18,21 @@ from typing import Optional
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from . import advice as advice_stage
-from . import intake, render, store, verify
-from . import route as route_stage
-from . import signed as signed_stage
-from .convert import ConversionFailed, to_pdf
-from .decide import Decision, decide
-from .mail import IncomingMail
-from .mappings import Step
-from .models import Aanvraag, Advies, Attachment, CaseState, Extraction, Submission, Tarief
-from .readers.reply import provider_data
-from .register import extension_for
-from .workdays import deadline, dutch_date
+from pipeline.stages import advice as advice_stage
+from pipeline.stages import intake
+from pipeline.stages import render
+from pipeline import store
+from pipeline.workflow import verify
+from pipeline.stages import route as route_stage
+from pipeline import signed as signed_stage
+from pipeline.convert import ConversionFailed, to_pdf
+from pipeline.stages.decide import Decision, decide
+from pipeline.mail import IncomingMail
+from pipeline.region.profile import Step
+from pipeline.models import Aanvraag, Advies, Attachment, CaseState, Extraction, Submission, Tarief
+from pipeline.readers.reply import provider_data
+from pipeline.register.folder import extension_for
+from pipeline.workdays import deadline, dutch_date
 
 log = logging.getLogger("maatwerk")
 

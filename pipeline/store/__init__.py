@@ -24,10 +24,10 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
 
-from . import crashpoints
-from .errors import AlreadyRunning, CaseNotFound, ConfigError, InvalidTransition
-from .models import Aanvraag, CaseState, Melding
-from .register import DIR_MODE, FILE_MODE
+from pipeline import crashpoints
+from pipeline.errors import AlreadyRunning, CaseNotFound, ConfigError, InvalidTransition
+from pipeline.models import Aanvraag, CaseState, Melding
+from pipeline.register.folder import DIR_MODE, FILE_MODE
 
 S = CaseState
 ALLOWED: dict[Optional[CaseState], set[CaseState]] = {

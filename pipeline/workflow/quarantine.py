@@ -21,9 +21,10 @@ from typing import Callable, Optional
 from sqlalchemy import DateTime, Integer, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from . import intake, store
-from .errors import MaatwerkError
-from .mail import IncomingMail
+from pipeline.stages import intake
+from pipeline import store
+from pipeline.errors import MaatwerkError
+from pipeline.mail import IncomingMail
 
 
 class HeldAction(StrEnum):

@@ -20,10 +20,10 @@ from typing import Any, Final
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import CaseState
-from .register import FILE_MODE
-from .store import Case
-from .text import printable
+from pipeline.models import CaseState
+from pipeline.register.folder import FILE_MODE
+from pipeline.store import Case
+from pipeline.text import printable
 
 CONTRACT_STATES = (CaseState.positief.value, CaseState.contract_verstuurd.value, CaseState.getekend.value)
 # How a contract's state reads where people look (register, reports, `maatwerk status`): sent is not

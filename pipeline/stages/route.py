@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from .errors import ConfigError
-from .mappings import Region, Step
-from .models import Aanvraag
+from pipeline.errors import ConfigError
+from pipeline.region.profile import Region, Step
+from pipeline.models import Aanvraag
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,9 @@ import time
 from datetime import datetime, timezone
 from typing import Iterator, Optional
 
-from .config import EwsSettings
-from .errors import ConfigError
-from .mail import IncomingMail
+from pipeline.config import EwsSettings
+from pipeline.errors import ConfigError
+from pipeline.mail import IncomingMail
 
 log = logging.getLogger("maatwerk")
 PULL_EVENTS = ("NewMailEvent", "CreatedEvent", "MovedEvent")

@@ -14,11 +14,11 @@ from typing import Any, Optional
 
 from docxtpl import DocxTemplate, Listing
 
-from .decide import Decision
-from .mappings import Mappings
-from .models import Aanvraag, Inzet, Tarief
-from .text import printable
-from .workdays import dutch_date
+from pipeline.stages.decide import Decision
+from pipeline.region.profile import Mappings
+from pipeline.models import Aanvraag, Inzet, Tarief
+from pipeline.text import printable
+from pipeline.workdays import dutch_date
 
 CENT = Decimal("0.01")
 EENHEID_MEERVOUD = {"uur": "uur", "dagdeel": "dagdelen", "etmaal": "etmalen"}

@@ -10,10 +10,12 @@ from typing import Optional
 
 from sqlalchemy import select
 
-from . import reports, retention, store
-from .models import CaseState
-from .workdays import deadline, dutch_date, is_working_day
-from .workflow import role_name
+from pipeline import reports
+from pipeline.workflow import retention
+from pipeline import store
+from pipeline.models import CaseState
+from pipeline.workdays import deadline, dutch_date, is_working_day
+from pipeline.workflow.replies import role_name
 
 log = logging.getLogger("maatwerk")
 

@@ -9,10 +9,10 @@ import re
 from datetime import date
 from typing import Optional
 
-from .readers import answers as nz
-from .readers.record import CERTAIN
-from .mappings import Mappings
-from .models import Aanvraag, Melding
+from pipeline.readers import answers as nz
+from pipeline.readers.record import CERTAIN
+from pipeline.region.profile import Mappings
+from pipeline.models import Aanvraag, Melding
 
 MIN_REDEN_LENGTH = 30
 # a reason that points to an earlier request (a verlenging) is an argument the advisers can look up

@@ -18,9 +18,9 @@ from email.utils import getaddresses, parseaddr
 from pathlib import Path
 from typing import Optional
 
-from .extract import sniff
-from .mail import IncomingMail
-from .models import Attachment, Submission
+from pipeline.stages.extract import sniff
+from pipeline.mail import IncomingMail
+from pipeline.models import Attachment, Submission
 
 CASE_TOKEN = re.compile(r"\[(MW-\d{4}-\d{4,})\]", re.I)
 FORM_TYPES = {"zip", "odt", "pdf", "ole", "rtf"}  # what may be a form; the extract stage decides

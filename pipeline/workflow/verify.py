@@ -25,9 +25,9 @@ from typing import Optional
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from .mail import ANSWER_KEY
-from .models import Submission
-from .store import OutboxMail
+from pipeline.mail import ANSWER_KEY
+from pipeline.models import Submission
+from pipeline.store import OutboxMail
 
 KENMERK = re.compile(rf"\bkenmerk\s*:\s*({ANSWER_KEY})\b", re.I)
 _RESULT = re.compile(r"\bdmarc\s*=\s*([a-z]+)", re.I)

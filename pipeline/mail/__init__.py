@@ -24,10 +24,10 @@ from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from .advice import ANSWER_BUTTONS, AnswerButton
-from .models import Attachment
-from .register import DIR_MODE, FILE_MODE
-from .text import one_line, printable
+from pipeline.stages.advice import ANSWER_BUTTONS, AnswerButton
+from pipeline.models import Attachment
+from pipeline.register.folder import DIR_MODE, FILE_MODE
+from pipeline.text import one_line, printable
 
 
 @dataclass

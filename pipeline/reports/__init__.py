@@ -21,13 +21,13 @@ from typing import TYPE_CHECKING, Final, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .errors import ConfigError
-from .index import CONTRACT_STATES, _atomic_write, status_text
-from .mappings import Mappings
-from .models import Aanvraag, CaseState
-from .render import euro
-from .store import Case
-from .text import printable
+from pipeline.errors import ConfigError
+from pipeline.register.index import CONTRACT_STATES, _atomic_write, status_text
+from pipeline.region.profile import Mappings
+from pipeline.models import Aanvraag, CaseState
+from pipeline.stages.render import euro
+from pipeline.store import Case
+from pipeline.text import printable
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet

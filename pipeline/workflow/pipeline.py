@@ -29,21 +29,25 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 from sqlalchemy.orm import Session
 
-from . import crashpoints, intake, quarantine, render, store
-from . import route as route_stage
-from .config import Settings
-from .errors import ConfigError, FolderUnavailable, NotReadAutomatically, UnreadableForm
-from .extract import extract_bytes
-from .index import CONTRACT_STATES, contract_rows, write_index
-from .mail import IncomingMail, MailComposer, Mailbox, MaildirPostOffice
-from .mappings import Mappings, load_mappings
-from .models import Aanvraag, Attachment, CaseState, Extraction, Melding, Submission
-from .readers.record import CERTAIN
-from .register import Register, extension_for
-from .validate import earlier_case_warnings, has_errors, validate
-from .workdays import dutch_date
-from .planning import Planning
-from .workflow import Workflow, role_name
+from pipeline import crashpoints
+from pipeline.stages import intake
+from pipeline.workflow import quarantine
+from pipeline.stages import render
+from pipeline import store
+from pipeline.stages import route as route_stage
+from pipeline.config import Settings
+from pipeline.errors import ConfigError, FolderUnavailable, NotReadAutomatically, UnreadableForm
+from pipeline.stages.extract import extract_bytes
+from pipeline.register.index import CONTRACT_STATES, contract_rows, write_index
+from pipeline.mail import IncomingMail, MailComposer, Mailbox, MaildirPostOffice
+from pipeline.region.profile import Mappings, load_mappings
+from pipeline.models import Aanvraag, Attachment, CaseState, Extraction, Melding, Submission
+from pipeline.readers.record import CERTAIN
+from pipeline.register.folder import Register, extension_for
+from pipeline.stages.validate import earlier_case_warnings, has_errors, validate
+from pipeline.workdays import dutch_date
+from pipeline.workflow.planning import Planning
+from pipeline.workflow.replies import Workflow, role_name
 
 log = logging.getLogger("maatwerk")
 
@@ -75,15 +79,15 @@ def open_mailbox(settings: Settings) -> Mailbox:
     """The configured mailbox backend behind the one interface."""
     mb = settings.mailbox
     if mb.backend == "imap":
-        from .imap import ImapMailbox
+        from pipeline.mail.imap import ImapMailbox
 
         return ImapMailbox(settings.imap, settings.smtp, mb.address, mb.processed_folder)
     if mb.backend == "graph":
-        from .graph import GraphMailbox
+        from pipeline.mail.graph import GraphMailbox
 
         return GraphMailbox(settings.graph, mb.address, mb.processed_folder)
     if mb.backend == "ews":
-        from .ews import EwsMailbox
+        from pipeline.mail.ews import EwsMailbox
 
         return EwsMailbox(settings.ews, mb.address, mb.processed_folder)
     return MaildirPostOffice(mb.maildir_root).mailbox(mb.address, mb.processed_folder)

@@ -12,8 +12,8 @@ from typing import Any, Optional
 
 from rapidfuzz import fuzz, process
 
-from .errors import ConfigError
-from .readers.questions import Labels, norm as _norm
+from pipeline.errors import ConfigError
+from pipeline.readers.questions import Labels, norm as _norm
 
 
 @dataclass(frozen=True)

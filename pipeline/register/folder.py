@@ -17,8 +17,8 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 
-from . import crashpoints
-from .errors import FolderUnavailable
+from pipeline import crashpoints
+from pipeline.errors import FolderUnavailable
 
 log = logging.getLogger("maatwerk")
 ONDERBROKEN = "_onderbroken"  # files of an interrupted run found under a case number handed out again
@@ -174,7 +174,7 @@ class Register:
 
 def extension_for(content: bytes) -> str:
     """The file extension for content, from its bytes (the sender's file name is never used)."""
-    from .extract import sniff
+    from pipeline.stages.extract import sniff
 
     kind = sniff(content)
     if kind == "zip":

@@ -25,8 +25,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Final, Optional
 
-from .models import Advies, Tarief
-from .readers import answers as nz
+from pipeline.models import Advies, Tarief
+from pipeline.readers import answers as nz
 
 
 @dataclass(frozen=True)

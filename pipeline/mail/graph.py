@@ -24,9 +24,9 @@ from typing import Any, Iterator, Optional
 
 import requests
 
-from .config import GraphSettings
-from .errors import ConfigError
-from .mail import IncomingMail
+from pipeline.config import GraphSettings
+from pipeline.errors import ConfigError
+from pipeline.mail import IncomingMail
 
 log = logging.getLogger("maatwerk")
 MIME_SEND_LIMIT = 3 * 1024 * 1024  # larger messages (base64 grows them by a third) go through upload sessions

@@ -21,9 +21,9 @@ from typing import Optional
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from . import store
-from .intake import DROP_OUTCOME_FOLDERS
-from .models import CaseState
+from pipeline import store
+from pipeline.stages.intake import DROP_OUTCOME_FOLDERS
+from pipeline.models import CaseState
 
 log = logging.getLogger("maatwerk")
 

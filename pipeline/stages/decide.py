@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Optional
 
-from .mappings import Step
-from .models import Advies, Tarief
+from pipeline.region.profile import Step
+from pipeline.models import Advies, Tarief
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,9 @@ from typing import Iterator, Optional
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
-from .config import ImapSettings, SmtpSettings
-from .errors import ConfigError
-from .mail import IncomingMail
+from pipeline.config import ImapSettings, SmtpSettings
+from pipeline.errors import ConfigError
+from pipeline.mail import IncomingMail
 
 log = logging.getLogger("maatwerk")
 FETCH_BATCH = 20
