@@ -1,1 +1,2 @@
-"""Benchmarks: `python -m bench [--quick]` runs them all and appends to bench/RESULTS.md."""
+"""Benchmarks: `python -m bench [--quick]` runs them all and appends to
+bench/RESULTS.md."""

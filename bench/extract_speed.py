@@ -3,9 +3,10 @@ python-docx or pdfplumber alone); OCR seconds per scanned page.
 
     python bench/extract_speed.py [SAMPLES_DIR] [--repeat N]
 
-Targets (issue 3): ≤ 1.5× the floor for digital forms; ≤ 4 s per scanned page on one core.
-Appends its table to bench/RESULTS.md with the date and machine.
+Targets (issue 3): ≤ 1.5× the floor for digital forms; ≤ 4 s per scanned page on one
+core. Appends its table to bench/RESULTS.md with the date and machine.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,8 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pipeline.config import Settings  # noqa: E402
-from pipeline.stages.extract import extract_bytes  # noqa: E402
 from pipeline.region.profile import load_mappings  # noqa: E402
+from pipeline.stages.extract import extract_bytes  # noqa: E402
 
 
 def floor(content: bytes) -> None:
@@ -58,14 +59,19 @@ def pct(values: list[float], q: float) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("samples", nargs="?", default=str(ROOT.parent / "shared" / "samples"))
+    ap.add_argument(
+        "samples", nargs="?", default=str(ROOT.parent / "shared" / "samples")
+    )
     ap.add_argument("--repeat", type=int, default=20)
     args = ap.parse_args()
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     mappings = load_mappings(Settings().region.mappings_dir, "zou")
     rows = []
     for path in sorted(Path(args.samples).iterdir()):
-        if path.suffix not in (".docx", ".pdf") or not path.with_suffix(".json").exists():
+        if (
+            path.suffix not in (".docx", ".pdf")
+            or not path.with_suffix(".json").exists()
+        ):
             continue
         content = path.read_bytes()
         layout = extract_bytes(content, mappings).layout
@@ -76,14 +82,32 @@ def main() -> None:
             import pypdfium2
 
             pages = len(pypdfium2.PdfDocument(content))
-            verdict = f"{pct(ours, .5) / pages:.2f} s/page"
+            verdict = f"{pct(ours, 0.5) / pages:.2f} s/page"
         else:
-            verdict = f"{pct(ours, .5) / pct(base, .5):.2f}×"
-        rows.append((path.name, layout, pct(ours, .5) * 1000, pct(ours, .95) * 1000, pct(base, .5) * 1000, verdict))
-    lines = [f"## extract speed — {datetime.now():%Y-%m-%d %H:%M}, {platform.node()}, {os.cpu_count()} cores, "
-             f"Python {platform.python_version()}", "",
-             "| file | layout | p50 ms | p95 ms | floor p50 ms | ratio to floor / OCR |", "|---|---|---:|---:|---:|---:|"]
-    lines += [f"| {n} | {lay} | {a:.1f} | {b:.1f} | {c:.1f} | {r} |" for n, lay, a, b, c, r in rows]
+            verdict = f"{pct(ours, 0.5) / pct(base, 0.5):.2f}×"
+        rows.append(
+            (
+                path.name,
+                layout,
+                pct(ours, 0.5) * 1000,
+                pct(ours, 0.95) * 1000,
+                pct(base, 0.5) * 1000,
+                verdict,
+            )
+        )
+    lines = [
+        (
+            f"## extract speed — {datetime.now():%Y-%m-%d %H:%M}, {platform.node()},"
+            f" {os.cpu_count()} cores, Python {platform.python_version()}"
+        ),
+        "",
+        "| file | layout | p50 ms | p95 ms | floor p50 ms | ratio to floor / OCR |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {n} | {lay} | {a:.1f} | {b:.1f} | {c:.1f} | {r} |"
+        for n, lay, a, b, c, r in rows
+    ]
     text = "\n".join(lines) + "\n"
     print(text)
     with (ROOT / "bench" / "RESULTS.md").open("a", encoding="utf-8") as fh:

@@ -1,13 +1,15 @@
-"""kill -9 trials: a 50-mail inbox handled by the real `maatwerk run --once`, killed with SIGKILL
-at a random moment (one to three times), then run until done; after each trial everything is
-counted: one case per form, each advice request sent exactly once, the referrer one receipt per
-case, nothing left in the inbox or unsent, no partial or orphan file in the register.
+"""kill -9 trials: a 50-mail inbox handled by the real `maatwerk run --once`, killed
+with SIGKILL at a random moment (one to three times), then run until done; after each
+trial everything is counted: one case per form, each advice request sent exactly once,
+the referrer one receipt per case, nothing left in the inbox or unsent, no partial or
+orphan file in the register.
 
     python -m bench.kill_trials                 # 100 trials of 50 mails
     python -m bench.kill_trials --trials 5 --mails 20
 
 Appends its counts to bench/RESULTS.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,7 +22,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.parser import BytesHeaderParser
 from pathlib import Path
 
@@ -36,8 +38,12 @@ REFERRER = "s.devries@zeist.nl"
 
 
 def _start(root: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "pipeline.cli", "run", "--once"], cwd=root,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [sys.executable, "-m", "pipeline.cli", "run", "--once"],
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def _headers(office: MaildirPostOffice, address: str) -> list:
@@ -46,7 +52,9 @@ def _headers(office: MaildirPostOffice, address: str) -> list:
     return [parser.parsebytes(box.get_bytes(k)) for k in box.iterkeys()]
 
 
-def trial(n: int, mails: int, rng: random.Random, forms: list[bytes], full_run: float) -> dict:
+def trial(
+    n: int, mails: int, rng: random.Random, forms: list[bytes], full_run: float
+) -> dict:
     with tempfile.TemporaryDirectory(prefix=f"maatwerk-kill{n}-") as tmp:
         root = Path(tmp)
         office = MaildirPostOffice(root / "data" / "mail")
@@ -63,35 +71,73 @@ def trial(n: int, mails: int, rng: random.Random, forms: list[bytes], full_run: 
         runs = 0
         while True:  # restarted until a run ends by itself with the inbox empty
             runs += 1
-            done = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", "--once"], cwd=root,
-                                  capture_output=True, timeout=900)
-            if done.returncode == 0 and not list(office.maildir(INKOOP).iterkeys()) or runs >= 5:
+            done = subprocess.run(
+                [sys.executable, "-m", "pipeline.cli", "run", "--once"],
+                cwd=root,
+                capture_output=True,
+                timeout=900,
+            )
+            if (
+                done.returncode == 0
+                and not list(office.maildir(INKOOP).iterkeys())
+                or runs >= 5
+            ):
                 break
         st = store.Store(f"sqlite:///{root / 'data' / 'maatwerk.db'}")
         with st.session() as s:
             cases = store.open_cases(s)
             unsent = len(store.unsent_mails(s))
         st.close()
-        boxes = [d.name for d in (root / "data" / "mail").iterdir() if d.is_dir() and d.name != INKOOP]
-        requests = {(str(h["X-Maatwerk-Zaak"]), str(h["Message-ID"])) for a in boxes for h in _headers(office, a)
-                    if "Adviesaanvraag" in str(h["Subject"])}  # a copy in Cc is the same mail
+        boxes = [
+            d.name
+            for d in (root / "data" / "mail").iterdir()
+            if d.is_dir() and d.name != INKOOP
+        ]
+        requests = {
+            (str(h["X-Maatwerk-Zaak"]), str(h["Message-ID"]))
+            for a in boxes
+            for h in _headers(office, a)
+            if "Adviesaanvraag" in str(h["Subject"])
+        }  # a copy in Cc is the same mail
         asked = Counter(case for case, _ in requests)
-        receipts = Counter(str(h["X-Maatwerk-Zaak"]) for h in _headers(office, REFERRER)
-                           if "maatwerkovereenkomst ontvangen" in str(h["Subject"]))
+        receipts = Counter(
+            str(h["X-Maatwerk-Zaak"])
+            for h in _headers(office, REFERRER)
+            if "maatwerkovereenkomst ontvangen" in str(h["Subject"])
+        )
         register = root / "data" / "register"
         files = [p for p in register.rglob("*") if p.is_file()]
         case_ids = {c.id for c in cases}
-        # a file under a case folder of no case (what a killed run filed before its commit is moved
-        # to _onderbroken/ by the next run: kept on purpose, not an orphan)
-        orphans = [p for p in files if p.relative_to(register).parts[0] != "_onderbroken"
-                   and p.parent.name.startswith("MW-") and p.parent.name not in case_ids]
+        # a file under a case folder of no case (what a killed run filed before its
+        # commit is moved to _onderbroken/ by the next run: kept on purpose, not an
+        # orphan)
+        orphans = [
+            p
+            for p in files
+            if p.relative_to(register).parts[0] != "_onderbroken"
+            and p.parent.name.startswith("MW-")
+            and p.parent.name not in case_ids
+        ]
         return {
-            "kills": kills, "cases": len(cases), "left": len(list(office.maildir(INKOOP).iterkeys())),
-            "unsent": unsent, "asked_twice": sum(1 for v in asked.values() if v != 2),
-            "receipts_wrong": sum(1 for v in receipts.values() if v != 1) + (len(case_ids) - len(receipts)),
-            "partial": len([p for p in files if p.name.startswith(".tmp-")]), "orphans": len(orphans),
-            "ok": (len(cases) == mails and all(v == 2 for v in asked.values()) and len(asked) == mails
-                   and not list(office.maildir(INKOOP).iterkeys()) and unsent == 0 and not orphans),
+            "kills": kills,
+            "cases": len(cases),
+            "left": len(list(office.maildir(INKOOP).iterkeys())),
+            "unsent": unsent,
+            "asked_twice": sum(1 for v in asked.values() if v != 2),
+            "receipts_wrong": (
+                sum(1 for v in receipts.values() if v != 1)
+                + (len(case_ids) - len(receipts))
+            ),
+            "partial": len([p for p in files if p.name.startswith(".tmp-")]),
+            "orphans": len(orphans),
+            "ok": (
+                len(cases) == mails
+                and all(v == 2 for v in asked.values())
+                and len(asked) == mails
+                and not list(office.maildir(INKOOP).iterkeys())
+                and unsent == 0
+                and not orphans
+            ),
         }
 
 
@@ -102,9 +148,14 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=20261202)
     args = ap.parse_args()
     rng = random.Random(args.seed)
-    forms = [(inputs.template_docx if i % 2 else inputs.legacy_docx)(i) for i in range(args.mails)]  # all different
+    forms = [
+        (inputs.template_docx if i % 2 else inputs.legacy_docx)(i)
+        for i in range(args.mails)
+    ]  # all different
     started = time.monotonic()
-    first = trial(-1, args.mails, random.Random(0), forms, 0.0)  # no kill: how long a full run takes
+    first = trial(
+        -1, args.mails, random.Random(0), forms, 0.0
+    )  # no kill: how long a full run takes
     full_run = time.monotonic() - started
     results = []
     for n in range(args.trials):
@@ -113,15 +164,20 @@ def main() -> None:
         print(f"trial {n + 1}/{args.trials}: {r}", flush=True)
     total = {k: sum(r[k] for r in results) for k in results[0] if k != "ok"}
     failed = [i for i, r in enumerate(results) if not r["ok"]]
-    line = (f"\n## kill -9 trials ({datetime.now(timezone.utc):%Y-%m-%d}, {platform.machine()}, "
-            f"{os.cpu_count()} cores)\n\n`python -m bench.kill_trials --trials {args.trials} --mails {args.mails}`: "
-            f"{args.trials} trials of a {args.mails}-mail inbox, {total['kills']} SIGKILLs at random moments "
-            f"(a full run takes {full_run:.0f} s; the baseline run: {first['cases']} cases). "
-            f"Trials with everything right: {args.trials - len(failed)}/{args.trials}; summed over all trials: "
-            f"cases short {args.trials * args.mails - total['cases']}, mails left in the inbox {total['left']}, "
-            f"unsent {total['unsent']}, cases whose advice requests were not exactly two {total['asked_twice']}, "
-            f"receipts not exactly one {total['receipts_wrong']}, partial files {total['partial']}, orphan files "
-            f"{total['orphans']}.\n")
+    line = (
+        f"\n## kill -9 trials ({datetime.now(UTC):%Y-%m-%d}, {platform.machine()},"
+        f" {os.cpu_count()} cores)\n\n`python -m bench.kill_trials --trials"
+        f" {args.trials} --mails {args.mails}`: {args.trials} trials of a"
+        f" {args.mails}-mail inbox, {total['kills']} SIGKILLs at random moments (a full"
+        f" run takes {full_run:.0f} s; the baseline run: {first['cases']} cases)."
+        f" Trials with everything right: {args.trials - len(failed)}/{args.trials};"
+        " summed over all trials: cases short"
+        f" {args.trials * args.mails - total['cases']}, mails left in the inbox"
+        f" {total['left']}, unsent {total['unsent']}, cases whose advice requests were"
+        f" not exactly two {total['asked_twice']}, receipts not exactly one"
+        f" {total['receipts_wrong']}, partial files {total['partial']}, orphan files"
+        f" {total['orphans']}.\n"
+    )
     print(line)
     with (ROOT / "bench" / "RESULTS.md").open("a", encoding="utf-8") as fh:
         fh.write(line)

@@ -1,16 +1,17 @@
 """Outages with real parts while `maatwerk run` runs as a process:
 
-- the register on a full disk: a small tmpfs (mounted by this script; needs root) that fills up
-  mid-backlog, then grows back;
-- the mail server down 60 s: real Dovecot and SMTP (tests/mailserver.py) stopped mid-backlog,
-  then started again on the same ports and mail store.
+- the register on a full disk: a small tmpfs (mounted by this script; needs root) that
+  fills up mid-backlog, then grows back;
+- the mail server down 60 s: real Dovecot and SMTP (tests/mailserver.py) stopped
+  mid-backlog, then started again on the same ports and mail store.
 
-Each time it counts what `maatwerk status` said meanwhile, what waited, what ended in Quarantaine,
-and whether every request became exactly one case with its advice requests. Appends to
-bench/RESULTS.md.
+Each time it counts what `maatwerk status` said meanwhile, what waited, what ended in
+Quarantaine, and whether every request became exactly one case with its advice requests.
+Appends to bench/RESULTS.md.
 
     python -m bench.outage_trials [--mails 16] [--down 60]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,7 +38,9 @@ MAATWERK = [sys.executable, "-m", "pipeline.cli"]
 
 
 def _status(root: Path) -> str:
-    return subprocess.run([*MAATWERK, "status"], cwd=root, capture_output=True, text=True, timeout=60).stdout
+    return subprocess.run(
+        [*MAATWERK, "status"], cwd=root, capture_output=True, text=True, timeout=60
+    ).stdout
 
 
 def _stop(proc: subprocess.Popen) -> None:
@@ -61,55 +64,89 @@ def full_disk(mails: int) -> str:
         root = Path(tmp)
         register = root / "data" / "register"
         register.mkdir(parents=True)
-        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=400k", "tmpfs", str(register)], check=True)
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=400k", "tmpfs", str(register)],
+            check=True,
+        )
         try:
             (root / "maatwerk.toml").write_text("[mailbox]\npoll_seconds = 0.5\n")
             office = MaildirPostOffice(root / "data" / "mail")
             for i in range(mails):
                 office.maildir(INKOOP).add(inputs.mail(inputs.legacy_docx(i), i))
-            proc = subprocess.Popen([*MAATWERK, "run"], cwd=root, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL)
+            proc = subprocess.Popen(
+                [*MAATWERK, "run"],
+                cwd=root,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             said, deadline = "", time.monotonic() + 120
             while time.monotonic() < deadline and "registermap" not in said:
                 time.sleep(1)
                 said = _status(root)
             waiting = len(office.maildir(INKOOP))
-            held = len(office.maildir(INKOOP).get_folder("Quarantaine")) if "Quarantaine" in \
-                office.maildir(INKOOP).list_folders() else 0
-            subprocess.run(["mount", "-o", "remount,size=200m", str(register)], check=True)  # space again
+            held = (
+                len(office.maildir(INKOOP).get_folder("Quarantaine"))
+                if "Quarantaine" in office.maildir(INKOOP).list_folders()
+                else 0
+            )
+            subprocess.run(
+                ["mount", "-o", "remount,size=200m", str(register)], check=True
+            )  # space again
             deadline = time.monotonic() + 300
             while time.monotonic() < deadline and len(office.maildir(INKOOP)):
                 time.sleep(1)
             time.sleep(3)
             _stop(proc)
             cases = _cases(root)
-            quarantined = len(office.maildir(INKOOP).get_folder("Quarantaine")) if "Quarantaine" in \
-                office.maildir(INKOOP).list_folders() else 0
+            quarantined = (
+                len(office.maildir(INKOOP).get_folder("Quarantaine"))
+                if "Quarantaine" in office.maildir(INKOOP).list_folders()
+                else 0
+            )
         finally:
             subprocess.run(["umount", "-l", str(register)], check=False)
-    line = next((ln.strip() for ln in said.splitlines() if "registermap" in ln), "(niets)")
-    return (f"register on a full disk (a 400 KB tmpfs, {mails} requests): status said \"{line}\"; "
-            f"{waiting} mails waited in the inbox meanwhile, {held} in Quarantaine; after the disk grew: "
-            f"{cases}/{mails} cases, {len(office.maildir(INKOOP))} left in the inbox, {quarantined} in Quarantaine")
+    line = next(
+        (ln.strip() for ln in said.splitlines() if "registermap" in ln), "(niets)"
+    )
+    return (
+        f"register on a full disk (a 400 KB tmpfs, {mails} requests): status said"
+        f' "{line}"; {waiting} mails waited in the inbox meanwhile, {held} in'
+        f" Quarantaine; after the disk grew: {cases}/{mails} cases,"
+        f" {len(office.maildir(INKOOP))} left in the inbox, {quarantined} in"
+        " Quarantaine"
+    )
 
 
 def mail_server_down(mails: int, down: float) -> str:
     from tests import mailserver
 
-    advisers = ["p.smit@zeist.nl", "icm@zorginzou.nl", "s.devries@zeist.nl", "beleid.jeugd@heuvelrug.nl",
-                "beleidsadviseur.jeugd@houten.nl", "teamleider.lokaalteam@houten.nl"]
+    advisers = [
+        "p.smit@zeist.nl",
+        "icm@zorginzou.nl",
+        "s.devries@zeist.nl",
+        "beleid.jeugd@heuvelrug.nl",
+        "beleidsadviseur.jeugd@houten.nl",
+        "teamleider.lokaalteam@houten.nl",
+    ]
     srv = mailserver.MailServer([INKOOP, *advisers]).start()
     with tempfile.TemporaryDirectory(prefix="maatwerk-imap-") as tmp:
         root = Path(tmp)
         (root / "maatwerk.toml").write_text(
-            f'[mailbox]\nbackend = "imap"\npoll_seconds = 1\n[imap]\nhost = "127.0.0.1"\nport = {srv.imap_port}\n'
-            f'security = "none"\n[smtp]\nhost = "127.0.0.1"\nport = {srv.smtp_port}\nsecurity = "none"\n')
+            '[mailbox]\nbackend = "imap"\npoll_seconds = 1\n[imap]\nhost ='
+            f' "127.0.0.1"\nport = {srv.imap_port}\nsecurity = "none"\n[smtp]\nhost ='
+            f' "127.0.0.1"\nport = {srv.smtp_port}\nsecurity = "none"\n'
+        )
         env = os.environ | {"MAATWERK_IMAP_PASSWORD": mailserver.PASSWORD}
         try:
             for i in range(mails // 2):
                 srv.lmtp_deliver(inputs.mail(inputs.template_docx(i), i), [INKOOP])
-            proc = subprocess.Popen([*MAATWERK, "run"], cwd=root, env=env, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL)
+            proc = subprocess.Popen(
+                [*MAATWERK, "run"],
+                cwd=root,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             time.sleep(5)
             srv.stop()
             said, started = "", time.monotonic()
@@ -123,20 +160,33 @@ def mail_server_down(mails: int, down: float) -> str:
             for i in range(mails // 2, mails):
                 srv.lmtp_deliver(inputs.mail(inputs.template_docx(i), i), [INKOOP])
             deadline = time.monotonic() + 300
-            while time.monotonic() < deadline and (srv.messages(INKOOP) or _cases(root) < mails):
+            while time.monotonic() < deadline and (
+                srv.messages(INKOOP) or _cases(root) < mails
+            ):
                 time.sleep(2)
             time.sleep(3)
             _stop(proc)
             cases, left = _cases(root), len(srv.messages(INKOOP))
-            held = len(srv.messages(INKOOP, "Quarantaine")) if _has(srv, "Quarantaine") else 0
-            asked = sum(1 for m in srv.messages("icm@zorginzou.nl") if b"Adviesaanvraag" in m)
+            held = (
+                len(srv.messages(INKOOP, "Quarantaine"))
+                if _has(srv, "Quarantaine")
+                else 0
+            )
+            asked = sum(
+                1 for m in srv.messages("icm@zorginzou.nl") if b"Adviesaanvraag" in m
+            )
         finally:
             srv.cleanup()
             shutil.rmtree(srv.root, ignore_errors=True)
-    line = next((ln.strip() for ln in said.splitlines() if "mailserver" in ln), "(niets)")
-    return (f"mail server (Dovecot + SMTP) down {down:.0f} s with {mails} requests: status said \"{line}\"; "
-            f"after it was back: {cases}/{mails} cases, {left} left in the inbox, {held} in Quarantaine, "
-            f"{asked} advice requests at ICM (one per case, none twice)")
+    line = next(
+        (ln.strip() for ln in said.splitlines() if "mailserver" in ln), "(niets)"
+    )
+    return (
+        f"mail server (Dovecot + SMTP) down {down:.0f} s with {mails} requests: status"
+        f' said "{line}"; after it was back: {cases}/{mails} cases, {left} left in the'
+        f" inbox, {held} in Quarantaine, {asked} advice requests at ICM (one per case,"
+        " none twice)"
+    )
 
 
 def _has(srv, folder: str) -> bool:
@@ -153,9 +203,12 @@ def main() -> None:
     ap.add_argument("--down", type=float, default=60.0)
     args = ap.parse_args()
     lines = [full_disk(args.mails), mail_server_down(args.mails, args.down)]
-    text = (f"\n## Outages ({datetime.now(timezone.utc):%Y-%m-%d}, {platform.machine()}, {os.cpu_count()} cores)\n\n"
-            f"`python -m bench.outage_trials --mails {args.mails} --down {args.down:.0f}`:\n\n"
-            + "".join(f"- {ln}.\n" for ln in lines))
+    text = (
+        f"\n## Outages ({datetime.now(UTC):%Y-%m-%d}, {platform.machine()},"
+        f" {os.cpu_count()} cores)\n\n`python -m bench.outage_trials --mails"
+        f" {args.mails} --down {args.down:.0f}`:\n\n"
+        + "".join(f"- {ln}.\n" for ln in lines)
+    )
     print(text)
     with (ROOT / "bench" / "RESULTS.md").open("a", encoding="utf-8") as fh:
         fh.write(text)

@@ -1,9 +1,11 @@
-"""Contracts rendered per second: docx (docxtpl) and PDF (LibreOffice, several per call).
+"""Contracts rendered per second: docx (docxtpl) and PDF (LibreOffice, several per
+call).
 
     python bench/render_speed.py [--n 20]
 
 Appends its table to bench/RESULTS.md with the date and machine.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,9 +22,9 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline.config import Settings  # noqa: E402
 from pipeline.convert import to_pdf  # noqa: E402
-from pipeline.stages.decide import Decision  # noqa: E402
-from pipeline.region.profile import load_mappings  # noqa: E402
 from pipeline.models import Aanvraag  # noqa: E402
+from pipeline.region.profile import load_mappings  # noqa: E402
+from pipeline.stages.decide import Decision  # noqa: E402
 from pipeline.stages.render import Renderer, contract_context  # noqa: E402
 
 
@@ -32,14 +34,26 @@ def main() -> None:
     args = ap.parse_args()
     settings = Settings()
     mappings = load_mappings(settings.region.mappings_dir, "zou")
-    record = Aanvraag.model_validate(json.loads((ROOT.parent / "shared" / "samples" / "legacy-table.json")
-                                                .read_text()))
+    record = Aanvraag.model_validate(
+        json.loads(
+            (ROOT.parent / "shared" / "samples" / "legacy-table.json").read_text()
+        )
+    )
     renderer = Renderer(settings.region.templates_dir)
     decision = Decision("positief", "akkoord", True, None, None)
-    ctx = contract_context(case_id="MW-2027-0001", record=record, decision=decision, mappings=mappings,
-                           today=date(2027, 1, 4), region_name="regio ZOU")
+    ctx = contract_context(
+        case_id="MW-2027-0001",
+        record=record,
+        decision=decision,
+        mappings=mappings,
+        today=date(2027, 1, 4),
+        region_name="regio ZOU",
+    )
     t = time.perf_counter()
-    docs = {f"contract{i}": renderer.render("maatwerkovereenkomst", ctx) for i in range(args.n)}
+    docs = {
+        f"contract{i}": renderer.render("maatwerkovereenkomst", ctx)
+        for i in range(args.n)
+    }
     docx_s = time.perf_counter() - t
     t = time.perf_counter()
     to_pdf({"one": docs["contract0"]})
@@ -47,11 +61,13 @@ def main() -> None:
     t = time.perf_counter()
     to_pdf(docs)
     batch_pdf_s = time.perf_counter() - t
-    text = (f"## render speed — {datetime.now():%Y-%m-%d %H:%M}, {platform.node()}, {os.cpu_count()} cores\n\n"
-            "| what | result |\n|---|---:|\n"
-            f"| contracts as docx | {args.n / docx_s:.1f} /s |\n"
-            f"| one contract as PDF (LibreOffice start included) | {one_pdf_s:.2f} s |\n"
-            f"| {args.n} contracts as PDF in one LibreOffice call | {args.n / batch_pdf_s:.1f} /s |\n")
+    text = (
+        f"## render speed — {datetime.now():%Y-%m-%d %H:%M}, {platform.node()},"
+        f" {os.cpu_count()} cores\n\n| what | result |\n|---|---:|\n| contracts as docx"
+        f" | {args.n / docx_s:.1f} /s |\n| one contract as PDF (LibreOffice start"
+        f" included) | {one_pdf_s:.2f} s |\n| {args.n} contracts as PDF in one"
+        f" LibreOffice call | {args.n / batch_pdf_s:.1f} /s |\n"
+    )
     print(text)
     with (ROOT / "bench" / "RESULTS.md").open("a", encoding="utf-8") as fh:
         fh.write(text + "\n")

@@ -1,15 +1,16 @@
-"""Soak: many request mails through a real IMAP/SMTP server, handled by several `maatwerk run`
-workers sharing one PostgreSQL store; then everything is counted.
+"""Soak: many request mails through a real IMAP/SMTP server, handled by several
+`maatwerk run` workers sharing one PostgreSQL store; then everything is counted.
 
-    python -m bench.soak                        # 10,000 mails, 2 workers (≈ 10 min on 2 cores)
-    python -m bench.soak --mails 500 --workers 2
+    python -m bench.soak                        # 10,000 mails, 2 workers (≈ 10 min on 2
+    cores) python -m bench.soak --mails 500 --workers 2
 
-Mails are delivered while the workers run (a feeder at full speed, as a backlog arriving). The
-workers' RSS is sampled every few seconds. At the end it checks: one case per mail, no mail lost
-(inbox and quarantine empty, every mail in Verwerkt once), every adviser exactly one advice request
-per case, the referrer one receipt per case, nothing left unsent; and appends the result to
-bench/RESULTS.md.
+Mails are delivered while the workers run (a feeder at full speed, as a backlog
+arriving). The workers' RSS is sampled every few seconds. At the end it checks: one case
+per mail, no mail lost (inbox and quarantine empty, every mail in Verwerkt once), every
+adviser exactly one advice request per case, the referrer one receipt per case, nothing
+left unsent; and appends the result to bench/RESULTS.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,7 +23,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.parser import BytesHeaderParser
 from pathlib import Path
 
@@ -39,7 +40,11 @@ REFERRER = "s.devries@zeist.nl"
 
 def rss_mb(pid: int) -> float:
     try:
-        line = next(x for x in Path(f"/proc/{pid}/status").read_text().splitlines() if x.startswith("VmRSS:"))
+        line = next(
+            x
+            for x in Path(f"/proc/{pid}/status").read_text().splitlines()
+            if x.startswith("VmRSS:")
+        )
     except (FileNotFoundError, StopIteration):
         return 0.0
     return int(line.split()[1]) / 1024
@@ -54,8 +59,14 @@ def headers(srv: ChildMailServer, user: str, folder: str = "INBOX") -> list:
         uids = c.search("ALL")
         out = []
         for start in range(0, len(uids), 1000):
-            data = c.fetch(uids[start:start + 1000], ["BODY.PEEK[HEADER.FIELDS (MESSAGE-ID SUBJECT)]"])
-            out += [parser.parsebytes(v[b"BODY[HEADER.FIELDS (MESSAGE-ID SUBJECT)]"]) for v in data.values()]
+            data = c.fetch(
+                uids[start : start + 1000],
+                ["BODY.PEEK[HEADER.FIELDS (MESSAGE-ID SUBJECT)]"],
+            )
+            out += [
+                parser.parsebytes(v[b"BODY[HEADER.FIELDS (MESSAGE-ID SUBJECT)]"])
+                for v in data.values()
+            ]
         return out
 
 
@@ -91,19 +102,30 @@ host = "127.0.0.1"
 port = {srv.smtp_port}
 security = "none"
 [drop]
-path = "{tmp / 'drop'}"
+path = "{tmp / "drop"}"
 [register]
-path = "{tmp / 'register'}"
+path = "{tmp / "register"}"
 """)
-        print(f"soak: {n} mails, {args.workers} workers, PostgreSQL on :{pg.port}, IMAP on :{srv.imap_port}",
-              file=sys.stderr)
-        workers = [subprocess.Popen([sys.executable, "-m", "pipeline.cli", "run"], cwd=tmp,
-                                    stdout=subprocess.DEVNULL, stderr=open(tmp / f"worker{i}.log", "w"))
-                   for i in range(args.workers)]
+        print(
+            f"soak: {n} mails, {args.workers} workers, PostgreSQL on :{pg.port}, IMAP"
+            f" on :{srv.imap_port}",
+            file=sys.stderr,
+        )
+        workers = [
+            subprocess.Popen(
+                [sys.executable, "-m", "pipeline.cli", "run"],
+                cwd=tmp,
+                stdout=subprocess.DEVNULL,
+                stderr=open(tmp / f"worker{i}.log", "w"),
+            )
+            for i in range(args.workers)
+        ]
 
         def feed() -> None:
             for i in range(n):  # each mail its own request (its own ZorgNed number)
-                srv.lmtp_deliver(inputs.mail(inputs.legacy_docx(i), i, sender=REFERRER), [INKOOP])
+                srv.lmtp_deliver(
+                    inputs.mail(inputs.legacy_docx(i), i, sender=REFERRER), [INKOOP]
+                )
 
         feeder = threading.Thread(target=feed, daemon=True)
         t0 = time.monotonic()
@@ -114,10 +136,20 @@ path = "{tmp / 'register'}"
             time.sleep(5)
             with st.session() as s:
                 cases = s.query(store.Case).count()
-                unsent = s.query(store.OutboxMail).filter(store.OutboxMail.sent_at.is_(None)).count()
-            samples.append((time.monotonic() - t0, cases, [rss_mb(w.pid) for w in workers]))
-            print(f"  {samples[-1][0]:6.0f} s  {cases:6d} cases  {unsent:5d} unsent  RSS "
-                  + " ".join(f"{r:.0f}" for r in samples[-1][2]) + " MB", file=sys.stderr)
+                unsent = (
+                    s.query(store.OutboxMail)
+                    .filter(store.OutboxMail.sent_at.is_(None))
+                    .count()
+                )
+            samples.append(
+                (time.monotonic() - t0, cases, [rss_mb(w.pid) for w in workers])
+            )
+            print(
+                f"  {samples[-1][0]:6.0f} s  {cases:6d} cases  {unsent:5d} unsent  RSS "
+                + " ".join(f"{r:.0f}" for r in samples[-1][2])
+                + " MB",
+                file=sys.stderr,
+            )
             if any(w.poll() is not None for w in workers):
                 raise SystemExit("a worker stopped: see " + str(tmp))
             if cases >= n and not unsent and not feeder.is_alive():
@@ -128,11 +160,16 @@ path = "{tmp / 'register'}"
         for w in workers:
             w.wait(timeout=60)
 
-        # --- count everything -------------------------------------------------------------------
+        # --- count everything
+        # -------------------------------------------------------------------
         with st.session() as s:
             n_cases = s.query(store.Case).count()
             n_received = s.query(store.Received).count()
-            n_unsent = s.query(store.OutboxMail).filter(store.OutboxMail.sent_at.is_(None)).count()
+            n_unsent = (
+                s.query(store.OutboxMail)
+                .filter(store.OutboxMail.sent_at.is_(None))
+                .count()
+            )
         st.close()
         processed = headers(srv, INKOOP, "Verwerkt")
         checks = {
@@ -140,40 +177,65 @@ path = "{tmp / 'register'}"
             "received once each": n_received == n,
             "inbox empty": not headers(srv, INKOOP),
             "quarantine empty": not headers(srv, INKOOP, "Quarantaine"),
-            "each mail once in Verwerkt": len(processed) == n and len({m["Message-ID"] for m in processed}) == n,
+            "each mail once in Verwerkt": (
+                len(processed) == n and len({m["Message-ID"] for m in processed}) == n
+            ),
             "outbox all sent": n_unsent == 0,
         }
         for adviser in ADVISERS:
             asked = headers(srv, adviser)
-            per_case = Counter(str(m["Subject"]).split("[")[1].split("]")[0] for m in asked)
-            checks[f"{adviser}: one advice request per case"] = len(per_case) == n and set(per_case.values()) == {1}
-            checks[f"{adviser}: no mail twice"] = len({m["Message-ID"] for m in asked}) == len(asked)
+            per_case = Counter(
+                str(m["Subject"]).split("[")[1].split("]")[0] for m in asked
+            )
+            checks[f"{adviser}: one advice request per case"] = len(
+                per_case
+            ) == n and set(per_case.values()) == {1}
+            checks[f"{adviser}: no mail twice"] = len(
+                {m["Message-ID"] for m in asked}
+            ) == len(asked)
         checks["referrer: one receipt per case"] = len(headers(srv, REFERRER)) == n
         failed = [k for k, ok in checks.items() if not ok]
 
-        # memory: flat = the last quarter's RSS at most 10 % and the peak at most 15 % above the
-        # second quarter's (the first quarter is warming up)
+        # memory: flat = the last quarter's RSS at most 10 % and the peak at most 15 %
+        # above the second quarter's (the first quarter is warming up)
         def avg(part: list) -> list[float]:
             return [sum(x[2][i] for x in part) / len(part) for i in range(args.workers)]
 
         q = max(1, len(samples) // 4)
-        second, last = avg(samples[q:2 * q] or samples), avg(samples[-q:])
+        second, last = avg(samples[q : 2 * q] or samples), avg(samples[-q:])
         peak = [max(x[2][i] for x in samples) for i in range(args.workers)]
         judged = len(samples) >= 8  # a short run says nothing about memory over time
-        flat = not judged or all(b <= a * 1.10 and p <= a * 1.15 for a, b, p in zip(second, last, peak))
+        flat = not judged or all(
+            b <= a * 1.10 and p <= a * 1.15 for a, b, p in zip(second, last, peak)
+        )
         rows = [
-            [f"soak {n} mails, {args.workers} workers, IMAP + PostgreSQL", f"{seconds:.0f} s",
-             f"{n / seconds:.1f} mails/s", "0 lost, 0 duplicated" if not failed else "FAILED: " + "; ".join(failed),
-             "0 lost, 0 duplicated"],
-            ["worker RSS (2nd quarter → last quarter, peak)",
-             " / ".join(f"{a:.0f}→{b:.0f}" for a, b in zip(second, last)) + " MB",
-             "peak " + " / ".join(f"{p:.0f}" for p in peak) + " MB", ("flat" if flat else "GROWING") if judged else "too short to judge", "flat (last ≤ +10 %, peak ≤ +15 %)"],
+            [
+                f"soak {n} mails, {args.workers} workers, IMAP + PostgreSQL",
+                f"{seconds:.0f} s",
+                f"{n / seconds:.1f} mails/s",
+                (
+                    "0 lost, 0 duplicated"
+                    if not failed
+                    else "FAILED: " + "; ".join(failed)
+                ),
+                "0 lost, 0 duplicated",
+            ],
+            [
+                "worker RSS (2nd quarter → last quarter, peak)",
+                " / ".join(f"{a:.0f}→{b:.0f}" for a, b in zip(second, last)) + " MB",
+                "peak " + " / ".join(f"{p:.0f}" for p in peak) + " MB",
+                ("flat" if flat else "GROWING") if judged else "too short to judge",
+                "flat (last ≤ +10 %, peak ≤ +15 %)",
+            ],
         ]
-        table = ["| what | result |  |  | target |", "|---|---|---|---|---|"] + ["| " + " | ".join(r) + " |"
-                                                                                for r in rows]
-        head = (f"## python -m bench.soak — {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.node()}, "
-                f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-                f"{time.time() - started:.0f} s")
+        table = ["| what | result |  |  | target |", "|---|---|---|---|---|"] + [
+            "| " + " | ".join(r) + " |" for r in rows
+        ]
+        head = (
+            f"## python -m bench.soak — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC,"
+            f" {platform.node()}, {platform.machine()}, {os.cpu_count()} cores, Python"
+            f" {platform.python_version()}, {time.time() - started:.0f} s"
+        )
         text = "\n".join([head, "", *table, ""])
         print(text)
         with open(ROOT / "bench" / "RESULTS.md", "a") as f:

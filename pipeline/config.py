@@ -3,12 +3,13 @@
 Every key and its default is documented in `config.example.toml`; a test checks
 that file and these defaults agree.
 """
+
 from __future__ import annotations
 
 import tomllib
 from datetime import time
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -23,9 +24,13 @@ class _Section(BaseModel):
 
 
 class StoreSettings(_Section):
-    url: str = "sqlite:///./data/maatwerk.db"  # several workers: postgresql+psycopg://user@host/db
+    url: str = (  # several workers: postgresql+psycopg://user@host/db
+        "sqlite:///./data/maatwerk.db"
+    )
     password_env: str = "MAATWERK_STORE_PASSWORD"  # or ~/.pgpass; never in this file
-    lease_seconds: float = 300.0  # a mail a worker took is left to it this long (then: worker dead)
+    lease_seconds: float = (
+        300.0  # a mail a worker took is left to it this long (then: worker dead)
+    )
 
 
 class MailboxSettings(_Section):
@@ -69,7 +74,9 @@ class GraphSettings(_Section):
     authority: str = "https://login.microsoftonline.com"
     base_url: str = "https://graph.microsoft.com/v1.0"
     scope: str = "https://graph.microsoft.com/.default"
-    ca_bundle: str = ""  # a CA file to trust (a TLS-inspecting proxy); empty: the system's
+    ca_bundle: str = (
+        ""  # a CA file to trust (a TLS-inspecting proxy); empty: the system's
+    )
     timeout: float = 30.0
 
 
@@ -80,7 +87,9 @@ class EwsSettings(_Section):
     auth_type: Literal["NTLM", "basic", "digest"] = "NTLM"
     server_build: str = "15.1"  # Exchange 2016 = 15.1, 2019 = 15.2
     mailbox: str = ""  # default: [mailbox] address
-    impersonation: bool = False  # true: ApplicationImpersonation instead of delegate access
+    impersonation: bool = (
+        False  # true: ApplicationImpersonation instead of delegate access
+    )
     pull: bool = True  # pull notifications (cheap GetEvents) instead of plain polling
     pull_seconds: float = 2.0
     rescan_seconds: float = 300.0  # a full look at the inbox at least this often
@@ -109,7 +118,11 @@ class RegionSettings(_Section):
     @classmethod
     def _project_relative(cls, value: Path) -> Path:
         """A relative folder that is not in the working folder is the project's own."""
-        if not value.is_absolute() and not value.exists() and (PROJECT_DIR / value).exists():
+        if (
+            not value.is_absolute()
+            and not value.exists()
+            and (PROJECT_DIR / value).exists()
+        ):
             return PROJECT_DIR / value
         return value
 
@@ -124,39 +137,54 @@ class AdviceSettings(_Section):
     escalation_time: time = time(9, 0)
     teamleider: list[str] = []
     coordinator_akkoord: bool = False
-    contract_retour_werkdagen: int = 10  # the signed contract not back after this many working days: a reminder
+    contract_retour_werkdagen: int = (
+        10  # the signed contract not back after this many working days: a reminder
+    )
 
 
 class ReportSettings(_Section):
     verlopend_enabled: bool = True
     verlopend_weeks: int = 8
-    verlopend_weekday: Literal["maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"] = \
-        "maandag"
+    verlopend_weekday: Literal[
+        "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"
+    ] = "maandag"
     verlopend_time: time = time(8, 0)
 
 
 class RetentionSettings(_Section):
-    """How long a closed case's personal data are kept (then `maatwerk opschonen`, also daily)."""
+    """How long a closed case's personal data are kept (then `maatwerk opschonen`, also
+    daily)."""
 
-    months: int = 36  # after closing: refused/declined at the decision, contracts when their term ended
+    # after closing: refused/declined at the decision, contracts when their term ended
+    months: int = 36
     enabled: bool = True  # the daily run inside `maatwerk run`
     run_at: time = time(2, 0)  # from this local time on, once a day
 
 
 class IntakeSettings(_Section):
-    allowed_senders: list[str] = []  # addresses or domains ("zeist.nl"); empty: every sender
+    allowed_senders: list[
+        str
+    ] = []  # addresses or domains ("zeist.nl"); empty: every sender
     max_attachment_mb: float = 25.0
-    max_formulieren: int = Field(20, ge=1)  # files read per mail; more are refused with a reason (the mail is kept)
-    max_pogingen: int = Field(3, ge=1)  # a mail failing this often is set aside in Quarantaine, sender and ICM told
+    max_formulieren: int = Field(
+        20, ge=1
+    )  # files read per mail; more are refused with a reason (the mail is kept)
+    max_pogingen: int = Field(
+        3, ge=1
+    )  # a mail failing this often is set aside in Quarantaine, sender and ICM told
 
 
 class SecuritySettings(_Section):
-    """When an answer on a case counts (pipeline/verify.py). `dmarc`: "indien_aanwezig" — where
-    the receiving server wrote an Authentication-Results header, DMARC must have passed (or
-    Exchange marked the mail internal); "vereist" — also when it wrote none; "uit" — not read."""
+    """When an answer on a case counts (pipeline/verify.py). `dmarc`: "indien_aanwezig"
+    — where the receiving server wrote an Authentication-Results header, DMARC must have
+    passed (or Exchange marked the mail internal); "vereist" — also when it wrote none;
+    "uit" — not read.
+    """
 
     dmarc: Literal["indien_aanwezig", "vereist", "uit"] = "indien_aanwezig"
-    vertrouwde_servers: list[str] = []  # authserv-ids of the region's own mail servers; empty: the topmost header
+    vertrouwde_servers: list[
+        str
+    ] = []  # authserv-ids of the region's own mail servers; empty: the topmost header
 
 
 class OcrSettings(_Section):
@@ -164,14 +192,24 @@ class OcrSettings(_Section):
 
 
 class LimitSettings(_Section):
-    """What reading one file may cost (pipeline/sandbox.py runs each reading in a child process)."""
+    """What reading one file may cost (pipeline/sandbox.py runs each reading in a child
+    process)."""
 
-    memory_mb: int = 1024  # the child's data memory (RLIMIT_DATA), and that of each program it starts
-    cpu_seconds: int = 60  # CPU time of the child and of each program it starts (RLIMIT_CPU)
-    wall_seconds: float = 60.0  # the whole reading, programs included: then the child is killed
+    # the child's data memory (RLIMIT_DATA), and that of each program it starts
+    memory_mb: int = 1024
+    cpu_seconds: int = (
+        60  # CPU time of the child and of each program it starts (RLIMIT_CPU)
+    )
+    wall_seconds: float = (
+        60.0  # the whole reading, programs included: then the child is killed
+    )
     max_pages: int = 50  # a PDF with more pages is refused before anything is read
-    max_page_megapixels: float = 40.0  # a page is rendered for OCR only when it stays under this
-    max_unpacked_mb: int = 50  # a Word package, counted while unpacking (a form is well under 5 MB)
+    max_page_megapixels: float = (
+        40.0  # a page is rendered for OCR only when it stays under this
+    )
+    max_unpacked_mb: int = (
+        50  # a Word package, counted while unpacking (a form is well under 5 MB)
+    )
 
 
 class Settings(_Section):
@@ -184,7 +222,9 @@ class Settings(_Section):
     graph: GraphSettings = GraphSettings()
     ews: EwsSettings = EwsSettings()
     drop: DropSettings = DropSettings()
-    register_: RegisterSettings = Field(RegisterSettings(), alias="register")  # BaseModel has .register
+    register_: RegisterSettings = Field(
+        RegisterSettings(), alias="register"
+    )  # BaseModel has .register
     region: RegionSettings = RegionSettings()
     advice: AdviceSettings = AdviceSettings()
     ocr: OcrSettings = OcrSettings()
@@ -196,7 +236,7 @@ class Settings(_Section):
     log_level: str = "INFO"
 
 
-def load_settings(path: Optional[Path] = None) -> Settings:
+def load_settings(path: Path | None = None) -> Settings:
     """Read `path` (or ./maatwerk.toml when present); no file means the defaults."""
     if path is None:
         candidate = Path(DEFAULT_CONFIG_NAME)
@@ -208,11 +248,15 @@ def load_settings(path: Optional[Path] = None) -> Settings:
     except FileNotFoundError:
         raise ConfigError(f"Configuratiebestand niet gevonden: {path}") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"Configuratiebestand {path} is geen geldige TOML: {exc}") from None
+        raise ConfigError(
+            f"Configuratiebestand {path} is geen geldige TOML: {exc}"
+        ) from None
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
         )
-        raise ConfigError(f"Configuratiebestand {path} klopt niet: {problems}") from None
+        raise ConfigError(
+            f"Configuratiebestand {path} klopt niet: {problems}"
+        ) from None

@@ -1,14 +1,22 @@
-"""Named points where the crash tests kill this process with SIGKILL (as `kill -9` would).
+"""Named points where the crash tests kill this process with SIGKILL (as `kill -9`
+would).
 
-`MAATWERK_CRASH_AT=<name>` is set only by tests/test_crash.py; in normal runs `reached` is a
-dictionary lookup that does nothing.
+`MAATWERK_CRASH_AT=<name>` is set only by tests/test_crash.py; in normal runs `reached`
+is a dictionary lookup that does nothing.
 """
+
 from __future__ import annotations
 
 import os
 import signal
 
-POINTS = ("after_fetch", "after_extract", "after_commit", "while_sending", "while_filing")
+POINTS = (
+    "after_fetch",
+    "after_extract",
+    "after_commit",
+    "while_sending",
+    "while_filing",
+)
 
 
 def reached(name: str) -> None:

@@ -1,17 +1,48 @@
-"""Exceptions that carry a Dutch message for the user and an exit code for the CLI."""
+"""The error family: every error maatwerk raises carries a Dutch message for the user
+(`melding`) and its exit code (`ExitCode`). Errors are raised, never returned; the CLI
+(`pipeline/cli.py`) is the one place that turns them into a line and an exit code.
+
+An `Outage` is something outside maatwerk that is away for a while (the database, the
+mail server, a file share): the item waits and the loop tries again later; `wat` names
+what is away as `maatwerk status` shows it.
+"""
+
 from __future__ import annotations
 
+from enum import IntEnum
+from pathlib import Path
 
-DAMAGED_PDF = ("Het PDF-bestand is beschadigd en kan niet worden geopend. Sla het formulier opnieuw op en stuur het "
-               "nog eens.")
-DAMAGED_WORD = ("Het Word-bestand is beschadigd of onvolledig en kan niet worden geopend. Sla het formulier opnieuw op "
-                "en stuur het nog eens.")
+DAMAGED_PDF = (
+    "Het PDF-bestand is beschadigd en kan niet worden geopend. Sla het formulier "
+    "opnieuw op en stuur het nog eens."
+)
+DAMAGED_WORD = (
+    "Het Word-bestand is beschadigd of onvolledig en kan niet worden geopend. Sla het "
+    "formulier opnieuw op en stuur het nog eens."
+)
+
+
+class ExitCode(IntEnum):
+    """What `maatwerk` exits with; documented in README.md."""
+
+    ok = 0
+    error = 1
+    unreadable_form = 2
+    config = 3
+    not_found = 4
+    invalid_transition = 5
+    already_running = 6
+    folder_unavailable = 7
+    store_unavailable = 8
+    not_read_automatically = 9
+    mail_server_unavailable = 10
+    interrupted = 130
 
 
 class MaatwerkError(Exception):
     """Base error: `melding` is shown to the user as is (Dutch), never a traceback."""
 
-    exit_code = 1
+    exit_code = ExitCode.error
 
     def __init__(self, melding: str):
         super().__init__(melding)
@@ -19,42 +50,82 @@ class MaatwerkError(Exception):
 
 
 class ConfigError(MaatwerkError):
-    exit_code = 3
+    exit_code = ExitCode.config
 
 
 class UnreadableForm(MaatwerkError):
     """The file could not be read as a request form (corrupt, encrypted, no form)."""
 
-    exit_code = 2
+    exit_code = ExitCode.unreadable_form
+
+
+class NotReadAutomatically(MaatwerkError):
+    """Reading the form failed on a fault of our own (a bug in a reader), not on the
+    file: the request is taken in all the same and ICM reads the form by hand."""
+
+    exit_code = ExitCode.not_read_automatically
+
+
+class ConversionFailed(MaatwerkError):
+    """LibreOffice is missing or produced no output (after a retry)."""
 
 
 class CaseNotFound(MaatwerkError):
-    exit_code = 4
+    exit_code = ExitCode.not_found
+
+
+class HeldMailNotFound(MaatwerkError):
+    """A number `maatwerk quarantaine` no longer lists."""
+
+    exit_code = ExitCode.not_found
 
 
 class InvalidTransition(MaatwerkError):
-    exit_code = 5
+    exit_code = ExitCode.invalid_transition
 
 
 class AlreadyRunning(MaatwerkError):
     """A second worker on a SQLite store (several workers need PostgreSQL)."""
 
-    exit_code = 6
+    exit_code = ExitCode.already_running
 
 
-class FolderUnavailable(MaatwerkError):
-    """The register or drop folder (often a file share) is not there: an outage, the item waits.
-    `wat` names it as `maatwerk status` shows it ("de registermap", "de dropmap")."""
+class Outage(MaatwerkError):
+    """Something maatwerk depends on is away: the item waits, the round backs off."""
 
-    exit_code = 7
-
-    def __init__(self, wat: str, path):
-        super().__init__(f"{wat[0].upper()}{wat[1:]} {path} is niet bereikbaar.")
+    def __init__(self, wat: str, melding: str):
+        super().__init__(melding)
         self.wat = wat
 
 
-class NotReadAutomatically(MaatwerkError):
-    """Reading the form failed on a fault of our own (a bug in a reader), not on the file: the
-    request is taken in all the same and ICM reads the form by hand."""
+class FolderUnavailable(Outage):
+    """The register or drop folder (often a file share) is not there. `wat` names it
+    as `maatwerk status` shows it ("de registermap", "de dropmap")."""
 
-    exit_code = 9
+    exit_code = ExitCode.folder_unavailable
+
+    def __init__(self, wat: str, path: Path | str):
+        super().__init__(wat, f"{wat[0].upper()}{wat[1:]} {path} is niet bereikbaar.")
+
+
+class StoreUnavailable(Outage):
+    """The database does not answer (raised for SQLAlchemy's OperationalError)."""
+
+    exit_code = ExitCode.store_unavailable
+
+    def __init__(self) -> None:
+        super().__init__(
+            "de database",
+            "De database is niet bereikbaar; controleer of de databaseserver draait en "
+            "[store] url klopt.",
+        )
+
+
+class MailServerUnavailable(Outage):
+    """The mail server (IMAP/SMTP, Graph, Exchange) does not answer or refuses for a
+    while; `melding` says which and why, without mail contents."""
+
+    exit_code = ExitCode.mail_server_unavailable
+
+    def __init__(self, melding: str = "De mailserver is niet bereikbaar.") -> None:
+        super().__init__("de mailserver", melding)

@@ -3,6 +3,7 @@
 `Aanvraag` is the canonical request record: its JSON is exactly what
 `maatwerk extract --json` prints (field names from the request form spec).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -10,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
 
@@ -20,16 +21,16 @@ Ernst = Literal["fout", "waarschuwing"]
 
 
 def _no_controls(value: object) -> object:
-    """Every text of a record without control characters, however it came in (a form, a reply,
-    an advice, a stored record read back): a value never becomes control in a document, the
-    register index, a mail header or a terminal (pipeline/text.py)."""
+    """Every text of a record without control characters, however it came in (a form, a
+    reply, an advice, a stored record read back): a value never becomes control in a
+    document, the register index, a mail header or a terminal (pipeline/text.py)."""
     return printable(value) if isinstance(value, str) else value
 
 
 class Melding(BaseModel):
     """One finding about a form, in Dutch, for the person who reads it."""
 
-    veld: Optional[str]
+    veld: str | None
     ernst: Ernst
     tekst: str  # may quote a value from the form
 
@@ -43,77 +44,82 @@ class _Rec(BaseModel):
 
 
 class Contactpersoon(_Rec):
-    naam: Optional[str] = None
-    telefoon: Optional[str] = None
-    email: Optional[str] = None
+    naam: str | None = None
+    telefoon: str | None = None
+    email: str | None = None
 
 
 class Aanbieder(_Rec):
-    naam: Optional[str] = None
-    contactpersoon: Optional[str] = None
-    telefoon: Optional[str] = None
-    kvk: Optional[str] = None
-    agb_code: Optional[str] = None
-    iban: Optional[str] = None
-    # Asked on the project's own form, not on the regions' older ones: the referrer is asked for
-    # them before the contract is made. Left out of the record's JSON while unknown.
-    adres: Optional[str] = Field(default=None, exclude_if=lambda v: v is None)
-    rekeninghouder: Optional[str] = Field(default=None, exclude_if=lambda v: v is None)  # IBAN name check
+    naam: str | None = None
+    contactpersoon: str | None = None
+    telefoon: str | None = None
+    kvk: str | None = None
+    agb_code: str | None = None
+    iban: str | None = None
+    # Asked on the project's own form, not on the regions' older ones: the referrer is
+    # asked for them before the contract is made. Left out of the record's JSON while
+    # unknown.
+    adres: str | None = Field(default=None, exclude_if=lambda v: v is None)
+    rekeninghouder: str | None = Field(
+        default=None, exclude_if=lambda v: v is None
+    )  # IBAN name check
 
 
 class Inzet(_Rec):
-    aantal: Optional[Decimal] = None
-    eenheid: Optional[Literal["uur", "dagdeel", "etmaal"]] = None
-    per: Optional[Literal["week", "maand", "totaal"]] = None
+    aantal: Decimal | None = None
+    eenheid: Literal["uur", "dagdeel", "etmaal"] | None = None
+    per: Literal["week", "maand", "totaal"] | None = None
 
     @field_serializer("aantal")
-    def _num(self, v: Optional[Decimal]):
+    def _num(self, v: Decimal | None):
         if v is None:
             return None
         return int(v) if v == v.to_integral_value() else float(v)
 
 
 class Tarief(_Rec):
-    bedrag: Optional[Decimal] = None
-    eenheid: Optional[Literal["uur", "dagdeel", "etmaal"]] = None
+    bedrag: Decimal | None = None
+    eenheid: Literal["uur", "dagdeel", "etmaal"] | None = None
 
     @field_serializer("bedrag")
-    def _amount(self, v: Optional[Decimal]):
+    def _amount(self, v: Decimal | None):
         return None if v is None else f"{v.quantize(Decimal('0.01'))}"
 
 
 class Advies(_Rec):
     oordeel: Literal["positief", "negatief"]
-    toelichting: Optional[str] = None
-    productcode: Optional[str] = None
-    tarief: Optional[Tarief] = None
-    icode: Optional[str] = Field(default=None, exclude_if=lambda v: v is None)  # ICM's proposed i-code
+    toelichting: str | None = None
+    productcode: str | None = None
+    tarief: Tarief | None = None
+    icode: str | None = Field(
+        default=None, exclude_if=lambda v: v is None
+    )  # ICM's proposed i-code
 
 
 class Aanvraag(_Rec):
-    spoed: Optional[bool] = None
-    gemeente: Optional[str] = None
-    zorgned_nummer: Optional[str] = None
-    leeftijd: Optional[int] = None
+    spoed: bool | None = None
+    gemeente: str | None = None
+    zorgned_nummer: str | None = None
+    leeftijd: int | None = None
     contactpersoon: Contactpersoon = Contactpersoon()
-    jeugdwet_gecheckt: Optional[bool] = None
-    hulpvorm: Optional[Literal["ambulant", "verblijf"]] = None
-    type_hulp: Optional[str] = None
-    productcode: Optional[str] = None
-    verblijfsvorm: Optional[str] = None
-    kader: Optional[Literal["vrijwillig", "gedwongen"]] = None
-    pgb_verkend: Optional[bool] = None
-    pgb_argumenten: Optional[str] = None
-    maatregel: Optional[Literal["JB", "JR"]] = None
-    reden_niet_gecontracteerd: Optional[str] = None
+    jeugdwet_gecheckt: bool | None = None
+    hulpvorm: Literal["ambulant", "verblijf"] | None = None
+    type_hulp: str | None = None
+    productcode: str | None = None
+    verblijfsvorm: str | None = None
+    kader: Literal["vrijwillig", "gedwongen"] | None = None
+    pgb_verkend: bool | None = None
+    pgb_argumenten: str | None = None
+    maatregel: Literal["JB", "JR"] | None = None
+    reden_niet_gecontracteerd: str | None = None
     aanbieder: Aanbieder = Aanbieder()
-    kwaliteit_onderbouwing: Optional[str] = None
-    startdatum: Optional[date] = None
-    einddatum: Optional[date] = None
+    kwaliteit_onderbouwing: str | None = None
+    startdatum: date | None = None
+    einddatum: date | None = None
     inzet: Inzet = Inzet()
     tarief: Tarief = Tarief()
-    advies_beleidsadviseur: Optional[Advies] = None
-    advies_icm: Optional[Advies] = None
+    advies_beleidsadviseur: Advies | None = None
+    advies_icm: Advies | None = None
 
 
 class Extraction(BaseModel):
@@ -122,8 +128,13 @@ class Extraction(BaseModel):
     record: Aanvraag
     meldingen: list[Melding] = []
     layout: str
-    confidence: dict[str, float] = {}  # per dotted field, 0–1; absent means read with certainty
-    kenmerken: list[str] = []  # marks outside the canonical record, e.g. "crisis" (spoed answer 'JA (crisis)')
+    confidence: dict[
+        str, float
+    ] = {}  # per dotted field, 0–1; absent means read with certainty
+    kenmerken: list[
+        str
+        # marks outside the canonical record, e.g. "crisis" (spoed answer 'JA (crisis)')
+    ] = []
 
     def as_json_dict(self) -> dict:
         data = self.record.model_dump(mode="json")
@@ -158,15 +169,21 @@ class Submission:
     source_ref: str  # Message-ID of the mail, or the dropped file's name
     dedupe_key: str
     received_at: datetime
-    sender: Optional[str] = None
-    sender_name: Optional[str] = None  # the From header's display name, when it names someone
-    automatic: Optional[str] = None  # 'afwezig', 'niet bezorgd', 'leesbevestiging', 'automatisch'
-    automatic_for: Optional[str] = None  # whose absence, or which address was not reached
+    sender: str | None = None
+    sender_name: str | None = (
+        None  # the From header's display name, when it names someone
+    )
+    automatic: str | None = (
+        None  # 'afwezig', 'niet bezorgd', 'leesbevestiging', 'automatisch'
+    )
+    automatic_for: str | None = None  # whose absence, or which address was not reached
     subject: str = ""
     body: str = ""
-    message_id: Optional[str] = None
+    message_id: str | None = None
     in_reply_to: list[str] = field(default_factory=list)
-    recipients: list[str] = field(default_factory=list)  # To and Cc addresses (a named poortwachter)
+    recipients: list[str] = field(
+        default_factory=list
+    )  # To and Cc addresses (a named poortwachter)
     attachments: list[Attachment] = field(default_factory=list)
-    raw: Optional[bytes] = None
-    path: Optional[Path] = None
+    raw: bytes | None = None
+    path: Path | None = None

@@ -1,20 +1,23 @@
 """Running a reader of untrusted bytes in a child process, within limits.
 
-A sender's file is parsed by libraries written in C (pdfium, zlib, lxml, OpenCV) and by the
-programs they start (tesseract, LibreOffice). A hostile or broken file can make them take all
-memory or all time — a 443-byte PDF with a huge page asked 3.6 GB. So each reading runs in its
-own child process, started from a fork server that has the readers imported already (a fork
-costs milliseconds, a fresh interpreter seconds). In the child:
+A sender's file is parsed by libraries written in C (pdfium, zlib, lxml, OpenCV) and by
+the programs they start (tesseract, LibreOffice). A hostile or broken file can make them
+take all memory or all time — a 443-byte PDF with a huge page asked 3.6 GB. So each
+reading runs in its own child process, started from a fork server that has the readers
+imported already (a fork costs milliseconds, a fresh interpreter seconds). In the child:
 
-* RLIMIT_DATA caps its memory (heap and anonymous mappings, not the shared libraries, which
-  RLIMIT_AS would count), RLIMIT_CPU its CPU time; both are inherited by every program it
-  starts, each of which gets the same caps;
-* it leads its own process group, so that the parent can kill it together with those programs.
+* RLIMIT_DATA caps its memory (heap and anonymous mappings, not the shared libraries,
+  which RLIMIT_AS would count), RLIMIT_CPU its CPU time; both are inherited by every
+  program it starts, each of which gets the same caps;
+* it leads its own process group, so that the parent can kill it together with those
+  programs.
 
-The parent waits at most `wall_seconds`, then kills the group. Whatever limit is hit, the
-caller gets `UnreadableForm` with a Dutch reason: the file is refused and kept, other mail goes
-on. The result travels back pickled; the function and its arguments must be picklable.
+The parent waits at most `wall_seconds`, then kills the group. Whatever limit is hit,
+the caller gets `UnreadableForm` with a Dutch reason: the file is refused and kept,
+other mail goes on. The result travels back pickled; the function and its arguments must
+be picklable.
 """
+
 from __future__ import annotations
 
 import logging
@@ -25,9 +28,10 @@ import signal
 import sys
 import threading
 import types
+from collections.abc import Callable
 from contextlib import contextmanager
 from multiprocessing.connection import Connection
-from typing import Any, Callable, Final, Optional, TypeVar
+from typing import Any, Final, TypeVar
 
 from pipeline.config import LimitSettings
 from pipeline.errors import UnreadableForm
@@ -36,23 +40,46 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # imported once in the fork server, so that a child starts with them in memory
-PRELOAD: Final = ["pipeline.stages.extract", "pipeline.convert", "pipeline.readers.record", "pipeline.readers.docx",
-                  "pipeline.readers.word", "pipeline.readers.template", "pipeline.readers.acroform",
-                  "pipeline.readers.wordpdf", "pipeline.readers.scan", "pypdf", "pdfplumber", "pypdfium2", "cv2",
-                  "docx"]
-CPU_GRACE: Final = 5  # s between SIGXCPU (the soft CPU limit) and SIGKILL (the hard one)
+PRELOAD: Final = [
+    "pipeline.stages.extract",
+    "pipeline.convert",
+    "pipeline.readers.record",
+    "pipeline.readers.docx",
+    "pipeline.readers.word",
+    "pipeline.readers.template",
+    "pipeline.readers.acroform",
+    "pipeline.readers.wordpdf",
+    "pipeline.readers.scan",
+    "pypdf",
+    "pdfplumber",
+    "pypdfium2",
+    "cv2",
+    "docx",
+]
+CPU_GRACE: Final = (
+    5  # s between SIGXCPU (the soft CPU limit) and SIGKILL (the hard one)
+)
 REAP_SECONDS: Final = 5.0  # a dead child is reaped within this
 
 ADVICE = "Stuur alleen het aanvraagformulier, als Word- of PDF-bestand."
-TOO_SLOW = "Het lezen van het bestand duurde te lang (meer dan {seconds:g} seconden) en is gestopt. " + ADVICE
-TOO_MUCH_CPU = ("Het lezen van het bestand kostte te veel rekentijd (meer dan {seconds} seconden) en is gestopt. "
-                + ADVICE)
-TOO_MUCH_MEMORY = ("Het bestand vraagt bij het lezen te veel geheugen (meer dan {mb} MB) en is daarom niet verwerkt. "
-                   + ADVICE)
-BROKE_READER = ("Het bestand kon niet veilig worden gelezen (het lezen brak af) en is daarom niet verwerkt. Sla het "
-                "formulier opnieuw op en stuur het nog eens. " + ADVICE)
+TOO_SLOW = (
+    "Het lezen van het bestand duurde te lang (meer dan {seconds:g} seconden) en is"
+    " gestopt. " + ADVICE
+)
+TOO_MUCH_CPU = (
+    "Het lezen van het bestand kostte te veel rekentijd (meer dan {seconds} seconden)"
+    " en is gestopt. " + ADVICE
+)
+TOO_MUCH_MEMORY = (
+    "Het bestand vraagt bij het lezen te veel geheugen (meer dan {mb} MB) en is daarom"
+    " niet verwerkt. " + ADVICE
+)
+BROKE_READER = (
+    "Het bestand kon niet veilig worden gelezen (het lezen brak af) en is daarom niet"
+    " verwerkt. Sla het formulier opnieuw op en stuur het nog eens. " + ADVICE
+)
 
-_context: Optional[Any] = None
+_context: Any | None = None
 _starting = threading.Lock()
 
 
@@ -67,25 +94,35 @@ def _forkserver():
 
 
 def run(func: Callable[..., T], args: tuple, limits: LimitSettings) -> T:
-    """`func(*args)` in a child process within `limits`; its exception is raised here as is.
+    """`func(*args)` in a child process within `limits`; its exception is raised here as
+    is.
 
     Raises UnreadableForm (a Dutch reason) when a limit was hit or the child died.
     """
     ctx = _forkserver()
     receiver, sender = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_child, args=(sender, func, args, limits, dict(os.environ)), name="maatwerk-lezer",
-                        daemon=True)
+    child = ctx.Process(
+        target=_child,
+        args=(sender, func, args, limits, dict(os.environ)),
+        name="maatwerk-lezer",
+        daemon=True,
+    )
     with _without_main():
         child.start()
     sender.close()
     try:
         if not receiver.poll(limits.wall_seconds):
             _kill_group(child)
-            log.warning("reading stopped after %gs (wall-clock limit)", limits.wall_seconds)
+            log.warning(
+                "reading stopped after %gs (wall-clock limit)", limits.wall_seconds
+            )
             raise UnreadableForm(TOO_SLOW.format(seconds=limits.wall_seconds))
         try:
             status, value = receiver.recv()
-        except (EOFError, OSError):  # died before it could answer: a limit or a crash in a C library
+        except (
+            EOFError,
+            OSError,
+        ):  # died before it could answer: a limit or a crash in a C library
             child.join(REAP_SECONDS)
             _kill_group(child)
             raise UnreadableForm(_death_reason(child.exitcode, limits)) from None
@@ -103,8 +140,10 @@ def run(func: Callable[..., T], args: tuple, limits: LimitSettings) -> T:
 
 @contextmanager
 def _without_main():
-    """multiprocessing runs the parent's main module again in each child (the `maatwerk` script, or
-    pipeline.cli under `python -m`): a child needs only the preloaded readers, so it is not told."""
+    """multiprocessing runs the parent's main module again in each child (the `maatwerk`
+    script, or pipeline.cli under `python -m`): a child needs only the preloaded
+    readers, so it is not told.
+    """
     with _starting:
         main = sys.modules["__main__"]
         sys.modules["__main__"] = types.ModuleType("__main__")
@@ -114,9 +153,11 @@ def _without_main():
             sys.modules["__main__"] = main
 
 
-def _death_reason(exitcode: Optional[int], limits: LimitSettings) -> str:
+def _death_reason(exitcode: int | None, limits: LimitSettings) -> str:
     if exitcode == -signal.SIGXCPU or exitcode == -signal.SIGKILL:
-        log.warning("reading stopped: CPU limit (%ss), exit %s", limits.cpu_seconds, exitcode)
+        log.warning(
+            "reading stopped: CPU limit (%ss), exit %s", limits.cpu_seconds, exitcode
+        )
         return TOO_MUCH_CPU.format(seconds=limits.cpu_seconds)
     log.warning("reading stopped: the reader died (exit %s)", exitcode)
     return BROKE_READER
@@ -128,20 +169,35 @@ def _kill_group(child) -> None:
         return
     try:
         os.killpg(child.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):  # gone already, or it had no group of its own yet
+    except (
+        ProcessLookupError,
+        PermissionError,
+    ):  # gone already, or it had no group of its own yet
         if child.exitcode is None:
             child.kill()
 
 
-def _child(conn: Connection, func: Callable, args: tuple, limits: LimitSettings, environ: dict[str, str]) -> None:
-    """In the child: limits on, then `func`; sends ("ok", result), ("error", exc) or ("memory", None)."""
+def _child(
+    conn: Connection,
+    func: Callable,
+    args: tuple,
+    limits: LimitSettings,
+    environ: dict[str, str],
+) -> None:
+    """In the child: limits on, then `func`; sends ("ok", result), ("error", exc) or
+    ("memory", None)."""
     os.setpgrp()
-    os.environ.clear()  # the parent's environment now, not the fork server's at its start
+    # the parent's environment now, not the fork server's at its start
+    os.environ.clear()
     os.environ.update(environ)
     memory = limits.memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
-    resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + CPU_GRACE))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # SIGXCPU would dump up to a GB of core
+    resource.setrlimit(
+        resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + CPU_GRACE)
+    )
+    resource.setrlimit(
+        resource.RLIMIT_CORE, (0, 0)
+    )  # SIGXCPU would dump up to a GB of core
     try:
         result: tuple[str, Any] = ("ok", func(*args))
     except MemoryError:

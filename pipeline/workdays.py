@@ -5,6 +5,7 @@ Skipped: weekends and the days the Algemene termijnenwet treats as holidays
 year, Kerst), plus configured extra closed days. The `holidays` package has 5 May
 only in lustrum years in its public calendar, so its optional category is added.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
@@ -18,7 +19,9 @@ import holidays
 def _closed_days(year: int) -> frozenset[date]:
     nl = holidays.NL(years=year, categories=("public", "optional"))
     days = set(nl)
-    days.add(date(year, 5, 5))  # Bevrijdingsdag: a holiday for the Algemene termijnenwet every year
+    days.add(
+        date(year, 5, 5)
+    )  # Bevrijdingsdag: a holiday for the Algemene termijnenwet every year
     return frozenset(days)
 
 
@@ -26,7 +29,9 @@ def is_working_day(d: date, extra_closed: frozenset[date] = frozenset()) -> bool
     return d.weekday() < 5 and d not in _closed_days(d.year) and d not in extra_closed
 
 
-def add_working_days(start: date, n: int, extra_closed: frozenset[date] = frozenset()) -> date:
+def add_working_days(
+    start: date, n: int, extra_closed: frozenset[date] = frozenset()
+) -> date:
     d = start
     added = 0
     while added < n:
@@ -36,9 +41,18 @@ def add_working_days(start: date, n: int, extra_closed: frozenset[date] = frozen
     return d
 
 
-def deadline(received_at: datetime, spoed: bool, *, tz: str = "Europe/Amsterdam", cutoff: time = time(17, 0),
-             days_spoed: int = 2, days_normal: int = 5, extra_closed: frozenset[date] = frozenset()) -> date:
-    """The date the advice is due: counted in whole working days from the day of receipt.
+def deadline(
+    received_at: datetime,
+    spoed: bool,
+    *,
+    tz: str = "Europe/Amsterdam",
+    cutoff: time = time(17, 0),
+    days_spoed: int = 2,
+    days_normal: int = 5,
+    extra_closed: frozenset[date] = frozenset(),
+) -> date:
+    """The date the advice is due: counted in whole working days from the day of
+    receipt.
 
     A request received on a closed day, or after the cut-off time, counts as received
     on the next working day.
@@ -50,9 +64,29 @@ def deadline(received_at: datetime, spoed: bool, *, tz: str = "Europe/Amsterdam"
     return add_working_days(day, days_spoed if spoed else days_normal, extra_closed)
 
 
-DUTCH_DAYS = ["maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"]
-DUTCH_MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
-                "oktober", "november", "december"]
+DUTCH_DAYS = [
+    "maandag",
+    "dinsdag",
+    "woensdag",
+    "donderdag",
+    "vrijdag",
+    "zaterdag",
+    "zondag",
+]
+DUTCH_MONTHS = [
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+]
 
 
 def dutch_date(d: date, weekday: bool = True) -> str:

@@ -1,13 +1,14 @@
 """Generate the templates in templates/ (run: python scripts/make_templates.py).
 
-- the request form staff are handed: `aanvraagformulier.docx` (each answer a Word content
-  control tagged with its canonical field name) and its fillable PDF twin
+- the request form staff are handed: `aanvraagformulier.docx` (each answer a Word
+  content control tagged with its canonical field name) and its fillable PDF twin
   `aanvraagformulier.pdf` (AcroForm fields with those names; needs reportlab);
 - the documents the pipeline fills (docxtpl/Jinja `{{ … }}` placeholders).
 
 The generated files are committed so staff can open and adjust them; this script is the
 reviewable source.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -24,35 +25,103 @@ EENHEDEN = ["uur", "dagdeel", "etmaal"]
 # (canonical field, question on the form, kind, choices); kind: text, choice, date
 FORM_FIELDS: list[tuple[str, str, str, list[str]]] = [
     ("spoed", "Heeft deze aanvraag spoed?", "choice", JA_NEE),
-    ("gemeente", "Uit welke gemeente komt dit verzoek op het mogen sluiten van eenmalig lokaal contract?",
-     "choice", GEMEENTEN),
-    ("zorgned_nummer", "Met welk registratie nummer staat client in ZorgNed?", "text", []),
+    (
+        "gemeente",
+        (
+            "Uit welke gemeente komt dit verzoek op het mogen sluiten van eenmalig"
+            " lokaal contract?"
+        ),
+        "choice",
+        GEMEENTEN,
+    ),
+    (
+        "zorgned_nummer",
+        "Met welk registratie nummer staat client in ZorgNed?",
+        "text",
+        [],
+    ),
     ("leeftijd", "Wat is de leeftijd van de client?", "text", []),
     ("contactpersoon.naam", "Contactpersoon – naam", "text", []),
     ("contactpersoon.telefoon", "Contactpersoon – telefoon", "text", []),
     ("contactpersoon.email", "Contactpersoon – e-mail", "text", []),
-    ("jeugdwet_gecheckt", "Heb je gecheckt of de door jouw noodzakelijk geachte hulp inderdaad onder de jeugdwet "
-     "valt?", "choice", JA_NEE),
-    ("hulpvorm", "Gaat het om ambulante hulp of om jeugdhulp met verblijf?", "choice", ["ambulant", "verblijf"]),
+    (
+        "jeugdwet_gecheckt",
+        (
+            "Heb je gecheckt of de door jouw noodzakelijk geachte hulp inderdaad onder"
+            " de jeugdwet valt?"
+        ),
+        "choice",
+        JA_NEE,
+    ),
+    (
+        "hulpvorm",
+        "Gaat het om ambulante hulp of om jeugdhulp met verblijf?",
+        "choice",
+        ["ambulant", "verblijf"],
+    ),
     ("type_hulp", "Welk type hulp is nodig?", "text", []),
     ("productcode", "Productcode (bijv. 45A53)", "text", []),
-    ("verblijfsvorm", "Bij verblijf: pleegzorg, gezinshuis, ouder en kind huis, instelling en type", "text", []),
-    ("kader", "Gaat het om hulp in vrijwillig of gedwongen kader?", "choice", ["vrijwillig", "gedwongen"]),
-    ("pgb_verkend", "Indien vrijwillig kader: is de mogelijkheid van een PGB verkend?", "choice", JA_NEE),
+    (
+        "verblijfsvorm",
+        "Bij verblijf: pleegzorg, gezinshuis, ouder en kind huis, instelling en type",
+        "text",
+        [],
+    ),
+    (
+        "kader",
+        "Gaat het om hulp in vrijwillig of gedwongen kader?",
+        "choice",
+        ["vrijwillig", "gedwongen"],
+    ),
+    (
+        "pgb_verkend",
+        "Indien vrijwillig kader: is de mogelijkheid van een PGB verkend?",
+        "choice",
+        JA_NEE,
+    ),
     ("pgb_argumenten", "Waarom is een PGB geen optie?", "text", []),
-    ("maatregel", "Indien gedwongen kader: is er sprake van een JB- of een JR-maatregel?", "choice", ["JB", "JR"]),
-    ("reden_niet_gecontracteerd", "Wat zijn de redenen om voor deze hulp niet te kiezen voor een gecontracteerde "
-     "aanbieder?", "text", []),
+    (
+        "maatregel",
+        "Indien gedwongen kader: is er sprake van een JB- of een JR-maatregel?",
+        "choice",
+        ["JB", "JR"],
+    ),
+    (
+        "reden_niet_gecontracteerd",
+        (
+            "Wat zijn de redenen om voor deze hulp niet te kiezen voor een"
+            " gecontracteerde aanbieder?"
+        ),
+        "text",
+        [],
+    ),
     ("aanbieder.naam", "Welke aanbieder stel je voor?", "text", []),
     ("aanbieder.contactpersoon", "Contactpersoon bij de aanbieder", "text", []),
     ("aanbieder.telefoon", "Telefoon contactpersoon aanbieder", "text", []),
     ("aanbieder.kvk", "KvK-nummer aanbieder", "text", []),
     ("aanbieder.agb_code", "AGB-code aanbieder", "text", []),
     ("aanbieder.iban", "IBAN aanbieder", "text", []),
-    ("aanbieder.rekeninghouder", "Tenaamstelling van het IBAN (naam rekeninghouder)", "text", []),
-    ("aanbieder.adres", "Adres van de aanbieder (straat, huisnummer, postcode, plaats)", "text", []),
-    ("kwaliteit_onderbouwing", "Welke informatie heb je al dat de beoogde aanbieder aan de professionele vereisten "
-     "voor de beoogde hulp voldoet?", "text", []),
+    (
+        "aanbieder.rekeninghouder",
+        "Tenaamstelling van het IBAN (naam rekeninghouder)",
+        "text",
+        [],
+    ),
+    (
+        "aanbieder.adres",
+        "Adres van de aanbieder (straat, huisnummer, postcode, plaats)",
+        "text",
+        [],
+    ),
+    (
+        "kwaliteit_onderbouwing",
+        (
+            "Welke informatie heb je al dat de beoogde aanbieder aan de professionele"
+            " vereisten voor de beoogde hulp voldoet?"
+        ),
+        "text",
+        [],
+    ),
     ("startdatum", "Startdatum van de hulp", "date", []),
     ("einddatum", "Einddatum van de hulp", "date", []),
     ("inzet.aantal", "Omvang van de inzet – aantal", "text", []),
@@ -62,7 +131,12 @@ FORM_FIELDS: list[tuple[str, str, str, list[str]]] = [
     ("tarief.eenheid", "Tarief per", "choice", EENHEDEN),
 ]
 ADVICE_FIELDS: list[tuple[str, str, str, list[str]]] = [
-    ("advies_beleidsadviseur.oordeel", "Advies lokale beleidsadviseur", "choice", ["positief", "negatief"]),
+    (
+        "advies_beleidsadviseur.oordeel",
+        "Advies lokale beleidsadviseur",
+        "choice",
+        ["positief", "negatief"],
+    ),
     ("advies_beleidsadviseur.toelichting", "Toelichting beleidsadviseur", "text", []),
     ("advies_icm.oordeel", "Advies ICM", "choice", ["positief", "negatief"]),
     ("advies_icm.toelichting", "Toelichting ICM", "text", []),
@@ -73,12 +147,18 @@ ADVICE_FIELDS: list[tuple[str, str, str, list[str]]] = [
 OUT = Path(__file__).resolve().parent.parent / "templates"
 
 KWALITEITSEISEN = [
-    "maakt gebruik van de norm van verantwoorde werktoedeling, inclusief de verplichting om SKJ-geregistreerde "
-    "professionals in te zetten; als SKJ van toepassing is, levert de aanbieder een bewijs van SKJ-registratie;",
+    (
+        "maakt gebruik van de norm van verantwoorde werktoedeling, inclusief de"
+        " verplichting om SKJ-geregistreerde professionals in te zetten; als SKJ van"
+        " toepassing is, levert de aanbieder een bewijs van SKJ-registratie;"
+    ),
     "werkt met een hulpverleningsplan of plan van aanpak;",
     "draagt zorg voor systematische kwaliteitsbewaking;",
     "maakt gebruik van methodieken die passen bij de te leveren hulp en ondersteuning;",
-    "beschikt over een verklaring omtrent gedrag (VOG) voor alle medewerkers die de hulp verlenen;",
+    (
+        "beschikt over een verklaring omtrent gedrag (VOG) voor alle medewerkers die de"
+        " hulp verlenen;"
+    ),
     "maakt gebruik van de verplichte meldcode huiselijk geweld en kindermishandeling;",
     "houdt zich aan de meldplicht calamiteiten en geweld;",
     "stelt een vertrouwenspersoon in de gelegenheid zijn taak uit te oefenen.",
@@ -111,73 +191,115 @@ def contract() -> None:
     doc.add_heading("Maatwerkovereenkomst jeugdhulp", level=1)
     doc.add_paragraph("Zaaknummer {{ zaak }} – {{ regio }}")
     doc.add_heading("Partijen", level=2)
-    doc.add_paragraph("1. De gemeente {{ gemeente }}, hierna te noemen: de gemeente, in deze vertegenwoordigd door de "
-                      "{{ ondertekenaar }} conform de mandaatregeling van de gemeente;")
-    doc.add_paragraph("2. {{ aanbieder.naam }}, gevestigd te {{ aanbieder.adres }}, ingeschreven bij de Kamer van "
-                      "Koophandel onder nummer {{ aanbieder.kvk }}, AGB-code {{ aanbieder.agb_code }}, hierna te noemen: "
-                      "de aanbieder, met als contactpersoon {{ aanbieder.contactpersoon }}.")
+    doc.add_paragraph(
+        "1. De gemeente {{ gemeente }}, hierna te noemen: de gemeente, in deze"
+        " vertegenwoordigd door de {{ ondertekenaar }} conform de mandaatregeling van"
+        " de gemeente;"
+    )
+    doc.add_paragraph(
+        "2. {{ aanbieder.naam }}, gevestigd te {{ aanbieder.adres }}, ingeschreven bij"
+        " de Kamer van Koophandel onder nummer {{ aanbieder.kvk }}, AGB-code {{"
+        " aanbieder.agb_code }}, hierna te noemen: de aanbieder, met als contactpersoon"
+        " {{ aanbieder.contactpersoon }}."
+    )
     doc.add_heading("Overwegende dat", level=2)
-    doc.add_paragraph("de gemeente voor een jeugdige jeugdhulp nodig acht die niet door een door de regio "
-                      "gecontracteerde aanbieder kan worden geboden, en dat de aanvraag hiervoor volgens de "
-                      "werkafspraken van de {{ regio }} is beoordeeld, komen partijen het volgende overeen.")
+    doc.add_paragraph(
+        "de gemeente voor een jeugdige jeugdhulp nodig acht die niet door een door de"
+        " regio gecontracteerde aanbieder kan worden geboden, en dat de aanvraag"
+        " hiervoor volgens de werkafspraken van de {{ regio }} is beoordeeld, komen"
+        " partijen het volgende overeen."
+    )
     doc.add_heading("Artikel 1 – De hulp", level=2)
-    _table(doc, [
-        ("Cliënt (ZorgNed-nummer)", "{{ zorgned_nummer }}"),
-        ("Soort hulp", "{{ hulpvorm }}: {{ type_hulp }}"),
-        ("Productcode maatwerk", "{{ productcode_tekst }}"),
-        ("Tarief", "{{ tarief }} per {{ eenheid }}"),
-        ("Omvang van de inzet", "{{ inzet }}"),
-        ("Periode", "{{ startdatum }} tot en met {{ einddatum }}"),
-        ("Maximale totale waarde", "{{ totaal }}"),
-        ("Berekening", "{{ berekening }}"),
-    ])
+    _table(
+        doc,
+        [
+            ("Cliënt (ZorgNed-nummer)", "{{ zorgned_nummer }}"),
+            ("Soort hulp", "{{ hulpvorm }}: {{ type_hulp }}"),
+            ("Productcode maatwerk", "{{ productcode_tekst }}"),
+            ("Tarief", "{{ tarief }} per {{ eenheid }}"),
+            ("Omvang van de inzet", "{{ inzet }}"),
+            ("Periode", "{{ startdatum }} tot en met {{ einddatum }}"),
+            ("Maximale totale waarde", "{{ totaal }}"),
+            ("Berekening", "{{ berekening }}"),
+        ],
+    )
     doc.add_heading("Artikel 2 – Looptijd", level=2)
-    doc.add_paragraph("Deze overeenkomst geldt van {{ startdatum }} tot en met {{ einddatum }} en eindigt op die datum "
-                      "van rechtswege. De totale waarde van deze overeenkomst bedraagt ten hoogste {{ totaal }}.")
+    doc.add_paragraph(
+        "Deze overeenkomst geldt van {{ startdatum }} tot en met {{ einddatum }} en"
+        " eindigt op die datum van rechtswege. De totale waarde van deze overeenkomst"
+        " bedraagt ten hoogste {{ totaal }}."
+    )
     doc.add_heading("Artikel 3 – Kwaliteitseisen", level=2)
     doc.add_paragraph("De aanbieder verklaart dat hij:")
     for eis in KWALITEITSEISEN:
         doc.add_paragraph(eis, style="List Bullet")
     doc.add_heading("Artikel 4 – Declaratie", level=2)
-    doc.add_paragraph("Declaratie en facturatie verlopen via het berichtenverkeer (iJw) met de productcode maatwerk "
-                      "{{ productcode }}. Alleen bij zeer hoge uitzondering wordt hiervan afgeweken, na schriftelijke "
-                      "toestemming van de gemeente.")
+    doc.add_paragraph(
+        "Declaratie en facturatie verlopen via het berichtenverkeer (iJw) met de"
+        " productcode maatwerk {{ productcode }}. Alleen bij zeer hoge uitzondering"
+        " wordt hiervan afgeweken, na schriftelijke toestemming van de gemeente."
+    )
     doc.add_heading("Artikel 5 – Verantwoordelijkheid", level=2)
-    doc.add_paragraph("De gemeente blijft verantwoordelijk voor de kwaliteit van de zorg en voor acties bij klachten "
-                      "en calamiteiten. De aanbieder meldt calamiteiten en geweld onverwijld aan de gemeente en aan de "
-                      "Inspectie Gezondheidszorg en Jeugd.")
+    doc.add_paragraph(
+        "De gemeente blijft verantwoordelijk voor de kwaliteit van de zorg en voor"
+        " acties bij klachten en calamiteiten. De aanbieder meldt calamiteiten en"
+        " geweld onverwijld aan de gemeente en aan de Inspectie Gezondheidszorg en"
+        " Jeugd."
+    )
     doc.add_heading("Ondertekening", level=2)
-    _table(doc, [
-        ("Namens de gemeente {{ gemeente }}", "{{ ondertekenaar }}\n\nNaam:\n\nDatum:\n\nHandtekening:"),
-        ("Namens {{ aanbieder.naam }}", "Naam:\n\nFunctie:\n\nDatum:\n\nHandtekening:"),
-    ])
-    doc.add_paragraph("Opgesteld op {{ datum }}. Na ondertekening in kopie (beveiligd) naar inkoop van de regio.")
+    _table(
+        doc,
+        [
+            (
+                "Namens de gemeente {{ gemeente }}",
+                "{{ ondertekenaar }}\n\nNaam:\n\nDatum:\n\nHandtekening:",
+            ),
+            (
+                "Namens {{ aanbieder.naam }}",
+                "Naam:\n\nFunctie:\n\nDatum:\n\nHandtekening:",
+            ),
+        ],
+    )
+    doc.add_paragraph(
+        "Opgesteld op {{ datum }}. Na ondertekening in kopie (beveiligd) naar inkoop"
+        " van de regio."
+    )
     doc.save(OUT / "maatwerkovereenkomst.docx")
 
 
 def leveranciersformulier() -> None:
     doc = _doc()
     doc.add_heading("Bijlage 2 – Leveranciersformulier maatwerkovereenkomst", level=1)
-    doc.add_paragraph("Voor applicatiebeheer en backoffice van de gemeente {{ gemeente }}: voer de aanbieder op met "
-                      "onderstaande productcode. Let op de AGB-code en het IBAN!")
-    _table(doc, [
-        ("Zaaknummer", "{{ zaak }}"),
-        ("Aanbieder", "{{ aanbieder.naam }}"),
-        ("Adres", "{{ aanbieder.adres }}"),
-        ("Contactpersoon aanbieder", "{{ aanbieder.contactpersoon }} ({{ aanbieder.telefoon }})"),
-        ("KvK-nummer", "{{ aanbieder.kvk }}"),
-        ("AGB-code", "{{ aanbieder.agb_code }}"),
-        ("IBAN", "{{ aanbieder.iban }}"),
-        ("Tenaamstelling IBAN", "{{ aanbieder.rekeninghouder }}"),
-        ("Productcode maatwerk", "{{ productcode }}"),
-        ("Regionale productcode", "{{ productcode_regionaal }}"),
-        ("Tarief en eenheid", "{{ tarief }} per {{ eenheid }}"),
-        ("Omvang van de inzet", "{{ inzet }}"),
-        ("Startdatum", "{{ startdatum }}"),
-        ("Einddatum", "{{ einddatum }}"),
-        ("Maximale totale waarde", "{{ totaal }}"),
-    ])
-    doc.add_paragraph("Declaratie via het berichtenverkeer (ZorgNed). Opgesteld op {{ datum }}.")
+    doc.add_paragraph(
+        "Voor applicatiebeheer en backoffice van de gemeente {{ gemeente }}: voer de"
+        " aanbieder op met onderstaande productcode. Let op de AGB-code en het IBAN!"
+    )
+    _table(
+        doc,
+        [
+            ("Zaaknummer", "{{ zaak }}"),
+            ("Aanbieder", "{{ aanbieder.naam }}"),
+            ("Adres", "{{ aanbieder.adres }}"),
+            (
+                "Contactpersoon aanbieder",
+                "{{ aanbieder.contactpersoon }} ({{ aanbieder.telefoon }})",
+            ),
+            ("KvK-nummer", "{{ aanbieder.kvk }}"),
+            ("AGB-code", "{{ aanbieder.agb_code }}"),
+            ("IBAN", "{{ aanbieder.iban }}"),
+            ("Tenaamstelling IBAN", "{{ aanbieder.rekeninghouder }}"),
+            ("Productcode maatwerk", "{{ productcode }}"),
+            ("Regionale productcode", "{{ productcode_regionaal }}"),
+            ("Tarief en eenheid", "{{ tarief }} per {{ eenheid }}"),
+            ("Omvang van de inzet", "{{ inzet }}"),
+            ("Startdatum", "{{ startdatum }}"),
+            ("Einddatum", "{{ einddatum }}"),
+            ("Maximale totale waarde", "{{ totaal }}"),
+        ],
+    )
+    doc.add_paragraph(
+        "Declaratie via het berichtenverkeer (ZorgNed). Opgesteld op {{ datum }}."
+    )
     doc.save(OUT / "leveranciersformulier.docx")
 
 
@@ -187,15 +309,25 @@ def afwijzingsbrief() -> None:
     p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     doc.add_paragraph("Datum: {{ datum }}\nZaaknummer: {{ zaak }}")
     doc.add_paragraph("Aan: {{ contactpersoon }}")
-    doc.add_paragraph("Onderwerp: advies over uw aanvraag voor een maatwerkovereenkomst")
+    doc.add_paragraph(
+        "Onderwerp: advies over uw aanvraag voor een maatwerkovereenkomst"
+    )
     doc.add_paragraph("Beste {{ contactpersoon }},")
-    doc.add_paragraph("U vroeg om een maatwerkovereenkomst met {{ aanbieder }} voor {{ type_hulp }}. "
-                      "{{ beoordeeld }} Het besluit is negatief: er wordt geen maatwerkovereenkomst gesloten.")
+    doc.add_paragraph(
+        "U vroeg om een maatwerkovereenkomst met {{ aanbieder }} voor {{ type_hulp }}."
+        " {{ beoordeeld }} Het besluit is negatief: er wordt geen maatwerkovereenkomst"
+        " gesloten."
+    )
     doc.add_paragraph("De onderbouwing:")
     doc.add_paragraph("{{ toelichting }}")
-    doc.add_paragraph("Deze gecontracteerde aanbieders kunnen de noodzakelijke hulp mogelijk ook bieden:")
+    doc.add_paragraph(
+        "Deze gecontracteerde aanbieders kunnen de noodzakelijke hulp mogelijk ook"
+        " bieden:"
+    )
     doc.add_paragraph("{{ alternatieven }}")
-    doc.add_paragraph("Heeft u vragen over dit besluit, neem dan contact op met {{ contact }}.")
+    doc.add_paragraph(
+        "Heeft u vragen over dit besluit, neem dan contact op met {{ contact }}."
+    )
     doc.add_paragraph("Met vriendelijke groet,\n\n{{ regio }}")
     doc.save(OUT / "afwijzingsbrief.docx")
 
@@ -207,10 +339,20 @@ def _el(tag: str, **attrs: str):
     return el
 
 
-def _content_control(cell, name: str, alias: str, kind: str, choices: list[str], sdt_id: int) -> None:
-    """An empty content control in `cell`, tagged with the canonical field name, showing Word's placeholder."""
-    placeholder = "Kies een item." if kind == "choice" else "Kies een datum." if kind == "date" else \
-        "Klik of tik om tekst in te voeren."
+def _content_control(
+    cell, name: str, alias: str, kind: str, choices: list[str], sdt_id: int
+) -> None:
+    """An empty content control in `cell`, tagged with the canonical field name, showing
+    Word's placeholder."""
+    placeholder = (
+        "Kies een item."
+        if kind == "choice"
+        else (
+            "Kies een datum."
+            if kind == "date"
+            else "Klik of tik om tekst in te voeren."
+        )
+    )
     sdt = _el("w:sdt")
     pr = _el("w:sdtPr")
     pr.append(_el("w:alias", **{"w:val": alias[:60]}))
@@ -220,7 +362,9 @@ def _content_control(cell, name: str, alias: str, kind: str, choices: list[str],
     if kind == "choice":
         lst = _el("w:dropDownList")
         for choice in choices:
-            lst.append(_el("w:listItem", **{"w:displayText": choice, "w:value": choice}))
+            lst.append(
+                _el("w:listItem", **{"w:displayText": choice, "w:value": choice})
+            )
         pr.append(lst)
     elif kind == "date":
         date = _el("w:date")
@@ -255,11 +399,17 @@ def _form_table(doc: Document, fields, first_id: int) -> None:
 def aanvraagformulier_docx() -> None:
     doc = _doc()
     doc.add_heading("Aanvraag maatwerkovereenkomst Jeugd – regio ZOU", level=1)
-    doc.add_paragraph("We werken voor het geven van jeugdhulp met gecontracteerde aanbieders, tenzij… Het inzetten van "
-                      "een niet gecontracteerde aanbieder moet daarom met argumenten onderbouwd worden.")
-    doc.add_paragraph("Vul elk grijs veld in; laat velden die niet van toepassing zijn leeg. Spoed betekent dat binnen "
-                      "twee werkdagen helder moet zijn dat de zorg ingezet kan worden; anders duurt het vijf "
-                      "werkdagen. Mail het formulier naar inkoop@zorginzou.nl.")
+    doc.add_paragraph(
+        "We werken voor het geven van jeugdhulp met gecontracteerde aanbieders, tenzij…"
+        " Het inzetten van een niet gecontracteerde aanbieder moet daarom met"
+        " argumenten onderbouwd worden."
+    )
+    doc.add_paragraph(
+        "Vul elk grijs veld in; laat velden die niet van toepassing zijn leeg. Spoed"
+        " betekent dat binnen twee werkdagen helder moet zijn dat de zorg ingezet kan"
+        " worden; anders duurt het vijf werkdagen. Mail het formulier naar"
+        " inkoop@zorginzou.nl."
+    )
     doc.add_heading("Aanvraag", level=2)
     _form_table(doc, FORM_FIELDS, 1000)
     doc.add_heading("Advies (in te vullen door de beleidsadviseur en ICM)", level=2)
@@ -284,14 +434,22 @@ def aanvraagformulier_pdf() -> None:
 
     y = heading("Aanvraag maatwerkovereenkomst Jeugd – regio ZOU", height - 50)
     c.setFont("Helvetica", 8.5)
-    c.drawString(40, y, "Vul elk veld in; laat velden die niet van toepassing zijn leeg. Mail het formulier naar "
-                        "inkoop@zorginzou.nl.")
+    c.drawString(
+        40,
+        y,
+        "Vul elk veld in; laat velden die niet van toepassing zijn leeg. Mail het"
+        " formulier naar inkoop@zorginzou.nl.",
+    )
     y -= 22
     for fields in (FORM_FIELDS, ADVICE_FIELDS):
         for name, question, kind, choices in fields:
-            tall = kind == "text" and name in ("reden_niet_gecontracteerd", "kwaliteit_onderbouwing",
-                                               "pgb_argumenten", "advies_beleidsadviseur.toelichting",
-                                               "advies_icm.toelichting")
+            tall = kind == "text" and name in (
+                "reden_niet_gecontracteerd",
+                "kwaliteit_onderbouwing",
+                "pgb_argumenten",
+                "advies_beleidsadviseur.toelichting",
+                "advies_icm.toelichting",
+            )
             box = 40 if tall else 16
             if y - box < 50:
                 c.showPage()
@@ -300,16 +458,31 @@ def aanvraagformulier_pdf() -> None:
             lines = _wrap(question, 52)
             for i, line in enumerate(lines):
                 c.drawString(40, y - 10 - i * 9.5, line)
-            common = dict(name=name, tooltip=question, x=300, y=y - box, width=255, height=box, fontSize=9,
-                          borderWidth=0.5, fillColor=None)
+            common = dict(
+                name=name,
+                tooltip=question,
+                x=300,
+                y=y - box,
+                width=255,
+                height=box,
+                fontSize=9,
+                borderWidth=0.5,
+                fillColor=None,
+            )
             if kind == "choice":
-                form.choice(value=" ", options=[" "] + choices, fieldFlags="combo", **common)
+                form.choice(
+                    value=" ", options=[" "] + choices, fieldFlags="combo", **common
+                )
             else:
-                form.textfield(value="", fieldFlags="multiline" if tall else "", maxlen=0, **common)
+                form.textfield(
+                    value="", fieldFlags="multiline" if tall else "", maxlen=0, **common
+                )
             y -= max(box, len(lines) * 9.5) + 8
         if fields is FORM_FIELDS:
             c.showPage()
-            y = heading("Advies (in te vullen door de beleidsadviseur en ICM)", height - 50)
+            y = heading(
+                "Advies (in te vullen door de beleidsadviseur en ICM)", height - 50
+            )
     c.save()
 
 
@@ -325,27 +498,37 @@ def _wrap(text: str, width: int) -> list[str]:
 
 
 def opdrachtbevestiging() -> None:
-    """RIOZ profile (seed 002): the financial agreement sent to the provider and the gemeente's backoffice."""
+    """RIOZ profile (seed 002): the financial agreement sent to the provider and the
+    gemeente's backoffice."""
     doc = _doc()
     doc.add_heading("Opdrachtbevestiging maatwerk", level=1)
     doc.add_paragraph("Zaaknummer {{ zaak }} – {{ regio }}")
-    doc.add_paragraph("Aan: {{ aanbieder.naam }}, t.a.v. {{ aanbieder.contactpersoon }}\n"
-                      "In kopie: backoffice van de gemeente {{ gemeente }}")
-    doc.add_paragraph("Namens de gemeente {{ gemeente }} verstrekken wij u de opdracht voor de hieronder beschreven "
-                      "hulp, tegen de volgende financiële afspraken.")
-    _table(doc, [
-        ("Cliënt (ZorgNed-nummer)", "{{ zorgned_nummer }}"),
-        ("Soort hulp", "{{ hulpvorm }}: {{ type_hulp }}"),
-        ("Productcode", "{{ productcode }}"),
-        ("Tarief", "{{ tarief }} per {{ eenheid }}"),
-        ("Omvang van de inzet", "{{ inzet }}"),
-        ("Periode", "{{ startdatum }} tot en met {{ einddatum }}"),
-        ("Maximale totale waarde", "{{ totaal }}"),
-        ("Berekening", "{{ berekening }}"),
-    ])
-    doc.add_paragraph("De opdracht eindigt op {{ einddatum }}. Is daarna vervolg nodig, dan begint het proces "
-                      "opnieuw met een nieuwe aanvraag. De backoffice registreert de toewijzing in het "
-                      "berichtenverkeer (GGk); daarna kunt u declareren.")
+    doc.add_paragraph(
+        "Aan: {{ aanbieder.naam }}, t.a.v. {{ aanbieder.contactpersoon }}\n"
+        "In kopie: backoffice van de gemeente {{ gemeente }}"
+    )
+    doc.add_paragraph(
+        "Namens de gemeente {{ gemeente }} verstrekken wij u de opdracht voor de"
+        " hieronder beschreven hulp, tegen de volgende financiële afspraken."
+    )
+    _table(
+        doc,
+        [
+            ("Cliënt (ZorgNed-nummer)", "{{ zorgned_nummer }}"),
+            ("Soort hulp", "{{ hulpvorm }}: {{ type_hulp }}"),
+            ("Productcode", "{{ productcode }}"),
+            ("Tarief", "{{ tarief }} per {{ eenheid }}"),
+            ("Omvang van de inzet", "{{ inzet }}"),
+            ("Periode", "{{ startdatum }} tot en met {{ einddatum }}"),
+            ("Maximale totale waarde", "{{ totaal }}"),
+            ("Berekening", "{{ berekening }}"),
+        ],
+    )
+    doc.add_paragraph(
+        "De opdracht eindigt op {{ einddatum }}. Is daarna vervolg nodig, dan begint"
+        " het proces opnieuw met een nieuwe aanvraag. De backoffice registreert de"
+        " toewijzing in het berichtenverkeer (GGk); daarna kunt u declareren."
+    )
     doc.add_paragraph("Met vriendelijke groet,\n\n{{ regio }}\nDatum: {{ datum }}")
     doc.save(OUT / "opdrachtbevestiging.docx")
 

@@ -1,5 +1,7 @@
-"""Shared fixtures: a pipeline on embedded defaults in a temporary folder, with helpers to
-mail it as referrers and advisers do and to read what each party's Maildir received."""
+"""Shared fixtures: a pipeline on embedded defaults in a temporary folder, with helpers
+to mail it as referrers and advisers do and to read what each party's Maildir received.
+"""
+
 from __future__ import annotations
 
 import io
@@ -7,20 +9,19 @@ import mailbox
 import os
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import make_msgid
 from pathlib import Path
-from typing import Optional
 
 import pytest
 from docx import Document
 
 from pipeline.config import Settings
-from pipeline.workflow.pipeline import Pipeline
 from pipeline.mail import MaildirPostOffice
+from pipeline.workflow.pipeline import Pipeline
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO.parent / "shared" / "samples"
@@ -29,7 +30,7 @@ ICM = "icm@zorginzou.nl"
 BACKOFFICE = "backoffice@zorginzou.nl"
 ZEIST_BA = "p.smit@zeist.nl"
 # Thursday 11 March 2027, 11:36 in Amsterdam: 5 working days → Thursday 18 March
-THURSDAY = datetime(2027, 3, 11, 10, 36, tzinfo=timezone.utc)
+THURSDAY = datetime(2027, 3, 11, 10, 36, tzinfo=UTC)
 
 
 def sample(name: str) -> Path:
@@ -70,8 +71,14 @@ def pdf_text(content: bytes) -> str:
         return "\n".join(page.extract_text() or "" for page in pdf.pages)
 
 
-def mail_with_form(sender: str, subject: str, filename: str, content: bytes, body: str = "Zie bijlage.",
-                   cc: Optional[str] = None) -> bytes:
+def mail_with_form(
+    sender: str,
+    subject: str,
+    filename: str,
+    content: bytes,
+    body: str = "Zie bijlage.",
+    cc: str | None = None,
+) -> bytes:
     msg = EmailMessage(policy=policy.SMTP)
     msg["From"] = sender
     msg["To"] = INKOOP
@@ -81,25 +88,41 @@ def mail_with_form(sender: str, subject: str, filename: str, content: bytes, bod
     msg["Message-ID"] = make_msgid(domain="gemeente.test")
     msg.set_content(body)
     if content:
-        msg.add_attachment(content, maintype="application",
-                           subtype="vnd.openxmlformats-officedocument.wordprocessingml.document", filename=filename)
+        msg.add_attachment(
+            content,
+            maintype="application",
+            subtype="vnd.openxmlformats-officedocument.wordprocessingml.document",
+            filename=filename,
+        )
     return msg.as_bytes()
 
 
-def reply_to(original: EmailMessage, sender: str, body: str, attachments: Optional[list[tuple[str, bytes]]] = None,
-             ) -> bytes:
+def reply_to(
+    original: EmailMessage,
+    sender: str,
+    body: str,
+    attachments: list[tuple[str, bytes]] | None = None,
+) -> bytes:
     msg = EmailMessage(policy=policy.SMTP)
     msg["From"] = sender
     msg["To"] = INKOOP
     msg["Subject"] = "RE: " + str(original["Subject"])
     msg["Message-ID"] = make_msgid(domain="gemeente.test")
     msg["In-Reply-To"] = original["Message-ID"]
-    msg["References"] = " ".join(x for x in (str(original.get("References", "")), original["Message-ID"]) if x)
-    quoted = "\n".join(f"{line}" for line in original.get_body(("plain",)).get_content().splitlines())
-    msg.set_content(f"{body}\n\nVan: {original['From']}\nVerzonden: donderdag\nOnderwerp: {original['Subject']}\n\n"
-                    f"{quoted}\n")
+    msg["References"] = " ".join(
+        x for x in (str(original.get("References", "")), original["Message-ID"]) if x
+    )
+    quoted = "\n".join(
+        f"{line}" for line in original.get_body(("plain",)).get_content().splitlines()
+    )
+    msg.set_content(
+        f"{body}\n\nVan: {original['From']}\nVerzonden: donderdag\nOnderwerp:"
+        f" {original['Subject']}\n\n{quoted}\n"
+    )
     for name, content in attachments or []:
-        msg.add_attachment(content, maintype="application", subtype="pdf", filename=name)
+        msg.add_attachment(
+            content, maintype="application", subtype="pdf", filename=name
+        )
     return msg.as_bytes()
 
 
@@ -138,7 +161,8 @@ _PG = None
 
 
 def postgres():
-    """The tests' PostgreSQL server (tests/pgserver.py), started on first use, stopped at exit."""
+    """The tests' PostgreSQL server (tests/pgserver.py), started on first use, stopped
+    at exit."""
     global _PG
     if _PG is None:
         import atexit
@@ -151,47 +175,64 @@ def postgres():
 
 
 def store_url(root: Path) -> str:
-    """SQLite in the test's folder; with MAATWERK_TEST_STORE=postgres a fresh PostgreSQL database
-    (scripts/test runs the flow tests both ways)."""
+    """SQLite in the test's folder; with MAATWERK_TEST_STORE=postgres a fresh PostgreSQL
+    database (scripts/test runs the flow tests both ways)."""
     if os.environ.get("MAATWERK_TEST_STORE") == "postgres":
         return postgres().create_database("t" + uuid.uuid4().hex[:12])
     return f"sqlite:///{root / 'maatwerk.db'}"
 
 
 def make_settings(root: Path, profile: str = "zou") -> Settings:
-    return Settings.model_validate({
-        "region": {"profile": profile},
-        "store": {"url": store_url(root)},
-        "mailbox": {"maildir_root": str(root / "mail")},
-        "drop": {"path": str(root / "drop"), "stable_seconds": 0.2, "poll_seconds": 0.2},
-        "register": {"path": str(root / "register")},
-    })
+    return Settings.model_validate(
+        {
+            "region": {"profile": profile},
+            "store": {"url": store_url(root)},
+            "mailbox": {"maildir_root": str(root / "mail")},
+            "drop": {
+                "path": str(root / "drop"),
+                "stable_seconds": 0.2,
+                "poll_seconds": 0.2,
+            },
+            "register": {"path": str(root / "register")},
+        }
+    )
 
 
 def check_exchange_retention(settings: Settings, deliver, subjects) -> None:
-    """For the Graph and EWS backends: a refused request and an open one; three and a half years
-    later retention removes the refused case's mails (received and sent) from the Exchange
-    mailbox and leaves the open case's. `subjects()` lists the subjects of the mails kept there."""
+    """For the Graph and EWS backends: a refused request and an open one; three and a
+    half years later retention removes the refused case's mails (received and sent) from
+    the Exchange mailbox and leaves the open case's. `subjects()` lists the subjects of
+    the mails kept there.
+    """
     from pipeline import store
 
     pipeline = Pipeline(settings, clock=lambda: THURSDAY)
     try:
-        deliver(mail_with_form("r.jansen@zeist.nl", "aanvraag", "kapot.docx", b"PK\x03\x04 kapot"))  # refused
+        deliver(
+            mail_with_form(
+                "r.jansen@zeist.nl", "aanvraag", "kapot.docx", b"PK\x03\x04 kapot"
+            )
+        )  # refused
         deliver(sample("mail-submission.eml").read_bytes())  # stays open
         pipeline.handle_inbox()
         before = subjects()
         assert "aanvraag" in before and any("MW-2027-0001" in s for s in before), before
     finally:
         pipeline.close()
-    later = Pipeline(settings, clock=lambda: datetime(2030, 10, 15, 9, 0, tzinfo=timezone.utc))
+    later = Pipeline(settings, clock=lambda: datetime(2030, 10, 15, 9, 0, tzinfo=UTC))
     try:
         result = later.opschonen()
-        assert result.cases == ["MW-2027-0001"] and result.mails == 2  # the request and its refusal
+        assert (
+            result.cases == ["MW-2027-0001"] and result.mails == 2
+        )  # the request and its refusal
         left = subjects()
         assert not any(s == "aanvraag" or "MW-2027-0001" in s for s in left), left
         assert any("MW-2027-0002" in s for s in left)  # the open case's mails stay
         with later.store.session() as s:
-            assert "bewaarbeleid van Exchange" not in store.get_case(s, "MW-2027-0001").events[-1].what
+            assert (
+                "bewaarbeleid van Exchange"
+                not in store.get_case(s, "MW-2027-0001").events[-1].what
+            )
     finally:
         later.close()
 
@@ -200,17 +241,24 @@ def check_exchange_retention(settings: Settings, deliver, subjects) -> None:
 def env(tmp_path: Path):
     settings = make_settings(tmp_path)
     pipeline = Pipeline(settings, clock=lambda: THURSDAY)
-    yield Env(root=tmp_path, settings=settings, office=MaildirPostOffice(tmp_path / "mail"), pipeline=pipeline)
+    yield Env(
+        root=tmp_path,
+        settings=settings,
+        office=MaildirPostOffice(tmp_path / "mail"),
+        pipeline=pipeline,
+    )
     pipeline.close()
 
 
 @pytest.fixture
 def server(monkeypatch):
-    """Real Dovecot (IMAP, LMTP) and an SMTP server on loopback with the usual parties' mailboxes
-    (tests/mailserver.py)."""
+    """Real Dovecot (IMAP, LMTP) and an SMTP server on loopback with the usual parties'
+    mailboxes (tests/mailserver.py)."""
     from tests import mailserver
 
-    srv = mailserver.MailServer([INKOOP, ICM, ZEIST_BA, BACKOFFICE, "e.vandijk@zeist.nl"]).start()
+    srv = mailserver.MailServer(
+        [INKOOP, ICM, ZEIST_BA, BACKOFFICE, "e.vandijk@zeist.nl"]
+    ).start()
     monkeypatch.setenv("MAATWERK_IMAP_PASSWORD", mailserver.PASSWORD)
     yield srv
     srv.cleanup()
@@ -225,8 +273,12 @@ def _no_config_file_from_cwd(monkeypatch, tmp_path):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Slow trials (`@pytest.mark.slow`) run only when asked: `pytest -m slow` or MAATWERK_SLOW=1."""
-    if "slow" in (config.getoption("-m") or "") or os.environ.get("MAATWERK_SLOW") == "1":
+    """Slow trials (`@pytest.mark.slow`) run only when asked: `pytest -m slow` or
+    MAATWERK_SLOW=1."""
+    if (
+        "slow" in (config.getoption("-m") or "")
+        or os.environ.get("MAATWERK_SLOW") == "1"
+    ):
         return
     skip = pytest.mark.skip(reason="slow trial: run with -m slow")
     for item in items:

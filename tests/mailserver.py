@@ -1,16 +1,17 @@
-"""Real mail servers on loopback for the tests: Dovecot (IMAP + LMTP) from Debian's packages,
-and an SMTP server (aiosmtpd) that hands every message to Dovecot's LMTP, so delivery is
-Dovecot's own. Installed by scripts/setup-system; started per test session.
+"""Real mail servers on loopback for the tests: Dovecot (IMAP + LMTP) from Debian's
+packages, and an SMTP server (aiosmtpd) that hands every message to Dovecot's LMTP, so
+delivery is Dovecot's own. Installed by scripts/setup-system; started per test session.
 
-Dovecot runs from a short base_dir under /tmp (unix socket paths over ~100 characters fail),
-with passwd-file users, mail as uid nobody, and free loopback ports.
+Dovecot runs from a short base_dir under /tmp (unix socket paths over ~100 characters
+fail), with passwd-file users, mail as uid nobody, and free loopback ports.
 """
+
 from __future__ import annotations
 
 import os
 import pwd
-import signal
 import shutil
+import signal
 import smtplib
 import socket
 import subprocess
@@ -34,12 +35,14 @@ def available() -> bool:
 
 
 class _ToLmtp:
-    def __init__(self, server: "MailServer"):
+    def __init__(self, server: MailServer):
         self.server = server
 
     async def handle_DATA(self, _server, _session, envelope):
         try:
-            self.server.lmtp_deliver(envelope.content, envelope.rcpt_tos, envelope.mail_from)
+            self.server.lmtp_deliver(
+                envelope.content, envelope.rcpt_tos, envelope.mail_from
+            )
         except smtplib.SMTPException as exc:
             return f"451 lokale aflevering mislukt: {type(exc).__name__}"
         return "250 OK"
@@ -49,19 +52,26 @@ class MailServer:
     def __init__(self, users: list[str]):
         self.root = Path(tempfile.mkdtemp(prefix="mwdc-", dir="/tmp"))
         os.chmod(self.root, 0o755)
-        self.imap_port, self.lmtp_port, self.smtp_port = free_port(), free_port(), free_port()
+        self.imap_port, self.lmtp_port, self.smtp_port = (
+            free_port(),
+            free_port(),
+            free_port(),
+        )
         self.users = set(u.lower() for u in users)
         self.proc: subprocess.Popen | None = None
         self.smtp: Controller | None = None
 
-    # --- lifecycle ---------------------------------------------------------------------
+    # --- lifecycle
+    # ---------------------------------------------------------------------
 
-    def start(self) -> "MailServer":
+    def start(self) -> MailServer:
         nobody = pwd.getpwnam("nobody")
         for sub in ("run", "home"):
             (self.root / sub).mkdir(mode=0o755, exist_ok=True)
         os.chown(self.root / "home", nobody.pw_uid, nobody.pw_gid)
-        (self.root / "passwd").write_text("".join(f"{u}:{{PLAIN}}{PASSWORD}::::::\n" for u in sorted(self.users)))
+        (self.root / "passwd").write_text(
+            "".join(f"{u}:{{PLAIN}}{PASSWORD}::::::\n" for u in sorted(self.users))
+        )
         os.chmod(self.root / "passwd", 0o644)
         (self.root / "dovecot.conf").write_text(f"""
 base_dir = {self.root}/run
@@ -109,8 +119,11 @@ protocol lmtp {{
   postmaster_address = postmaster@localhost
 }}
 """)
-        self.proc = subprocess.Popen(["dovecot", "-F", "-c", str(self.root / "dovecot.conf")],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            ["dovecot", "-F", "-c", str(self.root / "dovecot.conf")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         self._wait_port(self.imap_port)
         self._wait_port(self.lmtp_port)
         self.start_smtp()
@@ -130,9 +143,11 @@ protocol lmtp {{
             self.smtp.stop()
             self.smtp = None
         if self.proc is not None:
-            # Dovecot's master leaves its imap processes running when it stops: a real outage ends
-            # the sessions too, so they are stopped with it
-            children = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True).stdout
+            # Dovecot's master leaves its imap processes running when it stops: a real
+            # outage ends the sessions too, so they are stopped with it
+            children = subprocess.run(
+                ["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True
+            ).stdout
             self.proc.terminate()
             try:
                 self.proc.wait(timeout=10)
@@ -162,11 +177,15 @@ protocol lmtp {{
                 time.sleep(0.05)
         raise RuntimeError(f"port {port} not open")
 
-    # --- mail --------------------------------------------------------------------------
+    # --- mail
+    # --------------------------------------------------------------------------
 
-    def lmtp_deliver(self, raw: bytes, recipients: list[str], sender: str = "test@localhost") -> None:
+    def lmtp_deliver(
+        self, raw: bytes, recipients: list[str], sender: str = "test@localhost"
+    ) -> None:
         local = [r for r in recipients if r.lower() in self.users]
-        for rcpt in local:  # one recipient per transaction: smtplib reads only one LMTP reply after DATA
+        # one recipient per transaction: smtplib reads only one LMTP reply after DATA
+        for rcpt in local:
             with smtplib.LMTP("127.0.0.1", self.lmtp_port) as lmtp:
                 lmtp.sendmail(sender, [rcpt], raw)
 
@@ -188,15 +207,26 @@ protocol lmtp {{
 
 
 def serve_forever(users: list[str]) -> None:
-    """Run a MailServer in this process until stdin closes; prints its ports as one JSON line.
-    (Benchmarks run it in a child process, so the servers' work does not share our GIL.)"""
+    """Run a MailServer in this process until stdin closes; prints its ports as one JSON
+    line. (Benchmarks run it in a child process, so the servers' work does not share our
+    GIL.)
+    """
     import json
     import sys
 
     srv = MailServer(users).start()
     try:
-        print(json.dumps({"imap": srv.imap_port, "smtp": srv.smtp_port, "lmtp": srv.lmtp_port,
-                          "root": str(srv.root)}), flush=True)
+        print(
+            json.dumps(
+                {
+                    "imap": srv.imap_port,
+                    "smtp": srv.smtp_port,
+                    "lmtp": srv.lmtp_port,
+                    "root": str(srv.root),
+                }
+            ),
+            flush=True,
+        )
         sys.stdin.read()
     finally:
         srv.cleanup()

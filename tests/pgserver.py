@@ -1,10 +1,12 @@
-"""A real PostgreSQL server for the tests: its own cluster in a temporary folder, listening on
-loopback only, started and stopped by the tests (the Debian package is installed by
-scripts/setup-system; its system cluster is never started).
+"""A real PostgreSQL server for the tests: its own cluster in a temporary folder,
+listening on loopback only, started and stopped by the tests (the Debian package is
+installed by scripts/setup-system; its system cluster is never started).
 
-Run as root, the server runs as the `postgres` user (PostgreSQL refuses root). Usable as a child
-process too: `python -m tests.pgserver` prints the URL and keeps running until stopped.
+Run as root, the server runs as the `postgres` user (PostgreSQL refuses root). Usable as
+a child process too: `python -m tests.pgserver` prints the URL and keeps running until
+stopped.
 """
+
 from __future__ import annotations
 
 import glob
@@ -22,7 +24,10 @@ import psycopg
 
 
 def _bindir() -> Path | None:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/postgres"), key=lambda p: int(p.split("/")[4]))
+    found = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/postgres"),
+        key=lambda p: int(p.split("/")[4]),
+    )
     return Path(found[-1]).parent if found else None
 
 
@@ -51,12 +56,25 @@ class PostgresServer:
         cmd = [str(self.bindir / args[0]), *args[1:]]
         if self._as_postgres:
             cmd = ["runuser", "-u", "postgres", "--", *cmd]
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        subprocess.run(
+            cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
 
-    def start(self) -> "PostgresServer":
+    def start(self) -> PostgresServer:
         if self._as_postgres:
             shutil.chown(self.base, "postgres", "postgres")
-        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "maatwerk", "-E", "UTF8", "--no-locale")
+        self._run(
+            "initdb",
+            "-D",
+            str(self.data),
+            "-A",
+            "trust",
+            "-U",
+            "maatwerk",
+            "-E",
+            "UTF8",
+            "--no-locale",
+        )
         self.resume()
         return self
 
@@ -65,10 +83,23 @@ class PostgresServer:
         self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
 
     def resume(self) -> None:
-        options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.base} -c max_connections=60"
+        options = (
+            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.base} -c"
+            " max_connections=60"
+        )
         if not self.durable:
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.base / "log"), "-w", "start")
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-l",
+            str(self.base / "log"),
+            "-w",
+            "start",
+        )
 
     def stop(self) -> None:
         if self.data.exists():
@@ -82,13 +113,15 @@ class PostgresServer:
         return f"postgresql+psycopg://maatwerk@127.0.0.1:{self.port}/{database}"
 
     def create_database(self, name: str) -> str:
-        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=maatwerk dbname=postgres",
-                             autocommit=True) as conn:
+        with psycopg.connect(
+            f"host=127.0.0.1 port={self.port} user=maatwerk dbname=postgres",
+            autocommit=True,
+        ) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
-    def __enter__(self) -> "PostgresServer":
+    def __enter__(self) -> PostgresServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -1,4 +1,6 @@
-"""config.example.toml documents every key with its default; a config file replaces any of it."""
+"""config.example.toml documents every key with its default; a config file replaces any
+of it."""
+
 import tomllib
 
 import pytest
@@ -37,14 +39,21 @@ def test_example_documents_every_key_with_its_default():
     example = Settings.model_validate(data)
     defaults = Settings()
     # the two path defaults are written relative in the example; all else is equal
-    assert example.model_dump(exclude={"region"}) == defaults.model_dump(exclude={"region"})
+    assert example.model_dump(exclude={"region"}) == defaults.model_dump(
+        exclude={"region"}
+    )
     assert example.region.profile == defaults.region.profile
-    assert defaults.region.mappings_dir.name == "mappings" and defaults.region.templates_dir.name == "templates"
+    assert (
+        defaults.region.mappings_dir.name == "mappings"
+        and defaults.region.templates_dir.name == "templates"
+    )
 
 
 def test_a_config_file_replaces_only_what_it_says(tmp_path):
     cfg = tmp_path / "m.toml"
-    cfg.write_text('[mailbox]\naddress = "inkoop@regio.test"\n[advice]\ndays_normal = 4\n')
+    cfg.write_text(
+        '[mailbox]\naddress = "inkoop@regio.test"\n[advice]\ndays_normal = 4\n'
+    )
     s = load_settings(cfg)
     assert s.mailbox.address == "inkoop@regio.test" and s.advice.days_normal == 4
     assert s.store.url == Settings().store.url

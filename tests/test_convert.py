@@ -1,4 +1,6 @@
-"""Forms in .doc, .odt and .rtf are converted with real LibreOffice (headless) and read like Word."""
+"""Forms in .doc, .odt and .rtf are converted with real LibreOffice (headless) and read
+like Word."""
+
 from __future__ import annotations
 
 import json
@@ -10,7 +12,9 @@ import pytest
 from pipeline.convert import soffice
 from tests.conftest import sample
 
-pytestmark = pytest.mark.skipif(soffice() is None, reason="LibreOffice not installed (scripts/setup-system)")
+pytestmark = pytest.mark.skipif(
+    soffice() is None, reason="LibreOffice not installed (scripts/setup-system)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -19,16 +23,39 @@ def converted(tmp_path_factory):
     src = folder / "legacy-table.docx"
     src.write_bytes(sample("legacy-table.docx").read_bytes())
     for fmt in ("odt", "rtf", "doc"):
-        subprocess.run([soffice(), f"-env:UserInstallation={(folder / f'profile-{fmt}').as_uri()}", "--headless",
-                        "--convert-to", fmt, "--outdir", str(folder), str(src)], check=True, capture_output=True,
-                       timeout=180)
+        subprocess.run(
+            [
+                soffice(),
+                f"-env:UserInstallation={(folder / f'profile-{fmt}').as_uri()}",
+                "--headless",
+                "--convert-to",
+                fmt,
+                "--outdir",
+                str(folder),
+                str(src),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
     return folder
 
 
 @pytest.mark.parametrize("fmt", ["odt", "rtf", "doc"])
 def test_other_word_processor_formats_read_as_the_same_record(converted, fmt):
-    result = subprocess.run([sys.executable, "-m", "pipeline.cli", "extract", str(converted / f"legacy-table.{fmt}"),
-                             "--json"], capture_output=True, text=True, timeout=180)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipeline.cli",
+            "extract",
+            str(converted / f"legacy-table.{fmt}"),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert result.returncode == 0, result.stderr
     got = json.loads(result.stdout)
     meldingen = got.pop("meldingen")
@@ -39,6 +66,10 @@ def test_other_word_processor_formats_read_as_the_same_record(converted, fmt):
 def test_a_broken_doc_is_refused_with_a_reason(tmp_path):
     path = tmp_path / "kapot.doc"
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 2000)
-    result = subprocess.run([sys.executable, "-m", "pipeline.cli", "extract", str(path)], capture_output=True,
-                            text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "extract", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 2 and "omgezet" in result.stderr

@@ -1,10 +1,13 @@
-"""Every reader is bounded and isolated, and LibreOffice never reaches the network (issue 14).
+"""Every reader is bounded and isolated, and LibreOffice never reaches the network
+(issue 14).
 
-The hostile files come from tests/attacks.py. Each ends refused with a Dutch reason within the
-limits of `[limits]`, while the worker's own memory stays where it was; normal forms still read.
-A listener on loopback must see no request from a linked image, frame or OLE link in .odt,
-.doc, .rtf and .docx, during intake conversion or PDF rendering.
+The hostile files come from tests/attacks.py. Each ends refused with a Dutch reason
+within the limits of `[limits]`, while the worker's own memory stays where it was;
+normal forms still read. A listener on loopback must see no request from a linked image,
+frame or OLE link in .odt, .doc, .rtf and .docx, during intake conversion or PDF
+rendering.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,12 +22,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import convert
-from pipeline import sandbox
+from pipeline import convert, sandbox
 from pipeline.config import LimitSettings, Settings
 from pipeline.errors import UnreadableForm
-from pipeline.stages.extract import extract_bytes
 from pipeline.region.profile import load_mappings
+from pipeline.stages.extract import extract_bytes
 from tests import attacks
 from tests.conftest import mail_with_form, sample
 
@@ -32,7 +34,9 @@ REFERRER = "e.vandijk@zeist.nl"
 TOO_BIG = "bij uitpakken verdacht groot"
 REFUSED = {  # attack: what the sender is told
     "huge_page_pdf": "te groot om te lezen (meer dan 40 megapixel",
-    "deflate_bomb_pdf": "",  # too much memory, or damaged: whichever the parser says first
+    "deflate_bomb_pdf": (
+        ""
+    ),  # too much memory, or damaged: whichever the parser says first
     "lying_zip_docx": TOO_BIG,
     "lying_zip_odt": TOO_BIG,
     "many_pages_pdf": "te groot om te verwerken (meer dan 50 pagina's)",
@@ -40,7 +44,9 @@ REFUSED = {  # attack: what the sender is told
     "deep_docx": "",
 }
 LIMITS = LimitSettings()
-needs_soffice = pytest.mark.skipif(convert.soffice() is None, reason="LibreOffice not installed (scripts/setup-system)")
+needs_soffice = pytest.mark.skipif(
+    convert.soffice() is None, reason="LibreOffice not installed (scripts/setup-system)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +71,9 @@ def test_each_attack_is_refused_in_dutch_within_the_limits(name, mappings):
         extract_bytes(content, mappings, "nld", LIMITS)
     elapsed = time.monotonic() - started
     assert REFUSED[name] in refused.value.melding
-    assert refused.value.melding.startswith("Het ") or refused.value.melding.startswith("Een ")
+    assert refused.value.melding.startswith("Het ") or refused.value.melding.startswith(
+        "Een "
+    )
     assert elapsed < LIMITS.wall_seconds
     assert rss_mb() - before < 100  # the bytes were parsed in the child, not here
 
@@ -87,11 +95,17 @@ def test_a_reading_past_its_memory_is_stopped_and_the_worker_keeps_its_own():
 def test_a_reading_past_its_clock_time_is_stopped_with_the_programs_it_started():
     marker = uuid.uuid4().hex  # `sleep 600 <marker>`: found again by its command line
     started = time.monotonic()
-    with pytest.raises(UnreadableForm, match="duurde te lang \\(meer dan 1 seconden\\)"):
+    with pytest.raises(
+        UnreadableForm, match="duurde te lang \\(meer dan 1 seconden\\)"
+    ):
         sandbox.run(attacks.sleepy_program, (marker,), LimitSettings(wall_seconds=1))
     assert time.monotonic() - started < 5
     time.sleep(0.2)
-    left = [p for p in Path("/proc").iterdir() if p.name.isdigit() and _cmdline(p).endswith(marker)]
+    left = [
+        p
+        for p in Path("/proc").iterdir()
+        if p.name.isdigit() and _cmdline(p).endswith(marker)
+    ]
     assert left == []
 
 
@@ -102,8 +116,15 @@ def _cmdline(proc: Path) -> str:
         return ""
 
 
-@pytest.mark.parametrize("name", ["template.docx", "legacy-table.docx", "acroform-canonical.pdf",
-                                  "legacy-table-as-pdf.pdf"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "template.docx",
+        "legacy-table.docx",
+        "acroform-canonical.pdf",
+        "legacy-table-as-pdf.pdf",
+    ],
+)
 def test_normal_forms_read_as_before(name, mappings):
     extraction = extract_bytes(sample(name).read_bytes(), mappings, "nld", LIMITS)
     got = extraction.record.model_dump(mode="json")
@@ -112,14 +133,23 @@ def test_normal_forms_read_as_before(name, mappings):
 
 def test_a_page_limit_of_one_refuses_a_two_page_form(mappings):
     with pytest.raises(UnreadableForm, match="meer dan 1 pagina"):
-        extract_bytes(sample("legacy-table-as-pdf.pdf").read_bytes(), mappings, "nld", LimitSettings(max_pages=1))
+        extract_bytes(
+            sample("legacy-table-as-pdf.pdf").read_bytes(),
+            mappings,
+            "nld",
+            LimitSettings(max_pages=1),
+        )
 
 
 def test_an_attack_by_mail_is_refused_to_its_sender_and_the_next_mail_is_handled(env):
-    env.deliver(mail_with_form(REFERRER, "aanvraag", "aanvraag.pdf", attacks.huge_page_pdf()))
+    env.deliver(
+        mail_with_form(REFERRER, "aanvraag", "aanvraag.pdf", attacks.huge_page_pdf())
+    )
     env.deliver(sample("mail-submission.eml").read_bytes())
     env.run()
-    refusals = [m for m in env.inbox(REFERRER) if "niet in behandeling" in str(m["Subject"])]
+    refusals = [
+        m for m in env.inbox(REFERRER) if "niet in behandeling" in str(m["Subject"])
+    ]
     assert len(refusals) == 1
     assert "te groot om te lezen" in refusals[0].get_body(("plain",)).get_content()
     with env.pipeline.store.session() as s:
@@ -127,10 +157,14 @@ def test_an_attack_by_mail_is_refused_to_its_sender_and_the_next_mail_is_handled
 
         states = sorted(store.get_case(s, f"MW-2027-000{n}").state for n in (1, 2))
     assert states == ["advies_gevraagd", "geweigerd"]
-    assert any(p.read_bytes() == attacks.huge_page_pdf() for p in env.register_files())  # kept
+    assert any(
+        p.read_bytes() == attacks.huge_page_pdf() for p in env.register_files()
+    )  # kept
 
 
-# --- no network from LibreOffice ---------------------------------------------------------------
+# --- no network from LibreOffice
+# ---------------------------------------------------------------
+
 
 class Listener:
     """A TCP listener on 127.0.0.1 that records the first bytes of every connection."""
@@ -179,14 +213,23 @@ ODT_MANIFEST = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 def linked_odt(listener: Listener) -> bytes:
-    """An .odt with a linked image, a floating frame, a linked OLE object and a linked section."""
+    """An .odt with a linked image, a floating frame, a linked OLE object and a linked
+    section."""
     path = Path(f"linked-{uuid.uuid4().hex}.odt")
     with zipfile.ZipFile(path, "w") as zf:
-        zf.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.text")
-        zf.writestr("content.xml", ODT_CONTENT.format(image=listener.url("odt-image.png"),
-                                                      frame=listener.url("odt-frame.html"),
-                                                      ole=listener.url("odt-ole.xls"),
-                                                      section=listener.url("odt-section.odt")), zipfile.ZIP_DEFLATED)
+        zf.writestr(
+            zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.text"
+        )
+        zf.writestr(
+            "content.xml",
+            ODT_CONTENT.format(
+                image=listener.url("odt-image.png"),
+                frame=listener.url("odt-frame.html"),
+                ole=listener.url("odt-ole.xls"),
+                section=listener.url("odt-section.odt"),
+            ),
+            zipfile.ZIP_DEFLATED,
+        )
         zf.writestr("META-INF/manifest.xml", ODT_MANIFEST, zipfile.ZIP_DEFLATED)
     content = path.read_bytes()
     path.unlink()
@@ -194,34 +237,60 @@ def linked_odt(listener: Listener) -> bytes:
 
 
 def linked_rtf(listener: Listener) -> bytes:
-    """An .rtf with an INCLUDEPICTURE field (not stored), a shape picture by name and a linked object."""
-    return ("{\\rtf1\\ansi Aanvraag "
-            f"{{\\field{{\\*\\fldinst {{INCLUDEPICTURE \"{listener.url('rtf-field.png')}\" \\\\d}}}}{{\\fldrslt }}}} "
-            "{\\shp{\\*\\shpinst\\shpleft0\\shptop0\\shpright2000\\shpbottom2000{\\sp{\\sn shapeType}{\\sv 75}}"
-            f"{{\\sp{{\\sn pibName}}{{\\sv {listener.url('rtf-shape.png')}}}}}{{\\sp{{\\sn pibFlags}}{{\\sv 10}}}}}}}} "
-            "{\\object\\objautlink\\objw100\\objh100{\\*\\objclass Excel.Sheet.8}"
-            f"{{\\*\\linkself {listener.url('rtf-ole.xls')}}}{{\\result x}}}}\\par}}").encode()
+    """An .rtf with an INCLUDEPICTURE field (not stored), a shape picture by name and a
+    linked object."""
+    return (
+        "{\\rtf1\\ansi Aanvraag "
+        f'{{\\field{{\\*\\fldinst {{INCLUDEPICTURE "{listener.url("rtf-field.png")}"'
+        " \\\\d}}{\\fldrslt }} "
+        "{\\shp{\\*\\shpinst\\shpleft0\\shptop0\\shpright2000\\shpbottom2000{\\sp{\\sn"
+        " shapeType}{\\sv 75}}"
+        f"{{\\sp{{\\sn pibName}}{{\\sv {listener.url('rtf-shape.png')}}}}}{{\\sp{{\\sn"
+        " pibFlags}{\\sv 10}}}} "
+        "{\\object\\objautlink\\objw100\\objh100{\\*\\objclass Excel.Sheet.8}"
+        f"{{\\*\\linkself {listener.url('rtf-ole.xls')}}}{{\\result x}}}}\\par}}"
+    ).encode()
 
 
 def unprotected(content: bytes, suffix: str, target: str, folder: Path) -> bytes:
-    """`content` converted by LibreOffice as it runs out of the box: network allowed, no settings."""
+    """`content` converted by LibreOffice as it runs out of the box: network allowed, no
+    settings."""
     src = folder / f"linked{suffix}"
     src.write_bytes(content)
-    subprocess.run([convert.soffice(), f"-env:UserInstallation={(folder / 'open-profile').as_uri()}", "--headless",
-                    "--norestore", "--convert-to", target, "--outdir", str(folder / "out"), str(src)],
-                   capture_output=True, timeout=180, check=True)
+    subprocess.run(
+        [
+            convert.soffice(),
+            f"-env:UserInstallation={(folder / 'open-profile').as_uri()}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            target,
+            "--outdir",
+            str(folder / "out"),
+            str(src),
+        ],
+        capture_output=True,
+        timeout=180,
+        check=True,
+    )
     return (folder / "out" / f"linked.{target}").read_bytes()
 
 
 @pytest.fixture(scope="module")
 def linked(tmp_path_factory):
-    """Documents with links to a listener, in the four formats; .doc and .docx made from the .odt
-    by LibreOffice out of the box, which fetched the links as it did so (the attack is real)."""
+    """Documents with links to a listener, in the four formats; .doc and .docx made from
+    the .odt by LibreOffice out of the box, which fetched the links as it did so (the
+    attack is real).
+    """
     listener = Listener()
     folder = tmp_path_factory.mktemp("linked")
     odt = linked_odt(listener)
-    docs = {"odt": odt, "rtf": linked_rtf(listener), "doc": unprotected(odt, ".odt", "doc", folder),
-            "docx": unprotected(odt, ".odt", "docx", folder)}
+    docs = {
+        "odt": odt,
+        "rtf": linked_rtf(listener),
+        "doc": unprotected(odt, ".odt", "doc", folder),
+        "docx": unprotected(odt, ".odt", "docx", folder),
+    }
     fetched_by_default = list(listener.requests)
     listener.requests.clear()
     return listener, docs, fetched_by_default
@@ -230,16 +299,22 @@ def linked(tmp_path_factory):
 @needs_soffice
 def test_libreoffice_out_of_the_box_fetches_linked_content(linked):
     _, _, fetched = linked
-    assert any(b"odt-image.png" in r for r in fetched) and any(b"odt-ole.xls" in r for r in fetched)
+    assert any(b"odt-image.png" in r for r in fetched) and any(
+        b"odt-ole.xls" in r for r in fetched
+    )
 
 
 @needs_soffice
 @pytest.mark.parametrize("fmt", ["odt", "doc", "rtf", "docx"])
-def test_no_request_from_a_linked_document_during_intake_or_pdf_rendering(linked, mappings, fmt):
+def test_no_request_from_a_linked_document_during_intake_or_pdf_rendering(
+    linked, mappings, fmt
+):
     listener, docs, _ = linked
     kind = {"doc": "ole"}.get(fmt, fmt)
     try:
-        extract_bytes(docs[fmt], mappings, "nld", LIMITS)  # intake: conversion (not for .docx) and reading
+        extract_bytes(
+            docs[fmt], mappings, "nld", LIMITS
+        )  # intake: conversion (not for .docx) and reading
     except UnreadableForm:
         pass  # no form: refused, which is fine here
     docx = docs[fmt] if fmt == "docx" else convert.to_docx(docs[fmt], kind)
@@ -253,8 +328,12 @@ def test_no_request_from_a_linked_document_during_intake_or_pdf_rendering(linked
 def test_each_layer_alone_keeps_libreoffice_off_the_network(linked, monkeypatch, layer):
     listener, docs, _ = linked
     if layer == "namespace":
-        monkeypatch.setattr(convert, "PROFILE_SETTINGS", '<?xml version="1.0"?><oor:items xmlns:oor='
-                                                         '"http://openoffice.org/2001/registry"/>')
+        monkeypatch.setattr(
+            convert,
+            "PROFILE_SETTINGS",
+            '<?xml version="1.0"?><oor:items xmlns:oor='
+            '"http://openoffice.org/2001/registry"/>',
+        )
         assert convert.without_network()
     else:
         monkeypatch.setattr(convert, "without_network", lambda: ())
@@ -269,6 +348,15 @@ def test_without_network_names_a_working_namespace_here():
     if os.geteuid() == 0:
         assert prefix == ("unshare", "--net")
     if prefix:  # inside it, loopback is down: nothing of this host is reachable
-        out = subprocess.run([*prefix, "python3", "-c", "import socket; socket.create_connection(('127.0.0.1', 9), 1)"],
-                             capture_output=True, text=True, timeout=30)
+        out = subprocess.run(
+            [
+                *prefix,
+                "python3",
+                "-c",
+                "import socket; socket.create_connection(('127.0.0.1', 9), 1)",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
         assert out.returncode != 0 and "unreachable" in out.stderr.lower()

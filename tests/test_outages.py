@@ -1,7 +1,9 @@
-"""Outages while `maatwerk run` runs as a real process: the register folder (a file share) gone,
-the PostgreSQL server stopped. The mail waits in the inbox (never in quarantine), `maatwerk
-status` says what the worker waits on, and when the part is back everything resumes by itself.
-(Mail server outages: tests/test_imap.py; LibreOffice crashing: tests/test_flow.py.)"""
+"""Outages while `maatwerk run` runs as a real process: the register folder (a file
+share) gone, the PostgreSQL server stopped. The mail waits in the inbox (never in
+quarantine), `maatwerk status` says what the worker waits on, and when the part is back
+everything resumes by itself. (Mail server outages: tests/test_imap.py; LibreOffice
+crashing: tests/test_flow.py.)"""
+
 from __future__ import annotations
 
 import signal
@@ -18,7 +20,9 @@ MAATWERK = [sys.executable, "-m", "pipeline.cli"]
 
 
 def _status(root: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([*MAATWERK, "status"], cwd=root, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [*MAATWERK, "status"], cwd=root, capture_output=True, text=True, timeout=60
+    )
 
 
 def _until(check, timeout: float = 60.0, what: str = ""):
@@ -36,8 +40,13 @@ def _inbox_left(office: MaildirPostOffice) -> int:
 
 
 def _worker(root: Path) -> subprocess.Popen:
-    return subprocess.Popen([*MAATWERK, "run"], cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            text=True)
+    return subprocess.Popen(
+        [*MAATWERK, "run"],
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _stop(proc: subprocess.Popen) -> str:
@@ -53,7 +62,9 @@ def _stop(proc: subprocess.Popen) -> str:
 
 def _quarantined(office: MaildirPostOffice) -> int:
     box = office.maildir(INKOOP)
-    return len(box.get_folder("Quarantaine")) if "Quarantaine" in box.list_folders() else 0
+    return (
+        len(box.get_folder("Quarantaine")) if "Quarantaine" in box.list_folders() else 0
+    )
 
 
 def test_register_share_gone_then_back(tmp_path):
@@ -65,18 +76,32 @@ def test_register_share_gone_then_back(tmp_path):
         _until(register.exists, what="worker started")
         register.rename(tmp_path / "share-offline")  # the share is unmounted
         office.maildir(INKOOP).add(sample("mail-submission.eml").read_bytes())
-        status = _until(lambda: (s := _status(tmp_path)) and "wacht op de registermap" in s.stdout and s,
-                        what="status names the register")
+        status = _until(
+            lambda: (
+                (s := _status(tmp_path)) and "wacht op de registermap" in s.stdout and s
+            ),
+            what="status names the register",
+        )
         assert status.returncode == 0
-        assert _inbox_left(office) == 1 and _quarantined(office) == 0  # the mail waits, unharmed
+        assert (
+            _inbox_left(office) == 1 and _quarantined(office) == 0
+        )  # the mail waits, unharmed
         assert not register.exists()  # nothing was written somewhere else meanwhile
         assert len(office.maildir(ZEIST_BA)) == 0
 
         (tmp_path / "share-offline").rename(register)  # back
-        _until(lambda: len(office.maildir(ZEIST_BA)) == 1, timeout=90, what="advice request after the outage")
+        _until(
+            lambda: len(office.maildir(ZEIST_BA)) == 1,
+            timeout=90,
+            what="advice request after the outage",
+        )
         assert _inbox_left(office) == 0 and _quarantined(office) == 0
         assert list(register.rglob("*aanvraagformulier MW-*.docx"))
-        _until(lambda: "werkt" in _status(tmp_path).stdout, timeout=30, what="status back to working")
+        _until(
+            lambda: "werkt" in _status(tmp_path).stdout,
+            timeout=30,
+            what="status back to working",
+        )
     finally:
         err = _stop(proc)
     assert proc.returncode == 0, err[-2000:]
@@ -87,23 +112,38 @@ def test_postgresql_stopped_then_back(tmp_path):
     office = MaildirPostOffice(tmp_path / "data" / "mail")
     with PostgresServer() as pg:
         url = pg.create_database("outage")
-        (tmp_path / "maatwerk.toml").write_text(f'[store]\nurl = "{url}"\n[mailbox]\npoll_seconds = 0.5\n')
+        (tmp_path / "maatwerk.toml").write_text(
+            f'[store]\nurl = "{url}"\n[mailbox]\npoll_seconds = 0.5\n'
+        )
         proc = _worker(tmp_path)
         try:
-            _until(lambda: "Verwerker" in _status(tmp_path).stdout, what="worker started")
+            _until(
+                lambda: "Verwerker" in _status(tmp_path).stdout, what="worker started"
+            )
             pg.halt()
             office.maildir(INKOOP).add(sample("mail-submission.eml").read_bytes())
             down = _status(tmp_path)
             assert down.returncode == 8 and "database is niet bereikbaar" in down.stderr
             assert "Traceback" not in down.stderr
             time.sleep(5)  # the worker tries, fails and backs off meanwhile
-            assert proc.poll() is None and _inbox_left(office) == 1 and _quarantined(office) == 0
+            assert (
+                proc.poll() is None
+                and _inbox_left(office) == 1
+                and _quarantined(office) == 0
+            )
 
             pg.resume()
-            _until(lambda: len(office.maildir(ZEIST_BA)) == 1, timeout=90, what="advice request after the outage")
+            _until(
+                lambda: len(office.maildir(ZEIST_BA)) == 1,
+                timeout=90,
+                what="advice request after the outage",
+            )
             assert _inbox_left(office) == 0 and _quarantined(office) == 0
-            status = _until(lambda: (s := _status(tmp_path)) and "werkt" in s.stdout and s, timeout=30,
-                            what="status back to working")
+            status = _until(
+                lambda: (s := _status(tmp_path)) and "werkt" in s.stdout and s,
+                timeout=30,
+                what="status back to working",
+            )
             assert "advies_gevraagd" in status.stdout
         finally:
             err = _stop(proc)
@@ -137,7 +177,14 @@ def test_each_outage_is_named_for_status(tmp_path):
     except FolderUnavailable as exc:
         assert waiting_on(exc) == "de registermap"
     assert not (tmp_path / "register").exists()
-    assert waiting_on(OperationalError("SELECT 1", {}, OSError("refused"))) == "de database"
-    for exc in (ConnectionRefusedError(), smtplib.SMTPServerDisconnected(), IMAPClientError("BYE")):
+    assert (
+        waiting_on(OperationalError("SELECT 1", {}, OSError("refused")))
+        == "de database"
+    )
+    for exc in (
+        ConnectionRefusedError(),
+        smtplib.SMTPServerDisconnected(),
+        IMAPClientError("BYE"),
+    ):
         assert waiting_on(exc) == "de mailserver"
     assert "onverwachte fout" in waiting_on(ValueError())

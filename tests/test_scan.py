@@ -1,29 +1,33 @@
 """Scanned forms read by their ruled grid: the right answers in the right cells.
 
-Scans are made here from the digital corpus forms (rendered at 200–300 dpi, rotated, saved as
-JPEG q50 and wrapped into an image-only PDF), so the expected answers are known."""
+Scans are made here from the digital corpus forms (rendered at 200–300 dpi, rotated,
+saved as JPEG q50 and wrapped into an image-only PDF), so the expected answers are
+known."""
+
 from __future__ import annotations
 
 import io
 import shutil
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from pipeline.errors import UnreadableForm
-from pipeline.region.profile import load_mappings
 from pipeline.readers import scan
 from pipeline.readers.cells import Reading
+from pipeline.region.profile import load_mappings
 from tests.conftest import REPO, sample
 
-pytestmark = pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract is not installed")
+pytestmark = pytest.mark.skipif(
+    shutil.which("tesseract") is None, reason="tesseract is not installed"
+)
 
 JPEG_QUALITY = 50
 
 
-@lru_cache(maxsize=None)
+@cache
 def _labels():
     return load_mappings(REPO / "mappings", "zou").labels
 
@@ -34,7 +38,11 @@ def scan_of(pdf: Path, page: int, dpi: int, angle: float) -> bytes:
 
     document = pdfium.PdfDocument(pdf)
     document.init_forms()  # fillable PDFs: print the field values too
-    image = document[page].render(scale=dpi / 72, grayscale=True, may_draw_forms=True).to_pil()
+    image = (
+        document[page]
+        .render(scale=dpi / 72, grayscale=True, may_draw_forms=True)
+        .to_pil()
+    )
     image = image.rotate(angle, resample=Image.BICUBIC, fillcolor=255)
     jpeg = io.BytesIO()
     image.save(jpeg, "JPEG", quality=JPEG_QUALITY)
@@ -43,7 +51,7 @@ def scan_of(pdf: Path, page: int, dpi: int, angle: float) -> bytes:
     return out.getvalue()
 
 
-@lru_cache(maxsize=None)
+@cache
 def read_scan(name: str, page: int, dpi: int, angle: float) -> Reading:
     return scan.read(scan_of(sample(f"corpus/{name}"), page, dpi, angle), _labels())
 
@@ -64,10 +72,20 @@ def test_table_scan_puts_provider_and_period_in_their_cells(dpi, angle):
     reading = read_scan("c047.pdf", 1, dpi, angle)
     assert reading.layout == "scan-pdf" and reading.scanned
     provider = answer(reading, "Welke aanbieder stel je voor?")
-    assert "Traumapraktijk Heuvelrug" in provider and "Lotte de Groot (06-20841729)" in provider
+    assert (
+        "Traumapraktijk Heuvelrug" in provider
+        and "Lotte de Groot (06-20841729)" in provider
+    )
     assert [c.question for c in reading.cells if "Traumapraktijk" in c.answer] == [
-        next(c.question for c in reading.cells if c.question.startswith("Welke aanbieder"))]
-    assert answer(reading, "Voor welke periode") == "1-2-2027 t/m 30-4-2027"  # the guidance above it dropped
+        next(
+            c.question
+            for c in reading.cells
+            if c.question.startswith("Welke aanbieder")
+        )
+    ]
+    assert (
+        answer(reading, "Voor welke periode") == "1-2-2027 t/m 30-4-2027"
+    )  # the guidance above it dropped
     assert answer(reading, "KvK-nummer aanbieder") == "24080246"
     assert answer(reading, "IBAN aanbieder") == "NL26ABNA7109043665"
     assert answer(reading, "Omvang van de inzet") == "12 uur per maand"
@@ -87,15 +105,23 @@ def test_field_boxes_and_checkboxes_of_a_printed_fillable_pdf(dpi, angle):
     assert answer(reading, "IBAN zorgaanbieder") == "NL25 RBRB 3314 0791 76"
     assert answer(reading, "Startdatum") == "1-3-2027"
     assert answer(reading, "Verblijfsvorm") == ""  # an empty box
-    assert not any("Aanvraagformulier" in c.question or "pagina" in c.answer for c in reading.cells)
+    assert not any(
+        "Aanvraagformulier" in c.question or "pagina" in c.answer for c in reading.cells
+    )
 
 
 def test_running_text_outside_the_grid_is_no_cell():
     reading = read_scan("c047.pdf", 0, 250, -2.0)
     assert answer(reading, "Heeft deze aanvraag spoed?") == "ja (spoed)"
     assert answer(reading, "Wat is de leeftijd van de client?") == "13 jaar"
-    assert answer(reading, "Wie moeten we bellen") == "Marieke Vos\n0031 6 42001549\nm.vos@bunnik.nl"
-    assert not any("gecontracteerde aanbieders, tenzij" in c.question + c.answer for c in reading.cells)
+    assert (
+        answer(reading, "Wie moeten we bellen")
+        == "Marieke Vos\n0031 6 42001549\nm.vos@bunnik.nl"
+    )
+    assert not any(
+        "gecontracteerde aanbieders, tenzij" in c.question + c.answer
+        for c in reading.cells
+    )
 
 
 def test_a_page_without_grid_is_read_by_bold_questions():
@@ -104,7 +130,9 @@ def test_a_page_without_grid_is_read_by_bold_questions():
     assert answer(reading, "Heeft de aanvraag spoed?") == "Nee"
     assert answer(reading, "Gemeente van het verzoek") == "Gemeente Wijk bij Duurstede"
     assert answer(reading, "Met welk registratie nummer") == "ZN-5383345"
-    assert not any(c.question.startswith("Aanvraag maatwerk") for c in reading.cells)  # the title
+    assert not any(
+        c.question.startswith("Aanvraag maatwerk") for c in reading.cells
+    )  # the title
 
 
 def test_a_table_row_split_by_the_page_break_is_joined():
@@ -112,7 +140,9 @@ def test_a_table_row_split_by_the_page_break_is_joined():
     from pipeline.readers.record import join_continued
 
     reading = scan.read(sample("corpus/c058.pdf").read_bytes(), _labels())
-    joined = Reading(reading.layout, join_continued(reading.cells, _labels()), scanned=True)
+    joined = Reading(
+        reading.layout, join_continued(reading.cells, _labels()), scanned=True
+    )
     assert "plaatsvinden i.v.m. grootouders" in answer(joined, "Wat zijn de redenen")
     assert all(c.question for c in joined.cells)
 

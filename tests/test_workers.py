@@ -1,7 +1,9 @@
-"""Several `maatwerk run` workers on one PostgreSQL store and one IMAP mailbox (real Dovecot, real
-PostgreSQL on loopback, real worker processes): every request becomes exactly one case, every
-adviser gets exactly one advice request per case, and a worker killed with -9 in the middle of a
-mail leaves nothing undone — the other takes its mail over."""
+"""Several `maatwerk run` workers on one PostgreSQL store and one IMAP mailbox (real
+Dovecot, real PostgreSQL on loopback, real worker processes): every request becomes
+exactly one case, every adviser gets exactly one advice request per case, and a worker
+killed with -9 in the middle of a mail leaves nothing undone — the other takes its mail
+over."""
+
 from __future__ import annotations
 
 import io
@@ -11,7 +13,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,11 +21,21 @@ from docx import Document
 
 from pipeline import store
 from tests import mailserver
-from tests.conftest import ICM, INKOOP, ZEIST_BA, mail_with_form, parse, postgres, sample
+from tests.conftest import (
+    ICM,
+    INKOOP,
+    ZEIST_BA,
+    mail_with_form,
+    parse,
+    postgres,
+    sample,
+)
 
 REFERRER = "e.vandijk@zeist.nl"
 
-pytestmark = pytest.mark.skipif(not mailserver.available(), reason="Dovecot not installed (scripts/setup-system)")
+pytestmark = pytest.mark.skipif(
+    not mailserver.available(), reason="Dovecot not installed (scripts/setup-system)"
+)
 
 
 def _config(root: Path, srv, url: str, lease_seconds: float = 300) -> Path:
@@ -44,15 +56,16 @@ host = "127.0.0.1"
 port = {srv.smtp_port}
 security = "none"
 [drop]
-path = "{root / 'drop'}"
+path = "{root / "drop"}"
 [register]
-path = "{root / 'register'}"
+path = "{root / "register"}"
 """)
     return path
 
 
 def _forms(n: int) -> list[bytes]:
-    """n different request forms (the same request, each file its own: a different document title)."""
+    """n different request forms (the same request, each file its own: a different
+    document title)."""
     base = sample("legacy-table.docx").read_bytes()
     out = []
     for i in range(n):
@@ -68,8 +81,13 @@ def _worker(root: Path, crash_at: str | None = None) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if k != "MAATWERK_CRASH_AT"}
     if crash_at:
         env["MAATWERK_CRASH_AT"] = crash_at
-    return subprocess.Popen([sys.executable, "-m", "pipeline.cli", "run"], cwd=root, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-m", "pipeline.cli", "run"],
+        cwd=root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 def _wait_until_done(url: str, n: int, timeout: float = 150) -> None:
@@ -122,24 +140,33 @@ def test_two_workers_share_one_mailbox_and_store(tmp_path, server):
     url = postgres().create_database("workers_share")
     _config(tmp_path, server, url)
     for i, form in enumerate(_forms(n)):
-        server.lmtp_deliver(mail_with_form(REFERRER, f"Aanvraag maatwerk {i}", "aanvraag.docx", form), [INKOOP])
+        server.lmtp_deliver(
+            mail_with_form(REFERRER, f"Aanvraag maatwerk {i}", "aanvraag.docx", form),
+            [INKOOP],
+        )
     workers = [_worker(tmp_path), _worker(tmp_path)]
     try:
         _wait_until_done(url, n)
     finally:
         _stop(*workers)
-    assert [w.returncode for w in workers] == [0, 0], [w.stderr.read()[-1500:] for w in workers]
+    assert [w.returncode for w in workers] == [0, 0], [
+        w.stderr.read()[-1500:] for w in workers
+    ]
     _check(server, url, n)
 
 
 def test_a_worker_killed_mid_mail_is_taken_over_by_the_other(tmp_path, server):
-    """Worker A gets kill -9 right after reading its first form (its lease, and what it had not
-    committed, are left behind); worker B finishes everything, A's mail included."""
+    """Worker A gets kill -9 right after reading its first form (its lease, and what it
+    had not committed, are left behind); worker B finishes everything, A's mail
+    included."""
     n = 8
     url = postgres().create_database("workers_kill")
     _config(tmp_path, server, url)
     for i, form in enumerate(_forms(n)):
-        server.lmtp_deliver(mail_with_form(REFERRER, f"Aanvraag maatwerk {i}", "aanvraag.docx", form), [INKOOP])
+        server.lmtp_deliver(
+            mail_with_form(REFERRER, f"Aanvraag maatwerk {i}", "aanvraag.docx", form),
+            [INKOOP],
+        )
     doomed = _worker(tmp_path, crash_at="after_extract")
     assert doomed.wait(timeout=60) == -signal.SIGKILL
     survivor = _worker(tmp_path)
@@ -155,8 +182,13 @@ def test_a_second_worker_on_sqlite_is_refused_with_a_clear_message(tmp_path, ser
     first = _worker(tmp_path)
     try:
         time.sleep(3)
-        second = subprocess.run([sys.executable, "-m", "pipeline.cli", "run"], cwd=tmp_path, capture_output=True,
-                                text=True, timeout=60)
+        second = subprocess.run(
+            [sys.executable, "-m", "pipeline.cli", "run"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     finally:
         _stop(first)
     assert second.returncode == 6
@@ -167,22 +199,40 @@ def test_a_second_worker_on_sqlite_is_refused_with_a_clear_message(tmp_path, ser
 def test_leases_of_live_workers_hold_and_of_dead_or_late_ones_do_not():
     url = postgres().create_database("leases")
     st = store.Store(url)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     elsewhere_alive = "andere-server:4242"
     dead_here = f"{store.worker_id().rpartition(':')[0]}:{_dead_pid()}"
     with st.session() as s:
-        s.add_all([store.Lease(key="a", holder=elsewhere_alive, until=now + timedelta(minutes=5)),
-                   store.Lease(key="b", holder=elsewhere_alive, until=now - timedelta(seconds=1)),
-                   store.Lease(key="c", holder=dead_here, until=now + timedelta(minutes=5))])
+        s.add_all(
+            [
+                store.Lease(
+                    key="a", holder=elsewhere_alive, until=now + timedelta(minutes=5)
+                ),
+                store.Lease(
+                    key="b", holder=elsewhere_alive, until=now - timedelta(seconds=1)
+                ),
+                store.Lease(
+                    key="c", holder=dead_here, until=now + timedelta(minutes=5)
+                ),
+            ]
+        )
     with st.session() as s:
-        assert store.take_lease(s, "a", 60) is False  # another server's worker, within its time
+        assert (
+            store.take_lease(s, "a", 60) is False
+        )  # another server's worker, within its time
         assert store.take_lease(s, "b", 60) is True  # its time ran out
-        assert store.take_lease(s, "c", 60) is True  # a worker on this machine that is gone
+        assert (
+            store.take_lease(s, "c", 60) is True
+        )  # a worker on this machine that is gone
         assert store.take_lease(s, "d", 60) is True
     with st.session() as s:
         holders = dict(s.query(store.Lease.key, store.Lease.holder).all())
-        assert holders == {"a": elsewhere_alive, "b": store.worker_id(), "c": store.worker_id(),
-                           "d": store.worker_id()}
+        assert holders == {
+            "a": elsewhere_alive,
+            "b": store.worker_id(),
+            "c": store.worker_id(),
+            "d": store.worker_id(),
+        }
     st.close()
 
 

@@ -1,1 +1,2 @@
-"""Watchers: what brings work to the pipeline (the mailbox, the drop folder) and the run loop."""
+"""Watchers: what brings work to the pipeline (the mailbox, the drop folder) and the run
+loop."""

@@ -1,9 +1,11 @@
-"""Mail: the mailbox interface, the embedded Maildir backend, and composing outgoing mail.
+"""Mail: the mailbox interface, the embedded Maildir backend, and composing outgoing
+mail.
 
 A mailbox does three things: `receive` what waits in the inkoop inbox, `mark_processed`
 (move it to a folder) once its outcome is stored, and `send`. The IMAP, Exchange and
 Graph backends implement the same interface.
 """
+
 from __future__ import annotations
 
 import base64
@@ -12,21 +14,22 @@ import mailbox
 import os
 import re
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesHeaderParser
 from email.utils import format_datetime, getaddresses
 from pathlib import Path
-from typing import Final, Iterator, Optional, Protocol
+from typing import Final, Optional, Protocol
 from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from pipeline.stages.advice import ANSWER_BUTTONS, AnswerButton
 from pipeline.models import Attachment
 from pipeline.register.folder import DIR_MODE, FILE_MODE
+from pipeline.stages.advice import ANSWER_BUTTONS, AnswerButton
 from pipeline.text import one_line, printable
 
 
@@ -42,15 +45,15 @@ class Mailbox(Protocol):
 
     def receive(self) -> Iterator[IncomingMail]: ...
 
-    def mark_processed(self, key: str, folder: Optional[str] = None) -> None: ...
+    def mark_processed(self, key: str, folder: str | None = None) -> None: ...
 
     def send(self, raw: bytes, recipients: list[str]) -> None: ...
 
-    # the mails held in a folder (Quarantaine), one by one: `maatwerk quarantaine`; a backend
-    # that cannot raises ConfigError (Dutch) in its own method
+    # the mails held in a folder (Quarantaine), one by one: `maatwerk quarantaine`; a
+    # backend that cannot raises ConfigError (Dutch) in its own method
     def list_folder(self, folder: str) -> list[IncomingMail]: ...
 
-    def move_from(self, folder: str, key: str, to: Optional[str] = None) -> None: ...
+    def move_from(self, folder: str, key: str, to: str | None = None) -> None: ...
 
     def delete_from(self, folder: str, key: str) -> None: ...
 
@@ -59,8 +62,8 @@ class MaildirPostOffice:
     """Local mail on standard Maildir folders: one Maildir per address under `root`.
 
     Delivering to an address writes into its Maildir, so a local run shows who received
-    what (open any folder with a mail client, or `mailbox.Maildir`). Like the register, the
-    folders and delivered mails are for owner and group only.
+    what (open any folder with a mail client, or `mailbox.Maildir`). Like the register,
+    the folders and delivered mails are for owner and group only.
     """
 
     def __init__(self, root: Path):
@@ -71,13 +74,19 @@ class MaildirPostOffice:
         safe = re.sub(r"[^a-z0-9@._+-]", "_", address.strip().lower())
         path = self.root / safe
         path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-        for sub in ("tmp", "new", "cur"):  # also completes a Maildir half made when a run was killed
+        for sub in (
+            "tmp",
+            "new",
+            "cur",
+        ):  # also completes a Maildir half made when a run was killed
             (path / sub).mkdir(mode=DIR_MODE, exist_ok=True)
         return mailbox.Maildir(path, create=True)
 
     def deliver(self, raw: bytes, recipients: list[str]) -> None:
-        """Into each recipient's Maildir, once: the file is named after the Message-ID, so a mail
-        sent again after a crash (sent, but not yet marked sent) does not arrive twice."""
+        """Into each recipient's Maildir, once: the file is named after the Message-ID,
+        so a mail sent again after a crash (sent, but not yet marked sent) does not
+        arrive twice.
+        """
         name = _delivery_name(raw)
         for rcpt in dict.fromkeys(a.lower() for a in recipients):
             box = self.maildir(rcpt)
@@ -85,19 +94,25 @@ class MaildirPostOffice:
             if name is None:
                 os.chmod(root / box._lookup(box.add(raw)), FILE_MODE)
                 continue
-            if (root / "new" / name).exists() or any((root / "cur").glob(f"{name}{box.colon}*")):
+            if (root / "new" / name).exists() or any(
+                (root / "cur").glob(f"{name}{box.colon}*")
+            ):
                 continue
             tmp = root / "tmp" / name
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, FILE_MODE)
+            fd = os.open(
+                tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, FILE_MODE
+            )
             with os.fdopen(fd, "wb") as fh:
                 fh.write(raw)
             os.replace(tmp, root / "new" / name)
 
-    def mailbox(self, address: str, processed_folder: str = "Verwerkt") -> "MaildirMailbox":
+    def mailbox(
+        self, address: str, processed_folder: str = "Verwerkt"
+    ) -> MaildirMailbox:
         return MaildirMailbox(self, address, processed_folder)
 
 
-def _delivery_name(raw: bytes) -> Optional[str]:
+def _delivery_name(raw: bytes) -> str | None:
     import hashlib
 
     m = re.search(rb"^Message-ID:\s*(<[^>\r\n]+>)", raw[:8192], re.I | re.M)
@@ -122,7 +137,13 @@ class MaildirMailbox:
                 for entry in entries:
                     if entry.is_file() and not entry.name.startswith("."):
                         try:
-                            found.append((entry.stat().st_mtime, entry.name.split(self.inbox.colon)[0], entry.path))
+                            found.append(
+                                (
+                                    entry.stat().st_mtime,
+                                    entry.name.split(self.inbox.colon)[0],
+                                    entry.path,
+                                )
+                            )
                         except FileNotFoundError:
                             continue
         for mtime, key, path in sorted(found):  # oldest delivery first
@@ -130,36 +151,52 @@ class MaildirMailbox:
                 raw = Path(path).read_bytes()
             except FileNotFoundError:
                 continue  # moved away meanwhile
-            yield IncomingMail(key=key, raw=raw, received_at=datetime.fromtimestamp(mtime, timezone.utc))
+            yield IncomingMail(
+                key=key, raw=raw, received_at=datetime.fromtimestamp(mtime, UTC)
+            )
 
-    def mark_processed(self, key: str, folder: Optional[str] = None) -> None:
-        """Move the mail's file into the folder's cur/ marked seen: one rename, nothing rewritten."""
+    def mark_processed(self, key: str, folder: str | None = None) -> None:
+        """Move the mail's file into the folder's cur/ marked seen: one rename, nothing
+        rewritten."""
         target = self._folder(folder or self.processed_folder)
-        source = Path(self.inbox._path) / self.inbox._lookup(key)  # KeyError when it is gone
+        source = Path(self.inbox._path) / self.inbox._lookup(
+            key
+        )  # KeyError when it is gone
         os.replace(source, Path(target._path) / "cur" / f"{key}{self.inbox.colon}2,S")
 
     def list_folder(self, folder: str) -> list[IncomingMail]:
-        """The mails in `folder` (e.g. Quarantaine), oldest delivery first; keys for `move_from`."""
+        """The mails in `folder` (e.g. Quarantaine), oldest delivery first; keys for
+        `move_from`."""
         box = self._folder(folder)
         found = []
         for key in box.iterkeys():
             try:
                 path = Path(box._path) / box._lookup(key)
-                found.append(IncomingMail(key=key, raw=path.read_bytes(),
-                                          received_at=datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)))
+                found.append(
+                    IncomingMail(
+                        key=key,
+                        raw=path.read_bytes(),
+                        received_at=datetime.fromtimestamp(path.stat().st_mtime, UTC),
+                    )
+                )
             except (KeyError, FileNotFoundError):
                 continue  # moved away meanwhile
         return sorted(found, key=lambda m: (m.received_at, m.key))
 
-    def move_from(self, folder: str, key: str, to: Optional[str] = None) -> None:
-        """Move one mail out of `folder`: back to the inbox as new (`to` None), or into folder
-        `to` marked seen. One rename: the delivery time stays. KeyError when it is not there."""
+    def move_from(self, folder: str, key: str, to: str | None = None) -> None:
+        """Move one mail out of `folder`: back to the inbox as new (`to` None), or into
+        folder `to` marked seen. One rename: the delivery time stays. KeyError when it
+        is not there.
+        """
         source = self._folder(folder)
         path = Path(source._path) / source._lookup(key)
         if to is None:
             os.replace(path, Path(self.inbox._path) / "new" / key)
         else:
-            os.replace(path, Path(self._folder(to)._path) / "cur" / f"{key}{self.inbox.colon}2,S")
+            os.replace(
+                path,
+                Path(self._folder(to)._path) / "cur" / f"{key}{self.inbox.colon}2,S",
+            )
 
     def delete_from(self, folder: str, key: str) -> None:
         """Delete one mail in `folder`; KeyError when it is not there."""
@@ -170,7 +207,8 @@ class MaildirMailbox:
         self._folder("Verzonden").add(raw)
 
     def purge(self, message_ids: set[str]) -> int:
-        """Delete the kept copies (Verwerkt, Quarantaine, Verzonden) of these mails (retention)."""
+        """Delete the kept copies (Verwerkt, Quarantaine, Verzonden) of these mails
+        (retention)."""
         removed = 0
         for name in (self.processed_folder, QUARANTINE, "Verzonden"):
             folder = self._folder(name)
@@ -190,15 +228,24 @@ class MaildirMailbox:
             folder = self.inbox.get_folder(name)
         except mailbox.NoSuchMailboxError:
             folder = self.inbox.add_folder(name)
-        for sub in ("tmp", "new", "cur"):  # a folder half made when a run was killed is completed
+        for sub in (
+            "tmp",
+            "new",
+            "cur",
+        ):  # a folder half made when a run was killed is completed
             (Path(folder._path) / sub).mkdir(exist_ok=True)
         return folder
 
 
-# --- composing ---------------------------------------------------------------------------
+# --- composing
+# ---------------------------------------------------------------------------
 
-ANSWER_KEY = r"[a-z2-7]{26}"  # the random part of our Message-IDs: 128 bits in lower-case base32
-CRISIS_LINE = "CRISIS: de zorg mag direct starten; deze aanvraag wordt achteraf verwerkt."
+ANSWER_KEY = (  # the random part of our Message-IDs: 128 bits in lower-case base32
+    r"[a-z2-7]{26}"
+)
+CRISIS_LINE = (
+    "CRISIS: de zorg mag direct starten; deze aanvraag wordt achteraf verwerkt."
+)
 
 # Long subjects (case token, gemeente, aanbieder) are not folded right after "Subject:".
 MAIL_POLICY = policy.SMTP.clone(max_line_length=200)
@@ -214,30 +261,48 @@ class OutgoingMail:
 class MailComposer:
     """Dutch mails from `templates/mail/*.txt` (first line 'Onderwerp: …'), text + HTML."""
 
-    def __init__(self, templates_dir: Path, from_address: str, display_name: str, domain: str):
-        self.env = Environment(loader=FileSystemLoader(str(Path(templates_dir) / "mail")),
-                               undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+    def __init__(
+        self, templates_dir: Path, from_address: str, display_name: str, domain: str
+    ):
+        self.env = Environment(
+            loader=FileSystemLoader(str(Path(templates_dir) / "mail")),
+            undefined=StrictUndefined,
+            autoescape=False,
+            keep_trailing_newline=True,
+        )
         self.from_address = from_address
         self.display_name = display_name
         self.domain = domain
 
-    def new_message_id(self, case_id: Optional[str]) -> str:
+    def new_message_id(self, case_id: str | None) -> str:
         prefix = f"{case_id.lower()}." if case_id else ""
-        # 128 random bits (an answer's key: not guessable), short enough that no mail program folds
-        # or encodes the id when it quotes it in In-Reply-To (the kind is in the outbox, not here)
+        # 128 random bits (an answer's key: not guessable), short enough that no mail
+        # program folds or encodes the id when it quotes it in In-Reply-To (the kind is
+        # in the outbox, not here)
         key = base64.b32encode(secrets.token_bytes(16)).decode().rstrip("=").lower()
         return f"<{prefix}{key}@{self.domain}>"
 
-    def compose(self, template: str, context: dict, *, to: list[str], cc: Optional[list[str]] = None,
-                case_id: Optional[str] = None, kind: str, attachments: Optional[list[Attachment]] = None,
-                in_reply_to: Optional[str] = None, references: Optional[list[str]] = None,
-                now: Optional[datetime] = None, crisis: bool = False) -> OutgoingMail:
+    def compose(
+        self,
+        template: str,
+        context: dict,
+        *,
+        to: list[str],
+        cc: list[str] | None = None,
+        case_id: str | None = None,
+        kind: str,
+        attachments: list[Attachment] | None = None,
+        in_reply_to: str | None = None,
+        references: list[str] | None = None,
+        now: datetime | None = None,
+        crisis: bool = False,
+    ) -> OutgoingMail:
         text = self.env.get_template(f"{template}.txt").render(**context)
         first, _, body = text.partition("\n")
         if not first.startswith("Onderwerp:"):
             raise ValueError(f"mail template {template} must start with 'Onderwerp:'")
-        # the subject and body are templates filled with values: no control character or line
-        # break of a value reaches a header, none but line breaks and tabs the body
+        # the subject and body are templates filled with values: no control character or
+        # line break of a value reaches a header, none but line breaks and tabs the body
         subject = one_line(first.removeprefix("Onderwerp:"))
         body = printable(body).lstrip("\n")
         if crisis:  # a crisis case says so in every mail, whatever the template
@@ -251,10 +316,12 @@ class MailComposer:
         if cc:
             msg["Cc"] = ", ".join(cc)
         msg["Subject"] = subject
-        msg["Date"] = format_datetime(now or datetime.now(timezone.utc))
+        msg["Date"] = format_datetime(now or datetime.now(UTC))
         message_id = self.new_message_id(case_id)
         msg["Message-ID"] = message_id
-        in_reply_to = one_line(in_reply_to or "")  # the Message-IDs of mails that came in
+        in_reply_to = one_line(
+            in_reply_to or ""
+        )  # the Message-IDs of mails that came in
         if in_reply_to:
             msg["In-Reply-To"] = in_reply_to
         refs = [r for r in (one_line(r or "") for r in references or []) if r]
@@ -263,28 +330,44 @@ class MailComposer:
         if refs:
             msg["References"] = " ".join(refs)
         msg["Content-Language"] = "nl-NL"
-        # RFC 3834: automatic mail; Exchange sends no out-of-office or read receipts back to it
+        # RFC 3834: automatic mail; Exchange sends no out-of-office or read receipts
+        # back to it
         msg["Auto-Submitted"] = "auto-generated"
         msg["X-Auto-Response-Suppress"] = "All"
         if case_id:
             msg["X-Maatwerk-Zaak"] = case_id
         msg.set_content(buttons_as_text(body))
-        msg.add_alternative(text_to_html(body, mailbox=self.from_address, subject=subject,
-                                         kenmerk=message_id), subtype="html")
+        msg.add_alternative(
+            text_to_html(
+                body, mailbox=self.from_address, subject=subject, kenmerk=message_id
+            ),
+            subtype="html",
+        )
         for att in attachments or []:
             maintype, _, subtype = att.content_type.partition("/")
-            msg.add_attachment(att.content, maintype=maintype, subtype=subtype or "octet-stream",
-                               filename=one_line(att.filename))
+            msg.add_attachment(
+                att.content,
+                maintype=maintype,
+                subtype=subtype or "octet-stream",
+                filename=one_line(att.filename),
+            )
         recipients = [a for _, a in getaddresses(to + cc) if a]
-        return OutgoingMail(message_id=message_id, raw=msg.as_bytes(), recipients=recipients)
+        return OutgoingMail(
+            message_id=message_id, raw=msg.as_bytes(), recipients=recipients
+        )
 
 
-# A template line '[[knoppen: advies]]' places the answer buttons of ANSWER_BUTTONS['advies']:
-# mailto links in HTML, the fixed answers to write in the plain text.
+# A template line '[[knoppen: advies]]' places the answer buttons of
+# ANSWER_BUTTONS['advies']: mailto links in HTML, the fixed answers to write in the
+# plain text.
 _BUTTONS = re.compile(r"^\[\[knoppen:\s*(\w+)\s*\]\]$")
-MAILTO_MAX: Final = 1800  # Outlook refuses mailto links longer than about 2000 characters
-_BUTTON_STYLE: Final = ("background:#005a9e;border-radius:4px;padding:8px 16px;font-family:Calibri,Arial,sans-serif;"
-                        "font-size:11pt;font-weight:bold")
+MAILTO_MAX: Final = (
+    1800  # Outlook refuses mailto links longer than about 2000 characters
+)
+_BUTTON_STYLE: Final = (
+    "background:#005a9e;border-radius:4px;padding:8px"
+    " 16px;font-family:Calibri,Arial,sans-serif;font-size:11pt;font-weight:bold"
+)
 
 
 def _buttons(name: str) -> tuple[AnswerButton, ...]:
@@ -296,24 +379,34 @@ def _buttons(name: str) -> tuple[AnswerButton, ...]:
 
 def _answers_text(buttons: tuple[AnswerButton, ...]) -> str:
     return "Antwoord op deze mail met op de eerste regel één van:\n" + "\n".join(
-        f'- "{b.answer.strip()}" ({b.label.lower()})' for b in buttons)
+        f'- "{b.answer.strip()}" ({b.label.lower()})' for b in buttons
+    )
 
 
 def buttons_as_text(text: str) -> str:
     """The plain text of a mail: each button line becomes the fixed answers to write."""
-    return "\n".join(_answers_text(_buttons(m.group(1))) if (m := _BUTTONS.match(line.strip())) else line
-                     for line in text.split("\n"))
+    return "\n".join(
+        (
+            _answers_text(_buttons(m.group(1)))
+            if (m := _BUTTONS.match(line.strip()))
+            else line
+        )
+        for line in text.split("\n")
+    )
 
 
 def mailto(mailbox: str, subject: str, button: AnswerButton, kenmerk: str = "") -> str:
-    """A mailto link (RFC 6068) answering with `button`: the answer starts the subject (which
-    keeps the case token) and is the first line of the body; the last line is the `Kenmerk` of
-    the mail it answers (Outlook's mailto sets no In-Reply-To: this is what ties the answer to
-    the mail the adviser received)."""
+    """A mailto link (RFC 6068) answering with `button`: the answer starts the subject
+    (which keeps the case token) and is the first line of the body; the last line is the
+    `Kenmerk` of the mail it answers (Outlook's mailto sets no In-Reply-To: this is what
+    ties the answer to the mail the adviser received)."""
     answer = button.answer.strip().rstrip(":")
     key = answer_key(kenmerk)
-    body = button.answer + (f"\n\n{button.follow}" if button.follow else "") + (
-        f"\n\n\nKenmerk: {key}" if key else "")
+    body = (
+        button.answer
+        + (f"\n\n{button.follow}" if button.follow else "")
+        + (f"\n\n\nKenmerk: {key}" if key else "")
+    )
 
     def enc(value: str) -> str:
         return quote(value.replace("\r\n", "\n").replace("\n", "\r\n"), safe="")
@@ -329,40 +422,61 @@ def mailto(mailbox: str, subject: str, button: AnswerButton, kenmerk: str = "") 
 
 
 def answer_key(message_id: str) -> str:
-    """The random part of one of our Message-IDs ('<mw-2027-0001.<26 × base32>@…>'): what
-    a one-click answer quotes as its `Kenmerk`."""
+    """The random part of one of our Message-IDs ('<mw-2027-0001.<26 × base32>@…>'):
+    what a one-click answer quotes as its `Kenmerk`."""
     m = re.search(rf"[<.]({ANSWER_KEY})@", message_id)
     return m.group(1) if m else ""
 
 
-def _buttons_html(buttons: tuple[AnswerButton, ...], mailbox: str, subject: str, kenmerk: str = "") -> str:
+def _buttons_html(
+    buttons: tuple[AnswerButton, ...], mailbox: str, subject: str, kenmerk: str = ""
+) -> str:
     # a table: Outlook's Word renderer ignores padding and background on a bare link
     cells = '<td style="width:12px"></td>'.join(
-        f'<td style="{_BUTTON_STYLE}"><a href="{html.escape(mailto(mailbox, subject, b, kenmerk))}" '
-        f'style="color:#ffffff;text-decoration:none">{html.escape(b.label)}</a></td>' for b in buttons)
-    answers = " of ".join(f"&quot;{html.escape(b.answer.strip())}&quot;" for b in buttons)
-    return ('<table role="presentation" cellspacing="0" cellpadding="0" border="0" style="margin:4px 0 8px 0">'
-            f'<tr>{cells}</tr></table><p style="color:#595959;font-size:9pt">Een knop opent een mail aan '
-            f'{html.escape(mailbox)} met uw keuze al ingevuld; vul uw toelichting aan en verstuur de mail. Werkt '
-            f'een knop niet, antwoord dan op deze mail met op de eerste regel {answers}.</p>')
+        f'<td style="{_BUTTON_STYLE}"><a'
+        f' href="{html.escape(mailto(mailbox, subject, b, kenmerk))}"'
+        f' style="color:#ffffff;text-decoration:none">{html.escape(b.label)}</a></td>'
+        for b in buttons
+    )
+    answers = " of ".join(
+        f"&quot;{html.escape(b.answer.strip())}&quot;" for b in buttons
+    )
+    return (
+        '<table role="presentation" cellspacing="0" cellpadding="0" border="0"'
+        f' style="margin:4px 0 8px 0"><tr>{cells}</tr></table><p'
+        ' style="color:#595959;font-size:9pt">Een knop opent een mail aan'
+        f" {html.escape(mailbox)} met uw keuze al ingevuld; vul uw toelichting aan en"
+        " verstuur de mail. Werkt een knop niet, antwoord dan op deze mail met op de"
+        f" eerste regel {answers}.</p>"
+    )
 
 
-def text_to_html(text: str, *, mailbox: Optional[str] = None, subject: str = "", kenmerk: str = "") -> str:
+def text_to_html(
+    text: str, *, mailbox: str | None = None, subject: str = "", kenmerk: str = ""
+) -> str:
     """Plain Dutch mail text → simple HTML; every character of it escaped. A button line
-    becomes mailto buttons to `mailbox` (without a mailbox: the fixed answers as text)."""
+    becomes mailto buttons to `mailbox` (without a mailbox: the fixed answers as text).
+    """
     blocks: list[str] = []
     for paragraph in (p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()):
         lines: list[str] = []
         for line in paragraph.split("\n") + [""]:
             m = _BUTTONS.match(line.strip())
             if lines and (m or line == ""):
-                blocks.append(f"<p>{html.escape(chr(10).join(lines)).replace(chr(10), '<br>')}</p>")
+                blocks.append(
+                    f"<p>{html.escape(chr(10).join(lines)).replace(chr(10), '<br>')}</p>"
+                )
                 lines = []
             if m and mailbox:
-                blocks.append(_buttons_html(_buttons(m.group(1)), mailbox, subject, kenmerk))
+                blocks.append(
+                    _buttons_html(_buttons(m.group(1)), mailbox, subject, kenmerk)
+                )
             elif m:
                 lines = _answers_text(_buttons(m.group(1))).split("\n")
             elif line:
                 lines.append(line)
-    return ('<!DOCTYPE html><html lang="nl"><head><meta charset="utf-8"></head>'
-            f'<body style="font-family:Calibri,Arial,sans-serif;font-size:11pt">{"".join(blocks)}</body></html>')
+    return (
+        '<!DOCTYPE html><html lang="nl"><head><meta charset="utf-8"></head>'
+        "<body"
+        f' style="font-family:Calibri,Arial,sans-serif;font-size:11pt">{"".join(blocks)}</body></html>'
+    )

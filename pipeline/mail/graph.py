@@ -1,26 +1,30 @@
 """Microsoft Graph mailbox backend, for Exchange Online (where EWS is switched off).
 
 - Sign-in: app-only (client credentials) with msal; the client secret comes from the
-  environment (`secret_env`). The app should be limited to the one mailbox (an application
-  access policy / RBAC for Applications scope — see the README for what to ask IT for).
-- New mail: a delta query on the inbox (needs no public endpoint); the first round lists what
-  is in the inbox now, later rounds only what changed. Handled mail is moved out, so a restart
-  (a new first round) sees exactly what still waits.
-- Each mail is read as MIME (`/messages/{id}/$value`), so intake treats it like any other.
-- Sending: the MIME message as is (`sendMail`, base64), keeping our Message-ID and threading
-  headers; a message over the request limit is sent as a draft whose large attachments go up
-  through upload sessions.
+  environment (`secret_env`). The app should be limited to the one mailbox (an
+  application access policy / RBAC for Applications scope — see the README for what to
+  ask IT for).
+- New mail: a delta query on the inbox (needs no public endpoint); the first round lists
+  what is in the inbox now, later rounds only what changed. Handled mail is moved out,
+  so a restart (a new first round) sees exactly what still waits.
+- Each mail is read as MIME (`/messages/{id}/$value`), so intake treats it like any
+  other.
+- Sending: the MIME message as is (`sendMail`, base64), keeping our Message-ID and
+  threading headers; a message over the request limit is sent as a draft whose large
+  attachments go up through upload sessions.
 """
+
 from __future__ import annotations
 
 import base64
 import logging
 import os
 import threading
-from datetime import datetime, timezone
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from email import policy
 from email.parser import BytesParser
-from typing import Any, Iterator, Optional
+from typing import Any
 
 import requests
 
@@ -29,23 +33,29 @@ from pipeline.errors import ConfigError
 from pipeline.mail import IncomingMail
 
 log = logging.getLogger("maatwerk")
-MIME_SEND_LIMIT = 3 * 1024 * 1024  # larger messages (base64 grows them by a third) go through upload sessions
+MIME_SEND_LIMIT = (
+    3 * 1024 * 1024
+)  # larger messages (base64 grows them by a third) go through upload sessions
 UPLOAD_CHUNK = 4 * 320 * 1024  # upload session chunks are multiples of 320 KiB
 
 
 class _Session(requests.Session):
-    """A configured CA bundle wins over REQUESTS_CA_BUNDLE in the environment (requests lets the
-    environment override `Session.verify`); proxies from the environment still apply."""
+    """A configured CA bundle wins over REQUESTS_CA_BUNDLE in the environment (requests
+    lets the environment override `Session.verify`); proxies from the environment still
+    apply."""
 
     def merge_environment_settings(self, url, proxies, stream, verify, cert):
-        settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
+        settings = super().merge_environment_settings(
+            url, proxies, stream, verify, cert
+        )
         if self.verify is not True and verify in (None, True):
             settings["verify"] = self.verify
         return settings
 
 
 class GraphError(OSError):
-    """Graph answered with an error status (treated like any outage: the case waits, retried later)."""
+    """Graph answered with an error status (treated like any outage: the case waits,
+    retried later)."""
 
 
 class GraphMailbox:
@@ -57,11 +67,12 @@ class GraphMailbox:
         self._http = _Session()
         self._http.verify = cfg.ca_bundle or True
         self._app = None
-        self._delta_link: Optional[str] = None
+        self._delta_link: str | None = None
         self._folders: dict[str, str] = {}
         self._lock = threading.Lock()
 
-    # --- plumbing --------------------------------------------------------------------------
+    # --- plumbing
+    # --------------------------------------------------------------------------
 
     def _token(self) -> str:
         import msal
@@ -69,11 +80,20 @@ class GraphMailbox:
         if self._app is None:
             secret = os.environ.get(self.cfg.secret_env)
             if not secret:
-                raise ConfigError(f"Client secret voor Microsoft Graph ontbreekt: zet {self.cfg.secret_env}.")
+                raise ConfigError(
+                    "Client secret voor Microsoft Graph ontbreekt: zet"
+                    f" {self.cfg.secret_env}."
+                )
             self._app = msal.ConfidentialClientApplication(
-                self.cfg.client_id, client_credential=secret, authority=f"{self.cfg.authority}/{self.cfg.tenant_id}",
-                http_client=self._http,  # the same session: the same trusted CAs and proxies
-                instance_discovery=self.cfg.authority.endswith("login.microsoftonline.com"))
+                self.cfg.client_id,
+                client_credential=secret,
+                authority=f"{self.cfg.authority}/{self.cfg.tenant_id}",
+                # the same session: the same trusted CAs and proxies
+                http_client=self._http,
+                instance_discovery=self.cfg.authority.endswith(
+                    "login.microsoftonline.com"
+                ),
+            )
         result = self._app.acquire_token_for_client(scopes=[self.cfg.scope])
         if "access_token" not in result:
             raise GraphError(f"no Graph token: {result.get('error', 'unknown error')}")
@@ -82,8 +102,13 @@ class GraphMailbox:
     def _request(self, method: str, url: str, **kwargs) -> requests.Response:
         if not url.startswith("http"):
             url = f"{self.cfg.base_url}{url}"
-        headers = {"Authorization": f"Bearer {self._token()}", **kwargs.pop("headers", {})}
-        response = self._http.request(method, url, headers=headers, timeout=self.cfg.timeout, **kwargs)
+        headers = {
+            "Authorization": f"Bearer {self._token()}",
+            **kwargs.pop("headers", {}),
+        }
+        response = self._http.request(
+            method, url, headers=headers, timeout=self.cfg.timeout, **kwargs
+        )
         if response.status_code >= 400:
             raise GraphError(f"Graph {method} answered {response.status_code}")
         return response
@@ -91,27 +116,39 @@ class GraphMailbox:
     def _user(self, path: str) -> str:
         return f"/users/{requests.utils.quote(self.user)}{path}"
 
-    # --- the mailbox interface -------------------------------------------------------------
+    # --- the mailbox interface
+    # -------------------------------------------------------------
 
     def receive(self) -> Iterator[IncomingMail]:
         with self._lock:
             items = self._delta()
         for item in items:
-            raw = self._request("GET", self._user(f"/messages/{item['id']}/$value")).content
+            raw = self._request(
+                "GET", self._user(f"/messages/{item['id']}/$value")
+            ).content
             when = item.get("receivedDateTime")
-            received = (datetime.fromisoformat(when.replace("Z", "+00:00")) if when
-                        else datetime.now(timezone.utc))
+            received = (
+                datetime.fromisoformat(when.replace("Z", "+00:00"))
+                if when
+                else datetime.now(UTC)
+            )
             yield IncomingMail(key=item["id"], raw=raw, received_at=received)
 
     def _delta(self) -> list[dict[str, Any]]:
-        url = self._delta_link or self._user(f"/mailFolders/{self.cfg.folder}/messages/delta"
-                                             "?$select=id,receivedDateTime,internetMessageId")
+        url = self._delta_link or self._user(
+            f"/mailFolders/{self.cfg.folder}/messages/delta"
+            "?$select=id,receivedDateTime,internetMessageId"
+        )
         items: dict[str, dict[str, Any]] = {}
         while True:
             try:
-                page = self._request("GET", url, headers={"Prefer": "odata.maxpagesize=50"}).json()
+                page = self._request(
+                    "GET", url, headers={"Prefer": "odata.maxpagesize=50"}
+                ).json()
             except GraphError:
-                if self._delta_link is not None:  # an expired delta link (410): start a new round
+                if (
+                    self._delta_link is not None
+                ):  # an expired delta link (410): start a new round
                     self._delta_link = None
                     return self._delta()
                 raise
@@ -126,21 +163,36 @@ class GraphMailbox:
             self._delta_link = page.get("@odata.deltaLink")
             return sorted(items.values(), key=lambda i: i.get("receivedDateTime") or "")
 
-    def mark_processed(self, key: str, folder: Optional[str] = None) -> None:
+    def mark_processed(self, key: str, folder: str | None = None) -> None:
         target = self._folder_id(folder or self.processed_folder)
-        self._request("POST", self._user(f"/messages/{key}/move"), json={"destinationId": target})
+        self._request(
+            "POST", self._user(f"/messages/{key}/move"), json={"destinationId": target}
+        )
 
     def purge(self, message_ids: set[str]) -> int:
-        """Delete every copy of these mails in the mailbox (Verwerkt, Quarantaine, Sent Items, …)
-        for retention: found by internetMessageId, removed with permanentDelete (not to Deleted
-        Items; Exchange keeps them only as its own recoverable-items policy says)."""
+        """Delete every copy of these mails in the mailbox (Verwerkt, Quarantaine, Sent
+        Items, …) for retention: found by internetMessageId, removed with
+        permanentDelete (not to Deleted Items; Exchange keeps them only as its own
+        recoverable-items policy says)."""
         removed = 0
         for message_id in sorted(message_ids):
             quoted = message_id.replace("'", "''")
-            found = self._request("GET", self._user("/messages"), params={
-                "$filter": f"internetMessageId eq '{quoted}'", "$select": "id"}).json().get("value", [])
+            found = (
+                self._request(
+                    "GET",
+                    self._user("/messages"),
+                    params={
+                        "$filter": f"internetMessageId eq '{quoted}'",
+                        "$select": "id",
+                    },
+                )
+                .json()
+                .get("value", [])
+            )
             for item in found:
-                self._request("POST", self._user(f"/messages/{item['id']}/permanentDelete"))
+                self._request(
+                    "POST", self._user(f"/messages/{item['id']}/permanentDelete")
+                )
                 removed += 1
         return removed
 
@@ -151,66 +203,105 @@ class GraphMailbox:
             if found:
                 self._folders[name] = found[0]["id"]
             else:
-                created = self._request("POST", self._user("/mailFolders"), json={"displayName": name}).json()
+                created = self._request(
+                    "POST", self._user("/mailFolders"), json={"displayName": name}
+                ).json()
                 self._folders[name] = created["id"]
         return self._folders[name]
 
     def send(self, raw: bytes, recipients: list[str]) -> None:
         if len(raw) <= MIME_SEND_LIMIT:
-            self._request("POST", self._user("/sendMail"), data=base64.b64encode(raw),
-                          headers={"Content-Type": "text/plain"})
+            self._request(
+                "POST",
+                self._user("/sendMail"),
+                data=base64.b64encode(raw),
+                headers={"Content-Type": "text/plain"},
+            )
             return
         self._send_large(raw, recipients)
 
     def _send_large(self, raw: bytes, recipients: list[str]) -> None:
-        """A draft with the text, small attachments inline and large ones by upload session."""
+        """A draft with the text, small attachments inline and large ones by upload
+        session."""
         msg = BytesParser(policy=policy.default).parsebytes(raw)
         body = msg.get_body(("html", "plain"))
         to = {a.lower() for a in recipients}
         cc = {a.addr_spec.lower() for a in getattr(msg.get("Cc"), "addresses", ())}
         draft_json: dict[str, Any] = {
             "subject": str(msg.get("Subject", "")),
-            "body": {"contentType": "HTML" if body and body.get_content_subtype() == "html" else "Text",
-                     "content": body.get_content() if body else ""},
+            "body": {
+                "contentType": (
+                    "HTML" if body and body.get_content_subtype() == "html" else "Text"
+                ),
+                "content": body.get_content() if body else "",
+            },
             "toRecipients": [{"emailAddress": {"address": a}} for a in sorted(to - cc)],
             "ccRecipients": [{"emailAddress": {"address": a}} for a in sorted(to & cc)],
         }
         if msg.get("X-Maatwerk-Zaak"):  # Graph allows only x- headers on a draft
-            draft_json["internetMessageHeaders"] = [{"name": "X-Maatwerk-Zaak", "value": str(msg["X-Maatwerk-Zaak"])}]
+            draft_json["internetMessageHeaders"] = [
+                {"name": "X-Maatwerk-Zaak", "value": str(msg["X-Maatwerk-Zaak"])}
+            ]
         draft = self._request("POST", self._user("/messages"), json=draft_json).json()
         for part in msg.iter_attachments():
             content = part.get_payload(decode=True) or b""
             name = part.get_filename() or "bijlage"
             if len(content) < MIME_SEND_LIMIT:
-                self._request("POST", self._user(f"/messages/{draft['id']}/attachments"), json={
-                    "@odata.type": "#microsoft.graph.fileAttachment", "name": name,
-                    "contentType": part.get_content_type(), "contentBytes": base64.b64encode(content).decode()})
+                self._request(
+                    "POST",
+                    self._user(f"/messages/{draft['id']}/attachments"),
+                    json={
+                        "@odata.type": "#microsoft.graph.fileAttachment",
+                        "name": name,
+                        "contentType": part.get_content_type(),
+                        "contentBytes": base64.b64encode(content).decode(),
+                    },
+                )
                 continue
-            session = self._request("POST", self._user(f"/messages/{draft['id']}/attachments/createUploadSession"),
-                                    json={"AttachmentItem": {"attachmentType": "file", "name": name,
-                                                             "size": len(content)}}).json()
+            session = self._request(
+                "POST",
+                self._user(f"/messages/{draft['id']}/attachments/createUploadSession"),
+                json={
+                    "AttachmentItem": {
+                        "attachmentType": "file",
+                        "name": name,
+                        "size": len(content),
+                    }
+                },
+            ).json()
             for start in range(0, len(content), UPLOAD_CHUNK):
-                chunk = content[start:start + UPLOAD_CHUNK]
-                # the upload URL carries its own token: no Authorization header (Graph docs)
-                r = self._http.put(session["uploadUrl"], data=chunk, timeout=self.cfg.timeout, headers={
-                    "Content-Length": str(len(chunk)),
-                    "Content-Range": f"bytes {start}-{start + len(chunk) - 1}/{len(content)}"})
+                chunk = content[start : start + UPLOAD_CHUNK]
+                # the upload URL carries its own token: no Authorization header (Graph
+                # docs)
+                r = self._http.put(
+                    session["uploadUrl"],
+                    data=chunk,
+                    timeout=self.cfg.timeout,
+                    headers={
+                        "Content-Length": str(len(chunk)),
+                        "Content-Range": (
+                            f"bytes {start}-{start + len(chunk) - 1}/{len(content)}"
+                        ),
+                    },
+                )
                 if r.status_code >= 400:
                     raise GraphError(f"Graph upload answered {r.status_code}")
         self._request("POST", self._user(f"/messages/{draft['id']}/send"))
 
-    # --- Quarantaine, one mail at a time (`maatwerk quarantaine`) ---------------------------
-    # Not built yet for Microsoft Graph: staff handle the
+    # --- Quarantaine, one mail at a time (`maatwerk quarantaine`)
+    # --------------------------- Not built yet for Microsoft Graph: staff handle the
     # folder in Outlook (op het web); a clear Dutch error.
 
     def _held_unsupported(self) -> ConfigError:
-        return ConfigError("De map Quarantaine per mail beheren kan (nog) niet met de mailbox 'graph'; "
-                           "handel de mails in de map Quarantaine af in Outlook (op het web).")
+        return ConfigError(
+            "De map Quarantaine per mail beheren kan (nog) niet met de mailbox 'graph';"
+            " handel de mails in de map Quarantaine af in Outlook (op het web)."
+        )
 
     def list_folder(self, folder: str) -> list[IncomingMail]:
         raise self._held_unsupported()
 
-    def move_from(self, folder: str, key: str, to: Optional[str] = None) -> None:
+    def move_from(self, folder: str, key: str, to: str | None = None) -> None:
         raise self._held_unsupported()
 
     def delete_from(self, folder: str, key: str) -> None:

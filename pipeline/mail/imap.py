@@ -1,11 +1,13 @@
 """IMAP + SMTP mailbox backend for any mail server (imapclient; IMAP IDLE for push).
 
 Reading never marks a mail as read (BODY.PEEK[]). A mail leaves the inbox — moved to the
-processed folder (or Quarantaine) — only when the flow calls `mark_processed` after its case
-is stored. Keys are `<UIDVALIDITY>:<UID>`; when UIDVALIDITY changes, old keys are ignored and
-the mails are read again, which the store's Message-ID dedupe makes harmless.
-Passwords come from the environment (`password_env`), never from the config file.
+processed folder (or Quarantaine) — only when the flow calls `mark_processed` after its
+case is stored. Keys are `<UIDVALIDITY>:<UID>`; when UIDVALIDITY changes, old keys are
+ignored and the mails are read again, which the store's Message-ID dedupe makes
+harmless. Passwords come from the environment (`password_env`), never from the config
+file.
 """
+
 from __future__ import annotations
 
 import logging
@@ -13,8 +15,8 @@ import os
 import smtplib
 import ssl
 import threading
-from datetime import datetime, timezone
-from typing import Iterator, Optional
+from collections.abc import Iterator
+from datetime import UTC, datetime
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
@@ -30,13 +32,21 @@ FETCH_BATCH = 20
 def _secret(env_name: str, what: str) -> str:
     value = os.environ.get(env_name)
     if value is None:
-        raise ConfigError(f"Wachtwoord voor {what} ontbreekt: zet de omgevingsvariabele {env_name}.")
+        raise ConfigError(
+            f"Wachtwoord voor {what} ontbreekt: zet de omgevingsvariabele {env_name}."
+        )
     return value
 
 
 def connect_imap(cfg: ImapSettings, username: str) -> IMAPClient:
     context = ssl.create_default_context()
-    client = IMAPClient(cfg.host, port=cfg.port, ssl=cfg.security == "ssl", ssl_context=context, timeout=cfg.timeout)
+    client = IMAPClient(
+        cfg.host,
+        port=cfg.port,
+        ssl=cfg.security == "ssl",
+        ssl_context=context,
+        timeout=cfg.timeout,
+    )
     if cfg.security == "starttls":
         client.starttls(context)
     client.login(cfg.username or username, _secret(cfg.password_env, "IMAP"))
@@ -44,14 +54,20 @@ def connect_imap(cfg: ImapSettings, username: str) -> IMAPClient:
 
 
 class ImapMailbox:
-    def __init__(self, imap: ImapSettings, smtp: SmtpSettings, address: str, processed_folder: str):
+    def __init__(
+        self,
+        imap: ImapSettings,
+        smtp: SmtpSettings,
+        address: str,
+        processed_folder: str,
+    ):
         self.imap_cfg, self.smtp_cfg = imap, smtp
         self.address = address
         self.processed_folder = processed_folder
-        self._client: Optional[IMAPClient] = None
-        self._uidvalidity: Optional[int] = None
+        self._client: IMAPClient | None = None
+        self._uidvalidity: int | None = None
         self._known_folders: set[str] = set()
-        self._smtp: Optional[smtplib.SMTP] = None
+        self._smtp: smtplib.SMTP | None = None
         self._lock = threading.Lock()  # one fetch at a time per mailbox
 
     def _conn(self) -> IMAPClient:
@@ -84,8 +100,9 @@ class ImapMailbox:
         self._uidvalidity = None
 
     def receive(self) -> Iterator[IncomingMail]:
-        """The inbox's mails, fetched in batches (memory stays flat with a long backlog); the lock
-        is held per fetch, not while the flow handles a mail (which moves it)."""
+        """The inbox's mails, fetched in batches (memory stays flat with a long
+        backlog); the lock is held per fetch, not while the flow handles a mail (which
+        moves it)."""
         with self._lock:
             try:
                 client = self._select()
@@ -95,31 +112,43 @@ class ImapMailbox:
                 self._reset()
                 raise
         for start in range(0, len(uids), FETCH_BATCH):
-            batch = uids[start:start + FETCH_BATCH]
+            batch = uids[start : start + FETCH_BATCH]
             with self._lock:
                 try:
-                    client = self._client if self._client is not None else self._select()
+                    client = (
+                        self._client if self._client is not None else self._select()
+                    )
                     data = client.fetch(batch, ["BODY.PEEK[]", "INTERNALDATE"])
                 except (IMAPClientError, OSError):
                     self._reset()
                     raise
             for uid in batch:
                 if uid in data and b"BODY[]" in data[uid]:
-                    when = data[uid].get(b"INTERNALDATE") or datetime.now(timezone.utc)
+                    when = data[uid].get(b"INTERNALDATE") or datetime.now(UTC)
                     if when.tzinfo is None:
                         when = when.astimezone()
-                    yield IncomingMail(key=f"{validity}:{uid}", raw=data[uid][b"BODY[]"],
-                                       received_at=when.astimezone(timezone.utc))
+                    yield IncomingMail(
+                        key=f"{validity}:{uid}",
+                        raw=data[uid][b"BODY[]"],
+                        received_at=when.astimezone(UTC),
+                    )
             del data
 
-    def mark_processed(self, key: str, folder: Optional[str] = None) -> None:
+    def mark_processed(self, key: str, folder: str | None = None) -> None:
         validity, _, uid = key.partition(":")
         target = folder or self.processed_folder
         with self._lock:
             try:
-                client = self._client if self._client is not None and self._uidvalidity is not None else self._select()
+                client = (
+                    self._client
+                    if self._client is not None and self._uidvalidity is not None
+                    else self._select()
+                )
                 if str(self._uidvalidity) != validity:
-                    log.warning("UIDVALIDITY changed; mail will be read again and recognised by its Message-ID")
+                    log.warning(
+                        "UIDVALIDITY changed; mail will be read again and recognised by"
+                        " its Message-ID"
+                    )
                     return
                 if target not in self._known_folders:
                     if not client.folder_exists(target):
@@ -130,50 +159,72 @@ class ImapMailbox:
                 else:
                     client.copy([int(uid)], target)
                     client.delete_messages([int(uid)])
-                    client.uid_expunge([int(uid)]) if client.has_capability("UIDPLUS") else client.expunge()
+                    (
+                        client.uid_expunge([int(uid)])
+                        if client.has_capability("UIDPLUS")
+                        else client.expunge()
+                    )
             except (IMAPClientError, OSError):
                 self._reset()
                 raise
 
     def list_folder(self, folder: str) -> list[IncomingMail]:
-        """The mails in `folder` (e.g. Quarantaine), oldest first, keyed `<UIDVALIDITY>:<UID>` of
-        that folder; read with BODY.PEEK[] (nothing marked read)."""
+        """The mails in `folder` (e.g. Quarantaine), oldest first, keyed
+        `<UIDVALIDITY>:<UID>` of that folder; read with BODY.PEEK[] (nothing marked
+        read)."""
         with self._lock:
             try:
                 client = self._conn()
                 if not client.folder_exists(folder):
                     return []
-                validity = int(client.select_folder(folder, readonly=True)[b"UIDVALIDITY"])
+                validity = int(
+                    client.select_folder(folder, readonly=True)[b"UIDVALIDITY"]
+                )
                 uids = sorted(client.search(["NOT", "DELETED"]))
                 found = []
                 for start in range(0, len(uids), FETCH_BATCH):
-                    data = client.fetch(uids[start:start + FETCH_BATCH], ["BODY.PEEK[]", "INTERNALDATE"])
+                    data = client.fetch(
+                        uids[start : start + FETCH_BATCH],
+                        ["BODY.PEEK[]", "INTERNALDATE"],
+                    )
                     for uid in sorted(data):
                         if b"BODY[]" not in data[uid]:
                             continue
-                        when = data[uid].get(b"INTERNALDATE") or datetime.now(timezone.utc)
+                        when = data[uid].get(b"INTERNALDATE") or datetime.now(UTC)
                         when = when.astimezone() if when.tzinfo is None else when
-                        found.append(IncomingMail(key=f"{validity}:{uid}", raw=data[uid][b"BODY[]"],
-                                                  received_at=when.astimezone(timezone.utc)))
+                        found.append(
+                            IncomingMail(
+                                key=f"{validity}:{uid}",
+                                raw=data[uid][b"BODY[]"],
+                                received_at=when.astimezone(UTC),
+                            )
+                        )
             except (IMAPClientError, OSError):
                 self._reset()
                 raise
             finally:
-                self._uidvalidity = None  # the inbox is selected again on the next receive
-        return sorted(found, key=lambda m: (m.received_at, int(m.key.partition(":")[2])))
+                self._uidvalidity = (
+                    None  # the inbox is selected again on the next receive
+                )
+        return sorted(
+            found, key=lambda m: (m.received_at, int(m.key.partition(":")[2]))
+        )
 
     def _select_held(self, client: IMAPClient, folder: str, key: str) -> int:
-        """Select `folder` for a change and return the UID of `key`; KeyError when the key is
-        of another UIDVALIDITY or the mail is gone."""
+        """Select `folder` for a change and return the UID of `key`; KeyError when the
+        key is of another UIDVALIDITY or the mail is gone."""
         validity, _, uid = key.partition(":")
         if not client.folder_exists(folder):
             raise KeyError(key)
-        if str(client.select_folder(folder)[b"UIDVALIDITY"]) != validity or not client.search(["UID", uid]):
+        if str(
+            client.select_folder(folder)[b"UIDVALIDITY"]
+        ) != validity or not client.search(["UID", uid]):
             raise KeyError(key)
         return int(uid)
 
-    def move_from(self, folder: str, key: str, to: Optional[str] = None) -> None:
-        """Move one mail out of `folder`: back to the inbox (`to` None) or into folder `to`."""
+    def move_from(self, folder: str, key: str, to: str | None = None) -> None:
+        """Move one mail out of `folder`: back to the inbox (`to` None) or into folder
+        `to`."""
         target = to or self.imap_cfg.folder
         with self._lock:
             try:
@@ -193,7 +244,8 @@ class ImapMailbox:
                 self._uidvalidity = None
 
     def delete_from(self, folder: str, key: str) -> None:
-        """Delete one mail in `folder` (flagged \\Deleted and expunged, not to a trash folder)."""
+        """Delete one mail in `folder` (flagged \\Deleted and expunged, not to a trash
+        folder)."""
         with self._lock:
             try:
                 client = self._conn()
@@ -207,10 +259,15 @@ class ImapMailbox:
     @staticmethod
     def _expunge(client: IMAPClient, uid: int) -> None:
         client.delete_messages([uid])
-        client.uid_expunge([uid]) if client.has_capability("UIDPLUS") else client.expunge()
+        (
+            client.uid_expunge([uid])
+            if client.has_capability("UIDPLUS")
+            else client.expunge()
+        )
 
     def purge(self, message_ids: set[str]) -> int:
-        """Delete the kept copies (processed folder, Quarantaine, sent folder) of these mails."""
+        """Delete the kept copies (processed folder, Quarantaine, sent folder) of these
+        mails."""
         removed = 0
         folders = [self.processed_folder, "Quarantaine", self.imap_cfg.sent_folder]
         with self._lock:
@@ -220,16 +277,28 @@ class ImapMailbox:
                     if not client.folder_exists(folder):
                         continue
                     client.select_folder(folder)
-                    uids = sorted({u for mid in message_ids for u in client.search(["HEADER", "Message-ID", mid])})
+                    uids = sorted(
+                        {
+                            u
+                            for mid in message_ids
+                            for u in client.search(["HEADER", "Message-ID", mid])
+                        }
+                    )
                     if uids:
                         client.delete_messages(uids)
-                        client.uid_expunge(uids) if client.has_capability("UIDPLUS") else client.expunge()
+                        (
+                            client.uid_expunge(uids)
+                            if client.has_capability("UIDPLUS")
+                            else client.expunge()
+                        )
                         removed += len(uids)
             except (IMAPClientError, OSError):
                 self._reset()
                 raise
             finally:
-                self._uidvalidity = None  # the inbox is selected again on the next receive
+                self._uidvalidity = (
+                    None  # the inbox is selected again on the next receive
+                )
         return removed
 
     def _smtp_conn(self) -> smtplib.SMTP:
@@ -237,18 +306,23 @@ class ImapMailbox:
             cfg = self.smtp_cfg
             context = ssl.create_default_context()
             if cfg.security == "ssl":
-                smtp: smtplib.SMTP = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=cfg.timeout, context=context)
+                smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                    cfg.host, cfg.port, timeout=cfg.timeout, context=context
+                )
             else:
                 smtp = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout)
                 if cfg.security == "starttls":
                     smtp.starttls(context=context)
             if cfg.username or cfg.password_env in os.environ:
-                smtp.login(cfg.username or self.address, _secret(cfg.password_env, "SMTP"))
+                smtp.login(
+                    cfg.username or self.address, _secret(cfg.password_env, "SMTP")
+                )
             self._smtp = smtp
         return self._smtp
 
     def send(self, raw: bytes, recipients: list[str]) -> None:
-        """Over one kept-open SMTP connection; a dropped connection is opened again once."""
+        """Over one kept-open SMTP connection; a dropped connection is opened again
+        once."""
         for attempt in (1, 2):
             try:
                 self._smtp_conn().sendmail(self.address, recipients, raw)
@@ -269,17 +343,31 @@ class ImapMailbox:
                 client.append(self.imap_cfg.sent_folder, raw, flags=[b"\\Seen"])
             except (IMAPClientError, OSError):
                 self._reset()
-                log.warning("sent mail not copied to the IMAP folder %s", self.imap_cfg.sent_folder)
+                log.warning(
+                    "sent mail not copied to the IMAP folder %s",
+                    self.imap_cfg.sent_folder,
+                )
 
 
 class ImapIdle(threading.Thread):
-    """Push: a second connection in IMAP IDLE sets `events` when mail arrives (re-IDLEs every
-    few minutes, well within the 29 minutes servers allow; reconnects after errors)."""
+    """Push: a second connection in IMAP IDLE sets `events` when mail arrives (re-IDLEs
+    every few minutes, well within the 29 minutes servers allow; reconnects after
+    errors)."""
 
-    def __init__(self, cfg: ImapSettings, username: str, events: tuple[threading.Event, ...],
-                 stop: threading.Event):
+    def __init__(
+        self,
+        cfg: ImapSettings,
+        username: str,
+        events: tuple[threading.Event, ...],
+        stop: threading.Event,
+    ):
         super().__init__(daemon=True, name="imap-idle")
-        self.cfg, self.username, self.events, self.stop_event = cfg, username, events, stop
+        self.cfg, self.username, self.events, self.stop_event = (
+            cfg,
+            username,
+            events,
+            stop,
+        )
 
     def run(self) -> None:
         while not self.stop_event.is_set():
@@ -294,10 +382,15 @@ class ImapIdle(threading.Thread):
                             break
                         responses = client.idle_check(timeout=5)
                     client.idle_done()
-                    if any(r[1] in (b"EXISTS", b"RECENT") for r in responses if len(r) > 1):
+                    if any(
+                        r[1] in (b"EXISTS", b"RECENT") for r in responses if len(r) > 1
+                    ):
                         for event in self.events:
                             event.set()
                 client.logout()
             except (IMAPClientError, OSError, ConfigError) as exc:
-                log.warning("IMAP IDLE connection lost (%s); polling until it is back", type(exc).__name__)
+                log.warning(
+                    "IMAP IDLE connection lost (%s); polling until it is back",
+                    type(exc).__name__,
+                )
                 self.stop_event.wait(10)

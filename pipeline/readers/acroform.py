@@ -1,11 +1,12 @@
-"""Reader for fillable PDFs (AcroForm): fields named canonically (`aanbieder.naam`), named by
-another region ('Naam zorgaanbieder', mapped in `[fields]` of mappings/labels.toml), or named
-`Tekst7` with the question printed beside or above the field."""
+"""Reader for fillable PDFs (AcroForm): fields named canonically (`aanbieder.naam`),
+named by another region ('Naam zorgaanbieder', mapped in `[fields]` of
+mappings/labels.toml), or named `Tekst7` with the question printed beside or above the
+field."""
+
 from __future__ import annotations
 
 import io
 import re
-from typing import Optional
 
 from pipeline.readers.cells import Cell, Reading
 from pipeline.readers.questions import Labels
@@ -14,11 +15,18 @@ ADVIES_PARTS = ("oordeel", "toelichting", "productcode", "tarief")
 
 
 def _canonical(labels: Labels) -> set[str]:
-    return set(labels.velden) | {"hulpvorm"} | {f"{who}.{part}" for who in ("advies_beleidsadviseur", "advies_icm")
-                                               for part in ADVIES_PARTS}
+    return (
+        set(labels.velden)
+        | {"hulpvorm"}
+        | {
+            f"{who}.{part}"
+            for who in ("advies_beleidsadviseur", "advies_icm")
+            for part in ADVIES_PARTS
+        }
+    )
 
 
-def _value(ftype, value) -> Optional[str]:
+def _value(ftype, value) -> str | None:
     if ftype == "/Btn":
         return None if value is None else ("Nee" if str(value) == "/Off" else "Ja")
     return None if value is None or not str(value).strip() else str(value)
@@ -31,7 +39,9 @@ def read(reader, content: bytes, labels: Labels) -> Reading:
     unnamed = False
     kinds = {"canonical": 0, "named": 0, "printed": 0}
     for name, f in (reader.get_fields() or {}).items():
-        name = str(name)  # a damaged file can name a field with something else than text
+        name = str(
+            name
+        )  # a damaged file can name a field with something else than text
         ftype = f.get("/FT")
         if ftype is None:
             continue  # a parent node of hierarchical names
@@ -50,20 +60,26 @@ def read(reader, content: bytes, labels: Labels) -> Reading:
         printed = _printed_questions(reader, content)
         cells.extend(printed)
         kinds["printed"] += len(printed)
-    layout = {"canonical": "acroform-canonical", "named": "acroform-other", "printed": "acroform-printed"}[
-        max(kinds, key=lambda k: kinds[k])]
+    layout = {
+        "canonical": "acroform-canonical",
+        "named": "acroform-other",
+        "printed": "acroform-printed",
+    }[max(kinds, key=lambda k: kinds[k])]
     return Reading(layout=layout, cells=cells)
 
 
 def _printed_questions(reader, content: bytes) -> list[Cell]:
     """(printed question, field value) for every form field whose name says nothing: the
-    question is the text left of the field on its line, or else the text just above it."""
+    question is the text left of the field on its line, or else the text just above it.
+    """
     import pdfplumber
 
     cells: list[Cell] = []
     with pdfplumber.open(io.BytesIO(content)) as pdf:
         for page, plumber_page in zip(reader.pages, pdf.pages):
-            words = plumber_page.extract_words(keep_blank_chars=False, use_text_flow=True)
+            words = plumber_page.extract_words(
+                keep_blank_chars=False, use_text_flow=True
+            )
             height = float(page.mediabox.height)
             for annot_ref in page.get("/Annots") or []:
                 annot = annot_ref.get_object()
@@ -78,14 +94,30 @@ def _printed_questions(reader, content: bytes) -> list[Cell]:
                     value = "Nee" if ftype == "/Btn" else ""
                 x0, y0, x1, y1 = (float(v) for v in annot["/Rect"])
                 top, bottom = height - max(y0, y1), height - min(y0, y1)
-                beside = [w for w in words if w["x1"] <= min(x0, x1) + 1
-                          and top - 2 <= (w["top"] + w["bottom"]) / 2 <= bottom + 2]
+                beside = [
+                    w
+                    for w in words
+                    if w["x1"] <= min(x0, x1) + 1
+                    and top - 2 <= (w["top"] + w["bottom"]) / 2 <= bottom + 2
+                ]
                 if not beside:  # the question printed above the field
-                    beside = [w for w in words if top - 24 <= w["bottom"] <= top + 1
-                              and w["x0"] < max(x0, x1) and w["x1"] > min(x0, x1) - 200]
-                question = " ".join(w["text"] for w in sorted(beside, key=lambda w: (round(w["top"]), w["x0"])))
+                    beside = [
+                        w
+                        for w in words
+                        if top - 24 <= w["bottom"] <= top + 1
+                        and w["x0"] < max(x0, x1)
+                        and w["x1"] > min(x0, x1) - 200
+                    ]
+                question = " ".join(
+                    w["text"]
+                    for w in sorted(beside, key=lambda w: (round(w["top"]), w["x0"]))
+                )
                 if question:
-                    cells.append(Cell(question, value, key="checkbox" if ftype == "/Btn" else None))
+                    cells.append(
+                        Cell(
+                            question, value, key="checkbox" if ftype == "/Btn" else None
+                        )
+                    )
     return _yes_no_pairs(cells)
 
 
@@ -93,8 +125,9 @@ _CHOICE = re.compile(r"^(.*?)[\s:;,-]*\b(ja|nee)\s*[.:]?$", re.I)
 
 
 def _yes_no_pairs(cells: list[Cell]) -> list[Cell]:
-    """Checkbox pairs 'Spoed: ja' ☒ / 'Spoed: nee' ☐ → one answer 'ja' to 'Spoed' (none ticked:
-    no answer; both ticked: both words, which the record layer reads as unclear)."""
+    """Checkbox pairs 'Spoed: ja' ☒ / 'Spoed: nee' ☐ → one answer 'ja' to 'Spoed' (none
+    ticked: no answer; both ticked: both words, which the record layer reads as
+    unclear)."""
     groups: dict[str, list[tuple[str, bool]]] = {}
     out: list[Cell] = []
     for cell in cells:
@@ -110,5 +143,7 @@ def _yes_no_pairs(cells: list[Cell]) -> list[Cell]:
     for cell in out:
         if cell.question in groups:
             ticked = [choice for choice, on in groups[cell.question] if on]
-            cell.answer = ticked[0] if len(ticked) == 1 else "beide aangekruist" if ticked else ""
+            cell.answer = (
+                ticked[0] if len(ticked) == 1 else "beide aangekruist" if ticked else ""
+            )
     return out

@@ -1,11 +1,12 @@
 """Opening a Word package safely, and the text of its runs (shared by the Word readers)."""
+
 from __future__ import annotations
 
 import io
 import struct
 import zipfile
 import zlib
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 from docx import Document
 from docx.oxml.ns import qn
@@ -15,17 +16,25 @@ from pipeline.errors import DAMAGED_WORD, UnreadableForm
 if TYPE_CHECKING:
     from pipeline.config import LimitSettings
 
-MAX_RATIO = 200  # unpacked size over file size of a zip bomb, not of a Word file (those stay under ~20)
+# unpacked size over file size of a zip bomb, not of a Word file (those stay under ~20)
+MAX_RATIO = 200
 W_TAGS_TEXT = {qn("w:t"): None, qn("w:tab"): "\t", qn("w:br"): "\n", qn("w:cr"): "\n"}
-LOCAL_HEADER = struct.Struct("<4s5H3L2H")  # a zip member's local file header (APPNOTE 4.3.7)
-IN_CHUNK, OUT_CHUNK = 64 * 1024, 1024 * 1024  # inflated a piece at a time: a bomb never is in memory
-TOO_BIG = ("Het bestand wordt bij uitpakken verdacht groot en is daarom niet geopend. "
-           "Stuur het aanvraagformulier als gewoon Word- of PDF-bestand.")
+LOCAL_HEADER = struct.Struct(
+    "<4s5H3L2H"
+)  # a zip member's local file header (APPNOTE 4.3.7)
+IN_CHUNK, OUT_CHUNK = (
+    64 * 1024,
+    1024 * 1024,
+)  # inflated a piece at a time: a bomb never is in memory
+TOO_BIG = (
+    "Het bestand wordt bij uitpakken verdacht groot en is daarom niet geopend. "
+    "Stuur het aanvraagformulier als gewoon Word- of PDF-bestand."
+)
 
 
-def open_document(content: bytes, limits: Optional["LimitSettings"] = None):
-    """A python-docx Document, after refusing zip bombs, macros and what is no Word file.
-    Raises UnreadableForm."""
+def open_document(content: bytes, limits: LimitSettings | None = None):
+    """A python-docx Document, after refusing zip bombs, macros and what is no Word
+    file. Raises UnreadableForm."""
     check_unpacked(content, limits)
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as zf:
@@ -40,15 +49,17 @@ def open_document(content: bytes, limits: Optional["LimitSettings"] = None):
         return doc
     except UnreadableForm:
         raise
-    except Exception:  # zipfile.BadZipFile, KeyError, lxml errors: all mean a broken file
+    except (
+        Exception
+    ):  # zipfile.BadZipFile, KeyError, lxml errors: all mean a broken file
         raise UnreadableForm(DAMAGED_WORD) from None
 
 
-def check_unpacked(content: bytes, limits: Optional["LimitSettings"] = None) -> None:
-    """Refuse a zip bomb (a Word or OpenDocument package) before anything parses it: every member
-    is inflated and counted, a piece at a time and nothing kept; the sizes the zip directory
-    states are not believed (a lying directory got 2.2 GB past a check that did). Raises
-    UnreadableForm."""
+def check_unpacked(content: bytes, limits: LimitSettings | None = None) -> None:
+    """Refuse a zip bomb (a Word or OpenDocument package) before anything parses it:
+    every member is inflated and counted, a piece at a time and nothing kept; the sizes
+    the zip directory states are not believed (a lying directory got 2.2 GB past a check
+    that did). Raises UnreadableForm."""
     from pipeline.config import LimitSettings
 
     limit = (limits or LimitSettings()).max_unpacked_mb * 1024 * 1024
@@ -59,14 +70,25 @@ def check_unpacked(content: bytes, limits: Optional["LimitSettings"] = None) -> 
         unpacked = 0
         for info in infos:
             unpacked += _inflated(content, info, budget - unpacked)
-    except (zipfile.BadZipFile, zlib.error, struct.error, ValueError, OSError, EOFError):
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        struct.error,
+        ValueError,
+        OSError,
+        EOFError,
+    ):
         raise UnreadableForm(DAMAGED_WORD) from None
 
 
 def _inflated(content: bytes, info: zipfile.ZipInfo, budget: int) -> int:
-    """A member's true unpacked size: its data inflated from its local header on until the stream
-    ends. Raises UnreadableForm over `budget`, ValueError for what no Word package holds."""
-    sig, _, flags, method, _, _, _, _, _, name_len, extra_len = LOCAL_HEADER.unpack_from(content, info.header_offset)
+    """A member's true unpacked size: its data inflated from its local header on until
+    the stream ends. Raises UnreadableForm over `budget`, ValueError for what no Word
+    package holds.
+    """
+    sig, _, flags, method, _, _, _, _, _, name_len, extra_len = (
+        LOCAL_HEADER.unpack_from(content, info.header_offset)
+    )
     if sig != b"PK\x03\x04" or flags & 0x1:  # no member there, or an encrypted one
         raise ValueError("not a member")
     start = info.header_offset + LOCAL_HEADER.size + name_len + extra_len
@@ -76,7 +98,9 @@ def _inflated(content: bytes, info: zipfile.ZipInfo, budget: int) -> int:
         if size > budget:
             raise UnreadableForm(TOO_BIG)
         return size
-    if method != zipfile.ZIP_DEFLATED:  # Word and LibreOffice write stored or deflated only
+    if (
+        method != zipfile.ZIP_DEFLATED
+    ):  # Word and LibreOffice write stored or deflated only
         raise ValueError("compression method")
     inflater = zlib.decompressobj(-zlib.MAX_WBITS)
     size, pos = 0, IN_CHUNK
@@ -91,15 +115,20 @@ def _inflated(content: bytes, info: zipfile.ZipInfo, budget: int) -> int:
         if not piece:
             if pos >= len(data):
                 raise ValueError("truncated member")
-            piece, pos = data[pos:pos + IN_CHUNK], pos + IN_CHUNK
+            piece, pos = data[pos : pos + IN_CHUNK], pos + IN_CHUNK
 
 
 def _check_macros(zf: zipfile.ZipFile, names: set[str]) -> None:
     """Refuse a macro-enabled document (.docm; macros are never opened here)."""
     types = zf.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
-    if any(n.lower().endswith("vbaproject.bin") for n in names) or b"macroEnabled" in types:
-        raise UnreadableForm("Het Word-bestand bevat macro's (.docm) en wordt daarom niet geopend. "
-                             "Sla het formulier op als gewoon Word-document (.docx) en stuur het opnieuw.")
+    if (
+        any(n.lower().endswith("vbaproject.bin") for n in names)
+        or b"macroEnabled" in types
+    ):
+        raise UnreadableForm(
+            "Het Word-bestand bevat macro's (.docm) en wordt daarom niet geopend. Sla"
+            " het formulier op als gewoon Word-document (.docx) en stuur het opnieuw."
+        )
 
 
 def flag(rpr, tag: str) -> bool:
@@ -112,8 +141,8 @@ def flag(rpr, tag: str) -> bool:
 
 
 def run_parts(p_el) -> list[tuple[str, bool, bool, bool]]:
-    """(text, italic, struck, bold) per run of a paragraph, hyperlinks and content controls
-    included, deleted (tracked) text left out."""
+    """(text, italic, struck, bold) per run of a paragraph, hyperlinks and content
+    controls included, deleted (tracked) text left out."""
     parts = []
     for r in p_el.iter(qn("w:r")):
         if any(a.tag == qn("w:del") for a in r.iterancestors()):
@@ -122,10 +151,20 @@ def run_parts(p_el) -> list[tuple[str, bool, bool, bool]]:
         text = []
         for child in r:
             if child.tag in W_TAGS_TEXT:
-                text.append(child.text or "" if W_TAGS_TEXT[child.tag] is None else W_TAGS_TEXT[child.tag])
+                text.append(
+                    child.text or ""
+                    if W_TAGS_TEXT[child.tag] is None
+                    else W_TAGS_TEXT[child.tag]
+                )
         if text:
-            parts.append(("".join(text), flag(rpr, "w:i"), flag(rpr, "w:strike") or flag(rpr, "w:dstrike"),
-                          flag(rpr, "w:b")))
+            parts.append(
+                (
+                    "".join(text),
+                    flag(rpr, "w:i"),
+                    flag(rpr, "w:strike") or flag(rpr, "w:dstrike"),
+                    flag(rpr, "w:b"),
+                )
+            )
     return parts
 
 

@@ -1,33 +1,45 @@
-"""The referrer's answer to 'these provider data are missing': labelled lines in the mail's own
-text ('KvK: 12345678', 'IBAN NL91 ABNA 0417 1643 00', 'Adres: Dorpsstraat 1, 3701 AB Zeist',
-'Tenaamstelling: Zorg BV'), or a corrected form attached.
+"""The referrer's answer to 'these provider data are missing': labelled lines in the
+mail's own text ('KvK: 12345678', 'IBAN NL91 ABNA 0417 1643 00', 'Adres: Dorpsstraat 1,
+3701 AB Zeist', 'Tenaamstelling: Zorg BV'), or a corrected form attached.
 
-Only what is certain is taken: a KvK-nummer or AGB-code of 8 digits under its own label, an IBAN
-that passes mod-97 (with or without a label), an address with a Dutch postcode, a name under
-the tenaamstelling label. An unlabelled 8-digit number could be either code and is left alone.
+Only what is certain is taken: a KvK-nummer or AGB-code of 8 digits under its own label,
+an IBAN that passes mod-97 (with or without a label), an address with a Dutch postcode,
+a name under the tenaamstelling label. An unlabelled 8-digit number could be either code
+and is left alone.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Optional
 
 from pipeline.models import Aanvraag
 from pipeline.readers import answers as nz
 
-# label words → provider field; checked in this order (an 'IBAN op naam van' line is a name)
+# label words → provider field; checked in this order (an 'IBAN op naam van' line is a
+# name)
 LABELS = (
-    ("rekeninghouder", re.compile(r"tenaamstelling|rekeninghouder|op naam van|naam (van de )?rekening", re.I)),
+    (
+        "rekeninghouder",
+        re.compile(
+            r"tenaamstelling|rekeninghouder|op naam van|naam (van de )?rekening", re.I
+        ),
+    ),
     ("kvk", re.compile(r"\bkvk\b|kamer van koophandel|handelsregister", re.I)),
     ("agb_code", re.compile(r"\bagb\b", re.I)),
     ("iban", re.compile(r"\biban\b|rekeningnummer|bankrekening", re.I)),
-    ("adres", re.compile(r"\badres\b|vestigingsadres|bezoekadres|postadres|gevestigd", re.I)),
+    (
+        "adres",
+        re.compile(r"\badres\b|vestigingsadres|bezoekadres|postadres|gevestigd", re.I),
+    ),
 )
 POSTCODE = re.compile(r"\b[1-9]\d{3}\s?[A-Z]{2}\b")
 EIGHT_DIGITS = re.compile(r"^\D*(\d{8})\D*$")
 
 
-def _value(field: str, text: str) -> Optional[str]:
-    text = re.sub(r"^\s*(?:\([^)]*\))?\s*[:=;–-]?\s*", "", text, count=1).strip()  # 'IBAN (t.n.v.): …'
+def _value(field: str, text: str) -> str | None:
+    text = re.sub(
+        r"^\s*(?:\([^)]*\))?\s*[:=;–-]?\s*", "", text, count=1
+    ).strip()  # 'IBAN (t.n.v.): …'
 
     if field in ("kvk", "agb_code"):
         m = EIGHT_DIGITS.match(re.sub(r"(?<=\d)[ .](?=\d)", "", text))
@@ -40,21 +52,21 @@ def _value(field: str, text: str) -> Optional[str]:
     return name if name and re.search(r"[A-Za-zÀ-ÿ]{2}", name) else None
 
 
-def _valid_iban(text: str) -> Optional[str]:
+def _valid_iban(text: str) -> str | None:
     iban = nz.iban_text(text)
     return iban if iban and nz.iban_valid(iban) else None
 
 
 def provider_data(own_text: str, forms: list[Aanvraag]) -> dict[str, str]:
-    """Provider fields the answer gives with certainty: labelled lines first, then an IBAN
-    anywhere, then what a corrected form attached says."""
+    """Provider fields the answer gives with certainty: labelled lines first, then an
+    IBAN anywhere, then what a corrected form attached says."""
     found: dict[str, str] = {}
     for line in own_text.splitlines():
         for field, label in LABELS:
             m = label.search(line)
             if m is None:
                 continue
-            value = _value(field, line[m.end():])
+            value = _value(field, line[m.end() :])
             if value:
                 found.setdefault(field, value)
             break

@@ -1,8 +1,7 @@
-"""Reader for the project's own Word template: each answer in a content control whose tag is
-the canonical field name (`templates/aanvraagformulier.docx`)."""
-from __future__ import annotations
+"""Reader for the project's own Word template: each answer in a content control whose
+tag is the canonical field name (`templates/aanvraagformulier.docx`)."""
 
-from typing import Optional
+from __future__ import annotations
 
 from docx.oxml.ns import qn
 
@@ -11,16 +10,16 @@ from pipeline.readers.docx import plain_text, run_parts
 
 
 def read(doc) -> Reading:
-    """Every tagged content control as a cell named by its tag; a control still showing Word's
-    placeholder (`w:showingPlcHdr`) is an empty answer."""
+    """Every tagged content control as a cell named by its tag; a control still showing
+    Word's placeholder (`w:showingPlcHdr`) is an empty answer."""
     cells = []
     for tag, text in _content_controls(doc).items():
         cells.append(Cell(question=tag, answer=text or "", key=tag))
     return Reading(layout="template-docx", cells=cells)
 
 
-def _content_controls(doc) -> dict[str, Optional[str]]:
-    out: dict[str, Optional[str]] = {}
+def _content_controls(doc) -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
     for sdt in doc.element.body.iter(qn("w:sdt")):
         pr = sdt.find(qn("w:sdtPr"))
         if pr is None:

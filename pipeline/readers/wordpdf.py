@@ -1,19 +1,23 @@
-"""Reader for forms saved as PDF from Word (a text layer): the ruled two-column table, a cell
-per question and per answer, or bold question paragraphs each followed by the answer. Italic
-guidance and struck-through text (a 'JB / JR' answered by striking one through) are dropped, as
-in the Word reader."""
+"""Reader for forms saved as PDF from Word (a text layer): the ruled two-column table, a
+cell per question and per answer, or bold question paragraphs each followed by the
+answer. Italic guidance and struck-through text (a 'JB / JR' answered by striking one
+through) are dropped, as in the Word reader."""
+
 from __future__ import annotations
 
 import io
 import re
-from typing import Optional
 
 from pipeline.readers.cells import Cell, Reading
 from pipeline.readers.questions import Labels, answer_text
 
-STRIKE_BAND = (0.25, 0.75)  # a strike line crosses a glyph between these fractions of its height
+STRIKE_BAND = (
+    0.25,
+    0.75,
+)  # a strike line crosses a glyph between these fractions of its height
 MAX_RULE_THICKNESS = 2.0  # pt
-MARGIN = 45.0  # pt: running headers and footers sit in the page margin (Word's default is 72)
+# pt: running headers and footers sit in the page margin (Word's default is 72)
+MARGIN = 45.0
 
 
 def _is_italic(fontname: str) -> bool:
@@ -43,8 +47,9 @@ def _struck(char, lines) -> bool:
 
 
 def _paragraphs(page, chars, right: float) -> list[str]:
-    """Chars → paragraphs: a line ends its paragraph when the next line's first word would still
-    have fitted behind it (so the writer pressed Enter); widths are the glyphs' own."""
+    """Chars → paragraphs: a line ends its paragraph when the next line's first word
+    would still have fitted behind it (so the writer pressed Enter); widths are the
+    glyphs' own."""
     region = page.filter(lambda o: o.get("object_type") == "char" and id(o) in chars)
     paragraphs: list[str] = []
     prev = None
@@ -54,13 +59,17 @@ def _paragraphs(page, chars, right: float) -> list[str]:
             continue
         if prev is not None:
             glyphs = [c for c in line["chars"] if c["text"].strip()]
-            first = glyphs[:len(text.split(" ")[0])]
+            first = glyphs[: len(text.split(" ")[0])]
             width = (first[-1]["x1"] - first[0]["x0"]) if first else 0.0
             space = (first[0]["x1"] - first[0]["x0"]) * 0.5 if first else 0.0
-            wrapped = not paragraphs[-1].rstrip().endswith((".", "!", "?", ":", ";")) and text[:1].islower()
+            wrapped = (
+                not paragraphs[-1].rstrip().endswith((".", "!", "?", ":", ";"))
+                and text[:1].islower()
+            )
             if prev["x1"] + space + width < right and not wrapped:
                 paragraphs.append(text)
-            else:  # a wrapped line; a word broken at its hyphen is joined without a space
+            # a wrapped line; a word broken at its hyphen is joined without a space
+            else:
                 paragraphs[-1] += ("" if paragraphs[-1].endswith("-") else " ") + text
         else:
             paragraphs.append(text)
@@ -68,19 +77,25 @@ def _paragraphs(page, chars, right: float) -> list[str]:
     return paragraphs
 
 
-def _inside(c, bbox) -> bool:  # by the glyph's middle: glyph boxes overlap the table rules
+def _inside(
+    c, bbox
+) -> bool:  # by the glyph's middle: glyph boxes overlap the table rules
     x0, top, x1, bottom = bbox
-    return x0 <= (c["x0"] + c["x1"]) / 2 <= x1 and top <= (c["top"] + c["bottom"]) / 2 <= bottom
+    return (
+        x0 <= (c["x0"] + c["x1"]) / 2 <= x1
+        and top <= (c["top"] + c["bottom"]) / 2 <= bottom
+    )
 
 
-def read(content: bytes, labels: Labels) -> Optional[Reading]:
+def read(content: bytes, labels: Labels) -> Reading | None:
     """The cells of a PDF's text layer; None when it has none (a scan)."""
     import pdfplumber
 
     cells: list[Cell] = []
     has_text = False
     with pdfplumber.open(io.BytesIO(content)) as pdf:
-        pending: list = []  # paragraph layout: (page, chars of a question, answer chars) carried over pages
+        # paragraph layout: (page, chars of a question, answer chars) carried over pages
+        pending: list = []
         for page in pdf.pages:
             has_text = has_text or any(c["text"].strip() for c in page.chars)
             strikes = _strike_lines(page)
@@ -90,21 +105,31 @@ def read(content: bytes, labels: Labels) -> Optional[Reading]:
             for table in tables:
                 cells.extend(_table_cells(page, table, chars, labels))
                 in_tables.update(id(c) for c in chars if _inside(c, table.bbox))
-            free = [c for c in chars if id(c) not in in_tables
-                    and MARGIN <= c["top"] and c["bottom"] <= page.height - MARGIN]  # no header or footer
+            free = [
+                c
+                for c in chars
+                if id(c) not in in_tables
+                and MARGIN <= c["top"]
+                and c["bottom"] <= page.height - MARGIN
+            ]  # no header or footer
             cells.extend(_bold_paragraph_cells(page, free, labels, pending))
         cells.extend(_flush(pending, labels))
     return Reading(layout="legacy-pdf", cells=cells) if has_text else None
 
 
 def _table_cells(page, table, chars, labels: Labels) -> list[Cell]:
-    """A ruled table's rows: question | answer (a leading number column dropped), or one column
-    with a question row (in bold) and its answer in the rows under it."""
+    """A ruled table's rows: question | answer (a leading number column dropped), or one
+    column with a question row (in bold) and its answer in the rows under it."""
     cells: list[Cell] = []
-    pending: list = []  # one column: [question, plain paragraphs, paragraphs with italic]
+    # one column: [question, plain paragraphs, paragraphs with italic]
+    pending: list = []
 
     def texts(box, drop_italic=False):
-        inside = {id(c) for c in chars if _inside(c, box) and not (drop_italic and _is_italic(c["fontname"]))}
+        inside = {
+            id(c)
+            for c in chars
+            if _inside(c, box) and not (drop_italic and _is_italic(c["fontname"]))
+        }
         return _paragraphs(page, inside, box[2] - 6)
 
     def flush():
@@ -115,12 +140,28 @@ def _table_cells(page, table, chars, labels: Labels) -> list[Cell]:
     for row in table.rows:
         boxes = [b for b in row.cells if b is not None]
         filled = [b for b in boxes if texts(b)]
-        if len(boxes) >= 3 and filled and filled[0] is boxes[0] and re.fullmatch(r"\W*\d+\W*", " ".join(texts(boxes[0]))):
+        if (
+            len(boxes) >= 3
+            and filled
+            and filled[0] is boxes[0]
+            and re.fullmatch(r"\W*\d+\W*", " ".join(texts(boxes[0])))
+        ):
             boxes = boxes[1:]  # a number column: 'nr | vraag | antwoord'
-        if len(boxes) >= 2 and any(texts(b) for b in boxes[1:]) or len(boxes) >= 2 and not pending:
+        if (
+            len(boxes) >= 2
+            and any(texts(b) for b in boxes[1:])
+            or len(boxes) >= 2
+            and not pending
+        ):
             flush()
-            cells.append(Cell(" ".join(texts(boxes[0])), answer_text(texts(boxes[-1], drop_italic=True),
-                                                                     texts(boxes[-1]), labels)))
+            cells.append(
+                Cell(
+                    " ".join(texts(boxes[0])),
+                    answer_text(
+                        texts(boxes[-1], drop_italic=True), texts(boxes[-1]), labels
+                    ),
+                )
+            )
             continue
         box = boxes[0] if boxes else None
         if box is None:
@@ -139,24 +180,31 @@ def _table_cells(page, table, chars, labels: Labels) -> list[Cell]:
 
 
 def _bold_paragraph_cells(page, chars, labels: Labels, pending: list) -> list[Cell]:
-    """Outside tables: a line all in bold starts a question; the lines under it are its answer."""
+    """Outside tables: a line all in bold starts a question; the lines under it are its
+    answer."""
     out: list[Cell] = []
     if not chars:
         return out
     right = max(c["x1"] for c in chars) + 1
-    region = page.filter(lambda o: o.get("object_type") == "char" and id(o) in {id(c) for c in chars})
+    region = page.filter(
+        lambda o: o.get("object_type") == "char" and id(o) in {id(c) for c in chars}
+    )
     for line in region.extract_text_lines(return_chars=True):
         line_chars = line["chars"]
         visible = [c for c in line_chars if c["text"].strip()]
         if not visible:
             continue
-        if all(_is_bold(c["fontname"]) for c in visible) and not (pending and labels.is_label_only(line["text"])):
+        if all(_is_bold(c["fontname"]) for c in visible) and not (
+            pending and labels.is_label_only(line["text"])
+        ):
             if pending and not pending[-1][2]:  # a question over two lines
                 pending[-1][1].append(line["text"].strip())
                 continue
             out.extend(_flush(pending, labels))
             pending.append((page, [line["text"].strip()], [], right))
-        elif pending:  # the line's own chars, spaces included (text lines leave those out)
+        elif (
+            pending
+        ):  # the line's own chars, spaces included (text lines leave those out)
             box = (line["x0"] - 0.5, line["top"], line["x1"] + 0.5, line["bottom"])
             pending[-1][2].append((page, [c for c in chars if _inside(c, box)]))
     return out
@@ -171,7 +219,11 @@ def _flush(pending: list, labels: Labels) -> list[Cell]:
         for p, line_chars in answer_lines:
             by_page.setdefault(id(p), (p, []))[1].extend(line_chars)
         for p, line_chars in by_page.values():
-            plain += _paragraphs(p, {id(c) for c in line_chars if not _is_italic(c["fontname"])}, right - 6)
+            plain += _paragraphs(
+                p,
+                {id(c) for c in line_chars if not _is_italic(c["fontname"])},
+                right - 6,
+            )
             with_italic += _paragraphs(p, {id(c) for c in line_chars}, right - 6)
         out.append(Cell(question, answer_text(plain, with_italic, labels)))
     pending.clear()

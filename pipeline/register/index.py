@@ -1,11 +1,14 @@
-"""The register index: `register/register.xlsx` and `register/register.csv`, a row per contract,
-rebuilt from the store after every change (the store is the truth; the index is a view).
+"""The register index: `register/register.xlsx` and `register/register.csv`, a row per
+contract, rebuilt from the store after every change (the store is the truth; the index
+is a view).
 
-Cell text that a spreadsheet would run as a formula (starting with = + - @) is neutralised:
-a text cell in the xlsx, a leading apostrophe in the CSV. Control characters are removed from
-every cell first: the index is rebuilt from whatever the store holds, and one bad value (which
-openpyxl refuses) must never keep it from being rebuilt.
+Cell text that a spreadsheet would run as a formula (starting with = + - @) is
+neutralised: a text cell in the xlsx, a leading apostrophe in the CSV. Control
+characters are removed from every cell first: the index is rebuilt from whatever the
+store holds, and one bad value (which openpyxl refuses) must never keep it from being
+rebuilt.
 """
+
 from __future__ import annotations
 
 import csv
@@ -25,27 +28,62 @@ from pipeline.register.folder import FILE_MODE
 from pipeline.store import Case
 from pipeline.text import printable
 
-CONTRACT_STATES = (CaseState.positief.value, CaseState.contract_verstuurd.value, CaseState.getekend.value)
-# How a contract's state reads where people look (register, reports, `maatwerk status`): sent is not
-# signed — a contract is "getekend" only once a signed copy came back (pipeline/signed.py).
-CONTRACT_STATUS: Final = {CaseState.positief.value: "positief, contract in de maak",
-                          CaseState.contract_verstuurd.value: "verstuurd, nog niet getekend",
-                          CaseState.getekend.value: "getekend"}
-COLUMNS = ["zaak", "gemeente", "aanbieder", "productcode", "start", "einde", "waarde (€)", "status",
-           "dagen tot einde", "getekend op", "ondertekenaar"]
+CONTRACT_STATES = (
+    CaseState.positief.value,
+    CaseState.contract_verstuurd.value,
+    CaseState.getekend.value,
+)
+# How a contract's state reads where people look (register, reports, `maatwerk status`):
+# sent is not signed — a contract is "getekend" only once a signed copy came back
+# (pipeline/signed.py).
+CONTRACT_STATUS: Final = {
+    CaseState.positief.value: "positief, contract in de maak",
+    CaseState.contract_verstuurd.value: "verstuurd, nog niet getekend",
+    CaseState.getekend.value: "getekend",
+}
+COLUMNS = [
+    "zaak",
+    "gemeente",
+    "aanbieder",
+    "productcode",
+    "start",
+    "einde",
+    "waarde (€)",
+    "status",
+    "dagen tot einde",
+    "getekend op",
+    "ondertekenaar",
+]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def contract_rows(s: Session, today: date) -> list[list[Any]]:
-    cases = s.scalars(select(Case).where(Case.state.in_(CONTRACT_STATES)).order_by(Case.einddatum, Case.id))
-    return [[c.id, c.gemeente, c.aanbieder, c.productcode, c.startdatum, c.einddatum,
-             Decimal(c.waarde) if c.waarde else None, status_text(c.state),
-             (c.einddatum - today).days if c.einddatum else None, c.getekend_op, c.ondertekenaar]
-            for c in cases]
+    cases = s.scalars(
+        select(Case)
+        .where(Case.state.in_(CONTRACT_STATES))
+        .order_by(Case.einddatum, Case.id)
+    )
+    return [
+        [
+            c.id,
+            c.gemeente,
+            c.aanbieder,
+            c.productcode,
+            c.startdatum,
+            c.einddatum,
+            Decimal(c.waarde) if c.waarde else None,
+            status_text(c.state),
+            (c.einddatum - today).days if c.einddatum else None,
+            c.getekend_op,
+            c.ondertekenaar,
+        ]
+        for c in cases
+    ]
 
 
 def status_text(state: str) -> str:
-    """A contract state in Dutch words ("verstuurd, nog niet getekend"); other states as they are."""
+    """A contract state in Dutch words ("verstuurd, nog niet getekend"); other states as
+    they are."""
     return CONTRACT_STATUS.get(state, state)
 
 
@@ -60,7 +98,9 @@ def _atomic_write(path: Path, data: bytes) -> None:
 
 
 def write_index(register_root: Path, rows: list[list[Any]]) -> tuple[Path, Path]:
-    from openpyxl import Workbook  # imported here: 30 MB the intake process need not carry
+    from openpyxl import (
+        Workbook,  # imported here: 30 MB the intake process need not carry
+    )
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
@@ -93,14 +133,18 @@ def write_index(register_root: Path, rows: list[list[Any]]) -> tuple[Path, Path]
     writer.writerow(COLUMNS)
     for row in rows:
         writer.writerow([_csv_cell(v) for v in row])
-    xlsx_path, csv_path = register_root / "register.xlsx", register_root / "register.csv"
+    xlsx_path, csv_path = (
+        register_root / "register.xlsx",
+        register_root / "register.csv",
+    )
     _atomic_write(xlsx_path, xlsx.getvalue())
     _atomic_write(csv_path, text.getvalue().encode("utf-8-sig"))
     return xlsx_path, csv_path
 
 
 def _cell(value: Any) -> Any:
-    """A value as the index holds it: text without control characters, other values as they are."""
+    """A value as the index holds it: text without control characters, other values as
+    they are."""
     return printable(value) if isinstance(value, str) else value
 
 

@@ -2,10 +2,12 @@
 
 - verlopend: each gemeente gets a mail listing its contracts that end within N weeks;
   `maatwerk report verlopend` or on schedule inside `maatwerk run` (once per ISO week).
-- monitoring: per gemeente the number of requests, approvals, the contracts running in the
-  year with their value in that year, and the reasons given for not choosing a contracted
-  provider (gaps in the care offer), as an xlsx with native Excel charts, set up to print.
+- monitoring: per gemeente the number of requests, approvals, the contracts running in
+  the year with their value in that year, and the reasons given for not choosing a
+  contracted provider (gaps in the care offer), as an xlsx with native Excel charts, set
+  up to print.
 """
+
 from __future__ import annotations
 
 import io
@@ -22,9 +24,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.errors import ConfigError
-from pipeline.register.index import CONTRACT_STATES, _atomic_write, status_text
-from pipeline.region.profile import Mappings
 from pipeline.models import Aanvraag, CaseState
+from pipeline.region.profile import Mappings
+from pipeline.register.index import CONTRACT_STATES, _atomic_write, status_text
 from pipeline.stages.render import euro
 from pipeline.store import Case
 from pipeline.text import printable
@@ -37,38 +39,62 @@ OTHER: Final = "overig"
 NO_REASON: Final = "geen reden opgegeven"
 UNKNOWN_GEMEENTE: Final = "onbekend"
 NO_FORM: Final = "geen formulier"
-NO_FORM_NOTE: Final = ("de bijlage was geen aanvraagformulier (lege pagina, versleutelde PDF, brief); "
-                       "niet meegeteld bij de aanvragen")
-PRO_RATA_NOTE: Final = ("Lopende contracten: elk contract telt in elk jaar waarin het loopt; de waarde telt naar "
-                        "rato van de dagen van het contract in dat jaar (de delen tellen op tot de totale waarde).")
+NO_FORM_NOTE: Final = (
+    "de bijlage was geen aanvraagformulier (lege pagina, versleutelde PDF, brief); "
+    "niet meegeteld bij de aanvragen"
+)
+PRO_RATA_NOTE: Final = (
+    "Lopende contracten: elk contract telt in elk jaar waarin het loopt; de waarde telt"
+    " naar rato van de dagen van het contract in dat jaar (de delen tellen op tot de"
+    " totale waarde)."
+)
 
 
-# --- verlopend -------------------------------------------------------------------------------
+# --- verlopend
+# -------------------------------------------------------------------------------
+
 
 def expiring(s: Session, today: date, weeks: int) -> dict[str, list[Case]]:
-    """Per gemeente its active contracts that end from today up to `weeks` weeks ahead: signed
-    ones first, then those sent and not yet signed back (each by end date)."""
+    """Per gemeente its active contracts that end from today up to `weeks` weeks ahead:
+    signed ones first, then those sent and not yet signed back (each by end date)."""
     until = today + timedelta(weeks=weeks)
-    cases = s.scalars(select(Case).where(Case.state.in_(ACTIVE_CONTRACT), Case.einddatum >= today,
-                                         Case.einddatum <= until).order_by(Case.einddatum, Case.id))
-    cases = sorted(cases, key=lambda c: c.state != CaseState.getekend.value)  # stable: keeps the date order
+    cases = s.scalars(
+        select(Case)
+        .where(
+            Case.state.in_(ACTIVE_CONTRACT),
+            Case.einddatum >= today,
+            Case.einddatum <= until,
+        )
+        .order_by(Case.einddatum, Case.id)
+    )
+    cases = sorted(
+        cases, key=lambda c: c.state != CaseState.getekend.value
+    )  # stable: keeps the date order
     out: dict[str, list[Case]] = {}
     for c in cases:
         out.setdefault(c.gemeente or "onbekend", []).append(c)
     return out
 
 
-def expiring_mail_context(gemeente: str, cases: list[Case], today: date, weeks: int) -> dict:
-    """The expiry mail: signed contracts apart from those sent and not yet signed back (a contract
-    is only in force once signed, so those need chasing as well as a follow-up)."""
+def expiring_mail_context(
+    gemeente: str, cases: list[Case], today: date, weeks: int
+) -> dict:
+    """The expiry mail: signed contracts apart from those sent and not yet signed back
+    (a contract is only in force once signed, so those need chasing as well as a
+    follow-up)."""
+
     def line(c: Case) -> str:
-        return (f"{c.id} – {printable(c.aanbieder or '') or 'aanbieder onbekend'} – productcode "
-                f"{c.productcode or 'onbekend'} – loopt tot en met {c.einddatum:%d-%m-%Y} "
-                f"(nog {(c.einddatum - today).days} dagen)")
+        return (
+            f"{c.id} – {printable(c.aanbieder or '') or 'aanbieder onbekend'} –"
+            f" productcode {c.productcode or 'onbekend'} – loopt tot en met"
+            f" {c.einddatum:%d-%m-%Y} (nog {(c.einddatum - today).days} dagen)"
+        )
 
     signed = [c for c in cases if c.state == CaseState.getekend.value]
     return {
-        "gemeente": gemeente, "weken": weeks, "datum": today.strftime("%d-%m-%Y"),
+        "gemeente": gemeente,
+        "weken": weeks,
+        "datum": today.strftime("%d-%m-%Y"),
         "getekend": [line(c) for c in signed],
         "niet_getekend": [line(c) for c in cases if c not in signed],
         "status_getekend": status_text(CaseState.getekend.value),
@@ -76,7 +102,9 @@ def expiring_mail_context(gemeente: str, cases: list[Case], today: date, weeks: 
     }
 
 
-# --- monitoring ------------------------------------------------------------------------------
+# --- monitoring
+# ------------------------------------------------------------------------------
+
 
 @dataclass
 class GemeenteFigures:
@@ -98,7 +126,9 @@ class GemeenteFigures:
 class Monitoring:
     year: int
     gemeenten: list[GemeenteFigures]
-    geen_formulier: int = 0  # refused mails whose attachment was no form at all: no gemeente
+    geen_formulier: int = (
+        0  # refused mails whose attachment was no form at all: no gemeente
+    )
 
     def reasons(self) -> Counter:
         total: Counter = Counter()
@@ -108,11 +138,16 @@ class Monitoring:
 
 
 def _keyword_pattern(word: str) -> str:
-    """A keyword of redenen.toml as a regex: whole words; a trailing `*` lets the last word go on
-    ('wachtlijst*' also finds 'wachtlijsten'); the words of a phrase apart by any white space."""
+    """A keyword of redenen.toml as a regex: whole words; a trailing `*` lets the last
+    word go on ('wachtlijst*' also finds 'wachtlijsten'); the words of a phrase apart by
+    any white space.
+    """
     stem = word.removesuffix("*").strip()
     if not stem or "*" in stem:
-        raise ConfigError(f"mappings/redenen.toml: '{word}' is geen geldig woord ('*' mag alleen aan het eind).")
+        raise ConfigError(
+            f"mappings/redenen.toml: '{word}' is geen geldig woord ('*' mag alleen aan"
+            " het eind)."
+        )
     body = r"\s+".join(re.escape(part) for part in stem.split())
     tail = r"\w*" if word.endswith("*") else ""
     return rf"(?<!\w){body}{tail}(?!\w)"
@@ -123,23 +158,31 @@ def _matcher(words: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join(_keyword_pattern(w) for w in words), re.IGNORECASE)
 
 
-def reason_groups_of(text: Optional[str], mappings: Mappings) -> list[str]:
-    """The groups of redenen.toml whose keywords occur in the reason, on whole words; none: 'overig'.
+def reason_groups_of(text: str | None, mappings: Mappings) -> list[str]:
+    """The groups of redenen.toml whose keywords occur in the reason, on whole words;
+    none: 'overig'.
 
     Raises ConfigError when a keyword has a `*` anywhere but at its end."""
     if not (text or "").strip():
         return [NO_REASON]
-    groups = [name for name, words in mappings.reason_groups.items()
-              if words and _matcher(tuple(words)).search(text or "")]
+    groups = [
+        name
+        for name, words in mappings.reason_groups.items()
+        if words and _matcher(tuple(words)).search(text or "")
+    ]
     return groups or [OTHER]
 
 
 def _share_in_year(value: Decimal, start: date, end: date, year: int) -> Decimal:
-    """The part of a contract's value that falls in `year`, pro rata by days (start and end
-    included), in cents. Rounded on the cumulative days, so the years' parts add up to the value."""
+    """The part of a contract's value that falls in `year`, pro rata by days (start and
+    end included), in cents. Rounded on the cumulative days, so the years' parts add up
+    to the value.
+    """
     days = (end - start).days + 1
 
-    def upto(moment: date) -> Decimal:  # the value of the days before `moment`, in cents
+    def upto(
+        moment: date,
+    ) -> Decimal:  # the value of the days before `moment`, in cents
         before = min(max((moment - start).days, 0), days)
         return (value * before / days).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
@@ -147,17 +190,26 @@ def _share_in_year(value: Decimal, start: date, end: date, year: int) -> Decimal
 
 
 def monitoring(s: Session, year: int, mappings: Mappings) -> Monitoring:
-    """The year's figures per gemeente: requests by case number's year, contracts by the years
-    they run in, reasons of every request whose form was read (also of refused ones)."""
-    figures: dict[str, GemeenteFigures] = {g: GemeenteFigures(g) for g in mappings.region.gemeenten}
+    """The year's figures per gemeente: requests by case number's year, contracts by the
+    years they run in, reasons of every request whose form was read (also of refused
+    ones)."""
+    figures: dict[str, GemeenteFigures] = {
+        g: GemeenteFigures(g) for g in mappings.region.gemeenten
+    }
     result = Monitoring(year, [])
 
     def of(case: Case) -> GemeenteFigures:
-        name = printable(case.gemeente or "") or UNKNOWN_GEMEENTE  # whatever the store holds: text only
+        name = (
+            printable(case.gemeente or "") or UNKNOWN_GEMEENTE
+        )  # whatever the store holds: text only
         return figures.setdefault(name, GemeenteFigures(name))
 
     for c in s.scalars(select(Case).where(Case.year == year)):
-        if c.state == CaseState.geweigerd.value and c.record_json is None and c.gemeente is None:
+        if (
+            c.state == CaseState.geweigerd.value
+            and c.record_json is None
+            and c.gemeente is None
+        ):
             result.geen_formulier += 1
             continue
         f = of(c)
@@ -169,8 +221,14 @@ def monitoring(s: Session, year: int, mappings: Mappings) -> Monitoring:
         elif c.state in CONTRACT_STATES:
             f.positief += 1
         if c.record_json:
-            f.redenen.update(reason_groups_of(Aanvraag.model_validate_json(c.record_json).reden_niet_gecontracteerd,
-                                              mappings))
+            f.redenen.update(
+                reason_groups_of(
+                    Aanvraag.model_validate_json(
+                        c.record_json
+                    ).reden_niet_gecontracteerd,
+                    mappings,
+                )
+            )
     first, last = date(year, 1, 1), date(year, 12, 31)
     for c in s.scalars(select(Case).where(Case.state.in_(CONTRACT_STATES))):
         value = Decimal(c.waarde) if c.waarde else Decimal(0)
@@ -178,7 +236,9 @@ def monitoring(s: Session, year: int, mappings: Mappings) -> Monitoring:
             if c.startdatum > last or c.einddatum < first:
                 continue
             share = _share_in_year(value, c.startdatum, c.einddatum, year)
-        elif c.year == year:  # no period known: the whole value in the year it was requested
+        elif (
+            c.year == year
+        ):  # no period known: the whole value in the year it was requested
             share = value
         else:
             continue
@@ -190,17 +250,24 @@ def monitoring(s: Session, year: int, mappings: Mappings) -> Monitoring:
 
 
 def _axis_step(highest: float) -> int:
-    """A whole-number step for a count axis with at most about ten gridlines: 1, 2, 5, 10, 20, …"""
+    """A whole-number step for a count axis with at most about ten gridlines: 1, 2, 5,
+    10, 20, …"""
     step = 1
     while highest / step > 10:
         step = step * 5 // 2 if str(step).startswith("2") else step * 2
     return step
 
 
-def _bar_chart(ws: "Worksheet", title: str, first_row: int, last_row: int, columns: list[int],
-               horizontal: bool = False):
-    """A native Excel bar chart of count columns of `ws` (headers in row first_row - 1, labels in
-    column A): whole-number value axis from 0, labels read from the cells."""
+def _bar_chart(
+    ws: Worksheet,
+    title: str,
+    first_row: int,
+    last_row: int,
+    columns: list[int],
+    horizontal: bool = False,
+):
+    """A native Excel bar chart of count columns of `ws` (headers in row first_row - 1,
+    labels in column A): whole-number value axis from 0, labels read from the cells."""
     from openpyxl.chart import BarChart, Reference
 
     chart = BarChart()
@@ -208,9 +275,19 @@ def _bar_chart(ws: "Worksheet", title: str, first_row: int, last_row: int, colum
     chart.grouping = "clustered"
     chart.title = title
     for col in columns:
-        chart.add_data(Reference(ws, min_col=col, min_row=first_row - 1, max_row=last_row), titles_from_data=True)
+        chart.add_data(
+            Reference(ws, min_col=col, min_row=first_row - 1, max_row=last_row),
+            titles_from_data=True,
+        )
     chart.set_categories(Reference(ws, min_col=1, min_row=first_row, max_row=last_row))
-    highest = max([ws.cell(r, c).value or 0 for r in range(first_row, last_row + 1) for c in columns] + [1])
+    highest = max(
+        [
+            ws.cell(r, c).value or 0
+            for r in range(first_row, last_row + 1)
+            for c in columns
+        ]
+        + [1]
+    )
     step = _axis_step(highest)
     chart.y_axis.scaling.min = 0
     chart.y_axis.scaling.max = -(-highest // step) * step
@@ -218,7 +295,8 @@ def _bar_chart(ws: "Worksheet", title: str, first_row: int, last_row: int, colum
     chart.y_axis.number_format = "0"
     chart.y_axis.title = "aantal"
     if horizontal:
-        chart.x_axis.scaling.orientation = "maxMin"  # the largest group on top, as the table lists them
+        # the largest group on top, as the table lists them
+        chart.x_axis.scaling.orientation = "maxMin"
     for axis in (chart.x_axis, chart.y_axis):
         axis.delete = False  # openpyxl 3.1 hides axes unless told
     if len(columns) == 1:
@@ -227,8 +305,9 @@ def _bar_chart(ws: "Worksheet", title: str, first_row: int, last_row: int, colum
     return chart
 
 
-def _print_setup(ws: "Worksheet", title: str) -> None:
-    """Landscape A4, one page wide (as many pages high as needed), the header row on every page."""
+def _print_setup(ws: Worksheet, title: str) -> None:
+    """Landscape A4, one page wide (as many pages high as needed), the header row on
+    every page."""
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
@@ -240,7 +319,8 @@ def _print_setup(ws: "Worksheet", title: str) -> None:
 
 
 def write_monitoring(figures: Monitoring, folder: Path) -> Path:
-    """`monitoring <year>.xlsx` in `folder`: a sheet per gemeente with its chart, a sheet of reasons."""
+    """`monitoring <year>.xlsx` in `folder`: a sheet per gemeente with its chart, a
+    sheet of reasons."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
@@ -249,13 +329,48 @@ def write_monitoring(figures: Monitoring, folder: Path) -> Path:
     wb = Workbook()
     ws = wb.active
     ws.title = f"Per gemeente {year}"
-    ws.append(["gemeente", "aanvragen", "geweigerd (onvolledig)", "negatief advies", "positief / contract",
-               "in behandeling", f"lopende contracten in {year}", f"waarde in {year} (€, naar rato)"])
+    ws.append(
+        [
+            "gemeente",
+            "aanvragen",
+            "geweigerd (onvolledig)",
+            "negatief advies",
+            "positief / contract",
+            "in behandeling",
+            f"lopende contracten in {year}",
+            f"waarde in {year} (€, naar rato)",
+        ]
+    )
     for f in rows:
-        ws.append([f.gemeente, f.aanvragen, f.geweigerd, f.negatief, f.positief, f.in_behandeling, f.contracten,
-                   f.waarde])
-    ws.append(["totaal", *(sum(getattr(f, k) for f in rows) for k in (
-        "aanvragen", "geweigerd", "negatief", "positief", "in_behandeling", "contracten", "waarde"))])
+        ws.append(
+            [
+                f.gemeente,
+                f.aanvragen,
+                f.geweigerd,
+                f.negatief,
+                f.positief,
+                f.in_behandeling,
+                f.contracten,
+                f.waarde,
+            ]
+        )
+    ws.append(
+        [
+            "totaal",
+            *(
+                sum(getattr(f, k) for f in rows)
+                for k in (
+                    "aanvragen",
+                    "geweigerd",
+                    "negatief",
+                    "positief",
+                    "in_behandeling",
+                    "contracten",
+                    "waarde",
+                )
+            ),
+        ]
+    )
     total_row = ws.max_row
     for r in range(2, total_row + 1):
         ws.cell(r, 8).number_format = "#,##0.00"
@@ -271,13 +386,27 @@ def write_monitoring(figures: Monitoring, folder: Path) -> Path:
     for col, width in zip("ABCDEFGH", (24, 11, 13, 10, 11, 12, 13, 18)):
         ws.column_dimensions[col].width = width
     if rows:
-        ws.add_chart(_bar_chart(ws, f"Maatwerkaanvragen per gemeente in {year}", 2, 1 + len(rows), [2, 5]),
-                     f"A{ws.max_row + 2}")
+        ws.add_chart(
+            _bar_chart(
+                ws,
+                f"Maatwerkaanvragen per gemeente in {year}",
+                2,
+                1 + len(rows),
+                [2, 5],
+            ),
+            f"A{ws.max_row + 2}",
+        )
     _print_setup(ws, f"Maatwerk {year} per gemeente")
 
     reasons = figures.reasons()
     rs = wb.create_sheet("Redenen")
-    rs.append(["reden om niet te kiezen voor een gecontracteerde aanbieder", "aantal", *[f.gemeente for f in rows]])
+    rs.append(
+        [
+            "reden om niet te kiezen voor een gecontracteerde aanbieder",
+            "aantal",
+            *[f.gemeente for f in rows],
+        ]
+    )
     for cell in rs[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -288,9 +417,22 @@ def write_monitoring(figures: Monitoring, folder: Path) -> Path:
     for col in range(3, 3 + len(rows)):
         rs.column_dimensions[get_column_letter(col)].width = 13
     if reasons:
-        rs.add_chart(_bar_chart(rs, f"Redenen in {year} (tekorten in het aanbod)", 2, 1 + len(reasons), [2],
-                                horizontal=True), f"A{rs.max_row + 3}")
-    _print_setup(rs, f"Maatwerk {year}: redenen om niet te kiezen voor een gecontracteerde aanbieder")
+        rs.add_chart(
+            _bar_chart(
+                rs,
+                f"Redenen in {year} (tekorten in het aanbod)",
+                2,
+                1 + len(reasons),
+                [2],
+                horizontal=True,
+            ),
+            f"A{rs.max_row + 3}",
+        )
+    _print_setup(
+        rs,
+        f"Maatwerk {year}: redenen om niet te kiezen voor een gecontracteerde"
+        " aanbieder",
+    )
     folder.mkdir(parents=True, exist_ok=True)
     out = io.BytesIO()
     wb.save(out)
@@ -300,5 +442,9 @@ def write_monitoring(figures: Monitoring, folder: Path) -> Path:
 
 
 def figures_summary(figures: Monitoring) -> list[tuple[str, int, int, int, str]]:
-    """(gemeente, aanvragen, positief, lopende contracten, waarde in het jaar) for the terminal."""
-    return [(f.gemeente, f.aanvragen, f.positief, f.contracten, euro(f.waarde)) for f in figures.gemeenten]
+    """(gemeente, aanvragen, positief, lopende contracten, waarde in het jaar) for the
+    terminal."""
+    return [
+        (f.gemeente, f.aanvragen, f.positief, f.contracten, euro(f.waarde))
+        for f in figures.gemeenten
+    ]

@@ -1,29 +1,31 @@
-"""Decide stage: the answers in one workflow step → the step's decision, once it can be made.
+"""Decide stage: the answers in one workflow step → the step's decision, once it can be
+made.
 
 Seed 001 step 5: when the beleidsadviseur and ICM disagree, the beleidsadviseur's advice
-decides (the step's `besluit` names the deciding role). With `besluit = "allen"` every role
-must agree: one negative answer decides at once. ICM's proposal of product code and tariff is
-carried into the contract.
+decides (the step's `besluit` names the deciding role). With `besluit = "allen"` every
+role must agree: one negative answer decides at once. ICM's proposal of product code and
+tariff is carried into the contract.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Optional
+from typing import Literal
 
-from pipeline.region.profile import Step
 from pipeline.models import Advies, Tarief
+from pipeline.region.profile import Step
 
 
 @dataclass(frozen=True)
 class Decision:
     oordeel: Literal["positief", "negatief"]
-    toelichting: Optional[str]
+    toelichting: str | None
     eens: bool
-    productcode: Optional[str]
-    tarief: Optional[Tarief]
+    productcode: str | None
+    tarief: Tarief | None
 
 
-def decide(step: Step, roles: list[str], advices: dict[str, Advies]) -> Optional[Decision]:
+def decide(step: Step, roles: list[str], advices: dict[str, Advies]) -> Decision | None:
     """None while the step still waits for an answer that matters."""
     answered = {role: advices[role] for role in roles if role in advices}
     proposal = next((a for a in answered.values() if a.productcode or a.tarief), None)
@@ -35,8 +37,14 @@ def decide(step: Step, roles: list[str], advices: dict[str, Advies]) -> Optional
             return Decision("negatief", negative.toelichting, eens, code, tarief)
         if len(answered) < len(roles):
             return None
-        return Decision("positief", "; ".join(a.toelichting for a in answered.values() if a.toelichting) or None,
-                        eens, code, tarief)
+        return Decision(
+            "positief",
+            "; ".join(a.toelichting for a in answered.values() if a.toelichting)
+            or None,
+            eens,
+            code,
+            tarief,
+        )
     if len(answered) < len(roles):
         return None
     leading = answered.get(step.besluit) or next(iter(answered.values()))

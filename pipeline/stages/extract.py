@@ -1,15 +1,18 @@
 """Extract stage: a form file → `Extraction` (canonical record, confidence, meldingen).
 
-The layers live in `pipeline/readers/`: a reader per layout gives question/answer cells; the
-layout is the one whose reader finds most questions of the form (`fit`); `readers.record`
-turns the cells into the record. No exception escapes: a file that cannot be read raises
-`UnreadableForm` with a true Dutch reason; a fault of our own raises `NotReadAutomatically`
-(logged with its type and file:line, never with form contents).
+The layers live in `pipeline/readers/`: a reader per layout gives question/answer cells;
+the layout is the one whose reader finds most questions of the form (`fit`);
+`readers.record` turns the cells into the record. No exception escapes: a file that
+cannot be read raises `UnreadableForm` with a true Dutch reason; a fault of our own
+raises `NotReadAutomatically` (logged with its type and file:line, never with form
+contents).
 
-The file's bytes are parsed in a child process within `[limits]` (`sandbox.run`): memory, CPU
-and clock time, and, before anything is rendered or unpacked, the number of pages, the pixels of
-a page and the unpacked size of a package. Only the cells come back; the record is built here.
+The file's bytes are parsed in a child process within `[limits]` (`sandbox.run`):
+memory, CPU and clock time, and, before anything is rendered or unpacked, the number of
+pages, the pixels of a page and the unpacked size of a package. Only the cells come
+back; the record is built here.
 """
+
 from __future__ import annotations
 
 import io
@@ -18,24 +21,34 @@ import re
 import traceback
 from pathlib import Path
 
-from typing import Optional
-
 from pipeline import sandbox
 from pipeline.config import LimitSettings
-from pipeline.errors import DAMAGED_PDF, DAMAGED_WORD, MaatwerkError, NotReadAutomatically, UnreadableForm
-from pipeline.region.profile import Mappings
+from pipeline.errors import (
+    DAMAGED_PDF,
+    DAMAGED_WORD,
+    MaatwerkError,
+    NotReadAutomatically,
+    UnreadableForm,
+)
 from pipeline.models import Extraction
 from pipeline.readers import record
 from pipeline.readers.cells import Reading
+from pipeline.region.profile import Mappings
 
 log = logging.getLogger("maatwerk")
-DEFAULT_OCR_LANGUAGES = "nld+tur"  # see pipeline/readers/scan.py and [ocr] in config.example.toml
+# see pipeline/readers/scan.py and [ocr] in config.example.toml
+DEFAULT_OCR_LANGUAGES = "nld+tur"
 OURS = re.compile(r"[/\\](pipeline|watchers)[/\\]")
-# where a parser of the file formats lives: an exception raised there is about the file's bytes
-PARSERS = re.compile(r"(site-packages|dist-packages|python3\.\d+)[/\\](pdfminer|pypdf|pypdfium2|pdfplumber|docx|lxml|"
-                     r"zipfile|xml)([/\\]|\.py)")
-NOT_READ = ("Het formulier kon niet automatisch worden gelezen. Het is wel ontvangen: ICM leest het formulier "
-            "en neemt de aanvraag verder in behandeling.")
+# where a parser of the file formats lives: an exception raised there is about the
+# file's bytes
+PARSERS = re.compile(
+    r"(site-packages|dist-packages|python3\.\d+)[/\\](pdfminer|pypdf|pypdfium2|pdfplumber|docx|lxml|"
+    r"zipfile|xml)([/\\]|\.py)"
+)
+NOT_READ = (
+    "Het formulier kon niet automatisch worden gelezen. Het is wel ontvangen: ICM leest"
+    " het formulier en neemt de aanvraag verder in behandeling."
+)
 
 
 def sniff(content: bytes) -> str:
@@ -43,7 +56,11 @@ def sniff(content: bytes) -> str:
     if content[:5] == b"%PDF-":
         return "pdf"
     if content[:4] == b"PK\x03\x04":
-        return "odt" if b"application/vnd.oasis.opendocument.text" in content[:200] else "zip"
+        return (
+            "odt"
+            if b"application/vnd.oasis.opendocument.text" in content[:200]
+            else "zip"
+        )
     if content[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         return "ole"
     if content[:5] == b"{\\rtf":
@@ -51,26 +68,39 @@ def sniff(content: bytes) -> str:
     return "unknown"
 
 
-def extract_file(path: Path, mappings: Mappings, ocr_languages: str = DEFAULT_OCR_LANGUAGES,
-                 limits: Optional[LimitSettings] = None) -> Extraction:
+def extract_file(
+    path: Path,
+    mappings: Mappings,
+    ocr_languages: str = DEFAULT_OCR_LANGUAGES,
+    limits: LimitSettings | None = None,
+) -> Extraction:
     """`extract_bytes` of a file. Raises UnreadableForm or NotReadAutomatically."""
     try:
         content = Path(path).read_bytes()
     except OSError as exc:
-        raise UnreadableForm(f"Het bestand {Path(path).name} kan niet worden geopend ({exc.strerror}).") from None
+        raise UnreadableForm(
+            f"Het bestand {Path(path).name} kan niet worden geopend ({exc.strerror})."
+        ) from None
     return extract_bytes(content, mappings, ocr_languages, limits)
 
 
-def extract_bytes(content: bytes, mappings: Mappings, ocr_languages: str = DEFAULT_OCR_LANGUAGES,
-                  limits: Optional[LimitSettings] = None) -> Extraction:
-    """A form's record, its cells read in a child process within `limits` (None: the defaults).
+def extract_bytes(
+    content: bytes,
+    mappings: Mappings,
+    ocr_languages: str = DEFAULT_OCR_LANGUAGES,
+    limits: LimitSettings | None = None,
+) -> Extraction:
+    """A form's record, its cells read in a child process within `limits` (None: the
+    defaults).
 
     Raises UnreadableForm (the file's fault, or a limit hit: a Dutch reason) or
     NotReadAutomatically (a fault of ours: a person reads the form).
     """
     limits = limits or LimitSettings()
     try:
-        reading = sandbox.run(read_cells, (content, mappings, ocr_languages, limits), limits)
+        reading = sandbox.run(
+            read_cells, (content, mappings, ocr_languages, limits), limits
+        )
     except _ReaderFault as fault:
         log.error("reading a form failed: %s at %s:%s", *fault.args)
         raise NotReadAutomatically(NOT_READ) from None
@@ -81,16 +111,21 @@ def extract_bytes(content: bytes, mappings: Mappings, ocr_languages: str = DEFAU
 
 
 class _ReaderFault(Exception):
-    """A fault of ours in a reader, told from the child: (exception type, file name, line)."""
+    """A fault of ours in a reader, told from the child: (exception type, file name,
+    line)."""
 
 
-def read_cells(content: bytes, mappings: Mappings, ocr_languages: str, limits: LimitSettings) -> Reading:
-    """The cells of the best-fitting layout (run in the child). Raises UnreadableForm, or
-    _ReaderFault for a fault of ours (the child cannot log: the parent does)."""
+def read_cells(
+    content: bytes, mappings: Mappings, ocr_languages: str, limits: LimitSettings
+) -> Reading:
+    """The cells of the best-fitting layout (run in the child). Raises UnreadableForm,
+    or _ReaderFault for a fault of ours (the child cannot log: the parent does)."""
     try:
         return _read(content, mappings, ocr_languages, limits)
     except MemoryError:
-        raise UnreadableForm(sandbox.TOO_MUCH_MEMORY.format(mb=limits.memory_mb)) from None
+        raise UnreadableForm(
+            sandbox.TOO_MUCH_MEMORY.format(mb=limits.memory_mb)
+        ) from None
     except UnreadableForm:
         raise
     except Exception as exc:
@@ -98,26 +133,38 @@ def read_cells(content: bytes, mappings: Mappings, ocr_languages: str, limits: L
         if isinstance(fault, UnreadableForm):
             raise fault from None
         frame = traceback.extract_tb(exc.__traceback__)[-1]
-        raise _ReaderFault(type(exc).__name__, Path(frame.filename).name, frame.lineno) from None
+        raise _ReaderFault(
+            type(exc).__name__, Path(frame.filename).name, frame.lineno
+        ) from None
 
 
 def _classified(exc: Exception, content: bytes, log_it: bool = True) -> MaatwerkError:
-    """An exception while reading as the form's fault (UnreadableForm) or ours (NotReadAutomatically)."""
+    """An exception while reading as the form's fault (UnreadableForm) or ours
+    (NotReadAutomatically)."""
     if isinstance(exc, MaatwerkError):
         return exc
     frames = traceback.extract_tb(exc.__traceback__)
     frame = frames[-1]
-    # raised while a file-format parser was at work (in it, or below it): the file's bytes broke it
-    if any(PARSERS.search(f.filename) for f in frames) and not OURS.search(frame.filename):
+    # raised while a file-format parser was at work (in it, or below it): the file's
+    # bytes broke it
+    if any(PARSERS.search(f.filename) for f in frames) and not OURS.search(
+        frame.filename
+    ):
         return UnreadableForm(DAMAGED_PDF if sniff(content) == "pdf" else DAMAGED_WORD)
     # a fault of ours: the request is not lost, a person reads it
     if log_it:
-        log.error("reading a form failed: %s at %s:%s", type(exc).__name__, Path(frame.filename).name, frame.lineno)
+        log.error(
+            "reading a form failed: %s at %s:%s",
+            type(exc).__name__,
+            Path(frame.filename).name,
+            frame.lineno,
+        )
     return NotReadAutomatically(NOT_READ)
 
 
 def fit(reading: Reading, mappings: Mappings) -> int:
-    """How well a layout reader fits a file: the number of distinct questions of the form it found."""
+    """How well a layout reader fits a file: the number of distinct questions of the
+    form it found."""
     kinds = set()
     for cell in reading.cells:
         if cell.key:
@@ -133,10 +180,10 @@ def _best(readings: list[Reading], mappings: Mappings) -> Reading:
     return max(readings, key=lambda r: fit(r, mappings))
 
 
-def _read(content: bytes, mappings: Mappings, ocr_languages: str, limits: LimitSettings) -> Reading:
-    from pipeline.readers import docx
-    from pipeline.readers import template
-    from pipeline.readers import word
+def _read(
+    content: bytes, mappings: Mappings, ocr_languages: str, limits: LimitSettings
+) -> Reading:
+    from pipeline.readers import docx, template, word
 
     kind = sniff(content)
     if kind == "pdf":
@@ -148,29 +195,41 @@ def _read(content: bytes, mappings: Mappings, ocr_languages: str, limits: LimitS
             docx.check_unpacked(content, limits)
         content, kind = to_docx(content, kind), "zip"
     if kind != "zip":
-        raise UnreadableForm("Het bestand is geen Word-document (.docx) en geen aanvraagformulier.")
+        raise UnreadableForm(
+            "Het bestand is geen Word-document (.docx) en geen aanvraagformulier."
+        )
     doc = docx.open_document(content, limits)
     return _best([template.read(doc), word.read(doc, mappings.labels)], mappings)
 
 
-def _read_pdf(content: bytes, mappings: Mappings, ocr_languages: str, limits: LimitSettings) -> Reading:
+def _read_pdf(
+    content: bytes, mappings: Mappings, ocr_languages: str, limits: LimitSettings
+) -> Reading:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
-    from pipeline.readers import acroform
-    from pipeline.readers import scan
-    from pipeline.readers import wordpdf
+    from pipeline.readers import acroform, scan, wordpdf
 
     try:
         reader = PdfReader(io.BytesIO(content))
         if reader.is_encrypted:
-            raise UnreadableForm("Het PDF-bestand is beveiligd met een wachtwoord en kan niet worden gelezen. "
-                                 "Stuur het formulier zonder wachtwoord.")
+            raise UnreadableForm(
+                "Het PDF-bestand is beveiligd met een wachtwoord en kan niet worden"
+                " gelezen. Stuur het formulier zonder wachtwoord."
+            )
         pages = len(reader.pages)
         has_fields = pages <= limits.max_pages and bool(reader.get_fields())
     except UnreadableForm:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError, AssertionError, RecursionError):
+    except (
+        PdfReadError,
+        ValueError,
+        KeyError,
+        TypeError,
+        OSError,
+        AssertionError,
+        RecursionError,
+    ):
         raise UnreadableForm(DAMAGED_PDF) from None
     if pages > limits.max_pages:  # told before any page is read or rendered
         raise UnreadableForm(scan.TOO_MANY_PAGES.format(pages=limits.max_pages))

@@ -3,6 +3,7 @@
 Attachment names are kept as sent but never used as paths; forwarded mails
 (message/rfc822 parts) are opened and their attachments taken too.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -16,15 +17,21 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
 from pathlib import Path
-from typing import Optional
 
-from pipeline.stages.extract import sniff
 from pipeline.mail import IncomingMail
 from pipeline.models import Attachment, Submission
+from pipeline.stages.extract import sniff
 
 CASE_TOKEN = re.compile(r"\[(MW-\d{4}-\d{4,})\]", re.I)
-FORM_TYPES = {"zip", "odt", "pdf", "ole", "rtf"}  # what may be a form; the extract stage decides
-# Where the drop folder's handled files go, by outcome (the folder watcher moves them there).
+FORM_TYPES = {
+    "zip",
+    "odt",
+    "pdf",
+    "ole",
+    "rtf",
+}  # what may be a form; the extract stage decides
+# Where the drop folder's handled files go, by outcome (the folder watcher moves them
+# there).
 DROP_OUTCOME_FOLDERS = ("verwerkt", "geweigerd", "quarantaine")
 
 
@@ -32,23 +39,28 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-# A Message-ID as RFC 5322 writes it: <left@right>, both parts non-empty. Anything else (`<>`,
-# `<@host>`, a 700-character id) is no id: the mail is known by its content alone.
+# A Message-ID as RFC 5322 writes it: <left@right>, both parts non-empty. Anything else
+# (`<>`, `<@host>`, a 700-character id) is no id: the mail is known by its content
+# alone.
 MESSAGE_ID = re.compile(r"<[^<>\s@]+@[^<>\s@]+>")
-MAX_ID_LENGTH = 250  # characters; far above what mail clients write (about 60), well inside the store's columns
-MAX_REFERENCES = 100  # ids of a long thread kept for matching: In-Reply-To's and the newest References
+# characters; far above what mail clients write (about 60), well inside the store's
+# columns
+MAX_ID_LENGTH = 250
+# ids of a long thread kept for matching: In-Reply-To's and the newest References
+MAX_REFERENCES = 100
 MAX_ADDRESS_LENGTH = 254  # RFC 5321: a longer address cannot be mailed
-MAX_NESTING = 10  # forwarded mails inside forwarded mails opened; deeper ones are not (see `attachments`)
+# forwarded mails inside forwarded mails opened; deeper ones are not (see `attachments`)
+MAX_NESTING = 10
 
 
-def _ids(value: Optional[str]) -> list[str]:
+def _ids(value: str | None) -> list[str]:
     """The well-formed Message-IDs in a header value, in order."""
     return [m for m in MESSAGE_ID.findall(value or "") if len(m) <= MAX_ID_LENGTH]
 
 
 def _raw_header(msg: EmailMessage, name: str) -> str:
-    """A header's values as sent, unparsed: the email package's parser raises on some malformed
-    ids (`<>`, `<@host>`: IndexError), and an id needs no decoding."""
+    """A header's values as sent, unparsed: the email package's parser raises on some
+    malformed ids (`<>`, `<@host>`: IndexError), and an id needs no decoding."""
     return " ".join(str(v) for k, v in msg.raw_items() if k.lower() == name.lower())
 
 
@@ -61,32 +73,45 @@ def _header(msg: EmailMessage, name: str) -> str:
 
 
 def content_hash(raw: bytes) -> str:
-    """What a mail says, apart from the servers it passed: From, Subject and the body (with every
-    attachment). The same mail delivered twice has the same hash; a second mail that reuses a
-    Message-ID with other content does not."""
+    """What a mail says, apart from the servers it passed: From, Subject and the body
+    (with every attachment). The same mail delivered twice has the same hash; a second
+    mail that reuses a Message-ID with other content does not."""
     head, sep, body = raw.partition(b"\r\n\r\n")
     if not sep or b"\n\n" in head:
         head, _, body = raw.partition(b"\n\n")
-    wanted = [line for line in re.split(rb"\r?\n(?![ \t])", head)
-              if line.lower().startswith((b"from:", b"subject:"))]
+    wanted = [
+        line
+        for line in re.split(rb"\r?\n(?![ \t])", head)
+        if line.lower().startswith((b"from:", b"subject:"))
+    ]
     return sha256(b"\n".join(wanted) + b"\n\n" + body)
 
 
 # RFC 3834 and what Exchange, Gmail and others write on automatic mail
 AUTO_REPLY_SUBJECT = re.compile(
-    r"^\s*(automatisch antwoord|automatisch bericht|afwezig(heidsbericht)?|out of (the )?office|automatic reply|"
-    r"auto(matic)?[ -]?reply|autoreply|abwesenheitsnotiz|automatische antwort|r[ée]ponse automatique|"
-    r"absence)\b", re.I)
+    r"^\s*(automatisch antwoord|automatisch bericht|afwezig(heidsbericht)?|out of (the"
+    r" )?office|automatic reply|"
+    r"auto(matic)?[ -]?reply|autoreply|abwesenheitsnotiz|automatische"
+    r" antwort|r[ée]ponse automatique|"
+    r"absence)\b",
+    re.I,
+)
 BOUNCE_SUBJECT = re.compile(
-    r"^\s*(onbestelbaar|niet bezorgd|undeliverable|undelivered mail|delivery status notification|"
-    r"mail delivery (failed|failure|subsystem)|returned mail|failure notice|delivery failure|unzustellbar|"
-    r"non remis)\b", re.I)
+    r"^\s*(onbestelbaar|niet bezorgd|undeliverable|undelivered mail|delivery status"
+    r" notification|"
+    r"mail delivery (failed|failure|subsystem)|returned mail|failure notice|delivery"
+    r" failure|unzustellbar|"
+    r"non remis)\b",
+    re.I,
+)
 SYSTEM_SENDERS = ("mailer-daemon", "postmaster", "microsoftexchange")
 
 
-def automatic_kind(msg: EmailMessage, raw: bytes, sender: Optional[str]) -> tuple[Optional[str], Optional[str]]:
-    """('afwezig' | 'niet bezorgd' | 'leesbevestiging' | 'automatisch', for whom) for automatic
-    mail; (None, None) for a mail a person wrote."""
+def automatic_kind(
+    msg: EmailMessage, raw: bytes, sender: str | None
+) -> tuple[str | None, str | None]:
+    """('afwezig' | 'niet bezorgd' | 'leesbevestiging' | 'automatisch', for whom) for
+    automatic mail; (None, None) for a mail a person wrote."""
     subject = str(msg.get("Subject", ""))
     if msg.get_content_type() == "multipart/report":
         report = (msg.get_param("report-type") or "").lower()
@@ -97,40 +122,66 @@ def automatic_kind(msg: EmailMessage, raw: bytes, sender: Optional[str]) -> tupl
     if local.startswith(SYSTEM_SENDERS) or BOUNCE_SUBJECT.match(subject):
         return "niet bezorgd", _failed_recipient(raw)
     auto = str(msg.get("Auto-Submitted", "")).strip().lower()
-    if (auto and auto != "no") or msg.get("X-Autoreply") or msg.get("X-Autorespond") or str(
-            msg.get("Precedence", "")).strip().lower() == "auto_reply" or AUTO_REPLY_SUBJECT.match(subject):
-        return ("afwezig" if auto in ("", "auto-replied") or AUTO_REPLY_SUBJECT.match(subject) else "automatisch",
-                sender)
+    if (
+        (auto and auto != "no")
+        or msg.get("X-Autoreply")
+        or msg.get("X-Autorespond")
+        or str(msg.get("Precedence", "")).strip().lower() == "auto_reply"
+        or AUTO_REPLY_SUBJECT.match(subject)
+    ):
+        return (
+            (
+                "afwezig"
+                if auto in ("", "auto-replied") or AUTO_REPLY_SUBJECT.match(subject)
+                else "automatisch"
+            ),
+            sender,
+        )
     return None, None
 
 
-def _failed_recipient(raw: bytes) -> Optional[str]:
-    """The address a delivery report says could not be reached (RFC 3464 Final-Recipient)."""
-    m = re.search(rb"^(?:Final|Original)-Recipient:\s*rfc822;\s*<?([^\s<>;]+@[^\s<>;]+)>?", raw[:1_000_000],
-                  re.I | re.M)
+def _failed_recipient(raw: bytes) -> str | None:
+    """The address a delivery report says could not be reached (RFC 3464
+    Final-Recipient)."""
+    m = re.search(
+        rb"^(?:Final|Original)-Recipient:\s*rfc822;\s*<?([^\s<>;]+@[^\s<>;]+)>?",
+        raw[:1_000_000],
+        re.I | re.M,
+    )
     return m.group(1).decode("ascii", "replace").lower() if m else None
 
 
 def message_ids_in(raw: bytes, domain: str) -> list[str]:
-    """Message-IDs of our own mails anywhere in a mail (a delivery report quotes the original)."""
-    pattern = re.compile(rb"<[^<>\s]{1,200}@" + re.escape(domain.encode()) + rb">", re.I)
-    return list(dict.fromkeys(m.decode("ascii", "replace") for m in pattern.findall(raw[:2_000_000])))
+    """Message-IDs of our own mails anywhere in a mail (a delivery report quotes the
+    original)."""
+    pattern = re.compile(
+        rb"<[^<>\s]{1,200}@" + re.escape(domain.encode()) + rb">", re.I
+    )
+    return list(
+        dict.fromkeys(
+            m.decode("ascii", "replace") for m in pattern.findall(raw[:2_000_000])
+        )
+    )
 
 
 @dataclass
 class MailSubmission(Submission):
-    """A mail's `Submission` with what intake did not open (Dutch, for the answer to the sender)."""
+    """A mail's `Submission` with what intake did not open (Dutch, for the answer to the
+    sender)."""
 
     niet_geopend: list[str] = field(default_factory=list)
 
 
-TOO_DEEP = (f"De mail bevat doorgestuurde mails die meer dan {MAX_NESTING} keer in elkaar zitten; zo diep "
-            "openen wij een mail niet.")
+TOO_DEEP = (
+    f"De mail bevat doorgestuurde mails die meer dan {MAX_NESTING} keer in elkaar"
+    " zitten; zo diep openen wij een mail niet."
+)
 
 
 def parse_mail(raw: bytes) -> tuple[EmailMessage, bool]:
-    """The parsed mail, and whether it is whole. A mail nested deeper than Python's parser can
-    follow (it recurses per level: about 500 forwards) is read for its headers only."""
+    """The parsed mail, and whether it is whole. A mail nested deeper than Python's
+    parser can follow (it recurses per level: about 500 forwards) is read for its
+    headers only."""
     parser = BytesParser(policy=policy.default)
     try:
         return parser.parsebytes(raw), True  # type: ignore[return-value]
@@ -139,8 +190,8 @@ def parse_mail(raw: bytes) -> tuple[EmailMessage, bool]:
 
 
 def from_mail(incoming: IncomingMail) -> MailSubmission:
-    """The mail as a `MailSubmission`. Never raises on a mail's content: odd headers, malformed
-    ids and deep nesting are read as far as they are sound."""
+    """The mail as a `MailSubmission`. Never raises on a mail's content: odd headers,
+    malformed ids and deep nesting are read as far as they are sound."""
     msg, whole = parse_mail(incoming.raw)
     message_id = (_ids(_raw_header(msg, "Message-ID")) or [None])[0]
     replied = _ids(_raw_header(msg, "In-Reply-To"))
@@ -164,15 +215,18 @@ def from_mail(incoming: IncomingMail) -> MailSubmission:
         body=body_text(msg) if whole else "",
         message_id=message_id,
         in_reply_to=list(dict.fromkeys(refs)),
-        recipients=[a.lower() for _, a in getaddresses([_header(msg, "To"), _header(msg, "Cc")])
-                    if a and len(a) <= MAX_ADDRESS_LENGTH],
+        recipients=[
+            a.lower()
+            for _, a in getaddresses([_header(msg, "To"), _header(msg, "Cc")])
+            if a and len(a) <= MAX_ADDRESS_LENGTH
+        ],
         attachments=found,
         raw=incoming.raw,
         niet_geopend=skipped,
     )
 
 
-def person_name(display_name: str) -> Optional[str]:
+def person_name(display_name: str) -> str | None:
     """The From header's display name when it names a person ('Eva van Dijk'), else None
     ('inkoop@…', 'Team Jeugd Zeist' is kept: it is how the sender calls itself)."""
     name = re.sub(r"[\x00-\x1f\x7f]", "", display_name or "").strip().strip("'\"")
@@ -185,11 +239,11 @@ def person_name(display_name: str) -> Optional[str]:
 
 
 def from_file(path: Path, received_at: datetime) -> Submission:
-    """A dropped file. Only a regular file of its own is read — never through a symbolic link,
-    never a pipe or device — and no more than the size it had when opened (the folder watcher
-    refused anything else already; this holds when the entry was swapped meanwhile).
-    Raises OSError when it is not such a file or is still growing: it is left in place, and
-    the watcher judges it again."""
+    """A dropped file. Only a regular file of its own is read — never through a symbolic
+    link, never a pipe or device — and no more than the size it had when opened (the
+    folder watcher refused anything else already; this holds when the entry was swapped
+    meanwhile). Raises OSError when it is not such a file or is still growing: it is
+    left in place, and the watcher judges it again."""
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     with os.fdopen(fd, "rb") as fh:
         st = os.fstat(fh.fileno())
@@ -232,10 +286,12 @@ def html_to_text(markup: str) -> str:
 
 
 def attachments(msg: EmailMessage) -> tuple[list[Attachment], list[str]]:
-    """Every file in the mail that may be a form, and why some parts were not opened (Dutch).
-    Forwarded mails (message/rfc822), attached Outlook items (.msg) and winmail.dat (TNEF) are
-    opened, up to MAX_NESTING mails deep (a stack, not recursion: a forward nested 1000 deep is
-    no RecursionError); inline images are not forms. Files with the same name are all kept."""
+    """Every file in the mail that may be a form, and why some parts were not opened
+    (Dutch). Forwarded mails (message/rfc822), attached Outlook items (.msg) and
+    winmail.dat (TNEF) are opened, up to MAX_NESTING mails deep (a stack, not recursion:
+    a forward nested 1000 deep is no RecursionError); inline images are not forms. Files
+    with the same name are all kept.
+    """
     out: list[Attachment] = []
     skipped: list[str] = []
     stack: list[tuple[EmailMessage, int]] = [(msg, 0)]
@@ -249,7 +305,9 @@ def attachments(msg: EmailMessage) -> tuple[list[Attachment], list[str]]:
                     skipped.append(TOO_DEEP)
                 continue
             if isinstance(inner, list):
-                stack.extend((p, nested) for p in reversed(inner))  # in the mail's order
+                stack.extend(
+                    (p, nested) for p in reversed(inner)
+                )  # in the mail's order
             continue
         found = _attachment(part)
         out.extend(found)
@@ -271,12 +329,18 @@ def _attachment(part: EmailMessage) -> list[Attachment]:
     if ctype == "application/vnd.ms-outlook" or filename.lower().endswith(".msg"):
         return _from_outlook_item(content)
     if _may_be_form(filename, content):
-        return [Attachment(filename=filename or "bijlage", content=content, content_type=ctype)]
+        return [
+            Attachment(
+                filename=filename or "bijlage", content=content, content_type=ctype
+            )
+        ]
     return []
 
 
 def _may_be_form(filename: str, content: bytes) -> bool:
-    return sniff(content) in FORM_TYPES or filename.lower().endswith((".docx", ".pdf", ".doc", ".odt", ".rtf"))
+    return sniff(content) in FORM_TYPES or filename.lower().endswith(
+        (".docx", ".pdf", ".doc", ".odt", ".rtf")
+    )
 
 
 def _from_tnef(content: bytes) -> list[Attachment]:
@@ -297,7 +361,8 @@ def _from_tnef(content: bytes) -> list[Attachment]:
 
 
 def _from_outlook_item(content: bytes) -> list[Attachment]:
-    """The files inside an attached Outlook item (.msg), one level of nested items included."""
+    """The files inside an attached Outlook item (.msg), one level of nested items
+    included."""
     import extract_msg
 
     try:
@@ -308,7 +373,9 @@ def _from_outlook_item(content: bytes) -> list[Attachment]:
     try:
         for att in item.attachments:
             data = att.data
-            inner = data.attachments if hasattr(data, "attachments") else [att]  # an item inside the item
+            inner = (
+                data.attachments if hasattr(data, "attachments") else [att]
+            )  # an item inside the item
             for a in inner:
                 if isinstance(a.data, bytes):
                     name = a.longFilename or a.shortFilename or "bijlage"
@@ -319,6 +386,6 @@ def _from_outlook_item(content: bytes) -> list[Attachment]:
     return found
 
 
-def case_token(subject: str) -> Optional[str]:
+def case_token(subject: str) -> str | None:
     m = CASE_TOKEN.search(subject or "")
     return m.group(1).upper() if m else None

@@ -1,8 +1,10 @@
 """Render stage: a decided case → documents from the docx templates in `templates/`.
 
 docxtpl with autoescape on, and every value wrapped as literal text (`Listing`): a form
-answer like `{{ 7*7 }}`, `R&D <b>` or `=HYPERLINK(…)` appears as written, never evaluated.
+answer like `{{ 7*7 }}`, `R&D <b>` or `=HYPERLINK(…)` appears as written, never
+evaluated.
 """
+
 from __future__ import annotations
 
 import io
@@ -10,13 +12,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from docxtpl import DocxTemplate, Listing
 
-from pipeline.stages.decide import Decision
-from pipeline.region.profile import Mappings
 from pipeline.models import Aanvraag, Inzet, Tarief
+from pipeline.region.profile import Mappings
+from pipeline.stages.decide import Decision
 from pipeline.text import printable
 from pipeline.workdays import dutch_date
 
@@ -24,7 +26,7 @@ CENT = Decimal("0.01")
 EENHEID_MEERVOUD = {"uur": "uur", "dagdeel": "dagdelen", "etmaal": "etmalen"}
 
 
-def euro(amount: Optional[Decimal]) -> str:
+def euro(amount: Decimal | None) -> str:
     """'€ 1.234,56'."""
     if amount is None:
         return "—"
@@ -37,19 +39,26 @@ def number_nl(value: Decimal) -> str:
     """'2,5', '12', '2,33' (at most two decimals shown)."""
     if value != value.quantize(CENT):
         value = value.quantize(CENT, rounding=ROUND_HALF_UP)
-    text = f"{value.normalize():f}" if value == value.to_integral_value() else f"{value.normalize():f}"
+    text = (
+        f"{value.normalize():f}"
+        if value == value.to_integral_value()
+        else f"{value.normalize():f}"
+    )
     return text.replace(".", ",")
 
 
 @dataclass(frozen=True)
 class ContractValue:
-    total: Optional[Decimal]
-    working: str  # the computation in words, shown in contract and register; or why there is none
+    total: Decimal | None
+    # the computation in words, shown in contract and register; or why there is none
+    working: str
 
 
-def inzet_in(inzet: Inzet, unit: str, conversions: dict[tuple[str, str], Decimal]) -> Optional[Decimal]:
-    """The inzet's amount in `unit`: as written, or by the region's rule (1 dagdeel = 4 uur);
-    None when the units differ and no rule converts them."""
+def inzet_in(
+    inzet: Inzet, unit: str, conversions: dict[tuple[str, str], Decimal]
+) -> Decimal | None:
+    """The inzet's amount in `unit`: as written, or by the region's rule (1 dagdeel = 4
+    uur); None when the units differ and no rule converts them."""
     if inzet.aantal is None or inzet.eenheid is None:
         return None
     if inzet.eenheid == unit:
@@ -61,46 +70,84 @@ def inzet_in(inzet: Inzet, unit: str, conversions: dict[tuple[str, str], Decimal
     return None
 
 
-def contract_value(tarief: Tarief, record: Aanvraag,
-                   conversions: Optional[dict[tuple[str, str], Decimal]] = None) -> ContractValue:
-    """tariff × volume × length of the period, exact in Decimal and rounded once, to the cent, at
-    the end. The tariff's unit and the inzet's must agree or be converted by the region's rule."""
+def contract_value(
+    tarief: Tarief,
+    record: Aanvraag,
+    conversions: dict[tuple[str, str], Decimal] | None = None,
+) -> ContractValue:
+    """tariff × volume × length of the period, exact in Decimal and rounded once, to the
+    cent, at the end. The tariff's unit and the inzet's must agree or be converted by
+    the region's rule.
+    """
     inzet = record.inzet
-    if not (tarief.bedrag and inzet.aantal and inzet.per and record.startdatum and record.einddatum):
-        return ContractValue(None, "Niet te berekenen: tarief, omvang van de inzet of periode ontbreekt.")
+    if not (
+        tarief.bedrag
+        and inzet.aantal
+        and inzet.per
+        and record.startdatum
+        and record.einddatum
+    ):
+        return ContractValue(
+            None, "Niet te berekenen: tarief, omvang van de inzet of periode ontbreekt."
+        )
     if not (tarief.eenheid and inzet.eenheid):
-        return ContractValue(None, "Niet te berekenen: niet bekend of het tarief en de inzet per uur, dagdeel of "
-                                   "etmaal zijn.")
+        return ContractValue(
+            None,
+            "Niet te berekenen: niet bekend of het tarief en de inzet per uur, dagdeel"
+            " of etmaal zijn.",
+        )
     volume = inzet_in(inzet, tarief.eenheid, conversions or {})
     if volume is None:
-        in_units = {"uur": "uren", "dagdeel": "dagdelen", "etmaal": "etmalen"}[inzet.eenheid]
-        return ContractValue(None, f"Niet te berekenen: het tarief is per {tarief.eenheid}, de inzet in {in_units}; "
-                                   "de regio heeft geen omrekening daarvoor.")
+        in_units = {"uur": "uren", "dagdeel": "dagdelen", "etmaal": "etmalen"}[
+            inzet.eenheid
+        ]
+        return ContractValue(
+            None,
+            f"Niet te berekenen: het tarief is per {tarief.eenheid}, de inzet in"
+            f" {in_units}; de regio heeft geen omrekening daarvoor.",
+        )
     days = Decimal((record.einddatum - record.startdatum).days + 1)
     if inzet.per == "totaal":
         factor, factor_text = Decimal(1), ""
     elif inzet.per == "week":
         factor, factor_text = days / 7, f" × {int(days)} dagen / 7"
     else:
-        factor, factor_text = days * 12 / Decimal("365.25"), f" × {int(days)} dagen × 12 / 365,25"
+        factor, factor_text = (
+            days * 12 / Decimal("365.25"),
+            f" × {int(days)} dagen × 12 / 365,25",
+        )
     total = (tarief.bedrag * volume * factor).quantize(CENT, rounding=ROUND_HALF_UP)
     per = "in totaal" if inzet.per == "totaal" else f"per {inzet.per}"
-    converted = "" if inzet.eenheid == tarief.eenheid else (
-        f" (= {number_nl(volume)} {EENHEID_MEERVOUD[tarief.eenheid]})")
-    working = (f"{euro(tarief.bedrag)} per {tarief.eenheid} × {number_nl(inzet.aantal)} "
-               f"{EENHEID_MEERVOUD[inzet.eenheid]}{converted} {per}{factor_text} = {euro(total)}")
+    converted = (
+        ""
+        if inzet.eenheid == tarief.eenheid
+        else (f" (= {number_nl(volume)} {EENHEID_MEERVOUD[tarief.eenheid]})")
+    )
+    working = (
+        f"{euro(tarief.bedrag)} per {tarief.eenheid} × {number_nl(inzet.aantal)}"
+        f" {EENHEID_MEERVOUD[inzet.eenheid]}{converted} {per}{factor_text} ="
+        f" {euro(total)}"
+    )
     return ContractValue(total, working)
 
 
 def dutch_list(items: list[str]) -> str:
     """'a', 'a en b', 'a, b en c'."""
     items = [i for i in items if i]
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " en " + items[-1] if items else ""
+    return (
+        items[0]
+        if len(items) == 1
+        else ", ".join(items[:-1]) + " en " + items[-1]
+        if items
+        else ""
+    )
 
 
 def _text(value: Any) -> Listing:
-    """Any value as literal document text ('—' when absent); no control character reaches the
-    document (Listing turns FF and BEL into page and paragraph breaks; others make Word refuse it)."""
+    """Any value as literal document text ('—' when absent); no control character
+    reaches the document (Listing turns FF and BEL into page and paragraph breaks;
+    others make Word refuse it).
+    """
     if value is None or value == "":
         return Listing("—")
     if isinstance(value, date):
@@ -120,7 +167,9 @@ class Renderer:
         return out.getvalue()
 
     def undeclared(self, name: str) -> set[str]:
-        return DocxTemplate(str(self.dir / f"{name}.docx")).get_undeclared_template_variables()
+        return DocxTemplate(
+            str(self.dir / f"{name}.docx")
+        ).get_undeclared_template_variables()
 
 
 def _wrap(value: Any) -> Any:
@@ -133,28 +182,50 @@ def _wrap(value: Any) -> Any:
     return _text(value)
 
 
-# What the documents need from the provider, with the question that asks for it (in Dutch).
-PROVIDER_DATA = (("kvk", "het KvK-nummer"), ("agb_code", "de AGB-code"), ("iban", "het IBAN"),
-                 ("rekeninghouder", "de tenaamstelling van de rekening (naam van de rekeninghouder)"),
-                 ("adres", "het adres van de aanbieder (straat, huisnummer, postcode en plaats)"))
+# What the documents need from the provider, with the question that asks for it (in
+# Dutch).
+PROVIDER_DATA = (
+    ("kvk", "het KvK-nummer"),
+    ("agb_code", "de AGB-code"),
+    ("iban", "het IBAN"),
+    (
+        "rekeninghouder",
+        "de tenaamstelling van de rekening (naam van de rekeninghouder)",
+    ),
+    ("adres", "het adres van de aanbieder (straat, huisnummer, postcode en plaats)"),
+)
 
 
 def missing_provider_data(record: Aanvraag) -> list[str]:
-    """What the referrer still has to give before the contract can be made, as Dutch phrases."""
+    """What the referrer still has to give before the contract can be made, as Dutch
+    phrases."""
     return [what for key, what in PROVIDER_DATA if not getattr(record.aanbieder, key)]
 
 
 def chosen_tariff(decision: Decision, record: Aanvraag) -> Tarief:
-    """ICM's proposed tariff when the advice gave one, else the form's (its unit only from the
-    same source: a tariff without a unit is not completed from elsewhere)."""
-    return decision.tarief if decision.tarief and decision.tarief.bedrag else record.tarief
+    """ICM's proposed tariff when the advice gave one, else the form's (its unit only
+    from the same source: a tariff without a unit is not completed from elsewhere)."""
+    return (
+        decision.tarief if decision.tarief and decision.tarief.bedrag else record.tarief
+    )
 
 
-def contract_context(*, case_id: str, record: Aanvraag, decision: Decision, mappings: Mappings,
-                     today: date, region_name: str) -> dict[str, Any]:
-    """Everything the contract, Bijlage 2 and the package mail show. Made only for a complete
-    record (`missing_provider_data` empty and a computable value): the workflow asks first."""
-    regional, maatwerk = mappings.product_codes(decision.productcode, record.productcode)
+def contract_context(
+    *,
+    case_id: str,
+    record: Aanvraag,
+    decision: Decision,
+    mappings: Mappings,
+    today: date,
+    region_name: str,
+) -> dict[str, Any]:
+    """Everything the contract, Bijlage 2 and the package mail show. Made only for a
+    complete record (`missing_provider_data` empty and a computable value): the workflow
+    asks first.
+    """
+    regional, maatwerk = mappings.product_codes(
+        decision.productcode, record.productcode
+    )
     tarief = chosen_tariff(decision, record)
     value = contract_value(tarief, record, mappings.region.omrekening)
     signatory = mappings.region.signatory(record.gemeente, value.total or Decimal(0))
@@ -167,19 +238,36 @@ def contract_context(*, case_id: str, record: Aanvraag, decision: Decision, mapp
         "gemeente": record.gemeente,
         "zorgned_nummer": record.zorgned_nummer,
         "aanbieder": {
-            "naam": a.naam, "contactpersoon": a.contactpersoon, "telefoon": a.telefoon,
-            "kvk": a.kvk, "agb_code": a.agb_code, "iban": a.iban, "rekeninghouder": a.rekeninghouder, "adres": a.adres,
+            "naam": a.naam,
+            "contactpersoon": a.contactpersoon,
+            "telefoon": a.telefoon,
+            "kvk": a.kvk,
+            "agb_code": a.agb_code,
+            "iban": a.iban,
+            "rekeninghouder": a.rekeninghouder,
+            "adres": a.adres,
         },
         "type_hulp": record.type_hulp,
-        "hulpvorm": "jeugdhulp met verblijf" if record.hulpvorm == "verblijf" else "ambulante jeugdhulp",
+        "hulpvorm": (
+            "jeugdhulp met verblijf"
+            if record.hulpvorm == "verblijf"
+            else "ambulante jeugdhulp"
+        ),
         "productcode_regionaal": regional,
         "productcode": maatwerk,
-        "productcode_tekst": maatwerk if not regional or regional == maatwerk else (
-            f"{maatwerk} (gemaakt van de regionale code {regional})"),
+        "productcode_tekst": (
+            maatwerk
+            if not regional or regional == maatwerk
+            else (f"{maatwerk} (gemaakt van de regionale code {regional})")
+        ),
         "tarief": euro(tarief.bedrag),
         "eenheid": tarief.eenheid,
-        "inzet": (f"{number_nl(inzet.aantal)} {EENHEID_MEERVOUD.get(inzet.eenheid or '', '')} "
-                  f"{'in totaal' if inzet.per == 'totaal' else f'per {inzet.per}'}") if inzet.aantal else None,
+        "inzet": (
+            f"{number_nl(inzet.aantal)} {EENHEID_MEERVOUD.get(inzet.eenheid or '', '')}"
+            f" {'in totaal' if inzet.per == 'totaal' else f'per {inzet.per}'}"
+            if inzet.aantal
+            else None
+        ),
         "startdatum": record.startdatum,
         "einddatum": record.einddatum,
         "totaal": euro(value.total),
@@ -191,12 +279,26 @@ def contract_context(*, case_id: str, record: Aanvraag, decision: Decision, mapp
     }
 
 
-def refusal_context(*, case_id: str, record: Aanvraag, decision: Decision, mappings: Mappings,
-                    today: date, region_name: str, beoordelaars: list[str], contact: str) -> dict[str, Any]:
-    """The refusal letter; `beoordelaars` are the roles that judged the request in the region's
-    own words ('de poortwachter', 'de beleidsadviseur en ICM'), `contact` whom to ask."""
-    alternatives = [p["naam"] for p in mappings.contracted_providers
-                    if not p.get("hulpvormen") or (record.hulpvorm or "") in p["hulpvormen"]]
+def refusal_context(
+    *,
+    case_id: str,
+    record: Aanvraag,
+    decision: Decision,
+    mappings: Mappings,
+    today: date,
+    region_name: str,
+    beoordelaars: list[str],
+    contact: str,
+) -> dict[str, Any]:
+    """The refusal letter; `beoordelaars` are the roles that judged the request in the
+    region's own words ('de poortwachter', 'de beleidsadviseur en ICM'), `contact` whom
+    to ask.
+    """
+    alternatives = [
+        p["naam"]
+        for p in mappings.contracted_providers
+        if not p.get("hulpvormen") or (record.hulpvorm or "") in p["hulpvormen"]
+    ]
     return {
         "zaak": case_id,
         "datum": today,
@@ -208,6 +310,8 @@ def refusal_context(*, case_id: str, record: Aanvraag, decision: Decision, mappi
         "beoordeeld": f"Uw aanvraag is beoordeeld door {dutch_list(beoordelaars)}.",
         "contact": contact,
         "toelichting": decision.toelichting or "Geen toelichting gegeven.",
-        "alternatieven": "\n".join(f"• {a}" for a in alternatives) or f"Neem contact op met {contact} voor een "
-                                                                    "passende gecontracteerde aanbieder.",
+        "alternatieven": (
+            "\n".join(f"• {a}" for a in alternatives)
+            or f"Neem contact op met {contact} voor een passende gecontracteerde aanbieder."
+        ),
     }

@@ -1,14 +1,16 @@
 """Retention: a closed case's personal data are removed after the configured period.
 
-Closed: refused (geweigerd) or declined (negatief) — from the decision; signed (getekend) — from
-the end of the contract's term. Removed: the canonical record, the form's file name, ZorgNed
-number, remarks, advice texts, the case's mails (outbox copies, and in the mailbox's Verwerkt,
-Quarantaine and sent folders), the drop folder's copies and every register file but the signed
-contract (archive rules keep that). Kept: case number, state, gemeente, aanbieder, dates,
-product code and value (the figures), the case history and the inzage log (no personal data).
+Closed: refused (geweigerd) or declined (negatief) — from the decision; signed
+(getekend) — from the end of the contract's term. Removed: the canonical record, the
+form's file name, ZorgNed number, remarks, advice texts, the case's mails (outbox
+copies, and in the mailbox's Verwerkt, Quarantaine and sent folders), the drop folder's
+copies and every register file but the signed contract (archive rules keep that). Kept:
+case number, state, gemeente, aanbieder, dates, product code and value (the figures),
+the case history and the inzage log (no personal data).
 
 Files and mails go first, the store after: a crash in between is redone by the next run.
 """
+
 from __future__ import annotations
 
 import logging
@@ -16,14 +18,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Optional
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from pipeline import store
-from pipeline.stages.intake import DROP_OUTCOME_FOLDERS
 from pipeline.models import CaseState
+from pipeline.stages.intake import DROP_OUTCOME_FOLDERS
 
 log = logging.getLogger("maatwerk")
 
@@ -49,7 +50,7 @@ def months_before(day: date, months: int) -> date:
     raise AssertionError("unreachable")
 
 
-def closed_on(case: store.Case, local_date) -> Optional[date]:
+def closed_on(case: store.Case, local_date) -> date | None:
     if case.state == CaseState.getekend.value:
         return case.einddatum or local_date(case.updated_at)
     if case.state in CLOSED:
@@ -60,16 +61,29 @@ def closed_on(case: store.Case, local_date) -> Optional[date]:
 def due(s: Session, today: date, months: int, local_date) -> list[store.Case]:
     """Closed cases whose retention period has passed and whose data are still there."""
     cutoff = months_before(today, months)
-    cases = s.scalars(select(store.Case).where(store.Case.state.in_(CLOSED), store.Case.opgeschoond_op.is_(None))
-                      .order_by(store.Case.id))
+    cases = s.scalars(
+        select(store.Case)
+        .where(store.Case.state.in_(CLOSED), store.Case.opgeschoond_op.is_(None))
+        .order_by(store.Case.id)
+    )
     return [c for c in cases if (closed_on(c, local_date) or today) <= cutoff]
 
 
 def message_ids(s: Session, case: store.Case) -> set[str]:
     """The Message-IDs of every mail in or out for the case."""
-    ids = set(s.scalars(select(store.Received.source_ref).where(store.Received.case_id == case.id)))
+    ids = set(
+        s.scalars(
+            select(store.Received.source_ref).where(store.Received.case_id == case.id)
+        )
+    )
     ids |= {e.source for e in case.events}
-    ids |= set(s.scalars(select(store.OutboxMail.message_id).where(store.OutboxMail.case_id == case.id)))
+    ids |= set(
+        s.scalars(
+            select(store.OutboxMail.message_id).where(
+                store.OutboxMail.case_id == case.id
+            )
+        )
+    )
     return {i for i in ids if i.startswith("<") and i.endswith(">")}
 
 
@@ -84,14 +98,23 @@ def remove_files(case: store.Case, drop_root: Path) -> int:
         if not any(folder.iterdir()):
             folder.rmdir()
     for sub in DROP_OUTCOME_FOLDERS:
-        for p in (drop_root / sub).glob(f"{case.id} *") if (drop_root / sub).is_dir() else []:
+        for p in (
+            (drop_root / sub).glob(f"{case.id} *") if (drop_root / sub).is_dir() else []
+        ):
             p.unlink()
             removed += 1
     return removed
 
 
-def erase(s: Session, case: store.Case, today: date, *, wie: Optional[str], reden: str,
-          mails_removed: bool) -> None:
+def erase(
+    s: Session,
+    case: store.Case,
+    today: date,
+    *,
+    wie: str | None,
+    reden: str,
+    mails_removed: bool,
+) -> None:
     """The store's part: personal data out, the mark and the records in."""
     case.record_json = None
     case.meldingen_json = "[]"
@@ -99,16 +122,44 @@ def erase(s: Session, case: store.Case, today: date, *, wie: Optional[str], rede
     case.form_filename = None
     case.sender = None
     case.opgeschoond_op = today
-    s.execute(update(store.AdviceRow).where(store.AdviceRow.case_id == case.id).values(toelichting=None))
-    s.execute(update(store.OutboxMail).where(store.OutboxMail.case_id == case.id).values(raw=b""))
-    where = "" if mails_removed else "; mails in de Exchange-mailbox vallen onder het bewaarbeleid van Exchange"
-    store.note(s, case, source="opschonen", what=f"Persoonsgegevens verwijderd na de bewaartermijn ({reden}); "
-                                                 f"het getekende contract blijft in het register{where}")
-    store.log_access(s, case.id, wie=wie, actie="opgeschoond", reden=reden, bron="maatwerk opschonen")
+    s.execute(
+        update(store.AdviceRow)
+        .where(store.AdviceRow.case_id == case.id)
+        .values(toelichting=None)
+    )
+    s.execute(
+        update(store.OutboxMail)
+        .where(store.OutboxMail.case_id == case.id)
+        .values(raw=b"")
+    )
+    where = (
+        ""
+        if mails_removed
+        else "; mails in de Exchange-mailbox vallen onder het bewaarbeleid van Exchange"
+    )
+    store.note(
+        s,
+        case,
+        source="opschonen",
+        what=(
+            f"Persoonsgegevens verwijderd na de bewaartermijn ({reden}); "
+            f"het getekende contract blijft in het register{where}"
+        ),
+    )
+    store.log_access(
+        s, case.id, wie=wie, actie="opgeschoond", reden=reden, bron="maatwerk opschonen"
+    )
 
 
 def erase_old_mail(s: Session, before: datetime) -> int:
-    """Mails not tied to one case (reports, replies to mails without a form) once sent long enough ago."""
-    return s.execute(update(store.OutboxMail).where(store.OutboxMail.case_id.is_(None),
-                                                    store.OutboxMail.sent_at < before,
-                                                    store.OutboxMail.raw != b"").values(raw=b"")).rowcount
+    """Mails not tied to one case (reports, replies to mails without a form) once sent
+    long enough ago."""
+    return s.execute(
+        update(store.OutboxMail)
+        .where(
+            store.OutboxMail.case_id.is_(None),
+            store.OutboxMail.sent_at < before,
+            store.OutboxMail.raw != b"",
+        )
+        .values(raw=b"")
+    ).rowcount

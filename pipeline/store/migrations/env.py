@@ -1,9 +1,13 @@
-"""Alembic environment: run with the connection the store hands over (see store._migrate)."""
+"""Alembic environment: run with the connection the store hands over (see
+store._migrate)."""
+
 from alembic import context
 
 from pipeline.store import Base
 
 connection = context.config.attributes["connection"]
-context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+context.configure(
+    connection=connection, target_metadata=Base.metadata, render_as_batch=True
+)
 with context.begin_transaction():
     context.run_migrations()

@@ -3,6 +3,7 @@
 Revision ID: 0001
 Revises:
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -40,7 +41,13 @@ def upgrade() -> None:
     op.create_table(
         "audit",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("case_id", sa.String(20), sa.ForeignKey("cases.id"), nullable=False, index=True),
+        sa.Column(
+            "case_id",
+            sa.String(20),
+            sa.ForeignKey("cases.id"),
+            nullable=False,
+            index=True,
+        ),
         sa.Column("at", TZ, nullable=False),
         sa.Column("from_state", sa.String(32)),
         sa.Column("to_state", sa.String(32)),
@@ -50,7 +57,13 @@ def upgrade() -> None:
     op.create_table(
         "advices",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("case_id", sa.String(20), sa.ForeignKey("cases.id"), nullable=False, index=True),
+        sa.Column(
+            "case_id",
+            sa.String(20),
+            sa.ForeignKey("cases.id"),
+            nullable=False,
+            index=True,
+        ),
         sa.Column("rol", sa.String(32), nullable=False),
         sa.Column("oordeel", sa.String(16), nullable=False),
         sa.Column("toelichting", sa.Text),

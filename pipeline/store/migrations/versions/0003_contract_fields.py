@@ -4,6 +4,7 @@ register index and reports; and the record of scheduled reports already sent.
 Revision ID: 0003
 Revises: 0002
 """
+
 import sqlalchemy as sa
 from alembic import op
 

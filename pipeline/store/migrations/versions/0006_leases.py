@@ -4,6 +4,7 @@ dies) and a claim on each outbox mail being sent.
 Revision ID: 0006
 Revises: 0005
 """
+
 import sqlalchemy as sa
 from alembic import op
 

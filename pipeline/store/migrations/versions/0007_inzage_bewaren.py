@@ -5,6 +5,7 @@ personal data were removed after the retention period (`cases.opgeschoond_op`). 
 Revision ID: 0007
 Revises: 0006
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -30,16 +31,23 @@ def upgrade() -> None:
     with op.batch_alter_table("cases") as batch:
         batch.add_column(sa.Column("opgeschoond_op", sa.Date))
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("""CREATE FUNCTION maatwerk_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-                      BEGIN RAISE EXCEPTION 'tabel % mag alleen worden aangevuld', TG_TABLE_NAME; END $$""")
+        op.execute(
+            """CREATE FUNCTION maatwerk_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+                      BEGIN RAISE EXCEPTION 'tabel % mag alleen worden aangevuld', TG_TABLE_NAME; END $$"""
+        )
         for table in APPEND_ONLY:
-            op.execute(f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-                       "FOR EACH ROW EXECUTE FUNCTION maatwerk_append_only()")
+            op.execute(
+                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table}"
+                " FOR EACH ROW EXECUTE FUNCTION maatwerk_append_only()"
+            )
     else:
         for table in APPEND_ONLY:
             for action in ("UPDATE", "DELETE"):
-                op.execute(f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} BEGIN "
-                           f"SELECT RAISE(ABORT, 'tabel {table} mag alleen worden aangevuld'); END")
+                op.execute(
+                    f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON"
+                    f" {table} BEGIN SELECT RAISE(ABORT, 'tabel {table} mag alleen"
+                    " worden aangevuld'); END"
+                )
 
 
 def downgrade() -> None:

@@ -4,6 +4,7 @@ released as handled by hand, or deleted — by whom, when and why. Append-only, 
 Revision ID: 0009
 Revises: 0008
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -23,13 +24,20 @@ def upgrade() -> None:
         sa.Column("wie", sa.String(200), nullable=False),
         sa.Column("reden", sa.Text),
     )
-    if op.get_bind().dialect.name == "postgresql":  # maatwerk_append_only() is of migration 0007
-        op.execute("CREATE TRIGGER quarantaine_append_only BEFORE UPDATE OR DELETE ON quarantaine "
-                   "FOR EACH ROW EXECUTE FUNCTION maatwerk_append_only()")
+    if (
+        op.get_bind().dialect.name == "postgresql"
+    ):  # maatwerk_append_only() is of migration 0007
+        op.execute(
+            "CREATE TRIGGER quarantaine_append_only BEFORE UPDATE OR DELETE ON"
+            " quarantaine FOR EACH ROW EXECUTE FUNCTION maatwerk_append_only()"
+        )
     else:
         for action in ("UPDATE", "DELETE"):
-            op.execute(f"CREATE TRIGGER quarantaine_no_{action.lower()} BEFORE {action} ON quarantaine BEGIN "
-                       "SELECT RAISE(ABORT, 'tabel quarantaine mag alleen worden aangevuld'); END")
+            op.execute(
+                f"CREATE TRIGGER quarantaine_no_{action.lower()} BEFORE {action} ON"
+                " quarantaine BEGIN SELECT RAISE(ABORT, 'tabel quarantaine mag alleen"
+                " worden aangevuld'); END"
+            )
 
 
 def downgrade() -> None:

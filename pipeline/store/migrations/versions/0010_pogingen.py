@@ -4,6 +4,7 @@ waits on, and when it was set aside in Quarantaine as a poison mail (`[intake] m
 Revision ID: 0010
 Revises: 0009
 """
+
 import sqlalchemy as sa
 from alembic import op
 
