@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from pipeline import signed as signed_stage
 from pipeline import store
 from pipeline.convert import to_pdf
+from pipeline.errors import ConversionFailed
 from pipeline.mail import IncomingMail
 from pipeline.models import (
     Aanvraag,
