@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from enum import Enum
 from pathlib import Path
 from typing import Literal
 
@@ -140,16 +139,6 @@ class Extraction(BaseModel):
         data = self.record.model_dump(mode="json")
         data["meldingen"] = [m.model_dump() for m in self.meldingen]
         return data
-
-
-class CaseState(str, Enum):
-    ontvangen = "ontvangen"
-    geweigerd = "geweigerd"
-    advies_gevraagd = "advies_gevraagd"
-    positief = "positief"
-    negatief = "negatief"
-    contract_verstuurd = "contract_verstuurd"
-    getekend = "getekend"
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,6 @@ from openpyxl import load_workbook
 from pipeline import store
 from pipeline.convert import convert, soffice
 from pipeline.errors import ConversionFailed
-from pipeline.models import CaseState
 from pipeline.region.profile import load_mappings
 from pipeline.reports import (
     _share_in_year,
@@ -24,6 +23,7 @@ from pipeline.reports import (
     write_monitoring,
 )
 from pipeline.stages.render import euro
+from pipeline.states import CaseState
 from tests.conftest import REPO, ZEIST_BA, mail_with_form, sample
 from tests.test_flow import REFERRER, _approve
 

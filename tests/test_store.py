@@ -7,7 +7,7 @@ import pytest
 
 from pipeline import store
 from pipeline.errors import InvalidTransition
-from pipeline.models import CaseState
+from pipeline.states import CaseState
 
 
 def test_case_ids_count_per_year_and_transitions_are_audited(tmp_path):

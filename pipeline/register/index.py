@@ -18,29 +18,16 @@ import tempfile
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pipeline.models import CaseState
 from pipeline.register.folder import FILE_MODE
+from pipeline.states import CONTRACT_STATES, CONTRACT_STATUS
 from pipeline.store import Case
 from pipeline.text import printable
 
-CONTRACT_STATES = (
-    CaseState.positief.value,
-    CaseState.contract_verstuurd.value,
-    CaseState.getekend.value,
-)
-# How a contract's state reads where people look (register, reports, `maatwerk status`):
-# sent is not signed — a contract is "getekend" only once a signed copy came back
-# (pipeline/signed.py).
-CONTRACT_STATUS: Final = {
-    CaseState.positief.value: "positief, contract in de maak",
-    CaseState.contract_verstuurd.value: "verstuurd, nog niet getekend",
-    CaseState.getekend.value: "getekend",
-}
 COLUMNS = [
     "zaak",
     "gemeente",

@@ -24,10 +24,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.errors import ConfigError
-from pipeline.models import Aanvraag, CaseState
+from pipeline.models import Aanvraag
 from pipeline.region.profile import Mappings
-from pipeline.register.index import CONTRACT_STATES, _atomic_write, status_text
+from pipeline.register.index import _atomic_write, status_text
 from pipeline.stages.render import euro
+from pipeline.states import CONTRACT_STATES, CaseState
 from pipeline.store import Case
 from pipeline.text import printable
 

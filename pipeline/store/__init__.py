@@ -49,21 +49,9 @@ from sqlalchemy.orm import (
 
 from pipeline import crashpoints
 from pipeline.errors import AlreadyRunning, CaseNotFound, ConfigError, InvalidTransition
-from pipeline.models import Aanvraag, CaseState, Melding
+from pipeline.models import Aanvraag, Melding
 from pipeline.register.folder import DIR_MODE, FILE_MODE
-
-S = CaseState
-ALLOWED: dict[CaseState | None, set[CaseState]] = {
-    None: {S.ontvangen},
-    S.ontvangen: {S.geweigerd, S.advies_gevraagd},
-    S.advies_gevraagd: {S.positief, S.negatief},
-    S.positief: {S.contract_verstuurd},
-    S.negatief: set(),
-    S.contract_verstuurd: {S.getekend},
-    S.geweigerd: set(),
-    S.getekend: set(),
-}
-OPEN_STATES = (S.ontvangen, S.advies_gevraagd, S.positief, S.contract_verstuurd)
+from pipeline.states import ALLOWED, OPEN_STATES, CaseState, S
 
 
 def utcnow() -> datetime:
@@ -717,11 +705,7 @@ def _found(case: Case | None, case_id: str) -> Case:
 
 def open_cases(s: Session) -> list[Case]:
     return list(
-        s.scalars(
-            select(Case)
-            .where(Case.state.in_([x.value for x in OPEN_STATES]))
-            .order_by(Case.id)
-        )
+        s.scalars(select(Case).where(Case.state.in_(OPEN_STATES)).order_by(Case.id))
     )
 
 

@@ -46,22 +46,16 @@ from pipeline.errors import (
     UnreadableForm,
 )
 from pipeline.mail import IncomingMail, Mailbox, MailComposer, MaildirPostOffice
-from pipeline.models import (
-    Aanvraag,
-    Attachment,
-    CaseState,
-    Extraction,
-    Melding,
-    Submission,
-)
+from pipeline.models import Aanvraag, Attachment, Extraction, Melding, Submission
 from pipeline.readers.record import CERTAIN
 from pipeline.region.profile import Mappings, load_mappings
 from pipeline.register.folder import Register, extension_for
-from pipeline.register.index import CONTRACT_STATES, contract_rows, write_index
+from pipeline.register.index import contract_rows, write_index
 from pipeline.stages import intake, render
 from pipeline.stages import route as route_stage
 from pipeline.stages.extract import extract_bytes
 from pipeline.stages.validate import earlier_case_warnings, has_errors, validate
+from pipeline.states import CONTRACT_STATES, CaseState
 from pipeline.workdays import dutch_date
 from pipeline.workflow import quarantine
 from pipeline.workflow.planning import Planning

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from pipeline import reports, store
-from pipeline.models import CaseState
+from pipeline.states import CaseState
 from pipeline.workdays import deadline, dutch_date, is_working_day
 from pipeline.workflow import retention
 from pipeline.workflow.replies import role_name

@@ -24,15 +24,7 @@ from pipeline import store
 from pipeline.convert import to_pdf
 from pipeline.errors import ConversionFailed
 from pipeline.mail import IncomingMail
-from pipeline.models import (
-    Aanvraag,
-    Advies,
-    Attachment,
-    CaseState,
-    Extraction,
-    Submission,
-    Tarief,
-)
+from pipeline.models import Aanvraag, Advies, Attachment, Extraction, Submission, Tarief
 from pipeline.readers.reply import provider_data
 from pipeline.region.profile import Step
 from pipeline.register.folder import extension_for
@@ -40,6 +32,7 @@ from pipeline.stages import advice as advice_stage
 from pipeline.stages import intake, render
 from pipeline.stages import route as route_stage
 from pipeline.stages.decide import Decision, decide
+from pipeline.states import CaseState
 from pipeline.workdays import deadline, dutch_date
 from pipeline.workflow import verify
 

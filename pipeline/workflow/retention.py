@@ -23,8 +23,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from pipeline import store
-from pipeline.models import CaseState
 from pipeline.stages.intake import DROP_OUTCOME_FOLDERS
+from pipeline.states import CaseState
 
 log = logging.getLogger("maatwerk")
 

@@ -1,0 +1,44 @@
+"""A case's states, the moves between them and the groups other modules ask about:
+defined here once."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Final
+
+
+class CaseState(StrEnum):
+    ontvangen = "ontvangen"
+    geweigerd = "geweigerd"
+    advies_gevraagd = "advies_gevraagd"
+    positief = "positief"
+    negatief = "negatief"
+    contract_verstuurd = "contract_verstuurd"
+    getekend = "getekend"
+
+
+S = CaseState
+ALLOWED: Final[dict[CaseState | None, frozenset[CaseState]]] = {
+    None: frozenset({S.ontvangen}),
+    S.ontvangen: frozenset({S.geweigerd, S.advies_gevraagd}),
+    S.advies_gevraagd: frozenset({S.positief, S.negatief}),
+    S.positief: frozenset({S.contract_verstuurd}),
+    S.negatief: frozenset(),
+    S.contract_verstuurd: frozenset({S.getekend}),
+    S.geweigerd: frozenset(),
+    S.getekend: frozenset(),
+}
+# still moving: someone has to do or answer something
+OPEN_STATES: Final = frozenset(
+    {S.ontvangen, S.advies_gevraagd, S.positief, S.contract_verstuurd}
+)
+# a contract exists or is being made: the register index lists these
+CONTRACT_STATES: Final = frozenset({S.positief, S.contract_verstuurd, S.getekend})
+# How a contract's state reads where people look (register, reports, `maatwerk
+# status`): sent is not signed — a contract is "getekend" only once a signed copy came
+# back (pipeline/signed.py).
+CONTRACT_STATUS: Final = {
+    S.positief: "positief, contract in de maak",
+    S.contract_verstuurd: "verstuurd, nog niet getekend",
+    S.getekend: "getekend",
+}
