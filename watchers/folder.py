@@ -31,8 +31,8 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from pipeline.errors import FolderUnavailable
+from pipeline.folders import DropOutcome
 from pipeline.register.folder import DIR_MODE, FILE_MODE
-from pipeline.stages.intake import DROP_OUTCOME_FOLDERS
 
 log = logging.getLogger("maatwerk")
 IGNORED_PREFIXES = ("~$", ".", "~")  # Office lock files, hidden and temporary files
@@ -189,7 +189,7 @@ class DropFolder:
         """Move a handled file out of the way; refused files get a Dutch '.reden.txt'
         beside them. None when the file is gone already (another worker moved it)."""
         folder = self._outcome_folder(
-            outcome if outcome in DROP_OUTCOME_FOLDERS else "quarantaine"
+            outcome if outcome in set(DropOutcome) else DropOutcome.quarantaine
         )
         stem = f"{case_id} " if case_id else f"{datetime.now():%Y%m%d-%H%M%S} "
         target = folder / f"{stem}{path.name}"

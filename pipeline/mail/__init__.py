@@ -119,7 +119,7 @@ def _delivery_name(raw: bytes) -> str | None:
     return f"mw-{hashlib.sha256(m.group(1)).hexdigest()[:32]}.maatwerk" if m else None
 
 
-QUARANTINE = "Quarantaine"
+from pipeline.folders import QUARANTINE
 
 
 class MaildirMailbox:

@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 
 from pipeline.config import EwsSettings
 from pipeline.errors import ConfigError
+from pipeline.folders import QUARANTINE
 from pipeline.mail import IncomingMail
 
 log = logging.getLogger("maatwerk")
@@ -194,7 +195,7 @@ class EwsMailbox:
             account = self._acct()
             for folder in (
                 self._folder(self.processed_folder),
-                self._folder("Quarantaine"),
+                self._folder(QUARANTINE),
                 account.sent,
             ):
                 for message_id in sorted(message_ids):

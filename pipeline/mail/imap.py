@@ -23,6 +23,7 @@ from imapclient.exceptions import IMAPClientError
 
 from pipeline.config import ImapSettings, SmtpSettings
 from pipeline.errors import ConfigError
+from pipeline.folders import QUARANTINE
 from pipeline.mail import IncomingMail
 
 log = logging.getLogger("maatwerk")
@@ -269,7 +270,7 @@ class ImapMailbox:
         """Delete the kept copies (processed folder, Quarantaine, sent folder) of these
         mails."""
         removed = 0
-        folders = [self.processed_folder, "Quarantaine", self.imap_cfg.sent_folder]
+        folders = [self.processed_folder, QUARANTINE, self.imap_cfg.sent_folder]
         with self._lock:
             try:
                 client = self._conn()

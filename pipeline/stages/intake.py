@@ -30,9 +30,6 @@ FORM_TYPES = {
     "ole",
     "rtf",
 }  # what may be a form; the extract stage decides
-# Where the drop folder's handled files go, by outcome (the folder watcher moves them
-# there).
-DROP_OUTCOME_FOLDERS = ("verwerkt", "geweigerd", "quarantaine")
 
 
 def sha256(data: bytes) -> str:

@@ -45,6 +45,7 @@ from pipeline.errors import (
     NotReadAutomatically,
     UnreadableForm,
 )
+from pipeline.folders import QUARANTINE
 from pipeline.mail import IncomingMail, Mailbox, MailComposer, MaildirPostOffice
 from pipeline.models import Aanvraag, Attachment, Extraction, Melding, Submission
 from pipeline.readers.record import CERTAIN
@@ -63,7 +64,6 @@ from pipeline.workflow.replies import Workflow, role_name
 
 log = logging.getLogger("maatwerk")
 
-QUARANTINE_FOLDER = "Quarantaine"
 PROCESSED_BECAUSE = {
     "zaak": "aanvraag ontvangen",
     "geweigerd": "aanvraag ontvangen en geweigerd",
@@ -265,7 +265,7 @@ class Pipeline(Workflow, Planning):
         if (
             attempt.set_aside_at is not None
         ):  # set aside before, the move did not happen (a crash)
-            self._move(incoming.key, QUARANTINE_FOLDER)
+            self._move(incoming.key, QUARANTINE)
             return
         if (
             attempt.attempts - attempt.failures
@@ -308,7 +308,7 @@ class Pipeline(Workflow, Planning):
                         bron=sub.source_ref,
                     )
                     report.cases.extend(case_ids)
-                    folder = QUARANTINE_FOLDER if outcome in HELD else None
+                    folder = QUARANTINE if outcome in HELD else None
                     # the index lists contracts: rebuild it only when one of them
                     # changed
                     contract_changed = any(
@@ -369,7 +369,7 @@ class Pipeline(Workflow, Planning):
             return
         self._set_aside(sub, key, failures, error)
         report.quarantined += 1
-        self._move(incoming.key, QUARANTINE_FOLDER)
+        self._move(incoming.key, QUARANTINE)
 
     def _set_aside(
         self, sub: Submission | None, key: str, failures: int, error: str
@@ -550,7 +550,7 @@ class Pipeline(Workflow, Planning):
         *,
         wie: str | None = None,
         reden: str | None = None,
-        folder: str = QUARANTINE_FOLDER,
+        folder: str = QUARANTINE,
     ) -> RunReport:
         """After a fix (a sender added to the allowlist, a form template repaired, an
         outage over): the held mails with these numbers (as `held` lists them; None:
@@ -598,7 +598,7 @@ class Pipeline(Workflow, Planning):
         )
         return report
 
-    def held(self, folder: str = QUARANTINE_FOLDER) -> list[quarantine.HeldMail]:
+    def held(self, folder: str = QUARANTINE) -> list[quarantine.HeldMail]:
         """The mails held in Quarantaine, oldest first, numbered, each with why it is
         held. Raises ConfigError when the mailbox backend cannot list the folder."""
         mails = self.mailbox.list_folder(folder)
@@ -611,7 +611,7 @@ class Pipeline(Workflow, Planning):
         *,
         wie: str,
         reden: str | None = None,
-        folder: str = QUARANTINE_FOLDER,
+        folder: str = QUARANTINE,
     ) -> quarantine.HeldMail:
         """A held mail handled by hand: to the processed folder unprocessed, and never
         taken in later (also when it is put back in the inbox). Raises HeldMailNotFound,
@@ -644,7 +644,7 @@ class Pipeline(Workflow, Planning):
         *,
         wie: str,
         reden: str | None = None,
-        folder: str = QUARANTINE_FOLDER,
+        folder: str = QUARANTINE,
     ) -> quarantine.HeldMail:
         """Delete a held mail from the mailbox; who did it and why stays in the store
         (recorded in the same transaction: no deletion without its record). Raises

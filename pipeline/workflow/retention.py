@@ -23,7 +23,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from pipeline import store
-from pipeline.stages.intake import DROP_OUTCOME_FOLDERS
+from pipeline.folders import DropOutcome
 from pipeline.states import CaseState
 
 log = logging.getLogger("maatwerk")
@@ -97,7 +97,7 @@ def remove_files(case: store.Case, drop_root: Path) -> int:
                 removed += 1
         if not any(folder.iterdir()):
             folder.rmdir()
-    for sub in DROP_OUTCOME_FOLDERS:
+    for sub in DropOutcome:
         for p in (
             (drop_root / sub).glob(f"{case.id} *") if (drop_root / sub).is_dir() else []
         ):
