@@ -24,7 +24,7 @@ from rich.text import Text
 from sqlalchemy.exc import OperationalError
 
 from pipeline.config import Settings, load_settings
-from pipeline.errors import ConfigError, MaatwerkError
+from pipeline.errors import ConfigError, ExitCode, MaatwerkError, StoreUnavailable
 from pipeline.text import printable
 
 app = typer.Typer(
@@ -730,7 +730,7 @@ def bench_extract(
         for line in missed:
             out.print(f"Drempel niet gehaald: {_esc(line)}")
         if missed:
-            raise typer.Exit(1)
+            raise typer.Exit(ExitCode.error)
         out.print("Alle drempels gehaald.")
 
 
@@ -808,20 +808,16 @@ def main() -> None:
     # (mailbox folders, SQLite's journal files).
     os.umask(os.umask(0o027) | 0o027)
     try:
-        app()
+        try:
+            app()
+        except OperationalError as exc:
+            raise StoreUnavailable() from exc
     except MaatwerkError as exc:
-        sys.stderr.write(
-            printable(exc.melding).replace("\n", " ") + "\n"
-        )  # it may quote a value
+        # the melding may quote a value: printed as text, on one line
+        sys.stderr.write(printable(exc.melding).replace("\n", " ") + "\n")
         sys.exit(exc.exit_code)
-    except OperationalError:
-        sys.stderr.write(
-            "De database is niet bereikbaar; controleer of de databaseserver draait en"
-            " [store] url klopt.\n"
-        )
-        sys.exit(8)
     except KeyboardInterrupt:
-        sys.exit(130)
+        sys.exit(ExitCode.interrupted)
 
 
 if __name__ == "__main__":
