@@ -19,130 +19,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
-GEMEENTEN = ["Bunnik", "Houten", "Utrechtse Heuvelrug", "Wijk bij Duurstede", "Zeist"]
-JA_NEE = ["Ja", "Nee"]
-EENHEDEN = ["uur", "dagdeel", "etmaal"]
-# (canonical field, question on the form, kind, choices); kind: text, choice, date
-FORM_FIELDS: list[tuple[str, str, str, list[str]]] = [
-    ("spoed", "Heeft deze aanvraag spoed?", "choice", JA_NEE),
-    (
-        "gemeente",
-        (
-            "Uit welke gemeente komt dit verzoek op het mogen sluiten van eenmalig"
-            " lokaal contract?"
-        ),
-        "choice",
-        GEMEENTEN,
-    ),
-    (
-        "zorgned_nummer",
-        "Met welk registratie nummer staat client in ZorgNed?",
-        "text",
-        [],
-    ),
-    ("leeftijd", "Wat is de leeftijd van de client?", "text", []),
-    ("contactpersoon.naam", "Contactpersoon – naam", "text", []),
-    ("contactpersoon.telefoon", "Contactpersoon – telefoon", "text", []),
-    ("contactpersoon.email", "Contactpersoon – e-mail", "text", []),
-    (
-        "jeugdwet_gecheckt",
-        (
-            "Heb je gecheckt of de door jouw noodzakelijk geachte hulp inderdaad onder"
-            " de jeugdwet valt?"
-        ),
-        "choice",
-        JA_NEE,
-    ),
-    (
-        "hulpvorm",
-        "Gaat het om ambulante hulp of om jeugdhulp met verblijf?",
-        "choice",
-        ["ambulant", "verblijf"],
-    ),
-    ("type_hulp", "Welk type hulp is nodig?", "text", []),
-    ("productcode", "Productcode (bijv. 45A53)", "text", []),
-    (
-        "verblijfsvorm",
-        "Bij verblijf: pleegzorg, gezinshuis, ouder en kind huis, instelling en type",
-        "text",
-        [],
-    ),
-    (
-        "kader",
-        "Gaat het om hulp in vrijwillig of gedwongen kader?",
-        "choice",
-        ["vrijwillig", "gedwongen"],
-    ),
-    (
-        "pgb_verkend",
-        "Indien vrijwillig kader: is de mogelijkheid van een PGB verkend?",
-        "choice",
-        JA_NEE,
-    ),
-    ("pgb_argumenten", "Waarom is een PGB geen optie?", "text", []),
-    (
-        "maatregel",
-        "Indien gedwongen kader: is er sprake van een JB- of een JR-maatregel?",
-        "choice",
-        ["JB", "JR"],
-    ),
-    (
-        "reden_niet_gecontracteerd",
-        (
-            "Wat zijn de redenen om voor deze hulp niet te kiezen voor een"
-            " gecontracteerde aanbieder?"
-        ),
-        "text",
-        [],
-    ),
-    ("aanbieder.naam", "Welke aanbieder stel je voor?", "text", []),
-    ("aanbieder.contactpersoon", "Contactpersoon bij de aanbieder", "text", []),
-    ("aanbieder.telefoon", "Telefoon contactpersoon aanbieder", "text", []),
-    ("aanbieder.kvk", "KvK-nummer aanbieder", "text", []),
-    ("aanbieder.agb_code", "AGB-code aanbieder", "text", []),
-    ("aanbieder.iban", "IBAN aanbieder", "text", []),
-    (
-        "aanbieder.rekeninghouder",
-        "Tenaamstelling van het IBAN (naam rekeninghouder)",
-        "text",
-        [],
-    ),
-    (
-        "aanbieder.adres",
-        "Adres van de aanbieder (straat, huisnummer, postcode, plaats)",
-        "text",
-        [],
-    ),
-    (
-        "kwaliteit_onderbouwing",
-        (
-            "Welke informatie heb je al dat de beoogde aanbieder aan de professionele"
-            " vereisten voor de beoogde hulp voldoet?"
-        ),
-        "text",
-        [],
-    ),
-    ("startdatum", "Startdatum van de hulp", "date", []),
-    ("einddatum", "Einddatum van de hulp", "date", []),
-    ("inzet.aantal", "Omvang van de inzet – aantal", "text", []),
-    ("inzet.eenheid", "Omvang van de inzet – eenheid", "choice", EENHEDEN),
-    ("inzet.per", "Omvang van de inzet – per", "choice", ["week", "maand", "totaal"]),
-    ("tarief.bedrag", "Welk tarief stel je voor? (bedrag in euro)", "text", []),
-    ("tarief.eenheid", "Tarief per", "choice", EENHEDEN),
-]
-ADVICE_FIELDS: list[tuple[str, str, str, list[str]]] = [
-    (
-        "advies_beleidsadviseur.oordeel",
-        "Advies lokale beleidsadviseur",
-        "choice",
-        ["positief", "negatief"],
-    ),
-    ("advies_beleidsadviseur.toelichting", "Toelichting beleidsadviseur", "text", []),
-    ("advies_icm.oordeel", "Advies ICM", "choice", ["positief", "negatief"]),
-    ("advies_icm.toelichting", "Toelichting ICM", "text", []),
-    ("advies_icm.productcode", "Productcode (voorstel ICM)", "text", []),
-    ("advies_icm.tarief", "Tarief (voorstel ICM)", "text", []),
-]
+from pipeline.fields import ADVICE_FIELDS, FIELDS, FormField
 
 OUT = Path(__file__).resolve().parent.parent / "templates"
 
@@ -339,11 +216,10 @@ def _el(tag: str, **attrs: str):
     return el
 
 
-def _content_control(
-    cell, name: str, alias: str, kind: str, choices: list[str], sdt_id: int
-) -> None:
+def _content_control(cell, field: FormField, sdt_id: int) -> None:
     """An empty content control in `cell`, tagged with the canonical field name, showing
     Word's placeholder."""
+    name, alias, kind, choices = field.name, field.question, field.kind, field.choices
     placeholder = (
         "Kies een item."
         if kind == "choice"
@@ -387,13 +263,13 @@ def _content_control(
     cell.paragraphs[0]._p.append(sdt)
 
 
-def _form_table(doc: Document, fields, first_id: int) -> None:
+def _form_table(doc: Document, fields: tuple[FormField, ...], first_id: int) -> None:
     table = doc.add_table(rows=0, cols=2)
     table.style = "Table Grid"
-    for i, (name, question, kind, choices) in enumerate(fields):
+    for i, field in enumerate(fields):
         cells = table.add_row().cells
-        cells[0].paragraphs[0].add_run(question).bold = True
-        _content_control(cells[1], name, question, kind, choices, first_id + i)
+        cells[0].paragraphs[0].add_run(field.question).bold = True
+        _content_control(cells[1], field, first_id + i)
 
 
 def aanvraagformulier_docx() -> None:
@@ -411,7 +287,7 @@ def aanvraagformulier_docx() -> None:
         " inkoop@zorginzou.nl."
     )
     doc.add_heading("Aanvraag", level=2)
-    _form_table(doc, FORM_FIELDS, 1000)
+    _form_table(doc, FIELDS, 1000)
     doc.add_heading("Advies (in te vullen door de beleidsadviseur en ICM)", level=2)
     _form_table(doc, ADVICE_FIELDS, 2000)
     doc.save(OUT / "aanvraagformulier.docx")
@@ -441,15 +317,10 @@ def aanvraagformulier_pdf() -> None:
         " formulier naar inkoop@zorginzou.nl.",
     )
     y -= 22
-    for fields in (FORM_FIELDS, ADVICE_FIELDS):
-        for name, question, kind, choices in fields:
-            tall = kind == "text" and name in (
-                "reden_niet_gecontracteerd",
-                "kwaliteit_onderbouwing",
-                "pgb_argumenten",
-                "advies_beleidsadviseur.toelichting",
-                "advies_icm.toelichting",
-            )
+    for fields in (FIELDS, ADVICE_FIELDS):
+        for field in fields:
+            name, question, kind = field.name, field.question, field.kind
+            tall = kind == "text" and field.long
             box = 40 if tall else 16
             if y - box < 50:
                 c.showPage()
@@ -471,14 +342,17 @@ def aanvraagformulier_pdf() -> None:
             )
             if kind == "choice":
                 form.choice(
-                    value=" ", options=[" "] + choices, fieldFlags="combo", **common
+                    value=" ",
+                    options=[" ", *field.choices],
+                    fieldFlags="combo",
+                    **common,
                 )
             else:
                 form.textfield(
                     value="", fieldFlags="multiline" if tall else "", maxlen=0, **common
                 )
             y -= max(box, len(lines) * 9.5) + 8
-        if fields is FORM_FIELDS:
+        if fields is FIELDS:
             c.showPage()
             y = heading(
                 "Advies (in te vullen door de beleidsadviseur en ICM)", height - 50

@@ -8,22 +8,9 @@ from __future__ import annotations
 import io
 import re
 
+from pipeline.fields import CANONICAL
 from pipeline.readers.cells import Cell, Reading
 from pipeline.readers.questions import Labels
-
-ADVIES_PARTS = ("oordeel", "toelichting", "productcode", "tarief")
-
-
-def _canonical(labels: Labels) -> set[str]:
-    return (
-        set(labels.velden)
-        | {"hulpvorm"}
-        | {
-            f"{who}.{part}"
-            for who in ("advies_beleidsadviseur", "advies_icm")
-            for part in ADVIES_PARTS
-        }
-    )
 
 
 def _value(ftype, value) -> str | None:
@@ -34,7 +21,6 @@ def _value(ftype, value) -> str | None:
 
 def read(reader, content: bytes, labels: Labels) -> Reading:
     """`reader` is an open pypdf PdfReader of `content`."""
-    canonical = _canonical(labels)
     cells: list[Cell] = []
     unnamed = False
     kinds = {"canonical": 0, "named": 0, "printed": 0}
@@ -46,7 +32,7 @@ def read(reader, content: bytes, labels: Labels) -> Reading:
         if ftype is None:
             continue  # a parent node of hierarchical names
         value = _value(ftype, f.get("/V"))
-        if name in canonical:
+        if name in CANONICAL:
             cells.append(Cell(name, value or "", key=name))
             kinds["canonical"] += 1
             continue

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline.errors import UnreadableForm
+from pipeline.fields import ADVISERS, SPELLED
 from pipeline.models import Aanvraag, Advies, Extraction, Melding
 from pipeline.readers import answers as nz
 from pipeline.readers.cells import Cell, Reading
@@ -27,11 +28,6 @@ QUESTION_NEAR_SCORE = (
 QUESTION_SURE_SCORE = 85.0  # at or above this the question is recognised with certainty
 CERTAIN = 0.85  # a value read with at least this confidence is certain enough to act on
 GUESSED = 0.6  # a value taken from an answer that could be read in more than one way
-SPELLED_FIELDS = (
-    "contactpersoon.naam",
-    "aanbieder.naam",
-    "aanbieder.contactpersoon",
-)  # names that go into documents
 SCAN_NOTICE = (
     "Dit formulier is een scan en met tekstherkenning gelezen; controleer de"
     " overgenomen gegevens met het formulier in de bijlage."
@@ -785,7 +781,7 @@ def build(reading: Reading, mappings: Mappings) -> Extraction:
             kind, score = f"{group}.{part}", QUESTION_SURE_SCORE
         if kind and score >= QUESTION_MIN_SCORE:
             group = mappings.labels.person_group(kind)
-        if kind and kind.startswith(("advies_beleidsadviseur.", "advies_icm.")):
+        if kind and kind.startswith(tuple(f"{who}." for who in ADVISERS)):
             who, _, part = kind.partition(".")
             advies.setdefault(who, {})[part] = nz.clean(cell.answer)
             continue
@@ -878,7 +874,7 @@ def build(reading: Reading, mappings: Mappings) -> Extraction:
     if (
         reading.scanned
     ):  # a name read by OCR may have lost an accent or a dotless ı: say so per name
-        for name in SPELLED_FIELDS:
+        for name in SPELLED:
             v = values.get(name)
             if v is not None and v.value and not v.twijfel:
                 v.twijfel = (

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from pipeline.fields import REQUIRED
 from pipeline.models import Aanvraag, Melding
 from pipeline.readers import answers as nz
 from pipeline.readers.record import CERTAIN
@@ -22,26 +23,6 @@ EARLIER_REQUEST = re.compile(
     r"overeenkomst)\b|\bverlenging\b|\bMW-\d{4}-\d+",
     re.I,
 )
-
-REQUIRED: dict[str, str] = {
-    "gemeente": "de gemeente",
-    "zorgned_nummer": "het registratienummer in ZorgNed",
-    "leeftijd": "de leeftijd van de cliënt",
-    "contactpersoon.naam": "de naam van de contactpersoon",
-    "jeugdwet_gecheckt": "of is gecheckt dat de hulp onder de Jeugdwet valt",
-    "hulpvorm": "of het gaat om ambulante hulp of jeugdhulp met verblijf",
-    "type_hulp": "het type hulp",
-    "productcode": "de productcode (bijv. 45A53)",
-    "kader": "of het gaat om vrijwillig of gedwongen kader",
-    "reden_niet_gecontracteerd": (
-        "de reden om niet te kiezen voor een gecontracteerde aanbieder"
-    ),
-    "aanbieder.naam": "de voorgestelde aanbieder",
-    "startdatum": "de startdatum van de periode",
-    "einddatum": "de einddatum van de periode",
-    "tarief.bedrag": "het voorgestelde tarief",
-    "tarief.eenheid": "de eenheid van het tarief (uur, dagdeel of etmaal)",
-}
 
 
 def _get(record: Aanvraag, dotted: str):
