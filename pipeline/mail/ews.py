@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pipeline.config import EwsSettings
 from pipeline.errors import ConfigError
 from pipeline.folders import QUARANTINE
-from pipeline.mail import IncomingMail
+from pipeline.mail.mailbox import IncomingMail
 
 log = logging.getLogger("maatwerk")
 PULL_EVENTS = ("NewMailEvent", "CreatedEvent", "MovedEvent")

@@ -30,7 +30,7 @@ import requests
 
 from pipeline.config import GraphSettings
 from pipeline.errors import ConfigError
-from pipeline.mail import IncomingMail
+from pipeline.mail.mailbox import IncomingMail
 
 log = logging.getLogger("maatwerk")
 MIME_SEND_LIMIT = (

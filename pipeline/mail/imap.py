@@ -24,7 +24,7 @@ from imapclient.exceptions import IMAPClientError
 from pipeline.config import ImapSettings, SmtpSettings
 from pipeline.errors import ConfigError
 from pipeline.folders import QUARANTINE
-from pipeline.mail import IncomingMail
+from pipeline.mail.mailbox import IncomingMail
 
 log = logging.getLogger("maatwerk")
 FETCH_BATCH = 20

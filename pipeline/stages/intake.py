@@ -18,7 +18,7 @@ from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
 from pathlib import Path
 
-from pipeline.mail import IncomingMail
+from pipeline.mail.mailbox import IncomingMail
 from pipeline.models import Attachment, Submission
 from pipeline.stages.extract import sniff
 
