@@ -14,24 +14,11 @@ import re
 
 from pipeline.models import Aanvraag
 from pipeline.readers import answers as nz
+from pipeline.stages.provider_data import PROVIDER_FIELDS
 
-# label words → provider field; checked in this order (an 'IBAN op naam van' line is a
-# name)
-LABELS = (
-    (
-        "rekeninghouder",
-        re.compile(
-            r"tenaamstelling|rekeninghouder|op naam van|naam (van de )?rekening", re.I
-        ),
-    ),
-    ("kvk", re.compile(r"\bkvk\b|kamer van koophandel|handelsregister", re.I)),
-    ("agb_code", re.compile(r"\bagb\b", re.I)),
-    ("iban", re.compile(r"\biban\b|rekeningnummer|bankrekening", re.I)),
-    (
-        "adres",
-        re.compile(r"\badres\b|vestigingsadres|bezoekadres|postadres|gevestigd", re.I),
-    ),
-)
+# the provider fields in the order their labels are checked: a line is read under its
+# first label
+_READ_ORDER = sorted(PROVIDER_FIELDS, key=lambda f: not f.read_first)
 POSTCODE = re.compile(r"\b[1-9]\d{3}\s?[A-Z]{2}\b")
 EIGHT_DIGITS = re.compile(r"^\D*(\d{8})\D*$")
 
@@ -62,21 +49,21 @@ def provider_data(own_text: str, forms: list[Aanvraag]) -> dict[str, str]:
     IBAN anywhere, then what a corrected form attached says."""
     found: dict[str, str] = {}
     for line in own_text.splitlines():
-        for field, label in LABELS:
-            m = label.search(line)
+        for provider_field in _READ_ORDER:
+            m = provider_field.label.search(line)
             if m is None:
                 continue
-            value = _value(field, line[m.end() :])
+            value = _value(provider_field.key, line[m.end() :])
             if value:
-                found.setdefault(field, value)
+                found.setdefault(provider_field.key, value)
             break
     if "iban" not in found:
         iban = _valid_iban(own_text)
         if iban:
             found["iban"] = iban
     for form in forms:
-        for field, _ in LABELS:
-            value = getattr(form.aanbieder, field)
-            if value and field not in found:
-                found[field] = value
+        for provider_field in PROVIDER_FIELDS:
+            value = getattr(form.aanbieder, provider_field.key)
+            if value and provider_field.key not in found:
+                found[provider_field.key] = value
     return found

@@ -16,9 +16,13 @@ from typing import Any
 
 from docxtpl import DocxTemplate, Listing
 
-from pipeline.models import Aanvraag, Inzet, Tarief
+from pipeline.models import Aanbieder, Aanvraag, Inzet, Tarief
 from pipeline.region.profile import Mappings
 from pipeline.stages.decide import Decision
+from pipeline.stages.provider_data import PROVIDER_FIELDS
+from pipeline.stages.provider_data import (  # re-exported: the workflow asks here
+    missing_provider_data as missing_provider_data,
+)
 from pipeline.text import printable
 from pipeline.workdays import dutch_date
 
@@ -182,24 +186,9 @@ def _wrap(value: Any) -> Any:
     return _text(value)
 
 
-# What the documents need from the provider, with the question that asks for it (in
-# Dutch).
-PROVIDER_DATA = (
-    ("kvk", "het KvK-nummer"),
-    ("agb_code", "de AGB-code"),
-    ("iban", "het IBAN"),
-    (
-        "rekeninghouder",
-        "de tenaamstelling van de rekening (naam van de rekeninghouder)",
-    ),
-    ("adres", "het adres van de aanbieder (straat, huisnummer, postcode en plaats)"),
-)
-
-
-def missing_provider_data(record: Aanvraag) -> list[str]:
-    """What the referrer still has to give before the contract can be made, as Dutch
-    phrases."""
-    return [what for key, what in PROVIDER_DATA if not getattr(record.aanbieder, key)]
+# The old name of the provider table's (field, question) pairs, for
+# pipeline/workflow/replies.py; new code uses provider_data.questions.
+PROVIDER_DATA = tuple((f.key, f.question) for f in PROVIDER_FIELDS)
 
 
 def chosen_tariff(decision: Decision, record: Aanvraag) -> Tarief:
@@ -207,6 +196,24 @@ def chosen_tariff(decision: Decision, record: Aanvraag) -> Tarief:
     from the same source: a tariff without a unit is not completed from elsewhere)."""
     return (
         decision.tarief if decision.tarief and decision.tarief.bedrag else record.tarief
+    )
+
+
+def _productcode_text(regional: str | None, maatwerk: str | None) -> str | None:
+    """The contract's product code, with the regional code it was made from."""
+    if not regional or regional == maatwerk:
+        return maatwerk
+    return f"{maatwerk} (gemaakt van de regionale code {regional})"
+
+
+def _inzet_text(inzet: Inzet) -> str | None:
+    """'4 uur per week', '10 dagdelen in totaal'; None without an amount."""
+    if not inzet.aantal:
+        return None
+    per = "in totaal" if inzet.per == "totaal" else f"per {inzet.per}"
+    return (
+        f"{number_nl(inzet.aantal)} {EENHEID_MEERVOUD.get(inzet.eenheid or '', '')}"
+        f" {per}"
     )
 
 
@@ -230,23 +237,13 @@ def contract_context(
     value = contract_value(tarief, record, mappings.region.omrekening)
     signatory = mappings.region.signatory(record.gemeente, value.total or Decimal(0))
     a = record.aanbieder
-    inzet = record.inzet
     return {
         "zaak": case_id,
         "datum": today,
         "regio": region_name,
         "gemeente": record.gemeente,
         "zorgned_nummer": record.zorgned_nummer,
-        "aanbieder": {
-            "naam": a.naam,
-            "contactpersoon": a.contactpersoon,
-            "telefoon": a.telefoon,
-            "kvk": a.kvk,
-            "agb_code": a.agb_code,
-            "iban": a.iban,
-            "rekeninghouder": a.rekeninghouder,
-            "adres": a.adres,
-        },
+        "aanbieder": {name: getattr(a, name) for name in Aanbieder.model_fields},
         "type_hulp": record.type_hulp,
         "hulpvorm": (
             "jeugdhulp met verblijf"
@@ -255,19 +252,10 @@ def contract_context(
         ),
         "productcode_regionaal": regional,
         "productcode": maatwerk,
-        "productcode_tekst": (
-            maatwerk
-            if not regional or regional == maatwerk
-            else (f"{maatwerk} (gemaakt van de regionale code {regional})")
-        ),
+        "productcode_tekst": _productcode_text(regional, maatwerk),
         "tarief": euro(tarief.bedrag),
         "eenheid": tarief.eenheid,
-        "inzet": (
-            f"{number_nl(inzet.aantal)} {EENHEID_MEERVOUD.get(inzet.eenheid or '', '')}"
-            f" {'in totaal' if inzet.per == 'totaal' else f'per {inzet.per}'}"
-            if inzet.aantal
-            else None
-        ),
+        "inzet": _inzet_text(record.inzet),
         "startdatum": record.startdatum,
         "einddatum": record.einddatum,
         "totaal": euro(value.total),
@@ -312,6 +300,7 @@ def refusal_context(
         "toelichting": decision.toelichting or "Geen toelichting gegeven.",
         "alternatieven": (
             "\n".join(f"• {a}" for a in alternatives)
-            or f"Neem contact op met {contact} voor een passende gecontracteerde aanbieder."
+            or f"Neem contact op met {contact} voor een passende gecontracteerde"
+            " aanbieder."
         ),
     }
