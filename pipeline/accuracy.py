@@ -22,7 +22,7 @@ from typing import Any
 
 from pipeline.errors import MaatwerkError
 from pipeline.region.profile import Mappings
-from pipeline.stages.extract import DEFAULT_OCR_LANGUAGES, extract_file
+from pipeline.stages.extract import extract_file
 from pipeline.stages.validate import validate
 
 FORM_SUFFIXES = {".docx", ".pdf", ".doc", ".odt", ".rtf"}
@@ -136,7 +136,7 @@ def measure_file(
     path: Path,
     expected_json: Path,
     mappings: Mappings,
-    ocr_languages: str,
+    ocr_languages: str | None,
     problems: set[str] | None = None,
     kind: str | None = None,
 ) -> FileResult:
@@ -192,7 +192,7 @@ def measure_file(
 def measure(
     folder: Path,
     mappings: Mappings,
-    ocr_languages: str = DEFAULT_OCR_LANGUAGES,
+    ocr_languages: str | None = None,
 ) -> tuple[list[FileResult], dict[str, LayoutResult]]:
     folder = Path(folder)
     index = read_index(folder)

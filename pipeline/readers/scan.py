@@ -57,8 +57,13 @@ def installed_languages() -> frozenset[str]:
     return frozenset(ln.strip() for ln in out.splitlines()[1:] if ln.strip())
 
 
-def usable_languages(languages: str) -> str:
-    """The configured languages that are installed; Dutch must be there."""
+def usable_languages(languages: str | None) -> str:
+    """The configured languages (`[ocr] languages`; None: its default) that are
+    installed. Raises UnreadableForm when Dutch is not installed."""
+    from pipeline.config import OcrSettings
+
+    if languages is None:
+        languages = OcrSettings().languages
     have = installed_languages()
     if "nld" not in have:
         raise UnreadableForm(
@@ -213,11 +218,12 @@ class Item:
 def read(
     content: bytes,
     labels: Labels,
-    languages: str = "nld+tur",
+    languages: str | None = None,
     limits: LimitSettings | None = None,
 ) -> Reading:
-    """The question/answer cells of a scanned form (an image-only PDF). Raises
-    UnreadableForm."""
+    """The question/answer cells of a scanned form (an image-only PDF), read by OCR in
+    `languages` (`[ocr] languages`; None: its default) within `limits` (None: the
+    defaults). Raises UnreadableForm."""
     from pipeline.config import LimitSettings
 
     languages = usable_languages(languages)

@@ -36,8 +36,6 @@ from pipeline.readers.cells import Reading
 from pipeline.region.profile import Mappings
 
 log = logging.getLogger("maatwerk")
-# see pipeline/readers/scan.py and [ocr] in config.example.toml
-DEFAULT_OCR_LANGUAGES = "nld+tur"
 OURS = re.compile(r"[/\\](pipeline|watchers)[/\\]")
 # where a parser of the file formats lives: an exception raised there is about the
 # file's bytes
@@ -71,7 +69,7 @@ def sniff(content: bytes) -> str:
 def extract_file(
     path: Path,
     mappings: Mappings,
-    ocr_languages: str = DEFAULT_OCR_LANGUAGES,
+    ocr_languages: str | None = None,
     limits: LimitSettings | None = None,
 ) -> Extraction:
     """`extract_bytes` of a file. Raises UnreadableForm or NotReadAutomatically."""
@@ -87,11 +85,12 @@ def extract_file(
 def extract_bytes(
     content: bytes,
     mappings: Mappings,
-    ocr_languages: str = DEFAULT_OCR_LANGUAGES,
+    ocr_languages: str | None = None,
     limits: LimitSettings | None = None,
 ) -> Extraction:
     """A form's record, its cells read in a child process within `limits` (None: the
-    defaults).
+    defaults); a scan is read by OCR in `ocr_languages` (`[ocr] languages`; None: its
+    default).
 
     Raises UnreadableForm (the file's fault, or a limit hit: a Dutch reason) or
     NotReadAutomatically (a fault of ours: a person reads the form).
@@ -116,7 +115,7 @@ class _ReaderFault(Exception):
 
 
 def read_cells(
-    content: bytes, mappings: Mappings, ocr_languages: str, limits: LimitSettings
+    content: bytes, mappings: Mappings, ocr_languages: str | None, limits: LimitSettings
 ) -> Reading:
     """The cells of the best-fitting layout (run in the child). Raises UnreadableForm,
     or _ReaderFault for a fault of ours (the child cannot log: the parent does)."""
@@ -181,7 +180,7 @@ def _best(readings: list[Reading], mappings: Mappings) -> Reading:
 
 
 def _read(
-    content: bytes, mappings: Mappings, ocr_languages: str, limits: LimitSettings
+    content: bytes, mappings: Mappings, ocr_languages: str | None, limits: LimitSettings
 ) -> Reading:
     from pipeline.readers import docx, template, word
 
@@ -203,7 +202,7 @@ def _read(
 
 
 def _read_pdf(
-    content: bytes, mappings: Mappings, ocr_languages: str, limits: LimitSettings
+    content: bytes, mappings: Mappings, ocr_languages: str | None, limits: LimitSettings
 ) -> Reading:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
