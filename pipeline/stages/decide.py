@@ -10,15 +10,18 @@ tariff is carried into the contract.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 from pipeline.models import Advies, Tarief
 from pipeline.region.profile import Step
+from pipeline.stages.advice_answers import NEGATIEF, POSITIEF, Oordeel
 
 
 @dataclass(frozen=True)
 class Decision:
-    oordeel: Literal["positief", "negatief"]
+    """A step's decision: the verdict, its explanation, whether the advisers agreed,
+    and ICM's proposal of product code and tariff (None when there was none)."""
+
+    oordeel: Oordeel
     toelichting: str | None
     eens: bool
     productcode: str | None
@@ -26,19 +29,20 @@ class Decision:
 
 
 def decide(step: Step, roles: list[str], advices: dict[str, Advies]) -> Decision | None:
-    """None while the step still waits for an answer that matters."""
+    """The decision of a step from its roles' advices (`advices` by role); None while
+    the step still waits for an answer that matters. Never raises."""
     answered = {role: advices[role] for role in roles if role in advices}
     proposal = next((a for a in answered.values() if a.productcode or a.tarief), None)
     code, tarief = (proposal.productcode, proposal.tarief) if proposal else (None, None)
     eens = len({a.oordeel for a in answered.values()}) <= 1
     if step.besluit == "allen":
-        negative = next((a for a in answered.values() if a.oordeel == "negatief"), None)
+        negative = next((a for a in answered.values() if a.oordeel == NEGATIEF), None)
         if negative is not None:
-            return Decision("negatief", negative.toelichting, eens, code, tarief)
+            return Decision(NEGATIEF, negative.toelichting, eens, code, tarief)
         if len(answered) < len(roles):
             return None
         return Decision(
-            "positief",
+            POSITIEF,
             "; ".join(a.toelichting for a in answered.values() if a.toelichting)
             or None,
             eens,

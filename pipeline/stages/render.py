@@ -160,10 +160,14 @@ def _text(value: Any) -> Listing:
 
 
 class Renderer:
-    def __init__(self, templates_dir: Path):
+    """The docx templates of one folder, filled with a context of literal values."""
+
+    def __init__(self, templates_dir: Path) -> None:
         self.dir = Path(templates_dir)
 
     def render(self, name: str, context: dict[str, Any]) -> bytes:
+        """Template `name` filled with `context`, as .docx bytes. Raises what docxtpl
+        raises for a missing or broken template (a fault of the installation)."""
         tpl = DocxTemplate(str(self.dir / f"{name}.docx"))
         tpl.render({k: _wrap(v) for k, v in context.items()}, autoescape=True)
         out = io.BytesIO()
@@ -171,6 +175,7 @@ class Renderer:
         return out.getvalue()
 
     def undeclared(self, name: str) -> set[str]:
+        """The variables template `name` uses."""
         return DocxTemplate(
             str(self.dir / f"{name}.docx")
         ).get_undeclared_template_variables()

@@ -31,10 +31,12 @@ class Facts:
     nieuwe_aanbieder: bool
 
     def matches(self, conditions: dict[str, Any]) -> bool:
+        """Whether every condition (fact name → value) holds."""
         return all(getattr(self, key) == value for key, value in conditions.items())
 
 
 def facts_of(record: Aanvraag, region: Region) -> Facts:
+    """The case's facts; a provider not among the region's known ones is new."""
     known = {name.lower() for name in region.bekende_aanbieders}
     return Facts(
         gemeente=record.gemeente,
@@ -57,6 +59,8 @@ def steps_for(region: Region, facts: Facts, switches: dict[str, bool]) -> list[S
 
 
 def roles_for(step: Step, facts: Facts) -> list[str]:
+    """The roles a step asks for these facts: its own, with the matching `extra` roles
+    added or put in their place."""
     roles = list(step.rollen)
     for extra in step.extra:
         if facts.matches(extra.als):
@@ -74,6 +78,8 @@ def route(
     """{role: addresses} for one step. `named` holds addresses the referrer chose for a
     role (e.g. the poortwachter in Cc), used when they are among that role's configured
     addresses.
+
+    Raises ConfigError when a role has no address for the case's gemeente.
     """
     out: dict[str, list[str]] = {}
     for role in roles_for(step, facts):
