@@ -28,11 +28,16 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
-from typing import Final
+from typing import TYPE_CHECKING, Any, Final
 
+from pipeline.models import Advies
 from pipeline.stages import advice
 
-log = logging.getLogger("maatwerk.signed")
+if TYPE_CHECKING:  # imported where a file is read: they are slow to import
+    import pdfplumber.page
+    import pypdf
+
+log = logging.getLogger(f"maatwerk.{__name__}")
 
 MAX_PAGES: Final = 60  # a contract is a few pages; a longer file is read by a person
 SCAN_COVER: Final = 0.5  # an image covering this share of a page makes the page a scan
@@ -74,7 +79,7 @@ class _Page:
     images: int = 0
     scanned: bool = False
     curves: int = 0
-    marks: Counter = field(default_factory=Counter)
+    marks: Counter[str] = field(default_factory=Counter)
 
 
 @dataclass
@@ -139,7 +144,7 @@ def read_confirmation(body: str) -> bool | None:
     if _SIGNED_WORD.search(first):
         return not _NEGATION.search(first)
     answer = advice.parse_approval(body)
-    if isinstance(answer, advice.Advies):
+    if isinstance(answer, Advies):
         return answer.oordeel == "positief"
     return None
 
@@ -206,13 +211,13 @@ def _read(data: bytes) -> _Pdf:
     return _Pdf(pages=pages, signature_field=_has_filled_signature(reader))
 
 
-def _resolved(value):
+def _resolved(value: Any) -> Any:
     return value.get_object() if hasattr(value, "get_object") else value
 
 
-def _marks(page) -> Counter:
+def _marks(page: pypdf.PageObject) -> Counter[str]:
     """The page's annotations that put a mark on it, by subtype."""
-    out: Counter = Counter()
+    out: Counter[str] = Counter()
     for annot in _resolved(page.get("/Annots")) or []:
         subtype = str(_resolved(annot).get("/Subtype", ""))
         if subtype in MARKS:
@@ -220,7 +225,7 @@ def _marks(page) -> Counter:
     return out
 
 
-def _has_filled_signature(reader) -> bool:
+def _has_filled_signature(reader: pypdf.PdfReader) -> bool:
     """A signature field with a value: in the AcroForm's field tree or as a page's
     widget."""
     root = _resolved(reader.trailer["/Root"])
@@ -247,7 +252,7 @@ def _has_filled_signature(reader) -> bool:
     return False
 
 
-def _covered(page) -> float:
+def _covered(page: pdfplumber.page.Page) -> float:
     """The share of the page that images cover (overlaps counted once per image; capped
     at 1)."""
     area = float(page.width * page.height) or 1.0
@@ -275,7 +280,7 @@ def _words(text: str) -> list[str]:
 
 
 def _added_marks(pages: list[_Page], sent: list[_Page]) -> str | None:
-    before = sum((p.marks for p in sent), Counter())
+    before: Counter[str] = sum((p.marks for p in sent), Counter())
     for n, page in enumerate(pages, start=1):
         for subtype, count in page.marks.items():
             if count > before.get(subtype, 0):
