@@ -83,7 +83,7 @@ def with_signature_field(pdf: bytes) -> bytes:
     )
     ref = writer._add_object(widget)
     page[NameObject("/Annots")] = ArrayObject([ref])
-    writer._root_object[NameObject("/AcroForm")] = DictionaryObject(
+    writer.root_object[NameObject("/AcroForm")] = DictionaryObject(
         {
             NameObject("/Fields"): ArrayObject([ref]),
             NameObject("/SigFlags"): NumberObject(3),
@@ -94,7 +94,9 @@ def with_signature_field(pdf: bytes) -> bytes:
 
 def with_empty_signature_field(pdf: bytes) -> bytes:
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(with_signature_field(pdf))))
-    for annot in writer.pages[-1]["/Annots"]:
+    annots = writer.pages[-1]["/Annots"].get_object()
+    assert isinstance(annots, ArrayObject)
+    for annot in annots:
         del annot.get_object()["/V"]
     return _save(writer)
 

@@ -117,7 +117,7 @@ def _is_sign_off(line: str) -> bool:
 def reply_text(body: str) -> str:
     """The reply's own text without quoted history, signature, disclaimer and the
     `Kenmerk:` line a one-click answer carries (the answer's key, checked by
-    pipeline/verify.py; never passed on).
+    pipeline/workflow/verify.py; never passed on).
     """
     lines = [ln for ln in own_text(body).split("\n") if not _KENMERK_LINE.match(ln)]
     end = next((i for i, ln in enumerate(lines) if _is_sign_off(ln)), len(lines))

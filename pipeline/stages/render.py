@@ -74,6 +74,16 @@ def inzet_in(
     return None
 
 
+def _period_factor(per: str, days: Decimal) -> tuple[Decimal, str]:
+    """How many times the inzet's amount falls in a period of `days` days, and that
+    computation in words ('' for an amount in total)."""
+    if per == "totaal":
+        return Decimal(1), ""
+    if per == "week":
+        return days / 7, f" × {int(days)} dagen / 7"
+    return days * 12 / Decimal("365.25"), f" × {int(days)} dagen × 12 / 365,25"
+
+
 def contract_value(
     tarief: Tarief,
     record: Aanvraag,
@@ -111,15 +121,7 @@ def contract_value(
             f" {in_units}; de regio heeft geen omrekening daarvoor.",
         )
     days = Decimal((record.einddatum - record.startdatum).days + 1)
-    if inzet.per == "totaal":
-        factor, factor_text = Decimal(1), ""
-    elif inzet.per == "week":
-        factor, factor_text = days / 7, f" × {int(days)} dagen / 7"
-    else:
-        factor, factor_text = (
-            days * 12 / Decimal("365.25"),
-            f" × {int(days)} dagen × 12 / 365,25",
-        )
+    factor, factor_text = _period_factor(inzet.per, days)
     total = (tarief.bedrag * volume * factor).quantize(CENT, rounding=ROUND_HALF_UP)
     per = "in totaal" if inzet.per == "totaal" else f"per {inzet.per}"
     converted = (
