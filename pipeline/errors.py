@@ -129,3 +129,13 @@ class MailServerUnavailable(Outage):
 
     def __init__(self, melding: str = "De mailserver is niet bereikbaar.") -> None:
         super().__init__("de mailserver", melding)
+
+
+def safe_error(exc: BaseException) -> str:
+    """An exception for the log without its message (which may quote form contents):
+    its type and where it was raised."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    where = f" at {Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}" if tb else ""
+    return f"{type(exc).__name__}{where}"

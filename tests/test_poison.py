@@ -208,7 +208,7 @@ def test_a_mail_that_fails_every_time_is_set_aside_and_the_next_mail_goes_on(
         _mail([("a.docx", _form(1))], subject="kapotte ronde"),
         at=THURSDAY.replace(minute=1),
     )
-    monkeypatch.setattr(env.pipeline, "_extract", broken)
+    monkeypatch.setattr(env.pipeline.services, "extract", broken)
     limit = env.settings.intake.max_pogingen
     for attempt in range(1, limit):
         env.run()
@@ -247,7 +247,7 @@ def test_a_mail_that_fails_every_time_is_set_aside_and_the_next_mail_goes_on(
 def test_a_mail_that_fails_again_after_being_taken_back_is_set_aside_at_once(
     env, monkeypatch
 ):
-    monkeypatch.setattr(env.pipeline, "_extract", lambda att: 1 / 0)
+    monkeypatch.setattr(env.pipeline.services, "extract", lambda att: 1 / 0)
     env.deliver(_mail([("a.docx", _form(1))]))
     for _ in range(env.settings.intake.max_pogingen):
         env.run()
@@ -389,7 +389,7 @@ def test_a_crash_right_after_claiming_an_escalation_still_sends_it_on_the_next_r
     pipeline.close()
     script = (
         "import sys; from datetime import datetime, timezone; from pipeline.config"
-        " import Settings; from pipeline.flow import Pipeline; s ="
+        " import Settings; from pipeline.workflow.pipeline import Pipeline; s ="
         " Settings.model_validate_json(sys.stdin.read()); p = Pipeline(s, clock=lambda:"
         " datetime(2027, 3, 19, 8, 30, tzinfo=timezone.utc)); print(p.send_reminders())"
     )

@@ -69,7 +69,7 @@ def held(tmp_path, monkeypatch):
     def broken(att):
         raise RuntimeError("a bug of ours")
 
-    monkeypatch.setattr(pipeline, "_extract", broken)
+    monkeypatch.setattr(pipeline.services, "extract", broken)
     env.deliver(
         mail_with_form(
             REFERRER,

@@ -8,7 +8,8 @@ import time
 
 from pipeline import store
 from pipeline.errors import FolderUnavailable
-from pipeline.workflow.pipeline import Pipeline, RunReport, safe_error
+from pipeline.errors import safe_error
+from pipeline.workflow.pipeline import Pipeline, RunReport
 from watchers.folder import DropFolder
 from watchers.mailbox import MailboxWatcher
 

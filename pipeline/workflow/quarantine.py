@@ -13,6 +13,7 @@ logs who took a held mail back (`opnieuw verwerkt`), released it as handled by h
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,36 +22,20 @@ from email.parser import BytesHeaderParser
 from email.utils import parseaddr
 from enum import StrEnum
 
-from sqlalchemy import DateTime, Integer, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Session
 
 from pipeline import store
 from pipeline.errors import HeldMailNotFound
 from pipeline.mail import IncomingMail
 from pipeline.stages import intake
 
+log = logging.getLogger(f"maatwerk.{__name__}")
+
 
 class HeldAction(StrEnum):
     opnieuw = "opnieuw verwerkt"
     vrijgegeven = "vrijgegeven"
     verwijderd = "verwijderd"
-
-
-class QuarantineAction(store.Base):
-    """A held mail taken back, released or deleted: by whom, when and why. Append-only."""
-
-    __tablename__ = "quarantaine"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=store.utcnow)
-    dedupe_key: Mapped[str] = mapped_column(
-        store.Bounded(600), index=True
-    )  # as in `received`
-    actie: Mapped[str] = mapped_column(store.Bounded(40))
-    wie: Mapped[str] = mapped_column(
-        store.Bounded(200)
-    )  # a person's login, or a worker
-    reden: Mapped[str | None] = mapped_column(store.Tekst)
 
 
 @dataclass
@@ -146,7 +131,7 @@ def _reason(
 def _poison_reason(s: Session, key: str) -> str | None:
     """Why a mail set aside after failing again and again is held (`[intake]
     max_pogingen`)."""
-    row = s.get(store.MailAttempt, key)
+    row = store.mail_attempt(s, key)
     if row is None or row.set_aside_at is None:
         return None
     return (
@@ -165,17 +150,8 @@ def answered_before(
     """Whether an answer of this kind to this mail (its Message-ID in the answer's
     In-Reply-To) went to these recipients before, for the same case (or none): a held
     mail taken back is not answered twice."""
-    query = select(store.OutboxMail.raw).where(
-        store.OutboxMail.kind == kind,
-        store.OutboxMail.recipients == ", ".join(recipients),
-    )
-    query = query.where(
-        store.OutboxMail.case_id.is_(None)
-        if case_id is None
-        else store.OutboxMail.case_id == case_id
-    )
     wanted = in_reply_to.strip()
-    for raw in s.scalars(query):
+    for raw in store.answers_of_kind(s, kind, recipients, case_id):
         head = BytesHeaderParser(policy=policy.default).parsebytes(raw)
         if str(head.get("In-Reply-To", "")).strip() == wanted:
             return True
@@ -199,18 +175,13 @@ def chosen(held: list[HeldMail], nummers: list[int] | None) -> list[HeldMail]:
 def record(
     s: Session, mail: HeldMail, actie: HeldAction, wie: str, reden: str | None = None
 ) -> None:
-    s.add(
-        QuarantineAction(
-            dedupe_key=mail.dedupe_key[:600],
-            actie=actie.value,
-            wie=wie[:200],
-            reden=(reden or "").strip() or None,
-        )
-    )
+    """Staff took `mail` on (`actie`): logged, and it no longer counts as set aside."""
+    store.record_held_action(s, mail.dedupe_key, actie.value, wie, reden)
     store.forget_attempts(
         s, [mail.dedupe_key]
     )  # staff took it on: no longer a mail set aside
 
 
-def actions(s: Session) -> list[QuarantineAction]:
-    return list(s.scalars(select(QuarantineAction).order_by(QuarantineAction.id)))
+def actions(s: Session) -> list[store.QuarantineAction]:
+    """What staff did with held mails, oldest first."""
+    return store.held_actions(s)
