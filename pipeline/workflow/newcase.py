@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from pipeline import store
 from pipeline.errors import ConfigError, NotReadAutomatically
 from pipeline.models import Aanvraag, Attachment, Extraction, Melding, Submission
-from pipeline.readers.record import CERTAIN
+from pipeline.readers.value import CERTAIN
 from pipeline.register.folder import extension_for
 from pipeline.stages import intake, render
 from pipeline.stages.validate import earlier_case_warnings, has_errors, validate
