@@ -16,12 +16,9 @@ from pipeline import store
 from pipeline.convert import convert, soffice
 from pipeline.errors import ConversionFailed
 from pipeline.region.profile import load_mappings
-from pipeline.reports import (
-    _share_in_year,
-    monitoring,
-    reason_groups_of,
-    write_monitoring,
-)
+from pipeline.reports.monitoring import monitoring, reason_groups_of
+from pipeline.reports.monitoring import share_in_year as _share_in_year
+from pipeline.reports.workbook import write_monitoring
 from pipeline.stages.render import euro
 from pipeline.states import CaseState
 from tests.conftest import REPO, ZEIST_BA, mail_with_form, sample

@@ -1,0 +1,146 @@
+"""What every command uses: the consoles, the --config option, settings with logging,
+the library opened and closed, and values printed as text."""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.text import Text
+from sqlalchemy.orm import Session
+
+from pipeline.config import Settings, load_settings
+from pipeline.errors import ConfigError
+from pipeline.text import printable
+
+if TYPE_CHECKING:
+    from pipeline.workflow.pipeline import Pipeline
+
+# piped output: wide tables, no wrapping; ':name:' in a value stays text, never an emoji
+out = Console(width=None if sys.stdout.isatty() else 200, emoji=False)
+err = Console(stderr=True, emoji=False)
+
+ConfigOpt = typer.Option(
+    None,
+    "--config",
+    "-c",
+    help=(
+        "TOML-configuratiebestand (standaard ./maatwerk.toml, "
+        "anders de ingebouwde standaardwaarden)."
+    ),
+    exists=False,
+    dir_okay=False,
+)
+
+
+def settings_of(config: Path | None) -> Settings:
+    """The settings of `config` (see load_settings), with logging set up by them.
+
+    Raises ConfigError when the file is missing or wrong, or log_level unknown."""
+    settings = load_settings(config)
+    setup_logging(settings.log_level)
+    return settings
+
+
+def setup_logging(log_level: str) -> None:
+    """`log_level` is for maatwerk's own loggers (the 'maatwerk' tree): they never log a
+    form value. Every other logger (pdfminer, pdfplumber, pypdf, PIL, exchangelib,
+    urllib3, msal, sqlalchemy, alembic, …) stays at INFO or above whatever `log_level`
+    says: pdfminer's debug lines hold the PDF's strings — names, ZorgNed numbers, BSNs.
+
+    Raises ConfigError when `log_level` is no level name.
+    """
+    level = logging.getLevelNamesMapping().get(log_level.upper())
+    if level is None:
+        raise ConfigError(
+            f"log_level '{log_level}' bestaat niet; kies DEBUG, INFO, WARNING of ERROR."
+        )
+    root = logging.getLogger()
+    if not root.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        )
+        # also when a library sets its own logger's level lower
+        handler.addFilter(_own_debug_only)
+        root.addHandler(handler)
+    root.setLevel(max(logging.INFO, level))
+    logging.getLogger("maatwerk").setLevel(level)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def _own_debug_only(record: logging.LogRecord) -> bool:
+    return (
+        record.levelno >= logging.INFO
+        or record.name == "maatwerk"
+        or record.name.startswith("maatwerk.")
+    )
+
+
+@contextmanager
+def opened_pipeline(settings: Settings) -> Iterator[Pipeline]:
+    """The pipeline (store, register, mailbox, …), closed when the block ends."""
+    # imported here: `maatwerk extract` and `status` need none of it
+    from pipeline.workflow.pipeline import Pipeline
+
+    pipeline = Pipeline(settings)
+    try:
+        yield pipeline
+    finally:
+        pipeline.close()
+
+
+@contextmanager
+def store_session(settings: Settings) -> Iterator[Session]:
+    """One transaction on the store, which is closed when the block ends.
+
+    Raises sqlalchemy's OperationalError when the database does not answer (`main`
+    shows it as StoreUnavailable)."""
+    from pipeline import store
+
+    st = store.open_store(settings.store)
+    try:
+        with st.session() as s:
+            yield s
+    finally:
+        st.close()
+
+
+def person() -> str:
+    """Who is at the keyboard, for the inzage log: the login name."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid {os.getuid()}"
+
+
+def lit(value: object) -> Text:
+    """A value (from a form, a mail, the store) as a table cell: printed literally —
+    never markup ('[/b]', '[link=…]'), never an escape sequence (control characters
+    removed).
+    """
+    return Text("—" if value is None or value == "" else printable(str(value)))
+
+
+def esc(value: object) -> str:
+    """A value inside a line that has markup of its own: escaped, control characters
+    removed."""
+    return escape(printable(str(value)))
+
+
+def local(moment: datetime, settings: Settings) -> str:
+    """A stored time (UTC; SQLite returns it without zone) as local wall time."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return f"{moment.astimezone(ZoneInfo(settings.advice.timezone)):%Y-%m-%d %H:%M:%S}"

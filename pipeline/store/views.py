@@ -1,0 +1,44 @@
+"""Read-only queries for the reports and the command line (`maatwerk status`, `case`,
+`report`): what they show, selected here; nothing in this module writes."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Final
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pipeline.states import CONTRACT_STATES, CaseState
+from pipeline.store import Case
+
+# a contract that was sent (and may be signed back): what can run out
+ACTIVE_CONTRACT_STATES: Final = frozenset(
+    {CaseState.contract_verstuurd, CaseState.getekend}
+)
+
+
+def contracts_ending(s: Session, first: date, last: date) -> list[Case]:
+    """Sent or signed contracts whose end date lies from `first` to `last` (both
+    included), by end date and case number."""
+    return list(
+        s.scalars(
+            select(Case)
+            .where(
+                Case.state.in_(ACTIVE_CONTRACT_STATES),
+                Case.einddatum >= first,
+                Case.einddatum <= last,
+            )
+            .order_by(Case.einddatum, Case.id)
+        )
+    )
+
+
+def cases_of_year(s: Session, year: int) -> list[Case]:
+    """Every case whose case number is of `year` (MW-<year>-…)."""
+    return list(s.scalars(select(Case).where(Case.year == year)))
+
+
+def contract_cases(s: Session) -> list[Case]:
+    """Every case with a contract made, being made or signed, whatever its year."""
+    return list(s.scalars(select(Case).where(Case.state.in_(CONTRACT_STATES))))
