@@ -24,13 +24,11 @@ class _Section(BaseModel):
 
 
 class StoreSettings(_Section):
-    url: str = (  # several workers: postgresql+psycopg://user@host/db
-        "sqlite:///./data/maatwerk.db"
-    )
+    # several workers: postgresql+psycopg://user@host/db
+    url: str = "sqlite:///./data/maatwerk.db"
     password_env: str = "MAATWERK_STORE_PASSWORD"  # or ~/.pgpass; never in this file
-    lease_seconds: float = (
-        300.0  # a mail a worker took is left to it this long (then: worker dead)
-    )
+    # a mail a worker took is left to it this long (then: worker dead)
+    lease_seconds: float = 300.0
 
 
 class MailboxSettings(_Section):
@@ -74,9 +72,8 @@ class GraphSettings(_Section):
     authority: str = "https://login.microsoftonline.com"
     base_url: str = "https://graph.microsoft.com/v1.0"
     scope: str = "https://graph.microsoft.com/.default"
-    ca_bundle: str = (
-        ""  # a CA file to trust (a TLS-inspecting proxy); empty: the system's
-    )
+    # a CA file to trust (a TLS-inspecting proxy); empty: the system's
+    ca_bundle: str = ""
     timeout: float = 30.0
 
 
@@ -87,9 +84,8 @@ class EwsSettings(_Section):
     auth_type: Literal["NTLM", "basic", "digest"] = "NTLM"
     server_build: str = "15.1"  # Exchange 2016 = 15.1, 2019 = 15.2
     mailbox: str = ""  # default: [mailbox] address
-    impersonation: bool = (
-        False  # true: ApplicationImpersonation instead of delegate access
-    )
+    # true: ApplicationImpersonation instead of delegate access
+    impersonation: bool = False
     pull: bool = True  # pull notifications (cheap GetEvents) instead of plain polling
     pull_seconds: float = 2.0
     rescan_seconds: float = 300.0  # a full look at the inbox at least this often
@@ -137,9 +133,8 @@ class AdviceSettings(_Section):
     escalation_time: time = time(9, 0)
     teamleider: list[str] = []
     coordinator_akkoord: bool = False
-    contract_retour_werkdagen: int = (
-        10  # the signed contract not back after this many working days: a reminder
-    )
+    # the signed contract not back after this many working days: a reminder
+    contract_retour_werkdagen: int = 10
 
 
 class ReportSettings(_Section):
@@ -162,29 +157,25 @@ class RetentionSettings(_Section):
 
 
 class IntakeSettings(_Section):
-    allowed_senders: list[
-        str
-    ] = []  # addresses or domains ("zeist.nl"); empty: every sender
+    # addresses or domains ("zeist.nl"); empty: every sender
+    allowed_senders: list[str] = []
     max_attachment_mb: float = 25.0
-    max_formulieren: int = Field(
-        20, ge=1
-    )  # files read per mail; more are refused with a reason (the mail is kept)
-    max_pogingen: int = Field(
-        3, ge=1
-    )  # a mail failing this often is set aside in Quarantaine, sender and ICM told
+    # files read per mail; more are refused with a reason (the mail is kept)
+    max_formulieren: int = Field(default=20, ge=1)
+    # a mail failing this often is set aside in Quarantaine, sender and ICM told
+    max_pogingen: int = Field(default=3, ge=1)
 
 
 class SecuritySettings(_Section):
-    """When an answer on a case counts (pipeline/verify.py). `dmarc`: "indien_aanwezig"
-    — where the receiving server wrote an Authentication-Results header, DMARC must have
-    passed (or Exchange marked the mail internal); "vereist" — also when it wrote none;
-    "uit" — not read.
+    """When an answer on a case counts (pipeline/workflow/verify.py). `dmarc`:
+    "indien_aanwezig" — where the receiving server wrote an Authentication-Results
+    header, DMARC must have passed (or Exchange marked the mail internal); "vereist" —
+    also when it wrote none; "uit" — not read.
     """
 
     dmarc: Literal["indien_aanwezig", "vereist", "uit"] = "indien_aanwezig"
-    vertrouwde_servers: list[
-        str
-    ] = []  # authserv-ids of the region's own mail servers; empty: the topmost header
+    # authserv-ids of the region's own mail servers; empty: the topmost header
+    vertrouwde_servers: list[str] = []
 
 
 class OcrSettings(_Section):
@@ -197,19 +188,15 @@ class LimitSettings(_Section):
 
     # the child's data memory (RLIMIT_DATA), and that of each program it starts
     memory_mb: int = 1024
-    cpu_seconds: int = (
-        60  # CPU time of the child and of each program it starts (RLIMIT_CPU)
-    )
-    wall_seconds: float = (
-        60.0  # the whole reading, programs included: then the child is killed
-    )
+    # CPU time of the child and of each program it starts (RLIMIT_CPU)
+    cpu_seconds: int = 60
+    # the whole reading, programs included: then the child is killed
+    wall_seconds: float = 60.0
     max_pages: int = 50  # a PDF with more pages is refused before anything is read
-    max_page_megapixels: float = (
-        40.0  # a page is rendered for OCR only when it stays under this
-    )
-    max_unpacked_mb: int = (
-        50  # a Word package, counted while unpacking (a form is well under 5 MB)
-    )
+    # a page is rendered for OCR only when it stays under this
+    max_page_megapixels: float = 40.0
+    # a Word package, counted while unpacking (a form is well under 5 MB)
+    max_unpacked_mb: int = 50
 
 
 class Settings(_Section):
@@ -222,9 +209,8 @@ class Settings(_Section):
     graph: GraphSettings = GraphSettings()
     ews: EwsSettings = EwsSettings()
     drop: DropSettings = DropSettings()
-    register_: RegisterSettings = Field(
-        RegisterSettings(), alias="register"
-    )  # BaseModel has .register
+    # BaseModel has .register
+    register_: RegisterSettings = Field(default=RegisterSettings(), alias="register")
     region: RegionSettings = RegionSettings()
     advice: AdviceSettings = AdviceSettings()
     ocr: OcrSettings = OcrSettings()
@@ -237,7 +223,10 @@ class Settings(_Section):
 
 
 def load_settings(path: Path | None = None) -> Settings:
-    """Read `path` (or ./maatwerk.toml when present); no file means the defaults."""
+    """Read `path` (or ./maatwerk.toml when present); no file means the defaults.
+
+    Raises ConfigError when `path` is missing, is no TOML, or holds an unknown key or
+    a wrong value."""
     if path is None:
         candidate = Path(DEFAULT_CONFIG_NAME)
         if not candidate.exists():
