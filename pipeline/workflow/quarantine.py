@@ -159,7 +159,8 @@ def answered_before(
 
 
 def chosen(held: list[HeldMail], nummers: list[int] | None) -> list[HeldMail]:
-    """The held mails with these numbers (None: all). Raises HeldMailNotFound (Dutch)."""
+    """The held mails with these numbers (None: all). Raises HeldMailNotFound
+    (Dutch)."""
     if nummers is None:
         return held
     by_number = {m.nummer: m for m in held}

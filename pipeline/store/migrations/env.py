@@ -1,9 +1,9 @@
 """Alembic environment: run with the connection the store hands over (see
-store._migrate)."""
+store.db.migrate)."""
 
 from alembic import context
 
-from pipeline.store import Base
+from pipeline.store.schema import Base
 
 connection = context.config.attributes["connection"]
 context.configure(
