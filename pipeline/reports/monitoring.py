@@ -15,13 +15,14 @@ from typing import Final
 
 from sqlalchemy.orm import Session
 
+from pipeline import store
 from pipeline.errors import ConfigError
 from pipeline.models import Aanvraag
 from pipeline.region.profile import Mappings
 from pipeline.stages.render import euro
 from pipeline.states import CONTRACT_STATES, CaseState
 from pipeline.store import Case
-from pipeline.store.views import cases_of_year, contract_cases
+from pipeline.store.views import cases_of_year
 from pipeline.text import printable
 
 OTHER: Final = "overig"
@@ -134,7 +135,7 @@ def monitoring(s: Session, year: int, mappings: Mappings) -> Monitoring:
             result.geen_formulier += 1
         else:
             _count_request(of(c), c, mappings)
-    for c in contract_cases(s):
+    for c in store.contract_cases(s):
         share = _value_in_year(c, year)
         if share is not None:
             f = of(c)

@@ -7,7 +7,7 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from pipeline.register.index import _atomic_write
+from pipeline.register.folder import atomic_write
 from pipeline.reports.monitoring import Monitoring
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ def write_monitoring(figures: Monitoring, folder: Path) -> Path:
     out = io.BytesIO()
     wb.save(out)
     path = folder / f"monitoring {figures.year}.xlsx"
-    _atomic_write(path, out.getvalue())
+    atomic_write(path, out.getvalue())
     return path
 
 

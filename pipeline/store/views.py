@@ -1,5 +1,7 @@
 """Read-only queries for the reports and the command line (`maatwerk status`, `case`,
-`report`): what they show, selected here; nothing in this module writes."""
+`report`) that no other part needs; nothing in this module writes. The queries the
+workflow shares with them (open cases, contract cases, outbox, workers) are in the
+store's other modules."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from typing import Final
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pipeline.states import CONTRACT_STATES, CaseState
+from pipeline.states import CaseState
 from pipeline.store import Case
 
 # a contract that was sent (and may be signed back): what can run out
@@ -37,8 +39,3 @@ def contracts_ending(s: Session, first: date, last: date) -> list[Case]:
 def cases_of_year(s: Session, year: int) -> list[Case]:
     """Every case whose case number is of `year` (MW-<year>-…)."""
     return list(s.scalars(select(Case).where(Case.year == year)))
-
-
-def contract_cases(s: Session) -> list[Case]:
-    """Every case with a contract made, being made or signed, whatever its year."""
-    return list(s.scalars(select(Case).where(Case.state.in_(CONTRACT_STATES))))
