@@ -93,8 +93,11 @@ def advice_due(s: Session, today: date) -> Iterator[store.Case]:
     )
 
 
-def contracts_out(s: Session) -> Iterator[tuple[store.Case, store.OutboxMail]]:
-    """Cases whose contract is out, each with the package that went (sent)."""
+def contracts_out(
+    s: Session,
+) -> Iterator[tuple[store.Case, store.OutboxMail, datetime]]:
+    """Cases whose contract is out, each with the package that went and when it went
+    (zone-aware)."""
     cases = s.scalars(
         select(store.Case).where(store.Case.state == CaseState.contract_verstuurd.value)
     )
@@ -110,4 +113,4 @@ def contracts_out(s: Session) -> Iterator[tuple[store.Case, store.OutboxMail]]:
             .limit(1)
         )
         if package is not None and package.sent_at is not None:
-            yield case, package
+            yield case, package, store.aware(package.sent_at)

@@ -25,7 +25,7 @@ class CaseContext:
 
     @classmethod
     def of(cls, svc: Services, s: Session, case: store.Case, sub: Submission):
-        """The context of a case an incoming item is about (its folder made if needed)."""
+        """The context of the case an incoming item is about."""
         return cls(
             svc, s, case, sub, svc.case_folder(case), svc.local_date(sub.received_at)
         )

@@ -1,6 +1,6 @@
 """The contract back: signed means signed. A returned file counts as the signed contract
-only on evidence of a signature (pipeline/signed.py); otherwise ICM is asked to check it,
-and its answer decides."""
+only on evidence of a signature (pipeline/signed.py); otherwise ICM is asked to check
+it, and its answer decides."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import re
 from dataclasses import replace
 from email import message_from_bytes, policy
 from pathlib import Path
+from typing import cast
 
 from pipeline import signed, store
 from pipeline.models import Attachment
@@ -93,8 +94,8 @@ def returned(ctx: CaseContext) -> None:
 
 
 def check_answered(ctx: CaseContext) -> store.OutboxMail | None:
-    """The check ICM answers with this mail: the one it replies to, else (a new mail with
-    the case number) the latest, when the mail clearly says 'getekend' or 'niet
+    """The check ICM answers with this mail: the one it replies to, else (a new mail
+    with the case number) the latest, when the mail clearly says 'getekend' or 'niet
     getekend'."""
     sub = ctx.sub
     if sub.attachments or not is_icm(ctx.svc, sub.sender):
@@ -120,17 +121,18 @@ def confirmation(ctx: CaseContext, check: store.OutboxMail) -> None:
     files = [
         Attachment(
             p.get_filename() or f"retour contract {case.id}",
-            p.get_payload(decode=True),
+            cast(bytes, p.get_payload(decode=True)),
             p.get_content_type(),
         )
-        for p in mail.iter_attachments()  # type: ignore[attr-defined]
+        for p in mail.iter_attachments()
     ]
     if answer is True and files:
         returned_at = mail["Date"].datetime if mail["Date"] else sub.received_at
         is_signed(
             replace(ctx, day=ctx.svc.local_date(returned_at)),
             files,
-            what=f"ICM ({sub.sender}) bevestigt dat het teruggestuurde contract getekend is",
+            what=f"ICM ({sub.sender}) bevestigt dat het teruggestuurde contract"
+            " getekend is",
             confirmed=True,
         )
         return

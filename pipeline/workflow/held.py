@@ -49,7 +49,8 @@ def reprocess(
         for mail in chosen:
             action = quarantine.HeldAction.opnieuw
             quarantine.record(s, mail, action, wie or store.worker_actor(), reden)
-            # one more try: a mail that fails again after the fix is set aside again at once
+            # one more try: a mail that fails again after the fix is set aside again at
+            # once
             store.attempt_failed(s, mail.dedupe_key, "opnieuw verwerkt").failures = (
                 svc.settings.intake.max_pogingen - 1
             )
@@ -57,7 +58,8 @@ def reprocess(
         svc.mailbox.move_from(folder, mail.key)
     log.info("%d quarantined mail(s) back in the inbox", len(chosen))
     report = inbox.handle_inbox(svc)
-    # held again (still no form, sender still not allowed) or failed again: what the user asks
+    # held again (still no form, sender still not allowed) or failed again: what the
+    # user asks
     taken = set(keys)
     report.quarantined = (
         sum(m.dedupe_key in taken for m in held(svc, folder)) if taken else 0
@@ -138,7 +140,8 @@ def _change(
     record: Callable,
     change: Callable[[], None],
 ) -> None:
-    """One action on a held mail: recorded, then done in the mailbox, in one transaction."""
+    """One action on a held mail: recorded, then done in the mailbox, in one
+    transaction."""
     with svc.store.session() as s:
         quarantine.record(s, mail, action, wie, reden)
         record(s)

@@ -2,11 +2,11 @@
 
 Several workers may see the same inbox: a worker first takes the mail's lease and counts
 the attempt (its own short transaction); a mail another live worker holds is left to it.
-An outage leaves the mail in the inbox, counts no attempt and ends the round, so the loop
-backs off and tries again. Any other failure leaves the mail for the next round; after
-`[intake] max_pogingen` failures it is set aside in Quarantaine, its sender and ICM told.
-Only after the commit is the mail moved out of the inbox, and only then are queued mails
-sent; a crash in between repeats nothing that was stored.
+An outage leaves the mail in the inbox, counts no attempt and ends the round, so the
+loop backs off and tries again. Any other failure leaves the mail for the next round;
+after `[intake] max_pogingen` failures it is set aside in Quarantaine, its sender and
+ICM told. Only after the commit is the mail moved out of the inbox, and only then are
+queued mails sent; a crash in between repeats nothing that was stored.
 """
 
 from __future__ import annotations
@@ -135,7 +135,8 @@ def handle_mail(
         # another worker stored this mail (or the same form) at the same moment: the
         # next round finds it stored; a conflict of our own making counts as a failure
         log.warning(
-            "mail conflicted with another store change; left in the inbox for the next round"
+            "mail conflicted with another store change; left in the inbox for the next"
+            " round"
         )
         failed(svc, mail, sub, key, safe_error(exc), report)
         return
@@ -144,7 +145,8 @@ def handle_mail(
         failed(svc, mail, sub, key, safe_error(exc), report)
         return
     # The lease is kept until it runs out: a worker that fetched the same mail before it
-    # was moved must not move it again (an IMAP session can still copy a mail another moved).
+    # was moved must not move it again (an IMAP session can still copy a mail another
+    # moved).
     move(svc, mail.key, folder)
 
 
@@ -178,7 +180,7 @@ def _handle(svc: Services, sub: Submission, key: str, report: RunReport) -> str 
             folder = QUARANTINE if outcome.kind in incoming.HELD else None
             # the index lists contracts: rebuild it only when one of them changed
             contract_changed = any(
-                s.get(store.Case, c).state in CONTRACT_STATES for c in ids
+                store.get_case(s, c).state in CONTRACT_STATES for c in ids
             )
         store.attempt_done(s, key)  # the count goes with the outcome it counted towards
     crashpoints.reached("after_commit")
@@ -299,8 +301,8 @@ def move(svc: Services, key: str, folder: str | None) -> None:
 
 
 def take_mail(svc: Services, key: str) -> store.MailAttempt | None:
-    """The lease on a mail with this attempt counted, in one commit; None: another worker
-    has it."""
+    """The lease on a mail with this attempt counted, in one commit; None: another
+    worker has it."""
     with svc.store.session() as s:
         if not store.take_lease(s, key, svc.settings.store.lease_seconds):
             return None

@@ -104,8 +104,8 @@ def is_new_request(svc: Services, case: store.Case, sub: Submission) -> bool:
 
 
 def automatic(svc: Services, s: Session, sub: Submission) -> Outcome:
-    """An out-of-office reply, a delivery report or a read receipt: recorded on its case,
-    ICM told once per case, sender and kind; nobody is answered."""
+    """An out-of-office reply, a delivery report or a read receipt: recorded on its
+    case, ICM told once per case, sender and kind; nobody is answered."""
     assert sub.automatic is not None
     raw = sub.raw or b""
     ours = intake.message_ids_in(raw, svc.settings.mailbox.message_id_domain)
@@ -194,8 +194,9 @@ def without_form(svc: Services, s: Session, sub: Submission) -> Outcome:
 
 
 def forms(svc: Services, s: Session, sub: Submission) -> Outcome:
-    """The mail's files: a case per new form (supporting documents filed with the first),
-    forms received before noted, files over `[intake] max_formulieren` not read."""
+    """The mail's files: a case per new form (supporting documents filed with the
+    first), forms received before noted, files over `[intake] max_formulieren` not read.
+    """
     # the same file twice in one mail (under two names) is one form; same-named files
     # are all kept
     unique = list(
@@ -268,7 +269,7 @@ def too_many(
     limit = svc.settings.intake.max_formulieren
     store.note(
         s,
-        s.get(store.Case, case_ids[0]),
+        store.get_case(s, case_ids[0]),
         source=sub.source_ref,
         what=f"De mail had {count} bijlagen; {len(over)} niet verwerkt (ten hoogste"
         f" {limit} per mail)",

@@ -99,7 +99,7 @@ def create(
 
 
 def validate_form(new: NewCase) -> None:
-    """The region's rules on what was read; an unreadable file is one blocking finding."""
+    """The region's rules on what was read; an unreadable file: one blocking finding."""
     extraction, case, s = new.extraction, new.case, new.s
     if extraction is None:
         assert not isinstance(new.read, Extraction)
@@ -131,7 +131,8 @@ def validate_form(new: NewCase) -> None:
 
 def file_originals(new: NewCase) -> None:
     """The form, the mail it came in and the files beside it, in the case's register
-    folder. The mail is stored once, however many cases it made: the others link to it."""
+    folder. The mail is stored once, however many cases it made: the others link to it.
+    """
     svc, sub, case = new.svc, new.sub, new.case
     register = svc.register
     new.folder = folder = register.new_case_dir(case.year, case.gemeente, case.id)
@@ -266,8 +267,9 @@ def route(new: NewCase) -> None:
 
 
 def receipt(new: NewCase) -> None:
-    """The receipt to the referrer: the advisers' deadline, warnings, what is missing."""
+    """The receipt: the advisers' deadline, the warnings, what is still missing."""
     case, record = new.case, new.record
+    assert case.deadline is not None  # the first step has begun
     to, cc = referrer_addresses(new.svc, case, record)
     new.svc.queue(
         new.s,
@@ -295,8 +297,9 @@ def receipt(new: NewCase) -> None:
 
 
 def by_hand(new: NewCase) -> str:
-    """A form the readers failed on (a fault of ours): the case waits in `ontvangen`, ICM
-    gets the form to read by hand, the sender a receipt that says so. Nothing refused."""
+    """A form the readers failed on (a fault of ours): the case waits in `ontvangen`,
+    ICM gets the form to read by hand, the sender a receipt that says so. Nothing
+    refused."""
     svc, sub, case = new.svc, new.sub, new.case
     file_originals(new)
     new.note("Formulier kon niet automatisch worden gelezen; ICM leest het handmatig")

@@ -38,16 +38,18 @@ def referrer_known(case: store.Case, record: Aanvraag | None) -> set[str]:
 
 
 def is_referrer(case: store.Case, sender: str | None) -> bool:
-    return bool(sender) and sender.lower() in referrer_known(case, case.record)
+    if not sender:
+        return False
+    return sender.lower() in referrer_known(case, case.record)
 
 
 def referrer_addresses(
     svc: Services, case: store.Case, record: Aanvraag | None
 ) -> tuple[list[str], list[str]]:
-    """(to, cc) for the referrer's mails: whoever sent the request; the form's contact in
-    copy only when the address is of one of the region's own organisations (an address
-    typed in a form that nobody checked gets no client data). A dropped file has no
-    sender: then the contact alone, on the same condition."""
+    """(to, cc) for the referrer's mails: whoever sent the request; the form's contact
+    in copy only when the address is of one of the region's own organisations (an
+    address typed in a form that nobody checked gets no client data). A dropped file has
+    no sender: then the contact alone, on the same condition."""
     contact = (
         record.contactpersoon.email if record and record.contactpersoon.email else None
     )
@@ -83,7 +85,9 @@ def greeting(
 
 
 def is_icm(svc: Services, sender: str | None) -> bool:
-    return bool(sender) and sender.lower() in {a.lower() for a in svc.region.icm}
+    if not sender:
+        return False
+    return sender.lower() in {a.lower() for a in svc.region.icm}
 
 
 def role_of(svc: Services, case: store.Case, sender: str | None) -> str | None:

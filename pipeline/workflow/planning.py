@@ -1,6 +1,7 @@
-"""Scheduled work inside `maatwerk run`: reminders on the deadline's morning and escalation
-after it, the contract reminder, the weekly expiry report, and daily upkeep (expired leases,
-retention). Each is done once, whichever worker gets to it first (`store.claim_once`)."""
+"""Scheduled work inside `maatwerk run`: reminders on the deadline's morning and
+escalation after it, the contract reminder, the weekly expiry report, and daily upkeep
+(expired leases, retention). Each is done once, whichever worker gets to it first
+(`store.claim_once`)."""
 
 from __future__ import annotations
 
@@ -70,7 +71,7 @@ def send_expiry_reports(
 
 
 def scheduled_reports(svc: Services) -> int:
-    """The weekly expiry report, once per ISO week from the configured day and time on."""
+    """The weekly expiry report, once per ISO week from the configured day and time."""
     r = svc.settings.reports
     if not r.verlopend_enabled:
         return 0
@@ -83,8 +84,8 @@ def scheduled_reports(svc: Services) -> int:
 
 
 def housekeeping(svc: Services) -> None:
-    """Scheduled upkeep: leases that ran out are dropped; once a day (from the configured
-    time) closed cases past their retention period are cleaned up."""
+    """Scheduled upkeep: leases that ran out are dropped; once a day (from the
+    configured time) closed cases past their retention period are cleaned up."""
     with svc.store.session() as s:
         store.drop_expired_leases(s)
     r = svc.settings.retention
@@ -137,9 +138,9 @@ def opschonen(
 
 
 def send_reminders(svc: Services) -> int:
-    """On the deadline's morning a reminder to each adviser who has not answered; past the
-    deadline one escalation mail to the profile's `escalatie` roles and the teamleider.
-    Each is sent once (claim_once) and written to the case history."""
+    """On the deadline's morning a reminder to each adviser who has not answered; past
+    the deadline one escalation mail to the profile's `escalatie` roles and the
+    teamleider. Each is sent once (claim_once) and written to the case history."""
     now = svc.local()
     sent = 0
     with svc.store.session() as s:
@@ -162,87 +163,102 @@ def _remind(
     now: datetime,
 ) -> int:
     """The reminders or the escalation one case is due; how many mails."""
-    adv, today = svc.settings.advice, now.date()
+    adv, today, due = svc.settings.advice, now.date(), case.deadline
+    assert due is not None  # (advice_due selects on it)
     step = steps.current_step(svc, case)
     base = {
         "zaak": case.id,
         "gemeente": case.gemeente,
         "aanbieder": case.aanbieder,
         "wat": "advies" if step.soort == "advies" else "besluit",
-        "deadline": dutch_date(case.deadline),
+        "deadline": dutch_date(due),
         "stap": step.naam,
     }
-    thread = store.case_mail_ids(s, case.id)
-    sent = 0
-    if today == case.deadline and now.time() >= adv.reminder_time:
-        for role, addresses in late.items():
-            if store.claim_once(
-                s, "herinnering", f"{case.id}:{case.stap}:{role}:{case.deadline}"
-            ):
-                svc.queue(
-                    s,
-                    Mail(
-                        "herinnering",
-                        base | {"rol": role_name(role)},
-                        to=addresses,
-                        case_id=case.id,
-                        kind=f"herinnering-{role}",
-                        references=thread,
-                    ),
-                )
-                store.log_access(
-                    s, case.id, actie="verwerkt", reden="herinnering aan adviseur"
-                )
-                store.note(
-                    s,
-                    case,
-                    source="planning",
-                    what=f"Herinnering verstuurd aan {role_name(role)} ({', '.join(addresses)})",
-                )
-                sent += 1
-    elif (
-        today > case.deadline
+    if today == due and now.time() >= adv.reminder_time:
+        return sum(
+            _reminder(svc, s, case, role, addresses, base)
+            for role, addresses in late.items()
+        )
+    if (
+        today > due
         and is_working_day(today, svc.extra_closed)
         and now.time() >= adv.escalation_time
-        and store.claim_once(s, "escalatie", f"{case.id}:{case.stap}:{case.deadline}")
+        and store.claim_once(s, "escalatie", f"{case.id}:{case.stap}:{due}")
     ):
-        region = svc.region
-        to = [
-            a
-            for role in region.escalatie
-            for a in region.addresses(role, case.gemeente)
-        ]
-        to = list(dict.fromkeys(to + list(adv.teamleider)))
-        laat = [f"{role_name(r)} ({', '.join(a)})" for r, a in late.items()]
-        svc.queue(
-            s,
-            Mail(
-                "escalatie",
-                base | {"laat": laat},
-                to=to,
-                case_id=case.id,
-                kind="escalatie",
-                references=thread,
-            ),
-        )
-        store.log_access(s, case.id, actie="verwerkt", reden="escalatie")
-        store.note(
-            s,
-            case,
-            source="planning",
-            what=f"Termijn verstreken; escalatie aan {', '.join(to)} (nog geen antwoord"
-            f" van {'; '.join(laat)})",
-        )
-        sent += 1
-    return sent
+        _escalate(svc, s, case, late, base)
+        return 1
+    return 0
+
+
+def _reminder(
+    svc: Services,
+    s: Session,
+    case: store.Case,
+    role: str,
+    addresses: list[str],
+    base: dict,
+) -> bool:
+    """One adviser reminded on the deadline's morning, once."""
+    if not store.claim_once(
+        s, "herinnering", f"{case.id}:{case.stap}:{role}:{case.deadline}"
+    ):
+        return False
+    svc.queue(
+        s,
+        Mail(
+            "herinnering",
+            base | {"rol": role_name(role)},
+            to=addresses,
+            case_id=case.id,
+            kind=f"herinnering-{role}",
+            references=store.case_mail_ids(s, case.id),
+        ),
+    )
+    store.log_access(s, case.id, actie="verwerkt", reden="herinnering aan adviseur")
+    store.note(
+        s,
+        case,
+        source="planning",
+        what=f"Herinnering verstuurd aan {role_name(role)} ({', '.join(addresses)})",
+    )
+    return True
+
+
+def _escalate(
+    svc: Services, s: Session, case: store.Case, late: dict[str, list[str]], base: dict
+) -> None:
+    """Past the deadline: the profile's escalation roles and the teamleider told."""
+    region = svc.region
+    to = [a for role in region.escalatie for a in region.addresses(role, case.gemeente)]
+    to = list(dict.fromkeys(to + list(svc.settings.advice.teamleider)))
+    laat = [f"{role_name(r)} ({', '.join(a)})" for r, a in late.items()]
+    svc.queue(
+        s,
+        Mail(
+            "escalatie",
+            base | {"laat": laat},
+            to=to,
+            case_id=case.id,
+            kind="escalatie",
+            references=store.case_mail_ids(s, case.id),
+        ),
+    )
+    store.log_access(s, case.id, actie="verwerkt", reden="escalatie")
+    store.note(
+        s,
+        case,
+        source="planning",
+        what=f"Termijn verstreken; escalatie aan {', '.join(to)} (nog geen antwoord"
+        f" van {'; '.join(laat)})",
+    )
 
 
 def send_contract_reminders(svc: Services) -> int:
     """A contract not back signed `contract_retour_werkdagen` working days after the
     package went out: one reminder to the referrer (or, when the package did not go to
-    them, to whoever got it), ICM in cc. On working days from the reminder time; once per
-    case (claim_once); written to the case history. Only where the package asks for a
-    signature (a maatwerkovereenkomst, not an opdrachtbevestiging)."""
+    them, to whoever got it), ICM in cc. On working days from the reminder time; once
+    per case (claim_once); written to the case history. Only where the package asks for
+    a signature (a maatwerkovereenkomst, not an opdrachtbevestiging)."""
     adv = svc.settings.advice
     now = svc.local()
     today, sent = now.date(), 0
@@ -253,9 +269,9 @@ def send_contract_reminders(svc: Services) -> int:
     ):
         return 0
     with svc.store.session() as s:
-        for case, package in queries.contracts_out(s):
+        for case, package, sent_at in queries.contracts_out(s):
             due = deadline(
-                store.aware(package.sent_at),
+                sent_at,
                 False,
                 tz=adv.timezone,
                 cutoff=adv.cutoff,
@@ -264,7 +280,7 @@ def send_contract_reminders(svc: Services) -> int:
             )
             if today <= due or not store.claim_once(s, "contract-herinnering", case.id):
                 continue
-            _remind_contract(svc, s, case, package)
+            _remind_contract(svc, s, case, package, sent_at)
             sent += 1
     if sent:
         sending.send_outbox(svc)
@@ -272,15 +288,20 @@ def send_contract_reminders(svc: Services) -> int:
 
 
 def _remind_contract(
-    svc: Services, s: Session, case: store.Case, package: store.OutboxMail
+    svc: Services,
+    s: Session,
+    case: store.Case,
+    package: store.OutboxMail,
+    sent_at: datetime,
 ) -> None:
+    """The reminder to whoever got the package: the referrer by name, or colleagues."""
     adv = svc.settings.advice
     got = [a.strip() for a in package.recipients.split(",") if a.strip()]
     to_referrer = referrer(svc, case, case.record)
-    sent_to_referrer = bool(to_referrer) and to_referrer.lower() in {
-        a.lower() for a in got
-    }
-    to = [to_referrer] if sent_to_referrer and to_referrer else got
+    if to_referrer and to_referrer.lower() in {a.lower() for a in got}:
+        to, naam = [to_referrer], greeting(case, case.record)
+    else:
+        to, naam = got, "collega's"
     cc = [a for a in svc.region.icm if a.lower() not in {t.lower() for t in to}]
     svc.queue(
         s,
@@ -290,10 +311,8 @@ def _remind_contract(
                 "zaak": case.id,
                 "gemeente": case.gemeente,
                 "aanbieder": case.aanbieder,
-                "naam": greeting(case, case.record)
-                if sent_to_referrer
-                else "collega's",
-                "verstuurd": dutch_date(svc.local_date(store.aware(package.sent_at))),
+                "naam": naam,
+                "verstuurd": dutch_date(svc.local_date(sent_at)),
                 "werkdagen": adv.contract_retour_werkdagen,
             },
             to=to,

@@ -246,8 +246,8 @@ def advices_from_returned_form(ctx: CaseContext) -> dict[str, Advies]:
 
 
 def hold_unverified(ctx: CaseContext, reason: str) -> None:
-    """An answer that cannot be shown to come from whom it says moves nothing: it is kept
-    on the case and ICM is told; ICM's 'akkoord' on that mail lets it count."""
+    """An answer that cannot be shown to come from whom it says moves nothing: it is
+    kept on the case and ICM is told; ICM's 'akkoord' on that mail lets it count."""
     case, sub = ctx.case, ctx.sub
     key = hashlib.sha256(sub.raw or sub.body.encode()).hexdigest()[:12]
     ctx.file_mail(f"niet geverifieerd {key}")
@@ -323,7 +323,8 @@ def waits_on(
     if positief and case.vraag_van == "icm":
         return from_icm
     if positief and case.vraag_van == "verwijzer" and from_icm:
-        return True  # ICM was asked for the provider data when there was no referrer to ask
+        # ICM was asked for the provider data when there was no referrer to ask
+        return True
     waiting = (positief and case.vraag_van == "verwijzer") or (
         case.state == CaseState.advies_gevraagd.value and not case.vraag_van
     )

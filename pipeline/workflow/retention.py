@@ -15,18 +15,18 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from pipeline import store
 from pipeline.folders import DropOutcome
 from pipeline.states import CaseState
 
-log = logging.getLogger("maatwerk")
+log = logging.getLogger(f"maatwerk.{__name__}")
 
 KEEP = re.compile(r"^\d{4}-\d{2}-\d{2} getekend contract MW-")
 CLOSED = (CaseState.geweigerd.value, CaseState.negatief.value, CaseState.getekend.value)
@@ -40,6 +40,7 @@ class Purged:
 
 
 def months_before(day: date, months: int) -> date:
+    """The same day `months` months earlier (or the month's last day)."""
     year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
     month += 1
     for d in (day.day, 30, 29, 28):  # 31 March minus one month: 28/29 February
@@ -50,7 +51,8 @@ def months_before(day: date, months: int) -> date:
     raise AssertionError("unreachable")
 
 
-def closed_on(case: store.Case, local_date) -> date | None:
+def closed_on(case: store.Case, local_date: Callable[[datetime], date]) -> date | None:
+    """The day the case closed (signed: the end of its term), None while it is open."""
     if case.state == CaseState.getekend.value:
         return case.einddatum or local_date(case.updated_at)
     if case.state in CLOSED:
@@ -58,36 +60,26 @@ def closed_on(case: store.Case, local_date) -> date | None:
     return None
 
 
-def due(s: Session, today: date, months: int, local_date) -> list[store.Case]:
+def due(
+    s: Session, today: date, months: int, local_date: Callable[[datetime], date]
+) -> list[store.Case]:
     """Closed cases whose retention period has passed and whose data are still there."""
     cutoff = months_before(today, months)
-    cases = s.scalars(
-        select(store.Case)
-        .where(store.Case.state.in_(CLOSED), store.Case.opgeschoond_op.is_(None))
-        .order_by(store.Case.id)
-    )
+    cases = store.closed_unpurged(s, CLOSED)
     return [c for c in cases if (closed_on(c, local_date) or today) <= cutoff]
 
 
 def message_ids(s: Session, case: store.Case) -> set[str]:
     """The Message-IDs of every mail in or out for the case."""
-    ids = set(
-        s.scalars(
-            select(store.Received.source_ref).where(store.Received.case_id == case.id)
-        )
-    )
+    ids = set(store.received_refs(s, case.id))
     ids |= {e.source for e in case.events}
-    ids |= set(
-        s.scalars(
-            select(store.OutboxMail.message_id).where(
-                store.OutboxMail.case_id == case.id
-            )
-        )
-    )
+    ids |= set(store.case_mail_ids(s, case.id))
     return {i for i in ids if i.startswith("<") and i.endswith(">")}
 
 
 def remove_files(case: store.Case, drop_root: Path) -> int:
+    """Remove the case's register files but the signed contract, and its drop-folder
+    copies; how many."""
     removed = 0
     if case.register_dir and Path(case.register_dir).is_dir():
         folder = Path(case.register_dir)
@@ -116,22 +108,7 @@ def erase(
     mails_removed: bool,
 ) -> None:
     """The store's part: personal data out, the mark and the records in."""
-    case.record_json = None
-    case.meldingen_json = "[]"
-    case.zorgned_nummer = None
-    case.form_filename = None
-    case.sender = None
-    case.opgeschoond_op = today
-    s.execute(
-        update(store.AdviceRow)
-        .where(store.AdviceRow.case_id == case.id)
-        .values(toelichting=None)
-    )
-    s.execute(
-        update(store.OutboxMail)
-        .where(store.OutboxMail.case_id == case.id)
-        .values(raw=b"")
-    )
+    store.purge_personal_data(s, case, today)
     where = (
         ""
         if mails_removed
@@ -154,12 +131,4 @@ def erase(
 def erase_old_mail(s: Session, before: datetime) -> int:
     """Mails not tied to one case (reports, replies to mails without a form) once sent
     long enough ago."""
-    return s.execute(
-        update(store.OutboxMail)
-        .where(
-            store.OutboxMail.case_id.is_(None),
-            store.OutboxMail.sent_at < before,
-            store.OutboxMail.raw != b"",
-        )
-        .values(raw=b"")
-    ).rowcount
+    return store.erase_old_mail(s, before)

@@ -30,7 +30,7 @@ log = logging.getLogger(f"maatwerk.{__name__}")
 def send_outbox(svc: Services) -> int:
     """Send what is queued; returns how many were sent. `svc.send_failures` counts the
     mails the mail server did not take this time."""
-    sent, failed = 0, set()
+    sent, failed = 0, set[int]()
     while True:
         with svc.store.session() as s:
             claimed = store.claim_outbox(

@@ -1,6 +1,6 @@
 """What the workflow works with, held in one object: settings, the region's profile, the
-store, the register, the document renderer, the mail composer, the mailbox and the clock,
-with the few things every part asks of them (the local date, queuing a mail)."""
+store, the register, the document renderer, the mail composer, the mailbox and the
+clock, with the few things every part asks of them (the local date, queuing a mail)."""
 
 from __future__ import annotations
 
@@ -152,8 +152,8 @@ class Services:
 
     @property
     def regioteam(self) -> str:
-        """How the mails call whoever `region.icm` is, as a team ('Beste …', '… naar …'):
-        ICM in regio ZOU, Contractbeheer in Rijk van Nijmegen, RIOZ."""
+        """How the mails call whoever `region.icm` is, as a team ('Beste …', '… naar
+        …'): ICM in regio ZOU, Contractbeheer in Rijk van Nijmegen, RIOZ."""
         from pipeline.workflow.people import role_name
 
         region = self.mappings.region

@@ -1,10 +1,10 @@
-"""A case's workflow steps, as the region's profile describes them: start a step (ask its
-roles at once, with the deadline), and decide it once its answers are in."""
+"""A case's workflow steps, as the region's profile describes them: start a step (ask
+its roles at once, with the deadline), and decide it once its answers are in."""
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Final
 
@@ -60,7 +60,7 @@ def start(
     named: dict[str, str] | None = None,
     antwoord: str | None = None,
 ) -> None:
-    """Ask the roles of the case's current step, with the deadline counted from `when`."""
+    """Ask the roles of the case's current step; the deadline counts from `when`."""
     record = case.record
     assert record is not None
     step = steps_of(svc, record)[case.stap]
@@ -69,18 +69,10 @@ def start(
     case.adviseurs_json = json.dumps(advisers)
     case.stap_sinds = when
     case.vraag_van = None
-    adv = svc.settings.advice
-    case.deadline = deadline(
-        when,
-        case.spoed,
-        tz=adv.timezone,
-        cutoff=adv.cutoff,
-        days_spoed=adv.days_spoed,
-        days_normal=adv.days_normal,
-        extra_closed=svc.extra_closed,
-    )
+    case.deadline = due = advice_deadline(svc, when, case.spoed)
     context = _request_context(svc, s, case, record, step, advisers) | {
-        "antwoord": antwoord
+        "antwoord": antwoord,
+        "deadline": dutch_date(due),
     }
     template = "adviesaanvraag" if step.soort == "advies" else "akkoordverzoek"
     g = svc.region.gemeenten.get(record.gemeente or "")
@@ -111,7 +103,21 @@ def start(
         case,
         source=source,
         what=f"Stap '{step.naam}': gevraagd aan {asked_text}; uiterlijk"
-        f" {case.deadline.isoformat()}",
+        f" {due.isoformat()}",
+    )
+
+
+def advice_deadline(svc: Services, when: datetime, spoed: bool) -> date:
+    """The advisers' deadline: 2 working days (urgent) or 5, counted from `when`."""
+    adv = svc.settings.advice
+    return deadline(
+        when,
+        spoed,
+        tz=adv.timezone,
+        cutoff=adv.cutoff,
+        days_spoed=adv.days_spoed,
+        days_normal=adv.days_normal,
+        extra_closed=svc.extra_closed,
     )
 
 
@@ -145,7 +151,6 @@ def _request_context(
             if tarief.bedrag
             else None
         ),
-        "deadline": dutch_date(case.deadline),
         "termijn": adv.days_spoed if case.spoed else adv.days_normal,
         "meldingen": [m.tekst for m in case.meldingen if m.ernst == "waarschuwing"],
         "stap": step.naam,
@@ -190,18 +195,24 @@ def latest_advices(s: Session, case: store.Case, stap: int | None) -> dict[str, 
     for row in case.advices:  # ordered by id: a later answer replaces an earlier one
         if stap is not None and row.stap != stap:
             continue
-        tarief = (
-            Tarief(bedrag=row.tarief_bedrag, eenheid=row.tarief_eenheid)
-            if row.tarief_bedrag
-            else None
-        )
-        out[row.rol] = Advies(
-            oordeel=row.oordeel,
-            toelichting=row.toelichting,
-            productcode=row.productcode,
-            tarief=tarief,
+        out[row.rol] = Advies.model_validate(
+            {
+                "oordeel": row.oordeel,
+                "toelichting": row.toelichting,
+                "productcode": row.productcode,
+                "tarief": tariff_of(row),
+            }
         )
     return out
+
+
+def tariff_of(row: store.AdviceRow) -> Tarief | None:
+    """The tariff an answer proposed, as stored."""
+    if not row.tarief_bedrag:
+        return None
+    return Tarief.model_validate(
+        {"bedrag": row.tarief_bedrag, "eenheid": row.tarief_eenheid}
+    )
 
 
 def decide_step(ctx: CaseContext, step: Step) -> None:
@@ -327,14 +338,13 @@ def tell_advisers(
 
 def final_decision(svc: Services, s: Session, case: store.Case) -> Decision:
     """The case's decision as its last step took it, with the latest proposal of product
-    code and tariff of any step (ICM's, or its answer to the question for the tariff)."""
+    code and tariff of any step (ICM's, or its answer to the question for the tariff).
+    """
     step = current_step(svc, case)
     # (latest_advices refreshes case.advices)
     decision = decide(step, list(case.adviseurs), latest_advices(s, case, case.stap))
     assert decision is not None
     code = next((r.productcode for r in reversed(case.advices) if r.productcode), None)
     row = next((r for r in reversed(case.advices) if r.tarief_bedrag), None)
-    tarief = (
-        Tarief(bedrag=row.tarief_bedrag, eenheid=row.tarief_eenheid) if row else None
-    )
+    tarief = tariff_of(row) if row else None
     return Decision(decision.oordeel, decision.toelichting, decision.eens, code, tarief)

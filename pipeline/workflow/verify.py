@@ -20,17 +20,19 @@ vertrouwde_servers` only one whose authserv-id is listed.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from email import policy
 from email.parser import BytesHeaderParser
 
-from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from pipeline import store
 from pipeline.mail import ANSWER_KEY
 from pipeline.models import Submission
-from pipeline.store import OutboxMail
+
+log = logging.getLogger(f"maatwerk.{__name__}")
 
 KENMERK = re.compile(rf"\bkenmerk\s*:\s*({ANSWER_KEY})\b", re.I)
 _RESULT = re.compile(r"\bdmarc\s*=\s*([a-z]+)", re.I)
@@ -101,15 +103,7 @@ def check(
             " naam)",
         )
     keys = {m.group(1) for m in KENMERK.finditer(sub.body or "")}
-    conditions = [OutboxMail.message_id.in_(sub.in_reply_to)] if sub.in_reply_to else []
-    conditions += [
-        OutboxMail.message_id.like(f"%{key.lower()}@%") for key in list(keys)[:5]
-    ]
-    sent = (
-        list(s.scalars(select(OutboxMail.recipients).where(or_(*conditions))))
-        if conditions
-        else []
-    )
+    sent = store.recipients_of_mails(s, sub.in_reply_to, list(keys)[:5])
     if not any(sender in {a.strip().lower() for a in row.split(",")} for row in sent):
         return Check(
             False, f"het is geen antwoord op een mail die aan {sender} is gestuurd"
