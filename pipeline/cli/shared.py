@@ -90,7 +90,10 @@ def _own_debug_only(record: logging.LogRecord) -> bool:
 
 @contextmanager
 def opened_pipeline(settings: Settings) -> Iterator[Pipeline]:
-    """The pipeline (store, register, mailbox, …), closed when the block ends."""
+    """The pipeline (store, register, mailbox, …), closed when the block ends.
+
+    Raises ConfigError when a setting it opens by does not work (the region's mappings,
+    the mail backend)."""
     # imported here: `maatwerk extract` and `status` need none of it
     from pipeline.workflow.pipeline import Pipeline
 
