@@ -12,6 +12,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 import pytest
+from sqlalchemy import text
 
 from pipeline import store
 from pipeline.errors import ConfigError, HeldMailNotFound
@@ -182,7 +183,7 @@ def test_delete_removes_it_and_the_store_keeps_who_and_why(held):
             "phishing",
         )
         with pytest.raises(Exception):  # the log is append-only
-            s.execute(store.text("DELETE FROM quarantaine"))
+            s.execute(text("DELETE FROM quarantaine"))
     with pytest.raises(HeldMailNotFound, match="Geen mail met nummer 7"):
         env.pipeline.delete_held(7, wie="icm-medewerker")
 

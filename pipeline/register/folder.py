@@ -22,7 +22,7 @@ from pathlib import Path
 from pipeline import crashpoints
 from pipeline.errors import FolderUnavailable
 
-log = logging.getLogger("maatwerk")
+log = logging.getLogger(f"maatwerk.{__name__}")
 # files of an interrupted run found under a case number handed out again
 ONDERBROKEN = "_onderbroken"
 DIR_MODE = 0o750
@@ -50,7 +50,8 @@ NO_LINKS = frozenset(
 
 
 def _safe(part: str) -> str:
-    """A folder-name-safe version of a value (gemeente), never a path, never too long."""
+    """A folder-name-safe version of a value (gemeente), never a path, never too
+    long."""
     cleaned = re.sub(r"[^\w .-]", "_", part, flags=re.UNICODE)[:MAX_FOLDER_NAME].strip(
         " ."
     )
@@ -137,7 +138,8 @@ class Register:
         return removed
 
     def ensure_root(self) -> None:
-        """At start: the register folder is made when it is not there yet (a first run)."""
+        """At start: the register folder is made when it is not there yet (a first
+        run)."""
         self.root.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
 
     def check(self) -> None:
@@ -176,13 +178,8 @@ class Register:
             )
             if target.exists():
                 return target
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=ext)
+            tmp = write_temp(folder, content, ext)
             try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(content)
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                os.chmod(tmp, FILE_MODE)
                 crashpoints.reached("while_filing")  # written, not yet in place
                 os.link(
                     tmp,
@@ -238,6 +235,29 @@ class Register:
         if self._written is not None:
             self._written.append(target)
         return target
+
+
+def write_temp(folder: Path, content: bytes, suffix: str) -> str:
+    """`content` in a new temp file in `folder` (`.tmp-…`, on disk, for owner and group
+    only): its path, to be put in place by the caller. A crash leaves it behind for
+    `remove_partial_files`."""
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=suffix)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(content)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, FILE_MODE)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return tmp
+
+
+def atomic_write(path: Path, content: bytes) -> None:
+    """Replace `path` with `content` at once (a temp file renamed), for owner and group
+    only: for views such as the register index, which are meant to be replaced."""
+    os.replace(write_temp(path.parent, content, path.suffix), path)
 
 
 def extension_for(content: bytes) -> str:

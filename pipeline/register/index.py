@@ -13,20 +13,20 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
+import logging
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pipeline.register.folder import FILE_MODE
-from pipeline.states import CONTRACT_STATES, CONTRACT_STATUS
-from pipeline.store import Case
+from pipeline import store
+from pipeline.register.folder import atomic_write
+from pipeline.states import CONTRACT_STATUS, CaseState
 from pipeline.text import printable
+
+log = logging.getLogger(f"maatwerk.{__name__}")
 
 COLUMNS = [
     "zaak",
@@ -45,11 +45,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def contract_rows(s: Session, today: date) -> list[list[Any]]:
-    cases = s.scalars(
-        select(Case)
-        .where(Case.state.in_(CONTRACT_STATES))
-        .order_by(Case.einddatum, Case.id)
-    )
+    """The index's rows: a row per contract, by end date."""
     return [
         [
             c.id,
@@ -64,27 +60,19 @@ def contract_rows(s: Session, today: date) -> list[list[Any]]:
             c.getekend_op,
             c.ondertekenaar,
         ]
-        for c in cases
+        for c in store.contract_cases(s)
     ]
 
 
 def status_text(state: str) -> str:
     """A contract state in Dutch words ("verstuurd, nog niet getekend"); other states as
     they are."""
-    return CONTRACT_STATUS.get(state, state)
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.chmod(tmp, FILE_MODE)
-    os.replace(tmp, path)  # the index is a view: replacing it is intended
+    # a CaseState is a str: any state's text finds its entry
+    return CONTRACT_STATUS.get(cast(CaseState, state), state)
 
 
 def write_index(register_root: Path, rows: list[list[Any]]) -> tuple[Path, Path]:
+    """Write register.xlsx and register.csv under `register_root`; their paths."""
     from openpyxl import (
         Workbook,  # imported here: 30 MB the intake process need not carry
     )
@@ -124,9 +112,13 @@ def write_index(register_root: Path, rows: list[list[Any]]) -> tuple[Path, Path]
         register_root / "register.xlsx",
         register_root / "register.csv",
     )
-    _atomic_write(xlsx_path, xlsx.getvalue())
-    _atomic_write(csv_path, text.getvalue().encode("utf-8-sig"))
+    atomic_write(xlsx_path, xlsx.getvalue())
+    atomic_write(csv_path, text.getvalue().encode("utf-8-sig"))
     return xlsx_path, csv_path
+
+
+# the old name, until reports/ imports `atomic_write` from pipeline.register.folder
+_atomic_write = atomic_write
 
 
 def _cell(value: Any) -> Any:
