@@ -5,39 +5,29 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from pathlib import Path
+
+from sqlalchemy.exc import OperationalError
 
 from pipeline import store
-from pipeline.errors import FolderUnavailable
-from pipeline.errors import safe_error
+from pipeline.errors import FolderUnavailable, Outage, safe_error
+from pipeline.mail.server import is_mail_server_error
 from pipeline.workflow.pipeline import Pipeline, RunReport
 from watchers.folder import DropFolder
 from watchers.mailbox import MailboxWatcher
 
-log = logging.getLogger("maatwerk")
+log = logging.getLogger(f"maatwerk.{__name__}")
 SCHEDULE_SECONDS = 60.0
 HEARTBEAT_SECONDS = 10.0
-MAIL_MODULES = (
-    "imapclient",
-    "imaplib",
-    "smtplib",
-    "exchangelib",
-    "msal",
-    "requests",
-    "urllib3",
-    "ssl",
-    "socket",
-)
 
 
 def waiting_on(exc: BaseException) -> str:
     """What a failed round waits for, in the words `maatwerk status` shows."""
-    from sqlalchemy.exc import OperationalError
-
-    if isinstance(exc, OperationalError):
-        return "de database"
-    if isinstance(exc, FolderUnavailable):
+    if isinstance(exc, Outage):
         return exc.wat
-    if isinstance(exc, OSError) or type(exc).__module__.split(".")[0] in MAIL_MODULES:
+    if isinstance(exc, OperationalError):  # still raised by the store itself
+        return "de database"
+    if is_mail_server_error(exc):  # a mail library's error past a backend
         return "de mailserver"
     return "een onverwachte fout (zie het log)"
 
@@ -47,7 +37,9 @@ class Health:
     every HEARTBEAT_SECONDS; never stops the loop (the database may be what is away)."""
 
     def __init__(self, pipeline: Pipeline):
-        self.pipeline, self.state, self.last = pipeline, "", 0.0
+        self.pipeline = pipeline
+        self.state: str | None = ""
+        self.last = 0.0
 
     def report(self, waiting: str | None) -> None:
         if waiting == self.state and time.monotonic() - self.last < HEARTBEAT_SECONDS:
@@ -68,7 +60,7 @@ class Health:
 
 
 def _handle_files(
-    pipeline: Pipeline, drop: DropFolder, files, report: RunReport
+    pipeline: Pipeline, drop: DropFolder, files: list[Path], report: RunReport
 ) -> None:
     for path in files:
         report.files += 1
@@ -85,10 +77,7 @@ def run_once(pipeline: Pipeline) -> RunReport:
     s = pipeline.settings
     report = RunReport()
     MailboxWatcher(pipeline, s.mailbox.poll_seconds).poll(report)
-    pipeline.send_reminders()
-    pipeline.send_contract_reminders()
-    pipeline.scheduled_reports()
-    pipeline.housekeeping()
+    _scheduled(pipeline)
     drop = DropFolder(
         s.drop.path,
         polling=s.drop.polling,
@@ -99,10 +88,31 @@ def run_once(pipeline: Pipeline) -> RunReport:
     return report
 
 
+def _scheduled(pipeline: Pipeline) -> None:
+    """Reminders, escalations, the weekly report, upkeep."""
+    pipeline.send_reminders()
+    pipeline.send_contract_reminders()
+    pipeline.scheduled_reports()
+    pipeline.housekeeping()
+
+
+def _wait(drop: DropFolder, stable_seconds: float) -> None:
+    """Until a folder event or pushed mail (the mailbox watcher sets `drop.changed`
+    too), or to re-check settling files; at most half a second."""
+    try:
+        pending = bool(drop.candidates())
+    except FolderUnavailable:
+        pending = False
+    timeout = stable_seconds / 2 if pending else 0.5
+    drop.changed.wait(max(0.02, min(timeout, 0.5)))
+    drop.changed.clear()
+
+
 def run_forever(pipeline: Pipeline, stop: threading.Event) -> RunReport:
+    """Mailbox and drop folder until `stop` is set; a failed round (an outage of the
+    database, the mail server, a share) backs off and tries again."""
     s = pipeline.settings
     report = RunReport()
-    mail = MailboxWatcher(pipeline, s.mailbox.poll_seconds)
     drop = DropFolder(
         s.drop.path,
         polling=s.drop.polling,
@@ -111,38 +121,23 @@ def run_forever(pipeline: Pipeline, stop: threading.Event) -> RunReport:
         max_mb=s.intake.max_attachment_mb,
     )
     drop.start()
-    pushed = threading.Event()  # set by IMAP IDLE when mail arrives
-    if s.mailbox.backend == "imap" and s.imap.idle:
-        from pipeline.mail.imap import ImapIdle
-
-        ImapIdle(
-            s.imap, s.mailbox.address, (pushed, drop.changed), stop
-        ).start()  # also wakes the wait below
-    next_mail = next_schedule = 0.0
+    mail = MailboxWatcher(pipeline, s.mailbox.poll_seconds, wake=(drop.changed,))
+    mail.start()
+    next_schedule = 0.0
     health = Health(pipeline)
     try:
         failures = 0
         while not stop.is_set():
-            now = time.monotonic()
             try:
-                if now >= next_mail or pushed.is_set():
-                    pushed.clear()
+                if mail.due.is_set():
                     mail.poll(report)
-                    next_mail = now + mail.poll_seconds
                 _handle_files(pipeline, drop, drop.ready(), report)
-                if (
-                    time.monotonic() >= next_schedule
-                ):  # reminders, escalations, weekly report
-                    pipeline.send_reminders()
-                    pipeline.send_contract_reminders()
-                    pipeline.scheduled_reports()
-                    pipeline.housekeeping()
+                if time.monotonic() >= next_schedule:
+                    _scheduled(pipeline)
                     next_schedule = time.monotonic() + SCHEDULE_SECONDS
                 failures = 0
                 health.report(None)
-            except (
-                Exception
-            ) as exc:  # an outage (database, mail, share): wait, then try again
+            except Exception as exc:  # an outage: wait, then try again
                 failures += 1
                 backoff = min(300.0, 2.0**failures)
                 health.report(waiting_on(exc))
@@ -152,22 +147,12 @@ def run_forever(pipeline: Pipeline, stop: threading.Event) -> RunReport:
                     waiting_on(exc),
                     backoff,
                 )
-                next_mail = time.monotonic() + backoff
+                mail.due.set()  # the inbox is read again after the back-off
                 stop.wait(backoff)
                 continue
-            # wake on a folder event or pushed mail, to re-check settling files, or for
-            # the next poll
-            try:
-                pending = bool(drop.candidates())
-            except FolderUnavailable:
-                pending = False
-            timeout = min(
-                next_mail - time.monotonic(),
-                s.drop.stable_seconds / 2 if pending else 3600,
-            )
-            drop.changed.wait(max(0.02, min(timeout, 0.5)))
-            drop.changed.clear()
+            _wait(drop, s.drop.stable_seconds)
     finally:
+        mail.stop()
         drop.stop()
         health.stopped()
     return report

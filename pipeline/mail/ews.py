@@ -10,28 +10,51 @@ keeps EWS.
   sent as MIME (SendAndSaveCopy), keeping our Message-ID and threading headers.
 - New mail: an EWS pull subscription on the inbox is asked every `pull_seconds`
   (GetEvents); a full look runs only when it reports new mail, or every `rescan_seconds`
-  anyway, and on a lost subscription. With `pull = false` the inbox is simply polled
-  every `poll_seconds`.
+  anyway, and on a lost subscription: `watch` asks, `receive` looks. With `pull =
+  false` the inbox is simply polled every `poll_seconds`.
+- Exchange being away (exchangelib's transport errors, a busy server) leaves every
+  public method as MailServerError; a wrong password stays exchangelib's
+  UnauthorizedError.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 from pipeline.config import EwsSettings
-from pipeline.errors import ConfigError
 from pipeline.folders import QUARANTINE
 from pipeline.mail.mailbox import IncomingMail
+from pipeline.mail.server import FETCH_BATCH, held_mail_unsupported, outages, secret
 
-log = logging.getLogger("maatwerk")
+log = logging.getLogger(f"maatwerk.{__name__}")
+# the pull subscription's events that mean new mail in the inbox (exchangelib's class
+# names of them are the same)
 PULL_EVENTS = ("NewMailEvent", "CreatedEvent", "MovedEvent")
-FETCH_BATCH = 20
-PULL_EVENT_CLASSES = {"NewMailEvent", "CreatedEvent", "MovedEvent"}
+
+
+def is_ews_outage(exc: BaseException) -> bool:
+    """Is Exchange away: no connection, a transport error, or a server busy or
+    unavailable for a while? An error about one item, or a wrong password, is not."""
+    from exchangelib import errors
+
+    if isinstance(
+        exc,
+        errors.ErrorServerBusy
+        | errors.ErrorTimeoutExpired
+        | errors.ErrorInternalServerTransientError
+        | errors.ErrorMailboxStoreUnavailable
+        | errors.ErrorConnectionFailed,
+    ):
+        return True
+    if isinstance(exc, errors.ResponseMessageError):
+        return False
+    return isinstance(exc, errors.TransportError | OSError)
 
 
 class EwsMailbox:
@@ -39,14 +62,23 @@ class EwsMailbox:
         self.cfg = cfg
         self.address = address
         self.processed_folder = processed_folder
-        self._account = None
-        self._folders: dict = {}
+        self.server = f"Exchange ({cfg.endpoint})"
+        self._account: Any = None
+        self._folders: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._subscription: str | None = None
         self._watermark: str | None = None
         self._last_full = 0.0
+        self._look_owed = False  # a full look at the inbox is due (events seen)
 
-    def _acct(self):
+    @contextmanager
+    def _server(self) -> Iterator[Any]:
+        """The account, under the lock; Exchange being away leaves as
+        MailServerError."""
+        with self._lock, outages(self.server, is_ews_outage):
+            yield self._acct()
+
+    def _acct(self) -> Any:
         if self._account is not None:
             return self._account
         from exchangelib import (
@@ -59,18 +91,16 @@ class EwsMailbox:
         from exchangelib.protocol import BaseProtocol
         from exchangelib.version import Build, Version
 
-        secret = os.environ.get(self.cfg.password_env)
-        if not secret:
-            raise ConfigError(
-                "Wachtwoord voor Exchange (EWS) ontbreekt: zet"
-                f" {self.cfg.password_env}."
-            )
+        password = secret(
+            self.cfg.password_env,
+            f"Wachtwoord voor Exchange (EWS) ontbreekt: zet {self.cfg.password_env}.",
+        )
         if self.cfg.ca_bundle:
             BaseProtocol.HTTP_ADAPTER_CLS = _adapter_for(self.cfg.ca_bundle)
         major, minor, *_ = (int(x) for x in self.cfg.server_build.split("."))
         config = Configuration(
             service_endpoint=self.cfg.endpoint,
-            credentials=Credentials(self.cfg.username, secret),
+            credentials=Credentials(self.cfg.username, password),
             auth_type=self.cfg.auth_type,
             version=Version(build=Build(major, minor)),
         )
@@ -82,16 +112,10 @@ class EwsMailbox:
         )
         return self._account
 
-    @property
-    def poll_seconds(self) -> float | None:
-        """With a pull subscription the loop may ask often: a GetEvents call is cheap."""
-        return self.cfg.pull_seconds if self.cfg.pull else None
-
-    def _new_mail(self, account) -> bool:
-        """Pull notifications: has anything arrived since the last look? (The first
-        call, an expired subscription, or `rescan_seconds` without a full look all mean:
-        look.)
-        """
+    def _new_mail(self, account: Any) -> bool:
+        """Pull notifications: is a full look at the inbox due? (New mail events since
+        the last look, the first call, an expired subscription, or `rescan_seconds`
+        without a full look all mean: look.) Called under the lock."""
         from exchangelib.errors import EWSError
 
         if not self.cfg.pull:
@@ -101,8 +125,8 @@ class EwsMailbox:
                 self._subscription, self._watermark = account.inbox.subscribe_to_pull(
                     event_types=PULL_EVENTS, timeout=self.cfg.subscription_minutes
                 )
+                self._look_owed = True
                 return True
-            new = False
             for notification in account.inbox.get_events(
                 self._subscription, self._watermark
             ):
@@ -110,18 +134,23 @@ class EwsMailbox:
                     self._watermark = (
                         getattr(event, "watermark", None) or self._watermark
                     )
-                    new = new or type(event).__name__ in PULL_EVENT_CLASSES
+                    if type(event).__name__ in PULL_EVENTS:
+                        self._look_owed = True
         except EWSError as exc:
             log.warning(
                 "EWS pull subscription lost (%s); a new one is made", type(exc).__name__
             )
-            self._subscription = None
+            self._subscription, self._look_owed = None, True
             return True
-        return new or time.monotonic() - self._last_full >= self.cfg.rescan_seconds
+        return (
+            self._look_owed
+            or time.monotonic() - self._last_full >= self.cfg.rescan_seconds
+        )
 
     def receive(self) -> Iterator[IncomingMail]:
-        with self._lock:
-            account = self._acct()
+        """The inbox's mails, oldest first, when the pull subscription says a look is
+        due (always without `pull`). Raises MailServerError when Exchange is away."""
+        with self._server() as account:
             if not self._new_mail(account):
                 return
             self._last_full = time.monotonic()
@@ -130,29 +159,46 @@ class EwsMailbox:
                 .order_by("datetime_received")
                 .values_list("id", "changekey", "datetime_received")
             )
-        for start in range(
-            0, len(ids), FETCH_BATCH
-        ):  # MIME in batches: memory stays flat with a backlog
+            self._look_owed = False
+        # MIME in batches: memory stays flat with a backlog
+        for start in range(0, len(ids), FETCH_BATCH):
             batch = ids[start : start + FETCH_BATCH]
-            with self._lock:
+            with self._server() as account:
                 items = list(
                     account.fetch(
                         ids=[(i, c) for i, c, _ in batch], only_fields=["mime_content"]
                     )
                 )
-            for (item_id, changekey, when), item in zip(batch, items):
+            for (item_id, changekey, when), item in zip(batch, items, strict=False):
                 if isinstance(item, Exception):
                     continue  # gone meanwhile
                 mime = item.mime_content
                 raw = mime if isinstance(mime, bytes) else (mime or "").encode()
-                received = datetime.fromtimestamp(
-                    when.timestamp(), UTC
-                )  # a plain datetime
+                # a plain datetime
+                received = datetime.fromtimestamp(when.timestamp(), UTC)
                 yield IncomingMail(
                     key=f"{item_id}\x00{changekey}", raw=raw, received_at=received
                 )
 
-    def _folder(self, name: str):
+    def watch(self, timeout: float) -> None:
+        """With `pull`: ask the subscription every `pull_seconds` until new mail is
+        reported (or a look is due for another reason) or `timeout` seconds passed;
+        without: wait `timeout` seconds. Raises MailServerError when Exchange is
+        away."""
+        deadline = time.monotonic() + timeout
+        while self.cfg.pull:
+            with self._server() as account:
+                if self._new_mail(account):
+                    return
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            time.sleep(min(self.cfg.pull_seconds, left))
+        time.sleep(timeout)
+
+    def _folder(self, name: str) -> Any:
+        """The folder `name` under the mailbox's root, made when missing. Called under
+        the lock."""
         from exchangelib import Folder
 
         if name not in self._folders:
@@ -167,21 +213,23 @@ class EwsMailbox:
         return self._folders[name]
 
     def mark_processed(self, key: str, folder: str | None = None) -> None:
+        """Move the mail out of the inbox. Raises MailServerError when Exchange is
+        away."""
         from exchangelib import Message
 
         item_id, _, changekey = key.partition("\x00")
-        with self._lock:
+        with self._server() as account:
             target = self._folder(folder or self.processed_folder)
-            item = Message(account=self._acct(), id=item_id, changekey=changekey)
+            item = Message(account=account, id=item_id, changekey=changekey)
             item.move(to_folder=target)
 
     def send(self, raw: bytes, recipients: list[str]) -> None:
+        """The MIME message as is (SendAndSaveCopy); the recipients are those in its
+        headers (To/Cc), as composed by the pipeline. Raises MailServerError when
+        Exchange is away."""
         from exchangelib import Message
 
-        with self._lock:
-            account = self._acct()
-            # the recipients are those in the MIME headers (To/Cc), as composed by the
-            # pipeline
+        with self._server() as account:
             Message(
                 account=account, folder=account.sent, mime_content=raw
             ).send_and_save()
@@ -189,10 +237,9 @@ class EwsMailbox:
     def purge(self, message_ids: set[str]) -> int:
         """Delete the kept copies (processed folder, Quarantaine, Sent Items) of these
         mails for retention: found by InternetMessageId, hard-deleted (not to Deleted
-        Items)."""
+        Items). Raises MailServerError when Exchange is away."""
         removed = 0
-        with self._lock:
-            account = self._acct()
+        with self._server() as account:
             for folder in (
                 self._folder(self.processed_folder),
                 self._folder(QUARANTINE),
@@ -209,38 +256,36 @@ class EwsMailbox:
                         removed += len(ids)
         return removed
 
-    # --- Quarantaine, one mail at a time (`maatwerk quarantaine`)
-    # --------------------------- Not built yet for Exchange (EWS): staff handle the
-    # folder in Outlook; a clear Dutch error.
-
-    def _held_unsupported(self) -> ConfigError:
-        return ConfigError(
-            "De map Quarantaine per mail beheren kan (nog) niet met de mailbox 'ews'; "
-            "handel de mails in de map Quarantaine af in Outlook."
-        )
+    # --- Quarantaine, one mail at a time (`maatwerk quarantaine`): not built yet for
+    # Exchange (EWS); staff handle the folder in Outlook
 
     def list_folder(self, folder: str) -> list[IncomingMail]:
-        raise self._held_unsupported()
+        """Raises ConfigError: not built for EWS."""
+        raise held_mail_unsupported("ews", "Outlook")
 
     def move_from(self, folder: str, key: str, to: str | None = None) -> None:
-        raise self._held_unsupported()
+        """Raises ConfigError: not built for EWS."""
+        raise held_mail_unsupported("ews", "Outlook")
 
     def delete_from(self, folder: str, key: str) -> None:
-        raise self._held_unsupported()
+        """Raises ConfigError: not built for EWS."""
+        raise held_mail_unsupported("ews", "Outlook")
 
     def close(self) -> None:
-        if self._account is not None:
-            self._account.protocol.close()
-            self._account = None
+        """Close the account's connections."""
+        with self._lock:
+            account, self._account = self._account, None
+        if account is not None:
+            account.protocol.close()
 
 
-def _adapter_for(ca_bundle: str):
+def _adapter_for(ca_bundle: str) -> type[Any]:
     """A requests adapter that trusts the configured CA file (a company CA or a test
     server)."""
     import requests.adapters
 
     class _CaAdapter(requests.adapters.HTTPAdapter):
-        def cert_verify(self, conn, url, verify, cert):
+        def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
             super().cert_verify(conn, url, ca_bundle, cert)
 
     return _CaAdapter

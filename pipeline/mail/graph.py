@@ -18,21 +18,27 @@ from __future__ import annotations
 
 import base64
 import logging
-import os
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from email import policy
+from email.message import EmailMessage
 from email.parser import BytesParser
 from typing import Any
 
 import requests
 
 from pipeline.config import GraphSettings
-from pipeline.errors import ConfigError
 from pipeline.mail.mailbox import IncomingMail
+from pipeline.mail.server import (
+    MailServerError,
+    held_mail_unsupported,
+    outages,
+    secret,
+)
 
-log = logging.getLogger("maatwerk")
+log = logging.getLogger(f"maatwerk.{__name__}")
 MIME_SEND_LIMIT = (
     3 * 1024 * 1024
 )  # larger messages (base64 grows them by a third) go through upload sessions
@@ -53,9 +59,33 @@ class _Session(requests.Session):
         return settings
 
 
-class GraphError(OSError):
-    """Graph answered with an error status (treated like any outage: the case waits,
-    retried later)."""
+class GraphError(MailServerError):
+    """Graph answered with an error status (an outage like any other: the mail waits
+    and is tried again later)."""
+
+
+def draft_json(msg: EmailMessage, recipients: list[str]) -> dict[str, Any]:
+    """A Graph draft of `msg`: its subject, text and recipients (To or Cc as in
+    `msg`)."""
+    body = msg.get_body(("html", "plain"))
+    to = {a.lower() for a in recipients}
+    cc = {a.addr_spec.lower() for a in getattr(msg.get("Cc"), "addresses", ())}
+    draft: dict[str, Any] = {
+        "subject": str(msg.get("Subject", "")),
+        "body": {
+            "contentType": (
+                "HTML" if body and body.get_content_subtype() == "html" else "Text"
+            ),
+            "content": body.get_content() if body else "",
+        },
+        "toRecipients": [{"emailAddress": {"address": a}} for a in sorted(to - cc)],
+        "ccRecipients": [{"emailAddress": {"address": a}} for a in sorted(to & cc)],
+    }
+    if msg.get("X-Maatwerk-Zaak"):  # Graph allows only x- headers on a draft
+        draft["internetMessageHeaders"] = [
+            {"name": "X-Maatwerk-Zaak", "value": str(msg["X-Maatwerk-Zaak"])}
+        ]
+    return draft
 
 
 class GraphMailbox:
@@ -66,7 +96,8 @@ class GraphMailbox:
         self.user = cfg.mailbox or address
         self._http = _Session()
         self._http.verify = cfg.ca_bundle or True
-        self._app = None
+        self._app: Any = None  # msal's ConfidentialClientApplication, made when used
+        self.server = f"Microsoft Graph ({cfg.base_url})"
         self._delta_link: str | None = None
         self._folders: dict[str, str] = {}
         self._lock = threading.Lock()
@@ -78,15 +109,14 @@ class GraphMailbox:
         import msal
 
         if self._app is None:
-            secret = os.environ.get(self.cfg.secret_env)
-            if not secret:
-                raise ConfigError(
-                    "Client secret voor Microsoft Graph ontbreekt: zet"
-                    f" {self.cfg.secret_env}."
-                )
+            client_secret = secret(
+                self.cfg.secret_env,
+                "Client secret voor Microsoft Graph ontbreekt: zet"
+                f" {self.cfg.secret_env}.",
+            )
             self._app = msal.ConfidentialClientApplication(
                 self.cfg.client_id,
-                client_credential=secret,
+                client_credential=client_secret,
                 authority=f"{self.cfg.authority}/{self.cfg.tenant_id}",
                 # the same session: the same trusted CAs and proxies
                 http_client=self._http,
@@ -96,21 +126,30 @@ class GraphMailbox:
             )
         result = self._app.acquire_token_for_client(scopes=[self.cfg.scope])
         if "access_token" not in result:
-            raise GraphError(f"no Graph token: {result.get('error', 'unknown error')}")
+            raise GraphError(
+                "Microsoft Graph gaf geen toegangstoken"
+                f" ({result.get('error', 'onbekende fout')})."
+            )
         return result["access_token"]
 
-    def _request(self, method: str, url: str, **kwargs) -> requests.Response:
+    def _request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        """Every call to Graph goes through here (and `_upload`): an error status
+        raises GraphError, the connection's errors (requests, msal) MailServerError."""
         if not url.startswith("http"):
             url = f"{self.cfg.base_url}{url}"
-        headers = {
-            "Authorization": f"Bearer {self._token()}",
-            **kwargs.pop("headers", {}),
-        }
-        response = self._http.request(
-            method, url, headers=headers, timeout=self.cfg.timeout, **kwargs
-        )
+        with outages(self.server):
+            headers = {
+                "Authorization": f"Bearer {self._token()}",
+                **kwargs.pop("headers", {}),
+            }
+            response = self._http.request(
+                method, url, headers=headers, timeout=self.cfg.timeout, **kwargs
+            )
         if response.status_code >= 400:
-            raise GraphError(f"Graph {method} answered {response.status_code}")
+            raise GraphError(
+                f"Microsoft Graph antwoordde {response.status_code} op {method}; de"
+                " mail wacht en wordt later opnieuw geprobeerd."
+            )
         return response
 
     def _user(self, path: str) -> str:
@@ -210,6 +249,8 @@ class GraphMailbox:
         return self._folders[name]
 
     def send(self, raw: bytes, recipients: list[str]) -> None:
+        """The MIME message as is (`sendMail`); over the request limit as a draft.
+        Raises GraphError or MailServerError when Graph is away or refuses."""
         if len(raw) <= MIME_SEND_LIMIT:
             self._request(
                 "POST",
@@ -224,27 +265,12 @@ class GraphMailbox:
         """A draft with the text, small attachments inline and large ones by upload
         session."""
         msg = BytesParser(policy=policy.default).parsebytes(raw)
-        body = msg.get_body(("html", "plain"))
-        to = {a.lower() for a in recipients}
-        cc = {a.addr_spec.lower() for a in getattr(msg.get("Cc"), "addresses", ())}
-        draft_json: dict[str, Any] = {
-            "subject": str(msg.get("Subject", "")),
-            "body": {
-                "contentType": (
-                    "HTML" if body and body.get_content_subtype() == "html" else "Text"
-                ),
-                "content": body.get_content() if body else "",
-            },
-            "toRecipients": [{"emailAddress": {"address": a}} for a in sorted(to - cc)],
-            "ccRecipients": [{"emailAddress": {"address": a}} for a in sorted(to & cc)],
-        }
-        if msg.get("X-Maatwerk-Zaak"):  # Graph allows only x- headers on a draft
-            draft_json["internetMessageHeaders"] = [
-                {"name": "X-Maatwerk-Zaak", "value": str(msg["X-Maatwerk-Zaak"])}
-            ]
-        draft = self._request("POST", self._user("/messages"), json=draft_json).json()
+        draft = self._request(
+            "POST", self._user("/messages"), json=draft_json(msg, recipients)
+        ).json()
         for part in msg.iter_attachments():
-            content = part.get_payload(decode=True) or b""
+            payload = part.get_payload(decode=True)
+            content = payload if isinstance(payload, bytes) else b""
             name = part.get_filename() or "bijlage"
             if len(content) < MIME_SEND_LIMIT:
                 self._request(
@@ -257,22 +283,28 @@ class GraphMailbox:
                         "contentBytes": base64.b64encode(content).decode(),
                     },
                 )
-                continue
-            session = self._request(
-                "POST",
-                self._user(f"/messages/{draft['id']}/attachments/createUploadSession"),
-                json={
-                    "AttachmentItem": {
-                        "attachmentType": "file",
-                        "name": name,
-                        "size": len(content),
-                    }
-                },
-            ).json()
-            for start in range(0, len(content), UPLOAD_CHUNK):
-                chunk = content[start : start + UPLOAD_CHUNK]
-                # the upload URL carries its own token: no Authorization header (Graph
-                # docs)
+            else:
+                self._upload(draft["id"], name, content)
+        self._request("POST", self._user(f"/messages/{draft['id']}/send"))
+
+    def _upload(self, draft_id: str, name: str, content: bytes) -> None:
+        """A large attachment through an upload session, in chunks."""
+        session = self._request(
+            "POST",
+            self._user(f"/messages/{draft_id}/attachments/createUploadSession"),
+            json={
+                "AttachmentItem": {
+                    "attachmentType": "file",
+                    "name": name,
+                    "size": len(content),
+                }
+            },
+        ).json()
+        for start in range(0, len(content), UPLOAD_CHUNK):
+            chunk = content[start : start + UPLOAD_CHUNK]
+            # the upload URL carries its own token: no Authorization header (Graph
+            # docs)
+            with outages(self.server):
                 r = self._http.put(
                     session["uploadUrl"],
                     data=chunk,
@@ -284,28 +316,31 @@ class GraphMailbox:
                         ),
                     },
                 )
-                if r.status_code >= 400:
-                    raise GraphError(f"Graph upload answered {r.status_code}")
-        self._request("POST", self._user(f"/messages/{draft['id']}/send"))
+            if r.status_code >= 400:
+                raise GraphError(
+                    f"Microsoft Graph antwoordde {r.status_code} op het uploaden van"
+                    " een bijlage; de mail wacht en wordt later opnieuw geprobeerd."
+                )
 
-    # --- Quarantaine, one mail at a time (`maatwerk quarantaine`)
-    # --------------------------- Not built yet for Microsoft Graph: staff handle the
-    # folder in Outlook (op het web); a clear Dutch error.
-
-    def _held_unsupported(self) -> ConfigError:
-        return ConfigError(
-            "De map Quarantaine per mail beheren kan (nog) niet met de mailbox 'graph';"
-            " handel de mails in de map Quarantaine af in Outlook (op het web)."
-        )
+    # --- Quarantaine, one mail at a time (`maatwerk quarantaine`): not built yet for
+    # Microsoft Graph; staff handle the folder in Outlook (op het web)
 
     def list_folder(self, folder: str) -> list[IncomingMail]:
-        raise self._held_unsupported()
+        """Raises ConfigError: not built for Graph."""
+        raise held_mail_unsupported("graph", "Outlook (op het web)")
 
     def move_from(self, folder: str, key: str, to: str | None = None) -> None:
-        raise self._held_unsupported()
+        """Raises ConfigError: not built for Graph."""
+        raise held_mail_unsupported("graph", "Outlook (op het web)")
 
     def delete_from(self, folder: str, key: str) -> None:
-        raise self._held_unsupported()
+        """Raises ConfigError: not built for Graph."""
+        raise held_mail_unsupported("graph", "Outlook (op het web)")
+
+    def watch(self, timeout: float) -> None:
+        """Graph gives no push without a public endpoint: wait `timeout` seconds; the
+        next `receive` asks the delta query what changed."""
+        time.sleep(timeout)
 
     def close(self) -> None:
         self._http.close()

@@ -1,0 +1,73 @@
+"""What the mail-server backends (imap, graph, ews) share: their outages as one error
+class, secrets from the environment, and the Dutch refusal of what a backend cannot do.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from imapclient.exceptions import IMAPClientError
+
+from pipeline.errors import ConfigError, MailServerUnavailable
+
+log = logging.getLogger(f"maatwerk.{__name__}")
+
+FETCH_BATCH = 20  # mails read per request: memory stays flat with a long backlog
+# what the mail libraries raise when the server is away, if one reaches the run loop
+# without passing a backend's boundary (socket, ssl, smtplib, requests: all OSError)
+LIBRARY_ERRORS: tuple[type[BaseException], ...] = (OSError, IMAPClientError)
+
+
+class MailServerError(MailServerUnavailable, OSError):
+    """The mail server is away or refuses, as a backend raises it. Also an OSError,
+    like the library errors it stands for: code that retries or catches OSError (the
+    outbox sender) keeps doing so. `__cause__` is the library's error."""
+
+
+def is_mail_server_error(exc: BaseException) -> bool:
+    """Is `exc` the mail server being away (raised by a backend or by a library)?"""
+    return isinstance(exc, (MailServerUnavailable, *LIBRARY_ERRORS))
+
+
+@contextmanager
+def outages(
+    server: str, is_outage: Callable[[BaseException], bool] = is_mail_server_error
+) -> Iterator[None]:
+    """Turn a library error that `is_outage` recognises into MailServerError (Dutch,
+    naming `server` and the error's type, never its text: it may quote a mail).
+
+    Raises MailServerError from the library's error.
+    """
+    try:
+        yield
+    except MailServerUnavailable:
+        raise
+    except Exception as exc:
+        if not is_outage(exc):
+            raise
+        raise MailServerError(
+            f"{server} is niet bereikbaar of weigert ({type(exc).__name__}); maatwerk"
+            " probeert het later opnieuw."
+        ) from exc
+
+
+def secret(env_name: str, missing: str, *, empty_ok: bool = False) -> str:
+    """The password or client secret in environment variable `env_name` (never in the
+    config file). Raises ConfigError with the Dutch `missing` when it is not set (or
+    empty, unless `empty_ok`)."""
+    value = os.environ.get(env_name)
+    if value is None or (not value and not empty_ok):
+        raise ConfigError(missing)
+    return value
+
+
+def held_mail_unsupported(backend: str, mail_client: str) -> ConfigError:
+    """The error of a backend that cannot handle held mails one by one (`maatwerk
+    quarantaine`): staff handle the folder in `mail_client` instead."""
+    return ConfigError(
+        "De map Quarantaine per mail beheren kan (nog) niet met de mailbox"
+        f" '{backend}'; handel de mails in de map Quarantaine af in {mail_client}."
+    )
