@@ -55,7 +55,7 @@ def extraction(repeat: int) -> list[list[str]]:
     rows = []
     for layout, content in forms.items():
         n = 1 if layout == "scan-pdf" else repeat
-        ours = timed(lambda: extract_bytes(content, mappings), n)
+        ours = timed(lambda content=content: extract_bytes(content, mappings), n)
         if layout == "scan-pdf":
             import pypdfium2
 
@@ -70,7 +70,7 @@ def extraction(repeat: int) -> list[list[str]]:
                 ]
             )
             continue
-        base = timed(lambda: floor(content), n)
+        base = timed(lambda content=content: floor(content), n)
         rows.append(
             [
                 f"extract {layout}",

@@ -76,8 +76,8 @@ def main() -> None:
         content = path.read_bytes()
         layout = extract_bytes(content, mappings).layout
         repeat = 2 if layout == "scan-pdf" else args.repeat
-        ours = timed(lambda: extract_bytes(content, mappings), repeat)
-        base = timed(lambda: floor(content), repeat)
+        ours = timed(lambda content=content: extract_bytes(content, mappings), repeat)
+        base = timed(lambda content=content: floor(content), repeat)
         if layout == "scan-pdf":  # OCR has no floor to compare with: seconds per page
             import pypdfium2
 

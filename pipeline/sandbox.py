@@ -36,7 +36,7 @@ from typing import Any, Final, TypeVar
 from pipeline.config import LimitSettings
 from pipeline.errors import UnreadableForm
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(f"maatwerk.{__name__}")
 T = TypeVar("T")
 
 # imported once in the fork server, so that a child starts with them in memory

@@ -32,3 +32,9 @@ def one_line(value: str) -> str:
     """`value` as one line (a mail header, a table cell that must not wrap): no control
     characters, every run of white space (line breaks and tabs included) one space."""
     return _WHITESPACE.sub(" ", printable(value)).strip()
+
+
+def norm(text: str) -> str:
+    """`text` as the words matching compares: lower case, letters and digits, single
+    spaces."""
+    return re.sub(r"[^0-9a-zà-ÿ]+", " ", text.lower()).strip()

@@ -13,200 +13,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from document_templates import (
+    afwijzingsbrief,
+    contract,
+    leveranciersformulier,
+    new_document,
+    opdrachtbevestiging,
+)
 from docx import Document
-from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Pt
 
 from pipeline.fields import ADVICE_FIELDS, FIELDS, FormField
 
 OUT = Path(__file__).resolve().parent.parent / "templates"
-
-KWALITEITSEISEN = [
-    (
-        "maakt gebruik van de norm van verantwoorde werktoedeling, inclusief de"
-        " verplichting om SKJ-geregistreerde professionals in te zetten; als SKJ van"
-        " toepassing is, levert de aanbieder een bewijs van SKJ-registratie;"
-    ),
-    "werkt met een hulpverleningsplan of plan van aanpak;",
-    "draagt zorg voor systematische kwaliteitsbewaking;",
-    "maakt gebruik van methodieken die passen bij de te leveren hulp en ondersteuning;",
-    (
-        "beschikt over een verklaring omtrent gedrag (VOG) voor alle medewerkers die de"
-        " hulp verlenen;"
-    ),
-    "maakt gebruik van de verplichte meldcode huiselijk geweld en kindermishandeling;",
-    "houdt zich aan de meldplicht calamiteiten en geweld;",
-    "stelt een vertrouwenspersoon in de gelegenheid zijn taak uit te oefenen.",
-]
-
-
-def _doc() -> Document:
-    doc = Document()
-    doc.core_properties.author = "Maatwerk"
-    doc.core_properties.comments = "Gegenereerd door scripts/make_templates.py"
-    style = doc.styles["Normal"]
-    style.font.name = "Calibri"
-    style.font.size = Pt(11)
-    return doc
-
-
-def _table(doc: Document, rows: list[tuple[str, str]]) -> None:
-    table = doc.add_table(rows=0, cols=2)
-    table.style = "Table Grid"
-    for label, value in rows:
-        cells = table.add_row().cells
-        run = cells[0].paragraphs[0].add_run(label)
-        run.bold = True
-        cells[1].paragraphs[0].add_run(value)
-    doc.add_paragraph()
-
-
-def contract() -> None:
-    doc = _doc()
-    doc.add_heading("Maatwerkovereenkomst jeugdhulp", level=1)
-    doc.add_paragraph("Zaaknummer {{ zaak }} – {{ regio }}")
-    doc.add_heading("Partijen", level=2)
-    doc.add_paragraph(
-        "1. De gemeente {{ gemeente }}, hierna te noemen: de gemeente, in deze"
-        " vertegenwoordigd door de {{ ondertekenaar }} conform de mandaatregeling van"
-        " de gemeente;"
-    )
-    doc.add_paragraph(
-        "2. {{ aanbieder.naam }}, gevestigd te {{ aanbieder.adres }}, ingeschreven bij"
-        " de Kamer van Koophandel onder nummer {{ aanbieder.kvk }}, AGB-code {{"
-        " aanbieder.agb_code }}, hierna te noemen: de aanbieder, met als contactpersoon"
-        " {{ aanbieder.contactpersoon }}."
-    )
-    doc.add_heading("Overwegende dat", level=2)
-    doc.add_paragraph(
-        "de gemeente voor een jeugdige jeugdhulp nodig acht die niet door een door de"
-        " regio gecontracteerde aanbieder kan worden geboden, en dat de aanvraag"
-        " hiervoor volgens de werkafspraken van de {{ regio }} is beoordeeld, komen"
-        " partijen het volgende overeen."
-    )
-    doc.add_heading("Artikel 1 – De hulp", level=2)
-    _table(
-        doc,
-        [
-            ("Cliënt (ZorgNed-nummer)", "{{ zorgned_nummer }}"),
-            ("Soort hulp", "{{ hulpvorm }}: {{ type_hulp }}"),
-            ("Productcode maatwerk", "{{ productcode_tekst }}"),
-            ("Tarief", "{{ tarief }} per {{ eenheid }}"),
-            ("Omvang van de inzet", "{{ inzet }}"),
-            ("Periode", "{{ startdatum }} tot en met {{ einddatum }}"),
-            ("Maximale totale waarde", "{{ totaal }}"),
-            ("Berekening", "{{ berekening }}"),
-        ],
-    )
-    doc.add_heading("Artikel 2 – Looptijd", level=2)
-    doc.add_paragraph(
-        "Deze overeenkomst geldt van {{ startdatum }} tot en met {{ einddatum }} en"
-        " eindigt op die datum van rechtswege. De totale waarde van deze overeenkomst"
-        " bedraagt ten hoogste {{ totaal }}."
-    )
-    doc.add_heading("Artikel 3 – Kwaliteitseisen", level=2)
-    doc.add_paragraph("De aanbieder verklaart dat hij:")
-    for eis in KWALITEITSEISEN:
-        doc.add_paragraph(eis, style="List Bullet")
-    doc.add_heading("Artikel 4 – Declaratie", level=2)
-    doc.add_paragraph(
-        "Declaratie en facturatie verlopen via het berichtenverkeer (iJw) met de"
-        " productcode maatwerk {{ productcode }}. Alleen bij zeer hoge uitzondering"
-        " wordt hiervan afgeweken, na schriftelijke toestemming van de gemeente."
-    )
-    doc.add_heading("Artikel 5 – Verantwoordelijkheid", level=2)
-    doc.add_paragraph(
-        "De gemeente blijft verantwoordelijk voor de kwaliteit van de zorg en voor"
-        " acties bij klachten en calamiteiten. De aanbieder meldt calamiteiten en"
-        " geweld onverwijld aan de gemeente en aan de Inspectie Gezondheidszorg en"
-        " Jeugd."
-    )
-    doc.add_heading("Ondertekening", level=2)
-    _table(
-        doc,
-        [
-            (
-                "Namens de gemeente {{ gemeente }}",
-                "{{ ondertekenaar }}\n\nNaam:\n\nDatum:\n\nHandtekening:",
-            ),
-            (
-                "Namens {{ aanbieder.naam }}",
-                "Naam:\n\nFunctie:\n\nDatum:\n\nHandtekening:",
-            ),
-        ],
-    )
-    doc.add_paragraph(
-        "Opgesteld op {{ datum }}. Na ondertekening in kopie (beveiligd) naar inkoop"
-        " van de regio."
-    )
-    doc.save(OUT / "maatwerkovereenkomst.docx")
-
-
-def leveranciersformulier() -> None:
-    doc = _doc()
-    doc.add_heading("Bijlage 2 – Leveranciersformulier maatwerkovereenkomst", level=1)
-    doc.add_paragraph(
-        "Voor applicatiebeheer en backoffice van de gemeente {{ gemeente }}: voer de"
-        " aanbieder op met onderstaande productcode. Let op de AGB-code en het IBAN!"
-    )
-    _table(
-        doc,
-        [
-            ("Zaaknummer", "{{ zaak }}"),
-            ("Aanbieder", "{{ aanbieder.naam }}"),
-            ("Adres", "{{ aanbieder.adres }}"),
-            (
-                "Contactpersoon aanbieder",
-                "{{ aanbieder.contactpersoon }} ({{ aanbieder.telefoon }})",
-            ),
-            ("KvK-nummer", "{{ aanbieder.kvk }}"),
-            ("AGB-code", "{{ aanbieder.agb_code }}"),
-            ("IBAN", "{{ aanbieder.iban }}"),
-            ("Tenaamstelling IBAN", "{{ aanbieder.rekeninghouder }}"),
-            ("Productcode maatwerk", "{{ productcode }}"),
-            ("Regionale productcode", "{{ productcode_regionaal }}"),
-            ("Tarief en eenheid", "{{ tarief }} per {{ eenheid }}"),
-            ("Omvang van de inzet", "{{ inzet }}"),
-            ("Startdatum", "{{ startdatum }}"),
-            ("Einddatum", "{{ einddatum }}"),
-            ("Maximale totale waarde", "{{ totaal }}"),
-        ],
-    )
-    doc.add_paragraph(
-        "Declaratie via het berichtenverkeer (ZorgNed). Opgesteld op {{ datum }}."
-    )
-    doc.save(OUT / "leveranciersformulier.docx")
-
-
-def afwijzingsbrief() -> None:
-    doc = _doc()
-    p = doc.add_paragraph("Gemeente {{ gemeente }}")
-    p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    doc.add_paragraph("Datum: {{ datum }}\nZaaknummer: {{ zaak }}")
-    doc.add_paragraph("Aan: {{ contactpersoon }}")
-    doc.add_paragraph(
-        "Onderwerp: advies over uw aanvraag voor een maatwerkovereenkomst"
-    )
-    doc.add_paragraph("Beste {{ contactpersoon }},")
-    doc.add_paragraph(
-        "U vroeg om een maatwerkovereenkomst met {{ aanbieder }} voor {{ type_hulp }}."
-        " {{ beoordeeld }} Het besluit is negatief: er wordt geen maatwerkovereenkomst"
-        " gesloten."
-    )
-    doc.add_paragraph("De onderbouwing:")
-    doc.add_paragraph("{{ toelichting }}")
-    doc.add_paragraph(
-        "Deze gecontracteerde aanbieders kunnen de noodzakelijke hulp mogelijk ook"
-        " bieden:"
-    )
-    doc.add_paragraph("{{ alternatieven }}")
-    doc.add_paragraph(
-        "Heeft u vragen over dit besluit, neem dan contact op met {{ contact }}."
-    )
-    doc.add_paragraph("Met vriendelijke groet,\n\n{{ regio }}")
-    doc.save(OUT / "afwijzingsbrief.docx")
 
 
 def _el(tag: str, **attrs: str):
@@ -272,8 +92,8 @@ def _form_table(doc: Document, fields: tuple[FormField, ...], first_id: int) -> 
         _content_control(cells[1], field, first_id + i)
 
 
-def aanvraagformulier_docx() -> None:
-    doc = _doc()
+def aanvraagformulier_docx(out: Path) -> None:
+    doc = new_document()
     doc.add_heading("Aanvraag maatwerkovereenkomst Jeugd – regio ZOU", level=1)
     doc.add_paragraph(
         "We werken voor het geven van jeugdhulp met gecontracteerde aanbieders, tenzij…"
@@ -290,18 +110,17 @@ def aanvraagformulier_docx() -> None:
     _form_table(doc, FIELDS, 1000)
     doc.add_heading("Advies (in te vullen door de beleidsadviseur en ICM)", level=2)
     _form_table(doc, ADVICE_FIELDS, 2000)
-    doc.save(OUT / "aanvraagformulier.docx")
+    doc.save(out / "aanvraagformulier.docx")
 
 
-def aanvraagformulier_pdf() -> None:
+def aanvraagformulier_pdf(out: Path) -> None:
     """The fillable PDF twin: AcroForm fields named with the canonical names."""
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
 
-    c = canvas.Canvas(str(OUT / "aanvraagformulier.pdf"), pagesize=A4)
+    c = canvas.Canvas(str(out / "aanvraagformulier.pdf"), pagesize=A4)
     c.setTitle("Aanvraag maatwerkovereenkomst Jeugd – regio ZOU")
     width, height = A4
-    form = c.acroForm
 
     def heading(text: str, y: float) -> float:
         c.setFont("Helvetica-Bold", 13)
@@ -319,45 +138,52 @@ def aanvraagformulier_pdf() -> None:
     y -= 22
     for fields in (FIELDS, ADVICE_FIELDS):
         for field in fields:
-            name, question, kind = field.name, field.question, field.kind
-            tall = kind == "text" and field.long
-            box = 40 if tall else 16
-            if y - box < 50:
-                c.showPage()
-                y = height - 50
-            c.setFont("Helvetica", 8)
-            lines = _wrap(question, 52)
-            for i, line in enumerate(lines):
-                c.drawString(40, y - 10 - i * 9.5, line)
-            common = dict(
-                name=name,
-                tooltip=question,
-                x=300,
-                y=y - box,
-                width=255,
-                height=box,
-                fontSize=9,
-                borderWidth=0.5,
-                fillColor=None,
-            )
-            if kind == "choice":
-                form.choice(
-                    value=" ",
-                    options=[" ", *field.choices],
-                    fieldFlags="combo",
-                    **common,
-                )
-            else:
-                form.textfield(
-                    value="", fieldFlags="multiline" if tall else "", maxlen=0, **common
-                )
-            y -= max(box, len(lines) * 9.5) + 8
+            y = _pdf_field(c, field, y, height)
         if fields is FIELDS:
             c.showPage()
             y = heading(
                 "Advies (in te vullen door de beleidsadviseur en ICM)", height - 50
             )
     c.save()
+
+
+def _pdf_field(c, field: FormField, y: float, height: float) -> float:
+    """One question and its AcroForm field at `y` (on a new page when it does not fit);
+    returns the `y` below it."""
+    name, question, kind = field.name, field.question, field.kind
+    tall = kind == "text" and field.long
+    box = 40 if tall else 16
+    if y - box < 50:
+        c.showPage()
+        y = height - 50
+    c.setFont("Helvetica", 8)
+    lines = _wrap(question, 52)
+    for i, line in enumerate(lines):
+        c.drawString(40, y - 10 - i * 9.5, line)
+    common = dict(
+        name=name,
+        tooltip=question,
+        x=300,
+        y=y - box,
+        width=255,
+        height=box,
+        fontSize=9,
+        borderWidth=0.5,
+        fillColor=None,
+    )
+    if kind == "choice":
+        c.acroForm.choice(
+            value=" ",
+            options=[" ", *field.choices],
+            fieldFlags="combo",
+            **common,
+        )
+    else:
+        c.acroForm.textfield(
+            value="", fieldFlags="multiline" if tall else "", maxlen=0, **common
+        )
+    y -= max(box, len(lines) * 9.5) + 8
+    return y
 
 
 def _wrap(text: str, width: int) -> list[str]:
@@ -371,48 +197,12 @@ def _wrap(text: str, width: int) -> list[str]:
     return lines + [line] if line else lines
 
 
-def opdrachtbevestiging() -> None:
-    """RIOZ profile (seed 002): the financial agreement sent to the provider and the
-    gemeente's backoffice."""
-    doc = _doc()
-    doc.add_heading("Opdrachtbevestiging maatwerk", level=1)
-    doc.add_paragraph("Zaaknummer {{ zaak }} – {{ regio }}")
-    doc.add_paragraph(
-        "Aan: {{ aanbieder.naam }}, t.a.v. {{ aanbieder.contactpersoon }}\n"
-        "In kopie: backoffice van de gemeente {{ gemeente }}"
-    )
-    doc.add_paragraph(
-        "Namens de gemeente {{ gemeente }} verstrekken wij u de opdracht voor de"
-        " hieronder beschreven hulp, tegen de volgende financiële afspraken."
-    )
-    _table(
-        doc,
-        [
-            ("Cliënt (ZorgNed-nummer)", "{{ zorgned_nummer }}"),
-            ("Soort hulp", "{{ hulpvorm }}: {{ type_hulp }}"),
-            ("Productcode", "{{ productcode }}"),
-            ("Tarief", "{{ tarief }} per {{ eenheid }}"),
-            ("Omvang van de inzet", "{{ inzet }}"),
-            ("Periode", "{{ startdatum }} tot en met {{ einddatum }}"),
-            ("Maximale totale waarde", "{{ totaal }}"),
-            ("Berekening", "{{ berekening }}"),
-        ],
-    )
-    doc.add_paragraph(
-        "De opdracht eindigt op {{ einddatum }}. Is daarna vervolg nodig, dan begint"
-        " het proces opnieuw met een nieuwe aanvraag. De backoffice registreert de"
-        " toewijzing in het berichtenverkeer (GGk); daarna kunt u declareren."
-    )
-    doc.add_paragraph("Met vriendelijke groet,\n\n{{ regio }}\nDatum: {{ datum }}")
-    doc.save(OUT / "opdrachtbevestiging.docx")
-
-
 if __name__ == "__main__":
     OUT.mkdir(exist_ok=True)
-    aanvraagformulier_docx()
-    aanvraagformulier_pdf()
-    contract()
-    leveranciersformulier()
-    afwijzingsbrief()
-    opdrachtbevestiging()
+    aanvraagformulier_docx(OUT)
+    aanvraagformulier_pdf(OUT)
+    contract(OUT)
+    leveranciersformulier(OUT)
+    afwijzingsbrief(OUT)
+    opdrachtbevestiging(OUT)
     print(f"templates written to {OUT}")

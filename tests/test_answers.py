@@ -104,7 +104,7 @@ from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st
 from schwifty import IBAN  # noqa: E402
 
-from pipeline.readers import record  # noqa: E402
+from pipeline.readers import people  # noqa: E402
 
 FIRST = [
     "Jan",
@@ -337,7 +337,7 @@ def test_kvk_agb_and_iban_come_back_in_any_order_and_grouping(
         "agb": f"AGB-code: {agb_written}",
         "iban": f"IBAN {iban_written}",
     }
-    read = record._read_ids(sep.join(parts[k] for k in order))
+    read = people.read_ids(sep.join(parts[k] for k in order))
     assert (
         read["aanbieder.kvk"].value,
         read["aanbieder.agb_code"].value,
@@ -364,7 +364,7 @@ def test_a_contact_row_gives_name_phone_and_mail_whatever_the_order(
         "tel": f"tel. {written_phone(digits, shape)}",
         "mail": mail,
     }
-    read = record._read_contact(sep.join(parts[k] for k in order))
+    read = people.read_contact(sep.join(parts[k] for k in order))
     assert read["contactpersoon.naam"].value == name
     assert (
         read["contactpersoon.telefoon"].value == digits
@@ -396,7 +396,7 @@ def test_a_contact_row_gives_name_phone_and_mail_whatever_the_order(
 def test_a_provider_row_gives_the_provider_apart_from_its_contact(
     org, name, digits, shape, form
 ):
-    read = record._read_aanbieder(
+    read = people.read_aanbieder(
         form.format(org=org, name=name, tel=written_phone(digits, shape))
     )
     assert (

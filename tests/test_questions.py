@@ -4,7 +4,7 @@ whatever its numbering, wording, asides or conditions; titles and notes ask noth
 import pytest
 
 from pipeline.config import Settings
-from pipeline.readers.record import QUESTION_MIN_SCORE, QUESTION_SURE_SCORE
+from pipeline.readers.questions import QUESTION_MIN_SCORE, QUESTION_SURE_SCORE
 from pipeline.region.profile import load_mappings
 
 LABELS = load_mappings(Settings().region.mappings_dir, "zou").labels

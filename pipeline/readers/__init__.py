@@ -11,5 +11,6 @@
 (d) `record`: the pieces assigned to the canonical fields, with a confidence per field
     and the `meldingen` that name every doubtful one.
 
-`pipeline/stages/extract.py` (the stage) chooses the layout and never lets an exception escape.
+`pipeline/stages/extract.py` (the stage) chooses the layout and never lets an exception
+escape.
 """

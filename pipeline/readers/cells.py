@@ -1,4 +1,5 @@
-"""What every layout reader gives: question/answer cells, and how well the layout fits."""
+"""What every layout reader gives: question/answer cells, and how well the layout
+fits."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Opening a Word package safely, and the text of its runs (shared by the Word readers)."""
+"""Opening a Word package safely, and the text of its runs (shared by the Word
+readers)."""
 
 from __future__ import annotations
 
@@ -151,11 +152,8 @@ def run_parts(p_el) -> list[tuple[str, bool, bool, bool]]:
         text = []
         for child in r:
             if child.tag in W_TAGS_TEXT:
-                text.append(
-                    child.text or ""
-                    if W_TAGS_TEXT[child.tag] is None
-                    else W_TAGS_TEXT[child.tag]
-                )
+                mapped = W_TAGS_TEXT[child.tag]
+                text.append(child.text or "" if mapped is None else mapped)
         if text:
             parts.append(
                 (

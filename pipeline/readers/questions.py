@@ -13,6 +13,13 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
+from pipeline.readers.concepts import CONCEPT_SCORE, CONCEPT_UNSURE, Concepts
+from pipeline.text import norm
+
+QUESTION_MIN_SCORE = 72.0  # below this a printed text is no question of the form
+# a text that scores this is probably a question we do not know
+QUESTION_NEAR_SCORE = 55.0
+QUESTION_SURE_SCORE = 85.0  # at or above this the question is recognised with certainty
 PARTIAL_DISCOUNT = (
     8  # a partial match (abbreviated question) counts a little less than a whole one
 )
@@ -73,18 +80,8 @@ ASIDE = re.compile(
 MEMO_SIZE = (
     4096  # questions remembered (a worker reads many forms with the same questions)
 )
-COMPOUND_STEM = 7  # letters: a stem this long is found inside compound words too
-CONCEPT_MIN = 3.0  # the weight of words that must point to a kind
-CONCEPT_MARGIN = 2.0  # ... ahead of any other kind by this much
-CONCEPT_MAX_WORDS = 25  # a question this long ends in '?' or ':'
-CONCEPT_PLAIN_WORDS = 18  # a heading-like question without '?' is at most this long
-CONCEPT_SCORE = (
-    86.0  # a question recognised by its words counts as recognised with certainty
-)
 CONCEPT_SURE = 90.0  # a wording matched this well is not second-guessed by its words
-CONCEPT_UNSURE = 65.0
-# a wording matched less well than this counts only when its words agree  # words
-# pointing two ways: below the threshold of a question, above 'near'
+# a wording matched less well than this counts only when its words agree
 FUZZY_ALONE = 80.0
 # the parts of a person's or organisation's details a question may ask for
 PART_WORDS = {
@@ -100,10 +97,6 @@ PART_WORDS = {
 NUMBERING = re.compile(
     r"^\s*(?:vraag\s*)?(?:\d+(?:\.\d+)*|[a-zA-Z])\s*[.):]\s+|^\s*\d+(?:\.\d+)*\s+", re.I
 )
-
-
-def norm(text: str) -> str:
-    return re.sub(r"[^0-9a-zà-ÿ]+", " ", text.lower()).strip()
 
 
 @dataclass
@@ -145,24 +138,9 @@ class Labels:
             if (norm(name), target) not in self._choices
         ]
         self._names = [c[0] for c in self._choices]
-        # a stem matches at the start of a word; a long one also inside a compound
-        # ('woongemeente')
-        self._stems = [
-            (
-                kind,
-                re.compile(
-                    ("" if len(norm(stem)) >= COMPOUND_STEM else r"(?<![0-9a-zà-ÿ])")
-                    + re.escape(norm(stem))
-                ),
-                weight,
-            )
-            for kind, stems in self.concepten.items()
-            for stem, weight in stems.items()
-        ]
-        self._no_question = [
-            re.compile(r"(?<![0-9a-zà-ÿ])" + re.escape(norm(w)))
-            for w in self.geen_vraag
-        ]
+        self._concepts = Concepts(
+            self.concepten, self.geen_vraag, self.samengesteld, self.omvat
+        )
         self._memo: dict[
             str, tuple[str | None, float]
         ] = {}  # the layout's fit and the record ask alike
@@ -201,10 +179,12 @@ class Labels:
         ):  # a wording we do not know well: what do its words point to?
             # the words of an aside in brackets ('(Alleen invullen bij vrijwillig
             # kader.)') are not the question's
-            found = self._by_concept(CONDITION.sub("", ASIDE.sub(" ", text)))
+            found = self._concepts.kind_of(CONDITION.sub("", ASIDE.sub(" ", text)))
             if found[1] < CONCEPT_SCORE:
                 found = max(
-                    found, self._by_concept(CONDITION.sub("", text)), key=lambda f: f[1]
+                    found,
+                    self._concepts.kind_of(CONDITION.sub("", text)),
+                    key=lambda f: f[1],
                 )
             if found[1] > best[1] or (
                 found[1] == CONCEPT_SCORE and not self._refines(best[0], found[0])
@@ -222,68 +202,6 @@ class Labels:
         if kind is None or broader is None:
             return False
         return kind == broader or kind.startswith(broader + ".")
-
-    def _by_concept(self, text: str) -> tuple[str | None, float]:
-        """The kind a question's own words point to (`[concepten]`), or None when they
-        point to none or two ways. Running text (several sentences, many words) is no
-        question."""
-        words = len(text.split())
-        if (
-            re.search(r"[a-zà-ÿ]{2}[.!]\s+[A-ZÀ-Þ]", text)
-            or words > CONCEPT_MAX_WORDS
-            or (words > CONCEPT_PLAIN_WORDS and not text.rstrip().endswith(("?", ":")))
-        ):
-            return None, 0.0
-        q = norm(text)
-        if not q or any(rx.search(q) for rx in self._no_question):
-            return None, 0.0
-        totals: dict[str, float] = {}
-        for kind, stem, weight in self._stems:
-            if stem.search(q):
-                totals[kind] = totals.get(kind, 0.0) + weight
-        strong = {k for k, t in totals.items() if t >= CONCEPT_MIN}
-        for composite, listed in self.samengesteld.items():
-            parts = {p for p in listed if not p.startswith("+")}
-            extra = {p[1:] for p in listed if p.startswith("+")}
-            if len(strong & parts) >= 2:
-                totals[composite] = max(
-                    totals.get(composite, 0.0),
-                    sum(totals[p] for p in strong & (parts | extra)),
-                )
-        ranked = sorted(totals.items(), key=lambda kv: -kv[1])
-        if not ranked or ranked[0][1] < CONCEPT_MIN:
-            return None, 0.0
-        top, total = ranked[0]
-        wider = next(
-            (
-                k
-                for k, covered in self.omvat.items()
-                if top in covered and totals.get(k, 0) >= CONCEPT_MIN
-            ),
-            None,
-        )
-        # 'Welke aanbieder stelt u voor? Vermeld … KvK, AGB en IBAN': the provider, ids
-        # and all
-        if wider:
-            return wider, CONCEPT_SCORE
-        parts_of_top = {p.lstrip("+") for p in self.samengesteld.get(top, ())}
-        rivals = [
-            t
-            for k, t in ranked[1:]
-            if k not in parts_of_top and top not in self.samengesteld.get(k, ())
-        ]
-        second = rivals[0] if rivals else 0.0
-        if total - second < CONCEPT_MARGIN:
-            return (
-                top,
-                CONCEPT_UNSURE,
-            )  # the words point two ways: not recognised, but warned about
-        present = [p for p in parts_of_top if totals.get(p)]
-        if (
-            len(present) == 1 and top not in present
-        ):  # 'Is er gekeken naar een PGB?' asks one part of it
-            return present[0], CONCEPT_SCORE
-        return top, CONCEPT_SCORE
 
     def _part_asked(self, kind: str | None, question: str) -> str | None:
         """A question about a person's details names the parts it asks: one part
@@ -367,7 +285,8 @@ class Labels:
         return self._choices[index][1], float(score)
 
     def question_of(self, field: str) -> str:
-        """The question a canonical field answers, as the form asks it (for warnings)."""
+        """The question a canonical field answers, as the form asks it (for
+        warnings)."""
         return (
             self.velden.get(field) or self.velden.get(field.partition(".")[0]) or field
         )

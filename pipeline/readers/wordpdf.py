@@ -212,7 +212,7 @@ def _bold_paragraph_cells(page, chars, labels: Labels, pending: list) -> list[Ce
 
 def _flush(pending: list, labels: Labels) -> list[Cell]:
     out = []
-    for page, question_lines, answer_lines, right in pending:
+    for _page, question_lines, answer_lines, right in pending:
         question = " ".join(question_lines)
         plain, with_italic = [], []
         by_page: dict[int, tuple] = {}

@@ -33,9 +33,10 @@ from pipeline.errors import (
 from pipeline.models import Extraction
 from pipeline.readers import record
 from pipeline.readers.cells import Reading
+from pipeline.readers.questions import QUESTION_MIN_SCORE
 from pipeline.region.profile import Mappings
 
-log = logging.getLogger("maatwerk")
+log = logging.getLogger(f"maatwerk.{__name__}")
 OURS = re.compile(r"[/\\](pipeline|watchers)[/\\]")
 # where a parser of the file formats lives: an exception raised there is about the
 # file's bytes
@@ -170,7 +171,7 @@ def fit(reading: Reading, mappings: Mappings) -> int:
             kinds.add(cell.key)
             continue
         kind, score = mappings.labels.match(cell.question)
-        if kind and kind != "ignore" and score >= record.QUESTION_MIN_SCORE:
+        if kind and kind != "ignore" and score >= QUESTION_MIN_SCORE:
             kinds.add(kind)
     return len(kinds)
 
@@ -208,6 +209,7 @@ def _read_pdf(
     from pypdf.errors import PdfReadError
 
     from pipeline.readers import acroform, scan, wordpdf
+    from pipeline.readers.scan_image import TOO_MANY_PAGES
 
     try:
         reader = PdfReader(io.BytesIO(content))
@@ -231,7 +233,7 @@ def _read_pdf(
     ):
         raise UnreadableForm(DAMAGED_PDF) from None
     if pages > limits.max_pages:  # told before any page is read or rendered
-        raise UnreadableForm(scan.TOO_MANY_PAGES.format(pages=limits.max_pages))
+        raise UnreadableForm(TOO_MANY_PAGES.format(pages=limits.max_pages))
     readings = [acroform.read(reader, content, mappings.labels)] if has_fields else []
     text_layer = wordpdf.read(content, mappings.labels)
     if text_layer is not None:  # a text layer is never OCRed again

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Any
 
 from pipeline.fields import REQUIRED
 from pipeline.models import Aanvraag, Melding
 from pipeline.readers import answers as nz
-from pipeline.readers.record import CERTAIN
+from pipeline.readers.value import CERTAIN
 from pipeline.region.profile import Mappings
 
 MIN_REDEN_LENGTH = 30
@@ -26,7 +27,7 @@ EARLIER_REQUEST = re.compile(
 
 
 def _get(record: Aanvraag, dotted: str):
-    value = record
+    value: Any = record
     for part in dotted.split("."):
         value = getattr(value, part, None)
         if value is None:
@@ -86,11 +87,21 @@ def validate(
 
 
 def _findings(record: Aanvraag, mappings: Mappings, today: date) -> list[Melding]:
+    return [m for rule in RULES for m in rule(record, mappings, today)]
+
+
+def _required(r: Aanvraag, mappings: Mappings, today: date) -> list[Melding]:
+    """Every required field answered."""
     out: list[Melding] = []
     for veld, wat in REQUIRED.items():
-        if _get(record, veld) is None:
+        if _get(r, veld) is None:
             out.append(fout(veld, f"Niet ingevuld of niet leesbaar: {wat}."))
-    r = record
+    return out
+
+
+def _about_the_request(r: Aanvraag, mappings: Mappings, today: date) -> list[Melding]:
+    """The gemeente, spoed, the Jeugdwet check, the age and the hulpvorm."""
+    out: list[Melding] = []
     if r.gemeente and r.gemeente not in mappings.region.gemeenten:
         out.append(
             fout(
@@ -136,6 +147,12 @@ def _findings(record: Aanvraag, mappings: Mappings, today: date) -> list[Melding
         r.hulpvorm == "verblijf" and "verblijf" in mappings.region.meldingen
     ):  # the region's own route
         out.append(waarschuwing("hulpvorm", mappings.region.meldingen["verblijf"]))
+    return out
+
+
+def _kader(r: Aanvraag, mappings: Mappings, today: date) -> list[Melding]:
+    """In vrijwillig kader the PGB answered, in gedwongen kader the maatregel."""
+    out: list[Melding] = []
     if r.kader == "vrijwillig":
         if r.pgb_verkend is None:
             out.append(
@@ -167,6 +184,12 @@ def _findings(record: Aanvraag, mappings: Mappings, today: date) -> list[Melding
                 " gaat.",
             )
         )
+    return out
+
+
+def _reden(r: Aanvraag, mappings: Mappings, today: date) -> list[Melding]:
+    """The reason not to choose a contracted provider: argued, or an earlier request."""
+    out: list[Melding] = []
     if r.reden_niet_gecontracteerd and EARLIER_REQUEST.search(
         r.reden_niet_gecontracteerd
     ):
@@ -188,6 +211,12 @@ def _findings(record: Aanvraag, mappings: Mappings, today: date) -> list[Melding
                 "is te kort; onderbouw de aanvraag met argumenten.",
             )
         )
+    return out
+
+
+def _provider(r: Aanvraag, mappings: Mappings, today: date) -> list[Melding]:
+    """The provider is not contracted by the region, and its numbers are valid."""
+    out: list[Melding] = []
     contracted = mappings.contracted_match(r.aanbieder.naam, r.aanbieder.kvk)
     if contracted:
         if r.maatregel == "JR":
@@ -209,6 +238,12 @@ def _findings(record: Aanvraag, mappings: Mappings, today: date) -> list[Melding
                 )
             )
     out.extend(_provider_ids(r))
+    return out
+
+
+def _period(r: Aanvraag, mappings: Mappings, today: date) -> list[Melding]:
+    """The period: its end after its start, and before the client turns 18."""
+    out: list[Melding] = []
     if r.startdatum and r.einddatum:
         if r.einddatum <= r.startdatum:
             out.append(fout("einddatum", "De einddatum ligt niet na de startdatum."))
@@ -228,6 +263,12 @@ def _findings(record: Aanvraag, mappings: Mappings, today: date) -> list[Melding
                         "cliënt; denk aan verlengde jeugdhulp of volwassenenzorg.",
                     )
                 )
+    return out
+
+
+def _amounts(r: Aanvraag, mappings: Mappings, today: date) -> list[Melding]:
+    """The amount of care, the tariff against the region's, the referrer's phone."""
+    out: list[Melding] = []
     if r.inzet.aantal is None or r.inzet.eenheid is None or r.inzet.per is None:
         out.append(
             waarschuwing(
@@ -267,6 +308,18 @@ def _findings(record: Aanvraag, mappings: Mappings, today: date) -> list[Melding
             )
         )
     return out
+
+
+# the rules in the order their findings are listed
+RULES = (
+    _required,
+    _about_the_request,
+    _kader,
+    _reden,
+    _provider,
+    _period,
+    _amounts,
+)
 
 
 def _provider_ids(r: Aanvraag) -> list[Melding]:

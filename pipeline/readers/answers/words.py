@@ -101,10 +101,11 @@ def ticked(text: str | None, options: tuple[str, ...]) -> tuple[str | None, str]
     / Nee [x]'), and the text beside the boxes; (None, text) when there are no boxes or
     not exactly one is ticked.
     """
-    if not text or not re.search(_BOX_ON + "|" + _BOX_OFF, text):
+    box = re.search(_BOX_ON + "|" + _BOX_OFF, text) if text else None
+    if not text or not box:
         return None, text or ""
     words = "|".join(re.escape(o) for o in sorted(options, key=len, reverse=True))
-    first_box = re.search(_BOX_ON + "|" + _BOX_OFF, text).start()
+    first_box = box.start()
     first_word = re.search(rf"\b({words})\b", text, re.I)
     if first_word is None:
         return None, text
