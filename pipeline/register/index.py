@@ -117,10 +117,6 @@ def write_index(register_root: Path, rows: list[list[Any]]) -> tuple[Path, Path]
     return xlsx_path, csv_path
 
 
-# the old name, until reports/ imports `atomic_write` from pipeline.register.folder
-_atomic_write = atomic_write
-
-
 def _cell(value: Any) -> Any:
     """A value as the index holds it: text without control characters, other values as
     they are."""

@@ -280,12 +280,10 @@ def add_advice(
     )
 
 
-def drop_step_advices(s: Session, case: Case) -> None:
-    """Forget the answers of the case's current step (the step is asked again)."""
+def forget_advices(s: Session, case_id: str, stap: int) -> None:
+    """Forget the answers of one step of the case (the step is asked again)."""
     s.execute(
-        delete(AdviceRow).where(
-            AdviceRow.case_id == case.id, AdviceRow.stap == case.stap
-        )
+        delete(AdviceRow).where(AdviceRow.case_id == case_id, AdviceRow.stap == stap)
     )
 
 

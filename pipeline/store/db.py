@@ -177,7 +177,7 @@ def dialect_insert(s: Session) -> Any:
     return sqlite_insert
 
 
-def lock_index_writing(s: Session) -> None:
+def lock_index(s: Session) -> None:
     """PostgreSQL: one worker at a time rebuilds the register index (the lock ends with
     the transaction). SQLite has one writer anyway."""
     if s.get_bind().dialect.name == "postgresql":

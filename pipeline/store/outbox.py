@@ -5,6 +5,7 @@ that causes them and sent afterwards."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -12,10 +13,14 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
-from pipeline.store.leases import may_take, worker_id
-from pipeline.store.schema import OutboxMail, Received, utcnow
+from pipeline.states import CaseState
+from pipeline.store.cases import cases_in_state
+from pipeline.store.leases import drop_leases, may_take, worker_id
+from pipeline.store.schema import Case, OutboxMail, Received, aware, utcnow
 
 log = logging.getLogger(f"maatwerk.{__name__}")
+
+CONTRACT_PACKAGE = "contractpakket"  # the outbox kind of the contract sent to sign
 
 
 # --- received items -------------------------------------------------------------------
@@ -46,14 +51,17 @@ def record_received(
 
 
 def forget_received(s: Session, keys: list[str]) -> None:
-    """Forget these items as handled when they made no case (mails taken back from
-    Quarantaine run again)."""
-    if keys:
-        s.execute(
-            delete(Received).where(
-                Received.dedupe_key.in_(keys), Received.case_id.is_(None)
-            )
+    """Held mails taken back: forgotten as handled when they made no case, and no
+    worker's lease on them (the lease the handling worker keeps, it may still run,
+    would leave the mail to it): back in the inbox they run again."""
+    if not keys:
+        return
+    s.execute(
+        delete(Received).where(
+            Received.dedupe_key.in_(keys), Received.case_id.is_(None)
         )
+    )
+    drop_leases(s, keys)
 
 
 def received_refs(s: Session, case_id: str) -> list[str]:
@@ -116,8 +124,8 @@ def case_mail_ids(s: Session, case_id: str) -> list[str]:
     )
 
 
-def mail_kinds(s: Session, case_id: str, message_ids: list[str]) -> list[str]:
-    """The kinds of the case's mails with these Message-IDs."""
+def kinds_replied_to(s: Session, case_id: str, message_ids: list[str]) -> list[str]:
+    """The kinds of the case's own mails among these Message-IDs."""
     return list(
         s.scalars(
             select(OutboxMail.kind).where(
@@ -184,6 +192,15 @@ def recipients_of_mails(
     return list(s.scalars(select(OutboxMail.recipients).where(or_(*conditions))))
 
 
+def contracts_out(s: Session) -> Iterator[tuple[Case, OutboxMail, datetime]]:
+    """Cases whose contract is out, each with the package that went and when it went
+    (zone-aware)."""
+    for case in cases_in_state(s, CaseState.contract_verstuurd):
+        package = last_sent_mail(s, case.id, CONTRACT_PACKAGE)
+        if package is not None and package.sent_at is not None:
+            yield case, package, aware(package.sent_at)
+
+
 # --- sending --------------------------------------------------------------------------
 
 
@@ -229,7 +246,7 @@ def claimed_mail(s: Session, mail_id: int) -> OutboxMail | None:
     return row
 
 
-def sending_failed(s: Session, mail_id: int, error: str) -> None:
+def send_failed(s: Session, mail_id: int, error: str) -> None:
     """Sending failed (`error`: the type of the error, never its message); the mail
     stays queued, free for the next round."""
     row = s.get(OutboxMail, mail_id)
@@ -240,12 +257,12 @@ def sending_failed(s: Session, mail_id: int, error: str) -> None:
     row.claimed_by = row.claimed_until = None
 
 
-def mail_sent(s: Session, mail_id: int, at: datetime) -> None:
-    """The outbox mail `mail_id` was sent at `at`."""
+def mark_sent(s: Session, mail_id: int, when: datetime) -> None:
+    """The outbox mail `mail_id` was sent at `when`."""
     row = s.get(OutboxMail, mail_id)
     if row is None:
         return
-    row.sent_at = at
+    row.sent_at = when
     row.attempts += 1
     row.claimed_by = row.claimed_until = None
 
