@@ -7,8 +7,11 @@ is a dictionary lookup that does nothing.
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
+
+log = logging.getLogger(f"maatwerk.{__name__}")
 
 POINTS = (
     "after_fetch",

@@ -1,4 +1,4 @@
-"""Deadlines in working days on Europe/Amsterdam dates.
+"""Deadlines in working days on local dates (`[advice] timezone`: Europe/Amsterdam).
 
 Skipped: weekends and the days the Algemene termijnenwet treats as holidays
 (Nieuwjaar, Goede Vrijdag, Pasen, Hemelvaart, Pinksteren, Koningsdag, 5 mei every
@@ -8,11 +8,20 @@ only in lustrum years in its public calendar, so its optional category is added.
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from typing import Final
 from zoneinfo import ZoneInfo
 
 import holidays
+
+from pipeline.config import AdviceSettings
+
+log = logging.getLogger(f"maatwerk.{__name__}")
+
+# the defaults of `[advice]`, defined once in pipeline/config.py
+ADVICE_DEFAULTS: Final = AdviceSettings()
 
 
 @lru_cache(maxsize=64)
@@ -26,12 +35,14 @@ def _closed_days(year: int) -> frozenset[date]:
 
 
 def is_working_day(d: date, extra_closed: frozenset[date] = frozenset()) -> bool:
+    """Not a weekend day, a holiday or one of `extra_closed`."""
     return d.weekday() < 5 and d not in _closed_days(d.year) and d not in extra_closed
 
 
 def add_working_days(
     start: date, n: int, extra_closed: frozenset[date] = frozenset()
 ) -> date:
+    """The `n`th working day after `start`."""
     d = start
     added = 0
     while added < n:
@@ -45,10 +56,10 @@ def deadline(
     received_at: datetime,
     spoed: bool,
     *,
-    tz: str = "Europe/Amsterdam",
-    cutoff: time = time(17, 0),
-    days_spoed: int = 2,
-    days_normal: int = 5,
+    tz: str = ADVICE_DEFAULTS.timezone,
+    cutoff: time = ADVICE_DEFAULTS.cutoff,
+    days_spoed: int = ADVICE_DEFAULTS.days_spoed,
+    days_normal: int = ADVICE_DEFAULTS.days_normal,
     extra_closed: frozenset[date] = frozenset(),
 ) -> date:
     """The date the advice is due: counted in whole working days from the day of
