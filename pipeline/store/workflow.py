@@ -94,10 +94,10 @@ def advice_due(s: Session, today: date) -> Iterator[store.Case]:
 
 
 def contracts_out(
-    s: Session,
+    s: Session, package_kind: str
 ) -> Iterator[tuple[store.Case, store.OutboxMail, datetime]]:
-    """Cases whose contract is out, each with the package that went and when it went
-    (zone-aware)."""
+    """Cases whose contract is out, each with the package (the outbox's mail of
+    `package_kind`) that went and when it went (zone-aware)."""
     cases = s.scalars(
         select(store.Case).where(store.Case.state == CaseState.contract_verstuurd.value)
     )
@@ -106,7 +106,7 @@ def contracts_out(
             select(store.OutboxMail)
             .where(
                 store.OutboxMail.case_id == case.id,
-                store.OutboxMail.kind == "contractpakket",
+                store.OutboxMail.kind == package_kind,
                 store.OutboxMail.sent_at.is_not(None),
             )
             .order_by(store.OutboxMail.id.desc())

@@ -17,8 +17,8 @@ from pipeline.states import CaseState
 from pipeline.store import workflow as queries
 from pipeline.workdays import dutch_date
 from pipeline.workflow.context import CaseContext
+from pipeline.workflow.mails import Kind, Mail
 from pipeline.workflow.people import is_icm, may_return_contract
-from pipeline.workflow.services import Mail
 from pipeline.workflow.steps import CONTENT_TYPES
 
 
@@ -75,7 +75,7 @@ def returned(ctx: CaseContext) -> None:
     )
     ctx.queue(
         Mail(
-            "contract_controle",
+            Kind.contract_controle,
             {
                 "zaak": case.id,
                 "gemeente": case.gemeente,
@@ -86,7 +86,6 @@ def returned(ctx: CaseContext) -> None:
             },
             to=ctx.svc.icm,
             case_id=case.id,
-            kind=signed.CHECK_MAIL_KIND,
             attachments=files,
             references=ctx.thread,
         )
@@ -100,7 +99,7 @@ def check_answered(ctx: CaseContext) -> store.OutboxMail | None:
     sub = ctx.sub
     if sub.attachments or not is_icm(ctx.svc, sub.sender):
         return None
-    checks = queries.case_mails_of_kind(ctx.s, ctx.case.id, signed.CHECK_MAIL_KIND)
+    checks = queries.case_mails_of_kind(ctx.s, ctx.case.id, Kind.contract_controle)
     replied = [c for c in checks if c.message_id in sub.in_reply_to[:1]] or [
         c for c in checks if c.message_id in sub.in_reply_to
     ]
@@ -148,7 +147,7 @@ def confirmation(ctx: CaseContext, check: store.OutboxMail) -> None:
     )
     ctx.queue(
         Mail(
-            "contract_controle",
+            Kind.contract_controle,
             {
                 "zaak": case.id,
                 "gemeente": case.gemeente,
@@ -157,7 +156,6 @@ def confirmation(ctx: CaseContext, check: store.OutboxMail) -> None:
             },
             to=[sub.sender] if sub.sender else ctx.svc.icm,
             case_id=case.id,
-            kind=signed.CHECK_MAIL_KIND,
             attachments=files,
             reply_to=sub,
         )
@@ -187,7 +185,7 @@ def is_signed(
     where = paths[0].relative_to(root) if paths[0].is_relative_to(root) else paths[0]
     ctx.queue(
         Mail(
-            "contract_getekend",
+            Kind.contract_getekend,
             {
                 "zaak": case.id,
                 "gemeente": case.gemeente,
@@ -198,7 +196,6 @@ def is_signed(
             },
             to=list(svc.region.addresses("backoffice", case.gemeente)),
             case_id=case.id,
-            kind="contract-getekend",
             references=ctx.thread,
         )
     )

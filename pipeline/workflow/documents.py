@@ -10,16 +10,16 @@ from pipeline import store
 from pipeline.convert import to_pdf
 from pipeline.errors import ConversionFailed
 from pipeline.models import Advies, Attachment, Extraction
-from pipeline.readers.reply import provider_data
+from pipeline.readers.reply import provider_data as provider_data_in
 from pipeline.stages import advice as advice_stage
-from pipeline.stages import render
+from pipeline.stages import provider_data, render
 from pipeline.stages import route as route_stage
 from pipeline.stages.decide import Decision
 from pipeline.states import CaseState
 from pipeline.workflow import steps
 from pipeline.workflow.context import CaseContext
+from pipeline.workflow.mails import Kind, Mail
 from pipeline.workflow.people import greeting, referrer_addresses, role_name
-from pipeline.workflow.services import Mail
 
 log = logging.getLogger(f"maatwerk.{__name__}")
 
@@ -28,7 +28,7 @@ def when_complete(ctx: CaseContext) -> None:
     """The documents once their data are complete; else the missing data asked for."""
     svc, case, record = ctx.svc, ctx.case, ctx.record
     decision = steps.final_decision(svc, ctx.s, case)
-    missing = render.missing_provider_data(record)
+    missing = provider_data.missing_provider_data(record)
     if missing:
         _ask_provider_data(ctx, missing)
         return
@@ -44,7 +44,7 @@ def when_complete(ctx: CaseContext) -> None:
         inzet = _contract_context(ctx, decision)["inzet"]
         ctx.queue(
             Mail(
-                "waarde_gevraagd",
+                Kind.waarde_gevraagd,
                 {
                     "zaak": case.id,
                     "aanbieder": record.aanbieder.naam,
@@ -54,7 +54,6 @@ def when_complete(ctx: CaseContext) -> None:
                 },
                 to=svc.icm,
                 case_id=case.id,
-                kind="waarde-gevraagd",
                 references=ctx.thread,
             )
         )
@@ -75,7 +74,7 @@ def _ask_provider_data(ctx: CaseContext, missing: list[str]) -> None:
     ctx.note("Voor de overeenkomst ontbreekt nog: " + ", ".join(missing) + asked)
     ctx.queue(
         Mail(
-            "gegevens_gevraagd",
+            Kind.gegevens_gevraagd,
             {
                 "zaak": case.id,
                 "naam": greeting(case, record),
@@ -86,7 +85,6 @@ def _ask_provider_data(ctx: CaseContext, missing: list[str]) -> None:
             to=to or svc.icm,
             cc=cc,
             case_id=case.id,
-            kind="gegevens-gevraagd",
             references=ctx.thread,
         )
     )
@@ -105,7 +103,7 @@ def completion(ctx: CaseContext) -> bool:
         for r in map(ctx.svc.read, sub.attachments)
         if isinstance(r, Extraction)
     ]
-    taken = provider_data(advice_stage.own_text(sub.body), forms)
+    taken = provider_data_in(advice_stage.own_text(sub.body), forms)
     filled = {k: v for k, v in taken.items() if not getattr(record.aanbieder, k)}
     if not filled and case.state != CaseState.positief.value:
         return False
@@ -115,7 +113,7 @@ def completion(ctx: CaseContext) -> bool:
             update={"aanbieder": record.aanbieder.model_copy(update=filled)}
         )
         case.record_json = record.model_dump_json()
-        names = [what for key, what in render.PROVIDER_DATA if key in filled]
+        names = provider_data.questions(filled)
         ctx.note("Aangevuld door de verwijzer: " + ", ".join(names))
     else:
         ctx.note("Antwoord van de verwijzer bevat geen van de gevraagde gegevens")
@@ -133,11 +131,10 @@ def _tariff_from_icm(ctx: CaseContext) -> None:
     if tarief is None or tarief.eenheid is None:
         ctx.queue(
             Mail(
-                "waarde_onduidelijk",
+                Kind.waarde_onduidelijk,
                 {"zaak": ctx.case.id},
                 to=[sub.sender] if sub.sender else [],
                 case_id=ctx.case.id,
-                kind="waarde-onduidelijk",
                 reply_to=sub,
             )
         )
@@ -190,9 +187,7 @@ def after_approval(ctx: CaseContext, decision: Decision) -> None:
     beslisser = steps.current_step(svc, case).besluit
     ctx.queue(
         Mail(
-            "contractpakket"
-            if after.document == "maatwerkovereenkomst"
-            else "opdrachtbevestiging",
+            Kind.contractpakket,
             {
                 "zaak": case.id,
                 "gemeente": record.gemeente,
@@ -205,9 +200,11 @@ def after_approval(ctx: CaseContext, decision: Decision) -> None:
                 "beslisser": role_name(beslisser) if not decision.eens else None,
             },
             to=to,
+            template="contractpakket"
+            if after.document == "maatwerkovereenkomst"
+            else "opdrachtbevestiging",
             cc=cc,
             case_id=case.id,
-            kind="contractpakket",
             references=ctx.thread,
             attachments=files,
         )

@@ -27,7 +27,8 @@ from pipeline.models import Submission
 from pipeline.stages import intake
 from pipeline.states import CONTRACT_STATES
 from pipeline.workflow import incoming, newcase, sending
-from pipeline.workflow.services import Mail, Services
+from pipeline.workflow.mails import Kind, Mail
+from pipeline.workflow.services import Services
 
 log = logging.getLogger(f"maatwerk.{__name__}")
 
@@ -230,17 +231,16 @@ def set_aside_mail(
                 svc.queue(
                     s,
                     Mail(
-                        "niet_verwerkt",
+                        Kind.niet_verwerkt,
                         {"onderwerp": subject},
                         to=[sub.sender],
-                        kind="niet-verwerkt",
                         reply_to=sub,
                     ),
                 )
             svc.queue(
                 s,
                 Mail(
-                    "niet_verwerkt_icm",
+                    Kind.niet_verwerkt_icm,
                     {
                         "van": (sub.sender if sub else None) or "onbekend",
                         "onderwerp": subject,
@@ -249,7 +249,6 @@ def set_aside_mail(
                         "beantwoord": answered,
                     },
                     to=svc.icm,
-                    kind="niet-verwerkt-icm",
                 ),
             )
     except OperationalError:

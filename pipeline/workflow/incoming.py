@@ -15,8 +15,9 @@ from pipeline.models import Attachment, Extraction, Submission
 from pipeline.stages import intake
 from pipeline.states import CaseState
 from pipeline.workflow import newcase, replies
+from pipeline.workflow.mails import Kind, Mail
 from pipeline.workflow.people import may_return_contract, role_of
-from pipeline.workflow.services import Mail, Services
+from pipeline.workflow.services import Services
 
 log = logging.getLogger(f"maatwerk.{__name__}")
 
@@ -129,12 +130,7 @@ def automatic(svc: Services, s: Session, sub: Submission) -> Outcome:
         ):
             svc.queue(
                 s,
-                Mail(
-                    "automatisch_antwoord",
-                    told | {"zaak": None},
-                    to=svc.icm,
-                    kind="automatisch",
-                ),
+                Mail(Kind.automatisch, told | {"zaak": None}, to=svc.icm),
             )
         log.info("automatic mail without a case; kept in quarantine")
         return Outcome("automatisch_onbekend")
@@ -152,11 +148,10 @@ def automatic(svc: Services, s: Session, sub: Submission) -> Outcome:
         svc.queue(
             s,
             Mail(
-                "automatisch_antwoord",
+                Kind.automatisch,
                 told | {"zaak": case.id},
                 to=svc.icm,
                 case_id=case.id,
-                kind="automatisch",
                 references=store.case_mail_ids(s, case.id),
             ),
         )
@@ -167,10 +162,9 @@ def not_allowed(svc: Services, s: Session, sub: Submission) -> Outcome:
     svc.queue(
         s,
         Mail(
-            "afzender_niet_toegestaan",
+            Kind.afzender_niet_toegestaan,
             {"van": sub.sender or "onbekend", "onderwerp": sub.subject[:120]},
             to=svc.icm,
-            kind="afzender-niet-toegestaan",
         ),
     )
     log.info("mail from a sender outside the allowlist; kept in quarantine, ICM told")
@@ -182,10 +176,10 @@ def without_form(svc: Services, s: Session, sub: Submission) -> Outcome:
     svc.queue(
         s,
         Mail(
-            "niet_geopend" if skipped else "geen_formulier",
+            Kind.geen_formulier,
             {"onderwerp": sub.subject[:120], "redenen": skipped},
             to=[sub.sender] if sub.sender else [],
-            kind="geen-formulier",
+            template="niet_geopend" if skipped else "geen_formulier",
             reply_to=sub,
         ),
     )
@@ -245,11 +239,10 @@ def received_before(
     svc.queue(
         s,
         Mail(
-            "al_ontvangen",
+            Kind.al_ontvangen,
             {"zaken": sorted({c.id for c in earlier}), "onderwerp": sub.subject[:120]},
             to=[sub.sender] if sub.sender else [],
             case_id=earlier[0].id,
-            kind="al-ontvangen",
             reply_to=sub,
         ),
     )
@@ -277,7 +270,7 @@ def too_many(
     svc.queue(
         s,
         Mail(
-            "te_veel_formulieren",
+            Kind.te_veel_formulieren,
             {
                 "zaken": case_ids,
                 "onderwerp": sub.subject[:120],
@@ -287,7 +280,6 @@ def too_many(
             },
             to=[sub.sender] if sub.sender else [],
             case_id=case_ids[0],
-            kind="te-veel-formulieren",
             reply_to=sub,
         ),
     )

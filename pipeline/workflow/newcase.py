@@ -21,18 +21,19 @@ from pipeline.errors import ConfigError, NotReadAutomatically
 from pipeline.models import Aanvraag, Attachment, Extraction, Melding, Submission
 from pipeline.readers.value import CERTAIN
 from pipeline.register.folder import extension_for
-from pipeline.stages import intake, render
+from pipeline.stages import intake, provider_data
 from pipeline.stages.validate import earlier_case_warnings, has_errors, validate
 from pipeline.states import CaseState
 from pipeline.workdays import dutch_date
 from pipeline.workflow import steps
+from pipeline.workflow.mails import Kind, Mail
 from pipeline.workflow.people import (
     greeting,
     named_roles,
     referrer_addresses,
     role_name,
 )
-from pipeline.workflow.services import Mail, Read, Services
+from pipeline.workflow.services import Read, Services
 
 log = logging.getLogger(f"maatwerk.{__name__}")
 
@@ -197,7 +198,7 @@ def refuse(new: NewCase) -> None:
         new.svc.queue(
             new.s,
             Mail(
-                "geweigerd",
+                Kind.geweigerd,
                 {
                     "zaak": case.id,
                     "naam": salutation(new),
@@ -208,7 +209,6 @@ def refuse(new: NewCase) -> None:
                 },
                 to=[sub.sender],
                 case_id=case.id,
-                kind="geweigerd",
                 reply_to=sub,
             ),
         )
@@ -274,7 +274,7 @@ def receipt(new: NewCase) -> None:
     new.svc.queue(
         new.s,
         Mail(
-            "ontvangstbevestiging",
+            Kind.ontvangen,
             {
                 "zaak": case.id,
                 "naam": salutation(new),
@@ -285,12 +285,11 @@ def receipt(new: NewCase) -> None:
                     m.tekst for m in new.meldingen if m.ernst == "waarschuwing"
                 ],
                 "adviseurs": ", ".join(role_name(r) for r in case.adviseurs),
-                "ontbrekend": render.missing_provider_data(record),
+                "ontbrekend": provider_data.missing_provider_data(record),
             },
             to=to,
             cc=cc,
             case_id=case.id,
-            kind="ontvangen",
             reply_to=new.sub,
         ),
     )
@@ -306,11 +305,10 @@ def by_hand(new: NewCase) -> str:
     svc.queue(
         new.s,
         Mail(
-            "handmatig_lezen",
+            Kind.handmatig_lezen,
             {"zaak": case.id, "van": sub.sender or "de dropmap"},
             to=svc.icm,
             case_id=case.id,
-            kind="handmatig-lezen",
             attachments=[new.att],
         ),
     )
@@ -318,11 +316,11 @@ def by_hand(new: NewCase) -> str:
         svc.queue(
             new.s,
             Mail(
-                "ontvangen_handmatig",
+                Kind.ontvangen,
                 {"zaak": case.id, "naam": "aanvrager"},
                 to=[sub.sender],
+                template="ontvangen_handmatig",
                 case_id=case.id,
-                kind="ontvangen",
                 reply_to=sub,
             ),
         )

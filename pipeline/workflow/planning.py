@@ -15,8 +15,9 @@ from pipeline import reports, store
 from pipeline.store import workflow as queries
 from pipeline.workdays import deadline, dutch_date, is_working_day
 from pipeline.workflow import retention, sending, steps
+from pipeline.workflow.mails import Kind, Mail
 from pipeline.workflow.people import greeting, referrer, role_name
-from pipeline.workflow.services import Mail, Services
+from pipeline.workflow.services import Services
 
 log = logging.getLogger(f"maatwerk.{__name__}")
 
@@ -58,10 +59,9 @@ def send_expiry_reports(
             svc.queue(
                 s,
                 Mail(
-                    "verlopend",
+                    Kind.rapport_verlopend,
                     reports.expiring_mail_context(gemeente, cases, today, weeks),
                     to=list(g.report_to) if g else svc.icm,
-                    kind="rapport-verlopend",
                 ),
             )
             sent += 1
@@ -206,11 +206,11 @@ def _reminder(
     svc.queue(
         s,
         Mail(
-            "herinnering",
+            Kind.herinnering,
             base | {"rol": role_name(role)},
             to=addresses,
+            about=role,
             case_id=case.id,
-            kind=f"herinnering-{role}",
             references=store.case_mail_ids(s, case.id),
         ),
     )
@@ -235,11 +235,10 @@ def _escalate(
     svc.queue(
         s,
         Mail(
-            "escalatie",
+            Kind.escalatie,
             base | {"laat": laat},
             to=to,
             case_id=case.id,
-            kind="escalatie",
             references=store.case_mail_ids(s, case.id),
         ),
     )
@@ -269,7 +268,7 @@ def send_contract_reminders(svc: Services) -> int:
     ):
         return 0
     with svc.store.session() as s:
-        for case, package, sent_at in queries.contracts_out(s):
+        for case, package, sent_at in queries.contracts_out(s, Kind.contractpakket):
             due = deadline(
                 sent_at,
                 False,
@@ -306,7 +305,7 @@ def _remind_contract(
     svc.queue(
         s,
         Mail(
-            "herinnering_contract",
+            Kind.herinnering_contract,
             {
                 "zaak": case.id,
                 "gemeente": case.gemeente,
@@ -318,7 +317,6 @@ def _remind_contract(
             to=to,
             cc=cc,
             case_id=case.id,
-            kind="herinnering-contract",
             references=store.case_mail_ids(s, case.id),
         ),
     )

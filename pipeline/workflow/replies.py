@@ -14,11 +14,12 @@ from pipeline.mail import IncomingMail
 from pipeline.models import Advies, Extraction, Submission
 from pipeline.region.profile import Step
 from pipeline.stages import advice as advice_stage
-from pipeline.stages import intake, render
+from pipeline.stages import intake, provider_data
 from pipeline.states import CaseState
 from pipeline.store import workflow as queries
 from pipeline.workflow import contract, documents, steps, verify
 from pipeline.workflow.context import CaseContext
+from pipeline.workflow.mails import Kind, Mail
 from pipeline.workflow.people import (
     greeting,
     is_icm,
@@ -28,7 +29,7 @@ from pipeline.workflow.people import (
     role_name,
     role_of,
 )
-from pipeline.workflow.services import Mail, Services
+from pipeline.workflow.services import Services
 
 log = logging.getLogger(f"maatwerk.{__name__}")
 
@@ -86,11 +87,10 @@ def from_stranger(ctx: CaseContext) -> None:
     )
     ctx.queue(
         Mail(
-            "antwoord_onbekende_afzender",
+            Kind.onbekende_afzender,
             {"zaak": case.id, "van": sub.sender or "onbekend"},
             to=ctx.svc.icm,
             case_id=case.id,
-            kind="onbekende-afzender",
         )
     )
 
@@ -152,7 +152,7 @@ def with_condition(
     )
     ctx.queue(
         Mail(
-            "advies_voorwaarde",
+            Kind.advies_voorwaarde,
             {
                 "zaak": case.id,
                 "rol": role_name(role),
@@ -166,7 +166,6 @@ def with_condition(
             },
             to=ctx.svc.icm,
             case_id=case.id,
-            kind="advies-voorwaarde",
             references=ctx.thread,
         )
     )
@@ -182,11 +181,10 @@ def unclear(ctx: CaseContext, role: str, step: Step) -> None:
     )
     ctx.queue(
         Mail(
-            "advies_onduidelijk",
+            Kind.advies_onduidelijk,
             {"zaak": ctx.case.id, "akkoord": step.soort == "akkoord"},
             to=[sub.sender] if sub.sender else [],
             case_id=ctx.case.id,
-            kind="advies-onduidelijk",
             reply_to=sub,
         )
     )
@@ -257,7 +255,7 @@ def hold_unverified(ctx: CaseContext, reason: str) -> None:
     )
     ctx.queue(
         Mail(
-            "niet_geverifieerd",
+            Kind.ongeverifieerd,
             {
                 "zaak": case.id,
                 "van": sub.sender or "onbekend",
@@ -265,8 +263,8 @@ def hold_unverified(ctx: CaseContext, reason: str) -> None:
                 "onderwerp": sub.subject[:120],
             },
             to=ctx.svc.icm,
+            about=key,
             case_id=case.id,
-            kind=f"ongeverifieerd-{key}",
             references=ctx.thread,
         )
     )
@@ -333,7 +331,7 @@ def waits_on(
         and role is None
         and is_referrer(case, sender)
         and case.record is not None
-        and bool(render.missing_provider_data(case.record))
+        and bool(provider_data.missing_provider_data(case.record))
     )
 
 
@@ -349,7 +347,7 @@ def ask_referrer(ctx: CaseContext, role: str, vraag: advice_stage.Vraag) -> None
     )
     ctx.queue(
         Mail(
-            "vraag_aan_verwijzer",
+            Kind.vraag_verwijzer,
             {
                 "zaak": case.id,
                 "rol": role_name(role),
@@ -359,7 +357,6 @@ def ask_referrer(ctx: CaseContext, role: str, vraag: advice_stage.Vraag) -> None
             to=to,
             cc=cc,
             case_id=case.id,
-            kind="vraag-verwijzer",
             references=ctx.thread,
         )
     )

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -17,7 +16,7 @@ from pipeline import crashpoints, store
 from pipeline.config import Settings
 from pipeline.errors import NotReadAutomatically, UnreadableForm, safe_error
 from pipeline.mail import Mailbox, MailComposer, open_mailbox
-from pipeline.models import Attachment, Extraction, Submission
+from pipeline.models import Attachment, Extraction
 from pipeline.region.profile import Mappings, load_mappings
 from pipeline.register.folder import Register
 from pipeline.register.index import contract_rows, write_index
@@ -26,27 +25,11 @@ from pipeline.stages.extract import extract_bytes
 from pipeline.stages.render import Renderer
 from pipeline.store import workflow as queries
 from pipeline.workflow import quarantine
+from pipeline.workflow.mails import Mail
 
 log = logging.getLogger(f"maatwerk.{__name__}")
 
 Read = Extraction | UnreadableForm | NotReadAutomatically
-
-
-@dataclass
-class Mail:
-    """One mail to queue: a template with its context, and where it goes."""
-
-    template: str
-    context: dict
-    to: list[str]
-    kind: str
-    case_id: str | None = None
-    cc: list[str] = field(default_factory=list)
-    attachments: list[Attachment] = field(default_factory=list)
-    reply_to: Submission | None = (
-        None  # the mail this answers (threaded, answered once)
-    )
-    references: list[str] = field(default_factory=list)
 
 
 class Services:
@@ -183,14 +166,14 @@ class Services:
             case is not None and case.crisis
         )  # marked in every mail of a crisis case
         composed = self.composer.compose(
-            mail.template,
+            mail.template or "",
             {"crisis": crisis, "regioteam": self.regioteam}
             | mail.context
             | {"afzender": self.settings.mailbox.display_name},
             to=mail.to,
             cc=mail.cc,
             case_id=mail.case_id,
-            kind=mail.kind,
+            kind=mail.stored_kind,
             attachments=mail.attachments,
             in_reply_to=in_reply_to,
             references=refs,
@@ -200,13 +183,13 @@ class Services:
         if mail.reply_to is not None and self._answered_before(
             s, mail, in_reply_to, composed.recipients
         ):
-            log.info("mail answered before (%s); not answered again", mail.kind)
+            log.info("mail answered before (%s); not answered again", mail.stored_kind)
             return
         store.queue_mail(
             s,
             message_id=composed.message_id,
             raw=composed.raw,
-            kind=mail.kind,
+            kind=mail.stored_kind,
             recipients=composed.recipients,
             case_id=mail.case_id,
         )
@@ -218,7 +201,7 @@ class Services:
         sub = mail.reply_to
         assert sub is not None
         if in_reply_to and quarantine.answered_before(
-            s, mail.kind, in_reply_to, recipients, mail.case_id
+            s, mail.stored_kind, in_reply_to, recipients, mail.case_id
         ):
             return True
         if sub.message_id:
@@ -226,7 +209,7 @@ class Services:
         # no id to find the answer by: claimed
         digest = intake.sha256(sub.dedupe_key.encode())[:12]
         return not store.claim_once(
-            s, "antwoord", f"{mail.kind[:16]}:{mail.case_id or '-'}:{digest}"
+            s, "antwoord", f"{mail.stored_kind[:16]}:{mail.case_id or '-'}:{digest}"
         )
 
     def close(self) -> None:

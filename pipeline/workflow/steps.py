@@ -20,13 +20,14 @@ from pipeline.states import CaseState
 from pipeline.workdays import deadline, dutch_date
 from pipeline.workflow import documents
 from pipeline.workflow.context import CaseContext
+from pipeline.workflow.mails import Kind, Mail
 from pipeline.workflow.people import (
     greeting,
     referrer_addresses,
     role_name,
     role_phrase,
 )
-from pipeline.workflow.services import Mail, Services
+from pipeline.workflow.services import Services
 
 DOCX: Final = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 CONTENT_TYPES: Final = {
@@ -74,7 +75,6 @@ def start(
         "antwoord": antwoord,
         "deadline": dutch_date(due),
     }
-    template = "adviesaanvraag" if step.soort == "advies" else "akkoordverzoek"
     g = svc.region.gemeenten.get(record.gemeente or "")
     asked = {x for v in advisers.values() for x in v}
     cc = [a for a in (g.cc if g else ()) if a not in asked]
@@ -85,12 +85,12 @@ def start(
         svc.queue(
             s,
             Mail(
-                template,
+                Kind(step.soort),
                 context | {"rol": role_name(role), "icm": role == "icm"},
                 to=addresses,
+                about=role,
                 cc=cc,
                 case_id=case.id,
-                kind=f"{step.soort}-{role}",
                 attachments=[form] if form else [],
                 references=thread,
             ),
@@ -278,7 +278,7 @@ def refuse(ctx: CaseContext, step: Step, decision: Decision) -> None:
     to, cc = referrer_addresses(svc, case, record)
     ctx.queue(
         Mail(
-            "afwijzing",
+            Kind.afwijzing,
             {
                 "zaak": case.id,
                 "naam": greeting(case, record),
@@ -291,7 +291,6 @@ def refuse(ctx: CaseContext, step: Step, decision: Decision) -> None:
             to=to,
             cc=cc,
             case_id=case.id,
-            kind="afwijzing",
             references=ctx.thread,
             attachments=files,
         )
@@ -318,7 +317,7 @@ def tell_advisers(
         svc.queue(
             s,
             Mail(
-                "uitkomst",
+                Kind.uitkomst,
                 {
                     "zaak": case.id,
                     "gemeente": record.gemeente,
@@ -329,8 +328,8 @@ def tell_advisers(
                     "toelichting": decision.toelichting,
                 },
                 to=sorted(addresses),
+                about=role,
                 case_id=case.id,
-                kind=f"uitkomst-{role}",
                 references=store.case_mail_ids(s, case.id),
             ),
         )
