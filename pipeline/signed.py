@@ -46,9 +46,6 @@ MIN_ADDED_WORDS: Final = (
 )
 MAX_MISSING: Final = 0.25  # more of the sent text missing than this: another document
 MARKS: Final = frozenset({"/Ink", "/Stamp", "/FreeText"})
-CHECK_MAIL_KIND: Final = (
-    "contract-controle"  # the mail asking ICM whether a return is signed
-)
 # ICM's answer: the signed-word on its first line, and whether that line negates it
 _SIGNED_WORD: Final = re.compile(r"\b(on)?(ge|onder)tekende?\b", re.I)
 _NEGATION: Final = re.compile(r"\b(niet|geen|nee|nog\s+niet|ongetekende?)\b", re.I)

@@ -19,10 +19,6 @@ from docxtpl import DocxTemplate, Listing
 from pipeline.models import Aanbieder, Aanvraag, Inzet, Tarief
 from pipeline.region.profile import Mappings
 from pipeline.stages.decide import Decision
-from pipeline.stages.provider_data import PROVIDER_FIELDS
-from pipeline.stages.provider_data import (  # re-exported: the workflow asks here
-    missing_provider_data as missing_provider_data,
-)
 from pipeline.text import printable
 from pipeline.workdays import dutch_date
 
@@ -195,7 +191,6 @@ def _wrap(value: Any) -> Any:
 
 # The old name of the provider table's (field, question) pairs, for
 # pipeline/workflow/replies.py; new code uses provider_data.questions.
-PROVIDER_DATA = tuple((f.key, f.question) for f in PROVIDER_FIELDS)
 
 
 def chosen_tariff(decision: Decision, record: Aanvraag) -> Tarief:
