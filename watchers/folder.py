@@ -28,13 +28,14 @@ from typing import Final
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
 from pipeline.errors import FolderUnavailable
 from pipeline.folders import DropOutcome
 from pipeline.register.folder import DIR_MODE, FILE_MODE
 
-log = logging.getLogger("maatwerk")
+log = logging.getLogger(f"maatwerk.{__name__}")
 IGNORED_PREFIXES = ("~$", ".", "~")  # Office lock files, hidden and temporary files
 IGNORED_SUFFIXES = (".tmp", ".part", ".crdownload")
 REFUSED: Final = "geweigerd"
@@ -66,7 +67,8 @@ def not_regular_reason(st: os.stat_result) -> str | None:
 
 
 def too_big_reason(max_mb: float) -> str:
-    """The Dutch reason for refusing a dropped file above `[intake] max_attachment_mb`."""
+    """The Dutch reason for refusing a dropped file above `[intake]
+    max_attachment_mb`."""
     return (
         f"Het bestand is groter dan {f'{max_mb:g}'.replace('.', ',')} MB en is niet"
         " gelezen. Zet het aanvraagformulier als los Word- of PDF-bestand zonder grote"
@@ -101,7 +103,7 @@ class DropFolder:
         self._seen: dict[
             Path, tuple[int, float, float]
         ] = {}  # path → (size, mtime, since)
-        self._observer: Observer | None = None
+        self._observer: BaseObserver | None = None
         self.path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
 
     def start(self) -> None:

@@ -7,6 +7,7 @@ Attachment names are kept as sent but never used as paths; forwarded mails
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import stat
@@ -15,12 +16,14 @@ from datetime import datetime
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
-from email.utils import getaddresses, parseaddr
+from email.utils import collapse_rfc2231_value, getaddresses, parseaddr
 from pathlib import Path
 
 from pipeline.mail.mailbox import IncomingMail
 from pipeline.models import Attachment, Submission
 from pipeline.stages.extract import sniff
+
+log = logging.getLogger(f"maatwerk.{__name__}")
 
 CASE_TOKEN = re.compile(r"\[(MW-\d{4}-\d{4,})\]", re.I)
 FORM_TYPES = {
@@ -111,7 +114,10 @@ def automatic_kind(
     automatic mail; (None, None) for a mail a person wrote."""
     subject = str(msg.get("Subject", ""))
     if msg.get_content_type() == "multipart/report":
-        report = (msg.get_param("report-type") or "").lower()
+        param = msg.get_param("report-type") or ""
+        report = (
+            param if isinstance(param, str) else collapse_rfc2231_value(param)
+        ).lower()
         if report == "disposition-notification":
             return "leesbevestiging", sender
         return "niet bezorgd", _failed_recipient(raw)
@@ -181,16 +187,16 @@ def parse_mail(raw: bytes) -> tuple[EmailMessage, bool]:
     headers only."""
     parser = BytesParser(policy=policy.default)
     try:
-        return parser.parsebytes(raw), True  # type: ignore[return-value]
+        return parser.parsebytes(raw), True
     except RecursionError:
-        return parser.parsebytes(raw, headersonly=True), False  # type: ignore[return-value]
+        return parser.parsebytes(raw, headersonly=True), False
 
 
 def from_mail(incoming: IncomingMail) -> MailSubmission:
     """The mail as a `MailSubmission`. Never raises on a mail's content: odd headers,
     malformed ids and deep nesting are read as far as they are sound."""
     msg, whole = parse_mail(incoming.raw)
-    message_id = (_ids(_raw_header(msg, "Message-ID")) or [None])[0]
+    message_id = next(iter(_ids(_raw_header(msg, "Message-ID"))), None)
     replied = _ids(_raw_header(msg, "In-Reply-To"))
     refs = replied + _ids(_raw_header(msg, "References"))[-MAX_REFERENCES:]
     name, address = parseaddr(_header(msg, "From"))
@@ -266,8 +272,12 @@ def body_text(msg: EmailMessage) -> str:
     try:
         text = part.get_content()
     except (LookupError, UnicodeDecodeError):
-        payload = part.get_payload(decode=True) or b""
-        text = payload.decode("utf-8", errors="replace")
+        payload = part.get_payload(decode=True)
+        text = (
+            payload.decode("utf-8", errors="replace")
+            if isinstance(payload, bytes)
+            else ""
+        )
     if part.get_content_subtype() == "html":
         text = html_to_text(text)
     return text
@@ -301,10 +311,10 @@ def attachments(msg: EmailMessage) -> tuple[list[Attachment], list[str]]:
                 if TOO_DEEP not in skipped:
                     skipped.append(TOO_DEEP)
                 continue
-            if isinstance(inner, list):
+            if isinstance(inner, list):  # pushed reversed: taken in the mail's order
                 stack.extend(
-                    (p, nested) for p in reversed(inner)
-                )  # in the mail's order
+                    (p, nested) for p in reversed(inner) if isinstance(p, EmailMessage)
+                )
             continue
         found = _attachment(part)
         out.extend(found)
@@ -317,9 +327,10 @@ def _attachment(part: EmailMessage) -> list[Attachment]:
     if not filename and part.get_content_disposition() != "attachment":
         return []
     try:
-        content = part.get_payload(decode=True) or b""
+        payload = part.get_payload(decode=True)
     except Exception:
         return []
+    content = payload if isinstance(payload, bytes) else b""
     ctype = part.get_content_type()
     if ctype == "application/ms-tnef" or filename.lower() == "winmail.dat":
         return _from_tnef(content)
