@@ -73,7 +73,20 @@ class MailServer:
             "".join(f"{u}:{{PLAIN}}{PASSWORD}::::::\n" for u in sorted(self.users))
         )
         os.chmod(self.root / "passwd", 0o644)
-        (self.root / "dovecot.conf").write_text(f"""
+        (self.root / "dovecot.conf").write_text(self.dovecot_conf(nobody))
+        self.proc = subprocess.Popen(
+            ["dovecot", "-F", "-c", str(self.root / "dovecot.conf")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self._wait_port(self.imap_port)
+        self._wait_port(self.lmtp_port)
+        self.start_smtp()
+        return self
+
+    def dovecot_conf(self, nobody: pwd.struct_passwd) -> str:
+        """Dovecot's configuration: IMAP and LMTP on 127.0.0.1, plain passwords."""
+        return f"""
 base_dir = {self.root}/run
 state_dir = {self.root}/run
 log_path = {self.root}/dovecot.log
@@ -118,16 +131,7 @@ service anvil {{
 protocol lmtp {{
   postmaster_address = postmaster@localhost
 }}
-""")
-        self.proc = subprocess.Popen(
-            ["dovecot", "-F", "-c", str(self.root / "dovecot.conf")],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        self._wait_port(self.imap_port)
-        self._wait_port(self.lmtp_port)
-        self.start_smtp()
-        return self
+"""
 
     def start_smtp(self) -> None:
         self.smtp = Controller(_ToLmtp(self), hostname="127.0.0.1", port=self.smtp_port)
