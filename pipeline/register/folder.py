@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -58,13 +59,19 @@ def _safe(part: str) -> str:
     return cleaned or "onbekend"
 
 
+def file_stem(day: date, soort: str, case_id: str) -> str:
+    """A filed file's name without version and extension: they sort and explain
+    themselves (`2027-01-04 contract MW-2027-0012`)."""
+    return f"{day:%Y-%m-%d} {soort} {case_id}"
+
+
 class Register:
     def __init__(self, root: Path):
         self.root = Path(root)
         self._written: list[Path] | None = None
 
     @contextmanager
-    def attempt(self):
+    def attempt(self) -> Iterator[None]:
         """Files filed while one item is handled. When handling fails (its transaction
         is rolled back, so no case refers to them) they are removed again: no orphans in
         the register.
@@ -88,7 +95,7 @@ class Register:
             self._written = None
 
     @contextmanager
-    def _guarded(self):
+    def _guarded(self) -> Iterator[None]:
         """A full disk, a read-only or vanished share while filing is an outage
         (FolderUnavailable: the mail waits in the inbox), not an error of the item being
         filed."""
@@ -170,11 +177,9 @@ class Register:
         Raises FolderUnavailable when the register is away or full."""
         self.check()
         with self._guarded():
+            stem = file_stem(day, soort, case_id)
             target = self._free_name(
-                folder,
-                f"{day:%Y-%m-%d} {soort} {case_id}",
-                ext,
-                lambda p: p.read_bytes() == content,
+                folder, stem, ext, lambda p: p.read_bytes() == content
             )
             if target.exists():
                 return target
@@ -200,11 +205,9 @@ class Register:
         FolderUnavailable like `file`."""
         self.check()
         with self._guarded():
+            stem = file_stem(day, soort, case_id)
             target = self._free_name(
-                folder,
-                f"{day:%Y-%m-%d} {soort} {case_id}",
-                ext,
-                lambda p: os.path.samefile(p, filed),
+                folder, stem, ext, lambda p: os.path.samefile(p, filed)
             )
             if target.exists():
                 return target
@@ -221,7 +224,9 @@ class Register:
         return self._wrote(target)
 
     @staticmethod
-    def _free_name(folder: Path, stem: str, ext: str, same) -> Path:
+    def _free_name(
+        folder: Path, stem: str, ext: str, same: Callable[[Path], bool]
+    ) -> Path:
         """`stem` + ext, or ' v2', ' v3', …: the first name not taken, or the one that
         holds the same file already (`same`)."""
         version = 1

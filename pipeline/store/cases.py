@@ -72,15 +72,7 @@ def create_case(
     )
     s.add(case)
     s.flush()
-    s.add(
-        AuditEvent(
-            case_id=case_id,
-            from_state=None,
-            to_state=S.ontvangen.value,
-            source=source_ref[:500],
-            what=what,
-        )
-    )
+    _audit(s, case_id, None, S.ontvangen.value, source=source_ref, what=what)
     return case
 
 
@@ -94,15 +86,7 @@ def transition(
         raise InvalidTransition(
             f"Zaak {case.id} kan niet van '{current.value}' naar '{to.value}'."
         )
-    s.add(
-        AuditEvent(
-            case_id=case.id,
-            from_state=current.value,
-            to_state=to.value,
-            source=source[:500],
-            what=what,
-        )
-    )
+    _audit(s, case.id, current.value, to.value, source=source, what=what)
     case.state = to.value
     case.updated_at = utcnow()
 
@@ -110,16 +94,29 @@ def transition(
 def note(s: Session, case: Case, *, source: str, what: str) -> None:
     """An audit entry that changes no state (advice received, mail not accepted,
     ...)."""
+    _audit(s, case.id, case.state, case.state, source=source, what=what)
+    case.updated_at = utcnow()
+
+
+def _audit(
+    s: Session,
+    case_id: str,
+    from_state: str | None,
+    to_state: str,
+    *,
+    source: str,
+    what: str,
+) -> None:
+    """The case history's row of a change (or a note: the same state twice)."""
     s.add(
         AuditEvent(
-            case_id=case.id,
-            from_state=case.state,
-            to_state=case.state,
+            case_id=case_id,
+            from_state=from_state,
+            to_state=to_state,
             source=source[:500],
             what=what,
         )
     )
-    case.updated_at = utcnow()
 
 
 def lock_case(s: Session, case_id: str) -> Case:
