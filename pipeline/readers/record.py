@@ -26,7 +26,6 @@ from pipeline.readers.questions import (
     Labels,
 )
 from pipeline.readers.rows import READERS
-from pipeline.readers.value import CERTAIN as CERTAIN  # for workflow/newcase.py
 from pipeline.readers.value import Value, doubt
 from pipeline.region.profile import Mappings
 
