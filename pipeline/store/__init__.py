@@ -77,7 +77,6 @@ from pipeline.store.leases import (
     workers,
 )
 from pipeline.store.outbox import (
-    CONTRACT_PACKAGE,
     already_received,
     answers_of_kind,
     case_for_message_ids,
@@ -121,7 +120,6 @@ from pipeline.store.schema import (
 log = logging.getLogger(f"maatwerk.{__name__}")
 
 __all__ = [
-    "CONTRACT_PACKAGE",
     "AdviceRow",
     "AuditEvent",
     "Base",

@@ -20,8 +20,6 @@ from pipeline.store.schema import Case, OutboxMail, Received, aware, utcnow
 
 log = logging.getLogger(f"maatwerk.{__name__}")
 
-CONTRACT_PACKAGE = "contractpakket"  # the outbox kind of the contract sent to sign
-
 
 # --- received items -------------------------------------------------------------------
 
@@ -192,11 +190,13 @@ def recipients_of_mails(
     return list(s.scalars(select(OutboxMail.recipients).where(or_(*conditions))))
 
 
-def contracts_out(s: Session) -> Iterator[tuple[Case, OutboxMail, datetime]]:
-    """Cases whose contract is out, each with the package that went and when it went
-    (zone-aware)."""
+def contracts_out(
+    s: Session, package_kind: str
+) -> Iterator[tuple[Case, OutboxMail, datetime]]:
+    """Cases whose contract is out, each with the package (the outbox's mail of
+    `package_kind`) that went and when it went (zone-aware)."""
     for case in cases_in_state(s, CaseState.contract_verstuurd):
-        package = last_sent_mail(s, case.id, CONTRACT_PACKAGE)
+        package = last_sent_mail(s, case.id, package_kind)
         if package is not None and package.sent_at is not None:
             yield case, package, aware(package.sent_at)
 
