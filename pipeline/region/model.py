@@ -13,7 +13,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from pipeline.readers.questions import norm
+from pipeline.text import norm
 
 log = logging.getLogger(f"maatwerk.{__name__}")
 

@@ -14,8 +14,9 @@ from pathlib import Path
 
 from rapidfuzz import fuzz
 
-from pipeline.readers.questions import Labels, norm
+from pipeline.readers.questions import Labels
 from pipeline.region.model import Region
+from pipeline.text import norm
 
 log = logging.getLogger(f"maatwerk.{__name__}")
 
