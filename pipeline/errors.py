@@ -121,9 +121,11 @@ class StoreUnavailable(Outage):
         )
 
 
-class MailServerUnavailable(Outage):
+class MailServerUnavailable(Outage, OSError):
     """The mail server (IMAP/SMTP, Graph, Exchange) does not answer or refuses for a
-    while; `melding` says which and why, without mail contents."""
+    while, as a backend raises it; `melding` says which and why, without mail contents.
+    Also an OSError, like the library errors it stands for: code that retries or catches
+    OSError (the outbox sender) keeps doing so. `__cause__` is the library's error."""
 
     exit_code = ExitCode.mail_server_unavailable
 
@@ -137,5 +139,7 @@ def safe_error(exc: BaseException) -> str:
     tb = exc.__traceback__
     while tb is not None and tb.tb_next is not None:
         tb = tb.tb_next
-    where = f" at {Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}" if tb else ""
+    where = (
+        f" at {Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}" if tb else ""
+    )
     return f"{type(exc).__name__}{where}"

@@ -13,7 +13,7 @@ keeps EWS.
   anyway, and on a lost subscription: `watch` asks, `receive` looks. With `pull =
   false` the inbox is simply polled every `poll_seconds`.
 - Exchange being away (exchangelib's transport errors, a busy server) leaves every
-  public method as MailServerError; a wrong password stays exchangelib's
+  public method as MailServerUnavailable; a wrong password stays exchangelib's
   UnauthorizedError.
 """
 
@@ -74,7 +74,7 @@ class EwsMailbox:
     @contextmanager
     def _server(self) -> Iterator[Any]:
         """The account, under the lock; Exchange being away leaves as
-        MailServerError."""
+        MailServerUnavailable."""
         with self._lock, outages(self.server, is_ews_outage):
             yield self._acct()
 
@@ -149,7 +149,8 @@ class EwsMailbox:
 
     def receive(self) -> Iterator[IncomingMail]:
         """The inbox's mails, oldest first, when the pull subscription says a look is
-        due (always without `pull`). Raises MailServerError when Exchange is away."""
+        due (always without `pull`). Raises MailServerUnavailable when Exchange is away.
+        """
         with self._server() as account:
             if not self._new_mail(account):
                 return
@@ -183,7 +184,7 @@ class EwsMailbox:
     def watch(self, timeout: float) -> None:
         """With `pull`: ask the subscription every `pull_seconds` until new mail is
         reported (or a look is due for another reason) or `timeout` seconds passed;
-        without: wait `timeout` seconds. Raises MailServerError when Exchange is
+        without: wait `timeout` seconds. Raises MailServerUnavailable when Exchange is
         away."""
         deadline = time.monotonic() + timeout
         while self.cfg.pull:
@@ -213,7 +214,7 @@ class EwsMailbox:
         return self._folders[name]
 
     def mark_processed(self, key: str, folder: str | None = None) -> None:
-        """Move the mail out of the inbox. Raises MailServerError when Exchange is
+        """Move the mail out of the inbox. Raises MailServerUnavailable when Exchange is
         away."""
         from exchangelib import Message
 
@@ -225,7 +226,7 @@ class EwsMailbox:
 
     def send(self, raw: bytes, recipients: list[str]) -> None:
         """The MIME message as is (SendAndSaveCopy); the recipients are those in its
-        headers (To/Cc), as composed by the pipeline. Raises MailServerError when
+        headers (To/Cc), as composed by the pipeline. Raises MailServerUnavailable when
         Exchange is away."""
         from exchangelib import Message
 
@@ -237,7 +238,7 @@ class EwsMailbox:
     def purge(self, message_ids: set[str]) -> int:
         """Delete the kept copies (processed folder, Quarantaine, Sent Items) of these
         mails for retention: found by InternetMessageId, hard-deleted (not to Deleted
-        Items). Raises MailServerError when Exchange is away."""
+        Items). Raises MailServerUnavailable when Exchange is away."""
         removed = 0
         with self._server() as account:
             for folder in (

@@ -32,7 +32,7 @@ import requests
 from pipeline.config import GraphSettings
 from pipeline.mail.mailbox import IncomingMail
 from pipeline.mail.server import (
-    MailServerError,
+    MailServerUnavailable,
     held_mail_unsupported,
     outages,
     secret,
@@ -59,7 +59,7 @@ class _Session(requests.Session):
         return settings
 
 
-class GraphError(MailServerError):
+class GraphError(MailServerUnavailable):
     """Graph answered with an error status (an outage like any other: the mail waits
     and is tried again later)."""
 
@@ -133,8 +133,8 @@ class GraphMailbox:
         return result["access_token"]
 
     def _request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
-        """Every call to Graph goes through here (and `_upload`): an error status
-        raises GraphError, the connection's errors (requests, msal) MailServerError."""
+        """Every call to Graph goes through here (and `_upload`): an error status raises
+        GraphError, the connection's errors (requests, msal) MailServerUnavailable."""
         if not url.startswith("http"):
             url = f"{self.cfg.base_url}{url}"
         with outages(self.server):
@@ -250,7 +250,7 @@ class GraphMailbox:
 
     def send(self, raw: bytes, recipients: list[str]) -> None:
         """The MIME message as is (`sendMail`); over the request limit as a draft.
-        Raises GraphError or MailServerError when Graph is away or refuses."""
+        Raises GraphError or MailServerUnavailable when Graph is away or refuses."""
         if len(raw) <= MIME_SEND_LIMIT:
             self._request(
                 "POST",

@@ -5,7 +5,7 @@ processed folder (or Quarantaine) — only when the flow calls `mark_processed` 
 case is stored. Keys are `<UIDVALIDITY>:<UID>`; when UIDVALIDITY changes, old keys are
 ignored and the mails are read again, which the store's Message-ID dedupe makes
 harmless. Passwords come from the environment (`password_env`), never from the config
-file. The server's errors leave every public method as MailServerError.
+file. The server's errors leave every public method as MailServerUnavailable.
 """
 
 from __future__ import annotations
@@ -115,7 +115,7 @@ class ImapMailbox:
     @contextmanager
     def _session(self, inbox_after: bool = False) -> Iterator[IMAPClient]:
         """The connection, under the lock; on the server's errors the next call
-        reconnects and the error leaves as MailServerError. `inbox_after`: another
+        reconnects and the error leaves as MailServerUnavailable. `inbox_after`: another
         folder gets selected, so the inbox is selected again on the next receive."""
         with self._lock, outages(self.server):
             try:
@@ -144,7 +144,7 @@ class ImapMailbox:
     def receive(self) -> Iterator[IncomingMail]:
         """The inbox's mails, fetched in batches (memory stays flat with a long
         backlog); the lock is held per fetch, not while the flow handles a mail (which
-        moves it). Raises MailServerError when the server is away."""
+        moves it). Raises MailServerUnavailable when the server is away."""
         with self._session() as client:
             self._uidvalidity = None  # select afresh: a new round sees new mail
             uids = sorted(self._select_inbox(client).search(["NOT", "DELETED"]))
@@ -157,8 +157,8 @@ class ImapMailbox:
             del data
 
     def mark_processed(self, key: str, folder: str | None = None) -> None:
-        """Move the mail out of the inbox. Raises MailServerError when the server is
-        away."""
+        """Move the mail out of the inbox. Raises MailServerUnavailable when the server
+        is away."""
         validity, _, uid = key.partition(":")
         target = folder or self.processed_folder
         with self._session() as client:
@@ -175,7 +175,7 @@ class ImapMailbox:
     def list_folder(self, folder: str) -> list[IncomingMail]:
         """The mails in `folder` (e.g. Quarantaine), oldest first, keyed
         `<UIDVALIDITY>:<UID>` of that folder; read with BODY.PEEK[] (nothing marked
-        read). Raises MailServerError when the server is away."""
+        read). Raises MailServerUnavailable when the server is away."""
         found: list[IncomingMail] = []
         with self._session(inbox_after=True) as client:
             if not client.folder_exists(folder):
@@ -203,8 +203,8 @@ class ImapMailbox:
 
     def move_from(self, folder: str, key: str, to: str | None = None) -> None:
         """Move one mail out of `folder`: back to the inbox (`to` None) or into folder
-        `to`. Raises KeyError when it is not there, MailServerError when the server is
-        away."""
+        `to`. Raises KeyError when it is not there, MailServerUnavailable when the
+        server is away."""
         target = to or self.imap_cfg.folder
         with self._session(inbox_after=True) as client:
             uid = self._select_held(client, folder, key)
@@ -214,14 +214,14 @@ class ImapMailbox:
 
     def delete_from(self, folder: str, key: str) -> None:
         """Delete one mail in `folder` (flagged \\Deleted and expunged, not to a trash
-        folder). Raises KeyError when it is not there, MailServerError when the server
-        is away."""
+        folder). Raises KeyError when it is not there, MailServerUnavailable when the
+        server is away."""
         with self._session(inbox_after=True) as client:
             expunge(client, [self._select_held(client, folder, key)])
 
     def purge(self, message_ids: set[str]) -> int:
         """Delete the kept copies (processed folder, Quarantaine, sent folder) of these
-        mails. Raises MailServerError when the server is away."""
+        mails. Raises MailServerUnavailable when the server is away."""
         removed = 0
         folders = [self.processed_folder, QUARANTINE, self.imap_cfg.sent_folder]
         with self._session(inbox_after=True) as client:
@@ -243,8 +243,8 @@ class ImapMailbox:
 
     def send(self, raw: bytes, recipients: list[str]) -> None:
         """Over SMTP, then a copy into the sent folder (`[imap] sent_folder`). Raises
-        MailServerError when the SMTP server is away, smtplib's errors when it refuses
-        the mail."""
+        MailServerUnavailable when the SMTP server is away, smtplib's errors when it
+        refuses the mail."""
         self.smtp.send(raw, recipients)
         if self.imap_cfg.sent_folder:
             self._keep_sent_copy(raw)
@@ -256,7 +256,7 @@ class ImapMailbox:
                 if not client.folder_exists(folder):
                     client.create_folder(folder)
                 client.append(folder, raw, flags=[b"\\Seen"])
-        except OSError:  # MailServerError: the mail is sent all the same
+        except OSError:  # MailServerUnavailable: the mail is sent all the same
             log.warning("sent mail not copied to the IMAP folder %s", folder)
 
     def watch(self, timeout: float) -> None:

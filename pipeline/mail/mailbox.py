@@ -24,7 +24,7 @@ class IncomingMail:
 
 class Mailbox(Protocol):
     """Every backend implements all of these. The server backends raise
-    MailServerError (a MailServerUnavailable) when their server is away."""
+    MailServerUnavailable when their server is away."""
 
     address: str
 

@@ -21,12 +21,6 @@ FETCH_BATCH = 20  # mails read per request: memory stays flat with a long backlo
 LIBRARY_ERRORS: tuple[type[BaseException], ...] = (OSError, IMAPClientError)
 
 
-class MailServerError(MailServerUnavailable, OSError):
-    """The mail server is away or refuses, as a backend raises it. Also an OSError,
-    like the library errors it stands for: code that retries or catches OSError (the
-    outbox sender) keeps doing so. `__cause__` is the library's error."""
-
-
 def is_mail_server_error(exc: BaseException) -> bool:
     """Is `exc` the mail server being away (raised by a backend or by a library)?"""
     return isinstance(exc, (MailServerUnavailable, *LIBRARY_ERRORS))
@@ -36,10 +30,10 @@ def is_mail_server_error(exc: BaseException) -> bool:
 def outages(
     server: str, is_outage: Callable[[BaseException], bool] = is_mail_server_error
 ) -> Iterator[None]:
-    """Turn a library error that `is_outage` recognises into MailServerError (Dutch,
-    naming `server` and the error's type, never its text: it may quote a mail).
+    """Turn a library error that `is_outage` recognises into MailServerUnavailable
+    (Dutch, naming `server` and the error's type, never its text: it may quote a mail).
 
-    Raises MailServerError from the library's error.
+    Raises MailServerUnavailable from the library's error.
     """
     try:
         yield
@@ -48,7 +42,7 @@ def outages(
     except Exception as exc:
         if not is_outage(exc):
             raise
-        raise MailServerError(
+        raise MailServerUnavailable(
             f"{server} is niet bereikbaar of weigert ({type(exc).__name__}); maatwerk"
             " probeert het later opnieuw."
         ) from exc

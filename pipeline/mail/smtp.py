@@ -58,8 +58,9 @@ class SmtpSender:
         return self._smtp
 
     def send(self, raw: bytes, recipients: list[str]) -> None:
-        """Send `raw` to `recipients`. Raises MailServerError when the server is away,
-        smtplib's errors when it refuses the mail, ConfigError without a password."""
+        """Send `raw` to `recipients`. Raises MailServerUnavailable when the server is
+        away, smtplib's errors when it refuses the mail, ConfigError without a password.
+        """
         with outages(self.server, is_smtp_outage):
             for attempt in (1, 2):
                 try:

@@ -71,13 +71,11 @@ def send_one(svc: Services, mail_id: int) -> bool:
                 svc.mailbox.send(raw, to)
                 crashpoints.reached("while_sending")  # sent, not yet marked sent
     except Exception as exc:  # the mail stays queued and is tried again next round
+        # what went wrong as the library said it (a backend's outage wraps it)
+        error = type(exc.__cause__ or exc).__name__
         with svc.store.session() as s:
-            queries.send_failed(s, mail_id, type(exc).__name__)
-        log.warning(
-            "sending queued mail %s failed (%s); will retry",
-            mail_id,
-            type(exc).__name__,
-        )
+            queries.send_failed(s, mail_id, error)
+        log.warning("sending queued mail %s failed (%s); will retry", mail_id, error)
         return False
     with svc.store.session() as s:
         queries.mark_sent(s, mail_id, svc.clock())
