@@ -34,6 +34,8 @@ OPEN_STATES: Final = frozenset(
 )
 # a contract exists or is being made: the register index lists these
 CONTRACT_STATES: Final = frozenset({S.positief, S.contract_verstuurd, S.getekend})
+# a contract that was sent (and may be signed back): what can run out
+ACTIVE_CONTRACT_STATES: Final = frozenset({S.contract_verstuurd, S.getekend})
 # How a contract's state reads where people look (register, reports, `maatwerk
 # status`): sent is not signed — a contract is "getekend" only once a signed copy came
 # back (pipeline/signed.py).

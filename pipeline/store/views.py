@@ -6,18 +6,12 @@ store's other modules."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Final
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pipeline.states import CaseState
+from pipeline.states import ACTIVE_CONTRACT_STATES
 from pipeline.store import Case
-
-# a contract that was sent (and may be signed back): what can run out
-ACTIVE_CONTRACT_STATES: Final = frozenset(
-    {CaseState.contract_verstuurd, CaseState.getekend}
-)
 
 
 def contracts_ending(s: Session, first: date, last: date) -> list[Case]:
