@@ -101,7 +101,7 @@ def test_inzet_and_codes():
 from datetime import timedelta  # noqa: E402
 
 from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st
+from hypothesis import strategies as st  # noqa: E402
 from schwifty import IBAN  # noqa: E402
 
 from pipeline.readers import people  # noqa: E402
@@ -183,7 +183,7 @@ WORDS = {
 }
 
 names = st.builds(
-    lambda f, t, l: " ".join(x for x in (f, t, l) if x),
+    lambda f, t, a: " ".join(x for x in (f, t, a) if x),
     st.sampled_from(FIRST),
     st.sampled_from(TUSSEN),
     st.sampled_from(LAST),
