@@ -1,7 +1,9 @@
 """Maatwerk: requests for a maatwerkovereenkomst from mailbox to signed contract.
 
-Stages, one module each: intake → extract → validate → route → advice → decide
-→ render → register. `flow` wires them together; `cli` is a thin shell.
+Stages, one module each in `stages/`: intake → extract → validate → route → advice →
+decide → render, and `register/` files the documents. `workflow/` runs them for each mail
+or dropped file (`workflow/pipeline.py`); `mail/` the mailbox backends, `store/` all SQL,
+`reports/`, `region/` the region's rules from `mappings/`; `cli/` is a thin shell.
 """
 
 __version__ = "0.1.0"
