@@ -108,7 +108,7 @@ def opened_pipeline(settings: Settings) -> Iterator[Pipeline]:
 def store_session(settings: Settings) -> Iterator[Session]:
     """One transaction on the store, which is closed when the block ends.
 
-    Raises sqlalchemy's OperationalError when the database does not answer (`main`
+    Raises StoreUnavailable when the database does not answer (`main`
     shows it as StoreUnavailable)."""
     from pipeline import store
 

@@ -14,10 +14,11 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.config import StoreSettings
-from pipeline.errors import AlreadyRunning, ConfigError
+from pipeline.errors import AlreadyRunning, ConfigError, StoreUnavailable
 from pipeline.register.folder import DIR_MODE, FILE_MODE
 
 log = logging.getLogger(f"maatwerk.{__name__}")
@@ -43,9 +44,20 @@ def migrate(engine: Engine) -> None:
         command.upgrade(cfg, "head")
 
 
+@contextmanager
+def database_errors() -> Iterator[None]:
+    """The store's boundary: a database that does not answer (SQLAlchemy's
+    OperationalError) leaves the store as StoreUnavailable, an Outage."""
+    try:
+        yield
+    except OperationalError as exc:
+        raise StoreUnavailable() from exc
+
+
 class Store:
     """The database behind one URL, its schema brought up to date on open. Raises
-    ConfigError when the URL holds a password."""
+    ConfigError when the URL holds a password, StoreUnavailable when the database does
+    not answer (here and in every session)."""
 
     def __init__(self, url: str, password: str | None = None):
         u = make_url(url)
@@ -64,20 +76,22 @@ class Store:
         if self.backend == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "savepoint", _sqlite_savepoint_in_transaction)
-        migrate(self.engine)
+        with database_errors():
+            migrate(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """One transaction: committed when the block ends, rolled back on any error."""
-        with self._sessions() as s, s.begin():
+        """One transaction: committed when the block ends, rolled back on any error.
+        Raises StoreUnavailable when the database does not answer."""
+        with database_errors(), self._sessions() as s, s.begin():
             yield s
 
     def checkpoint(self) -> None:
         """SQLite: fold the write-ahead log into the database file and empty it (after
         removing personal data, so no older copy of a page stays behind in the log)."""
         if self.backend == "sqlite":
-            with self.engine.connect() as conn:
+            with database_errors(), self.engine.connect() as conn:
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def close(self) -> None:

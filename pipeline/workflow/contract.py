@@ -14,7 +14,6 @@ from pipeline import signed, store
 from pipeline.models import Attachment
 from pipeline.register.folder import extension_for
 from pipeline.states import CaseState
-from pipeline.store import workflow as queries
 from pipeline.workdays import dutch_date
 from pipeline.workflow.context import CaseContext
 from pipeline.workflow.mails import Kind, Mail
@@ -99,7 +98,7 @@ def check_answered(ctx: CaseContext) -> store.OutboxMail | None:
     sub = ctx.sub
     if sub.attachments or not is_icm(ctx.svc, sub.sender):
         return None
-    checks = queries.case_mails_of_kind(ctx.s, ctx.case.id, Kind.contract_controle)
+    checks = store.case_mails_of_kind(ctx.s, ctx.case.id, Kind.contract_controle)
     replied = [c for c in checks if c.message_id in sub.in_reply_to[:1]] or [
         c for c in checks if c.message_id in sub.in_reply_to
     ]

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from pipeline import store
 from pipeline.errors import HeldMailNotFound
 from pipeline.folders import QUARANTINE
-from pipeline.store import workflow as queries
 from pipeline.workflow import inbox, incoming, quarantine
 from pipeline.workflow.services import Services
 
@@ -45,7 +44,7 @@ def reprocess(
     with (
         svc.store.session() as s
     ):  # forgotten first: back in the inbox it must run again
-        queries.forget_received(s, keys)
+        store.forget_received(s, keys)
         for mail in chosen:
             action = quarantine.HeldAction.opnieuw
             quarantine.record(s, mail, action, wie or store.worker_actor(), reden)

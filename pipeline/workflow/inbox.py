@@ -17,10 +17,10 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 
 from pipeline import crashpoints, store
-from pipeline.errors import FolderUnavailable, safe_error
+from pipeline.errors import Outage, StoreUnavailable, safe_error
 from pipeline.folders import QUARANTINE, DropOutcome
 from pipeline.mail import IncomingMail
 from pipeline.models import Submission
@@ -80,7 +80,7 @@ def handle_inbox(svc: Services, report: RunReport | None = None) -> RunReport:
             report.mails += 1
             try:
                 handle_mail(svc, mail, report)
-            except (OperationalError, FolderUnavailable):
+            except Outage:
                 raise  # an outage: the round ends, the loop backs off
             except Exception as exc:  # never one mail in the way of the next
                 log.error(
@@ -129,7 +129,7 @@ def handle_mail(
         return
     try:
         folder = _handle(svc, sub, key, report)
-    except (OperationalError, FolderUnavailable) as exc:  # an outage: the mail waits
+    except Outage as exc:  # an outage: the mail waits
         waits(svc, key, exc)
         raise
     except IntegrityError as exc:
@@ -201,7 +201,7 @@ def failed(
     set_aside: bool = False,
 ) -> None:
     """A failed attempt at a mail: counted; below `max_pogingen` the mail stays in the
-    inbox for the next round, at it the mail is set aside. Raises OperationalError when
+    inbox for the next round, at it the mail is set aside. Raises StoreUnavailable when
     the store is away."""
     with svc.store.session() as s:
         failures = store.attempt_failed(s, key, error).failures
@@ -251,7 +251,7 @@ def set_aside_mail(
                     to=svc.icm,
                 ),
             )
-    except OperationalError:
+    except StoreUnavailable:
         raise
     except Exception as exc:
         log.error(
@@ -265,16 +265,13 @@ def set_aside_mail(
     )
 
 
-def waits(svc: Services, key: str, exc: Exception) -> None:
+def waits(svc: Services, key: str, outage: Outage) -> None:
     """An outage met while handling a mail: the attempt does not count, `maatwerk
     status` shows what the mail waits on, and another worker may take it."""
-    wat = exc.wat if isinstance(exc, FolderUnavailable) else "de database"
     try:
         with svc.store.session() as s:
-            store.attempt_undone(s, key, wat)
-    except (
-        OperationalError
-    ):  # the store is what is away: the worker's status line says so
+            store.attempt_undone(s, key, outage.wat)
+    except StoreUnavailable:  # the store is what is away: the worker's status says so
         pass
     release(svc, key)
 
@@ -284,7 +281,7 @@ def outage_over(svc: Services) -> None:
         with svc.store.session() as s:
             if store.waiting_mails(s):
                 store.outage_over(s)
-    except OperationalError:
+    except StoreUnavailable:
         pass
 
 
@@ -313,7 +310,7 @@ def release(svc: Services, key: str) -> None:
     try:
         with svc.store.session() as s:
             store.release_lease(s, key)
-    except OperationalError:  # it expires by itself
+    except StoreUnavailable:  # it expires by itself
         pass
 
 
@@ -334,7 +331,7 @@ def handle_file(
             return None
     try:
         result, new = _handle_file(svc, sub, key)
-    except (OperationalError, FolderUnavailable):
+    except Outage:
         log.warning("store or register not reachable; dropped file left in place")
         release(svc, key)
         return None

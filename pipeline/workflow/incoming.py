@@ -58,7 +58,7 @@ def sort(svc: Services, s: Session, sub: Submission) -> Outcome:
     case_id = store.case_for_message_ids(s, sub.in_reply_to) or intake.case_token(
         sub.subject
     )
-    case = s.get(store.Case, case_id) if case_id else None
+    case = store.find_case(s, case_id) if case_id else None
     if case is not None:  # a reply: this worker alone changes the case until it commits
         case = store.lock_case(s, case.id)
     if case is not None and not is_new_request(svc, case, sub):
@@ -115,7 +115,7 @@ def automatic(svc: Services, s: Session, sub: Submission) -> Outcome:
         or intake.case_token(sub.subject)
         or intake.case_token(raw[:200_000].decode("utf-8", "replace"))
     )
-    case = s.get(store.Case, case_id) if case_id else None
+    case = store.find_case(s, case_id) if case_id else None
     who = sub.automatic_for or sub.sender or "onbekend"
     what = {
         "afwezig": f"Automatisch antwoord (afwezig) van {who}",

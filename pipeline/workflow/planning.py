@@ -7,29 +7,17 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import Final
 
 from sqlalchemy.orm import Session
 
 from pipeline import reports, store
-from pipeline.store import workflow as queries
-from pipeline.workdays import deadline, dutch_date, is_working_day
+from pipeline.workdays import DUTCH_DAYS, deadline, dutch_date, is_working_day
 from pipeline.workflow import retention, sending, steps
 from pipeline.workflow.mails import Kind, Mail
 from pipeline.workflow.people import greeting, referrer, role_name
 from pipeline.workflow.services import Services
 
 log = logging.getLogger(f"maatwerk.{__name__}")
-
-WEEKDAYS: Final = [
-    "maandag",
-    "dinsdag",
-    "woensdag",
-    "donderdag",
-    "vrijdag",
-    "zaterdag",
-    "zondag",
-]
 
 
 def send_expiry_reports(
@@ -76,7 +64,7 @@ def scheduled_reports(svc: Services) -> int:
     if not r.verlopend_enabled:
         return 0
     now = svc.local()
-    day = WEEKDAYS.index(r.verlopend_weekday)
+    day = DUTCH_DAYS.index(r.verlopend_weekday)
     if now.weekday() < day or (now.weekday() == day and now.time() < r.verlopend_time):
         return 0
     year, week, _ = now.isocalendar()
@@ -145,7 +133,7 @@ def send_reminders(svc: Services) -> int:
     sent = 0
     with svc.store.session() as s:
         # only cases at or past their deadline: not every open case every minute
-        for case in queries.advice_due(s, now.date()):
+        for case in store.advice_due(s, now.date()):
             late = store.owing(s, case)
             if not late or case.vraag_van or case.record is None:
                 continue
@@ -268,7 +256,7 @@ def send_contract_reminders(svc: Services) -> int:
     ):
         return 0
     with svc.store.session() as s:
-        for case, package, sent_at in queries.contracts_out(s, Kind.contractpakket):
+        for case, package, sent_at in store.contracts_out(s, Kind.contractpakket):
             due = deadline(
                 sent_at,
                 False,

@@ -16,7 +16,6 @@ from pipeline.region.profile import Step
 from pipeline.stages import advice as advice_stage
 from pipeline.stages import intake, provider_data
 from pipeline.states import CaseState
-from pipeline.store import workflow as queries
 from pipeline.workflow import contract, documents, steps, verify
 from pipeline.workflow.context import CaseContext
 from pipeline.workflow.mails import Kind, Mail
@@ -202,21 +201,19 @@ def record_advice(
     case, sub = ctx.case, ctx.sub
     icode = advies.icode or icode
     tarief = advies.tarief if advies.tarief and advies.tarief.bedrag else None
-    ctx.s.add(
-        store.AdviceRow(
-            case_id=case.id,
-            rol=role,
-            stap=case.stap,
-            oordeel=advies.oordeel,
-            toelichting=advies.toelichting,
-            productcode=advies.productcode,
-            icode=icode,
-            tarief_bedrag=str(tarief.bedrag) if tarief else None,
-            tarief_eenheid=tarief.eenheid if tarief else None,
-            sender=sub.sender or "",
-            message_id=sub.message_id,
-            received_at=sub.received_at,
-        )
+    store.add_advice(
+        ctx.s,
+        case,
+        rol=role,
+        oordeel=advies.oordeel,
+        toelichting=advies.toelichting,
+        productcode=advies.productcode,
+        icode=icode,
+        tarief_bedrag=str(tarief.bedrag) if tarief else None,
+        tarief_eenheid=tarief.eenheid if tarief else None,
+        sender=sub.sender or "",
+        message_id=sub.message_id,
+        received_at=sub.received_at,
     )
     soort = steps.current_step(ctx.svc, case).soort
     ctx.note(
@@ -281,7 +278,7 @@ def confirms_held(ctx: CaseContext) -> bool:
         return False
     kinds = [
         k
-        for k in queries.kinds_replied_to(ctx.s, case.id, sub.in_reply_to)
+        for k in store.kinds_replied_to(ctx.s, case.id, sub.in_reply_to)
         if k.startswith("ongeverifieerd-")
     ]
     if not kinds:
@@ -366,7 +363,7 @@ def answer_to_question(ctx: CaseContext) -> None:
     """The referrer answered: the request re-enters review in the same step."""
     case, sub = ctx.case, ctx.sub
     ctx.file_mail("antwoord verwijzer")
-    queries.forget_advices(ctx.s, case.id, case.stap)
+    store.forget_advices(ctx.s, case.id, case.stap)
     ctx.note("Antwoord van de verwijzer ontvangen; opnieuw ter beoordeling")
     steps.start(
         ctx.svc,

@@ -18,7 +18,6 @@ from tenacity import (
 
 from pipeline import crashpoints, store
 from pipeline.errors import safe_error
-from pipeline.store import workflow as queries
 from pipeline.workflow.services import Services
 
 if TYPE_CHECKING:
@@ -74,11 +73,11 @@ def send_one(svc: Services, mail_id: int) -> bool:
         # what went wrong as the library said it (a backend's outage wraps it)
         error = type(exc.__cause__ or exc).__name__
         with svc.store.session() as s:
-            queries.send_failed(s, mail_id, error)
+            store.send_failed(s, mail_id, error)
         log.warning("sending queued mail %s failed (%s); will retry", mail_id, error)
         return False
     with svc.store.session() as s:
-        queries.mark_sent(s, mail_id, svc.clock())
+        store.mark_sent(s, mail_id, svc.clock())
     return True
 
 

@@ -23,7 +23,6 @@ from pipeline.register.index import contract_rows, write_index
 from pipeline.stages import intake
 from pipeline.stages.extract import extract_bytes
 from pipeline.stages.render import Renderer
-from pipeline.store import workflow as queries
 from pipeline.workflow import quarantine
 from pipeline.workflow.mails import Mail
 
@@ -89,7 +88,7 @@ class Services:
         the flow."""
         try:
             with self.store.session() as s:
-                queries.lock_index(s)  # one worker at a time writes the files
+                store.lock_index(s)  # one worker at a time writes the files
                 rows = contract_rows(s, self.local_date(self.clock()))
                 write_index(self.register.root, rows)
         except Exception as exc:
@@ -161,7 +160,7 @@ class Services:
             refs = mail.reply_to.in_reply_to + refs
         elif refs:
             in_reply_to = refs[0]
-        case = s.get(store.Case, mail.case_id) if mail.case_id else None
+        case = store.find_case(s, mail.case_id) if mail.case_id else None
         crisis = bool(
             case is not None and case.crisis
         )  # marked in every mail of a crisis case

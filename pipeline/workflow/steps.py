@@ -136,7 +136,7 @@ def _request_context(
         + (f" – {a.toelichting}" if a.toelichting else "")
         for r, a in latest_advices(s, case, stap=None).items()
     ]
-    previous = s.get(store.Case, case.vorige_zaak) if case.vorige_zaak else None
+    previous = store.find_case(s, case.vorige_zaak) if case.vorige_zaak else None
     tarief = record.tarief
     return {
         "zaak": case.id,
@@ -190,7 +190,7 @@ def original_form(case: store.Case) -> Attachment | None:
 
 def latest_advices(s: Session, case: store.Case, stap: int | None) -> dict[str, Advies]:
     """The latest answer per role, in step `stap` (None: all steps)."""
-    s.refresh(case, ["advices"])
+    store.reload_advices(s, case)
     out: dict[str, Advies] = {}
     for row in case.advices:  # ordered by id: a later answer replaces an earlier one
         if stap is not None and row.stap != stap:
@@ -301,7 +301,7 @@ def tell_advisers(
     svc: Services, s: Session, case: store.Case, record: Aanvraag, decision: Decision
 ) -> None:
     """Every adviser of the case hears the outcome, with their own answer beside it."""
-    s.refresh(case, ["advices"])
+    store.reload_advices(s, case)
     own: dict[str, tuple[str, set[str]]] = {}
     for row in case.advices:  # by id: the latest answer of a role counts
         addresses = own.get(row.rol, ("", set()))[1]
