@@ -39,7 +39,7 @@ REFERRER = "s.devries@zeist.nl"
 
 def _start(root: Path) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "pipeline.cli", "run", "--once"],
+        [sys.executable, "-m", "maatwerk", "run", "--once"],
         cwd=root,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -72,7 +72,7 @@ def trial(
         while True:  # restarted until a run ends by itself with the inbox empty
             runs += 1
             done = subprocess.run(
-                [sys.executable, "-m", "pipeline.cli", "run", "--once"],
+                [sys.executable, "-m", "maatwerk", "run", "--once"],
                 cwd=root,
                 capture_output=True,
                 timeout=900,

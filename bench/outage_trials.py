@@ -34,7 +34,7 @@ from pipeline import store  # noqa: E402
 from pipeline.mail import MaildirPostOffice  # noqa: E402
 
 INKOOP = "inkoop@zorginzou.nl"
-MAATWERK = [sys.executable, "-m", "pipeline.cli"]
+MAATWERK = [sys.executable, "-m", "maatwerk"]
 
 
 def _status(root: Path) -> str:

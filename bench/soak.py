@@ -113,7 +113,7 @@ path = "{tmp / "register"}"
         )
         workers = [
             subprocess.Popen(
-                [sys.executable, "-m", "pipeline.cli", "run"],
+                [sys.executable, "-m", "maatwerk", "run"],
                 cwd=tmp,
                 stdout=subprocess.DEVNULL,
                 stderr=open(tmp / f"worker{i}.log", "w"),

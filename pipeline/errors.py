@@ -1,6 +1,6 @@
 """The error family: every error maatwerk raises carries a Dutch message for the user
 (`melding`) and its exit code (`ExitCode`). Errors are raised, never returned; the CLI
-(`pipeline/cli/`) is the one place that turns them into a line and an exit code.
+(`maatwerk/`) is the one place that turns them into a line and an exit code.
 
 An `Outage` is something outside maatwerk that is away for a while (the database, the
 mail server, a file share): the item waits and the loop tries again later; `wat` names

@@ -141,7 +141,7 @@ def run(func: Callable[..., T], args: tuple, limits: LimitSettings) -> T:
 @contextmanager
 def _without_main():
     """multiprocessing runs the parent's main module again in each child (the `maatwerk`
-    script, or pipeline.cli under `python -m`): a child needs only the preloaded
+    script, or maatwerk under `python -m`): a child needs only the preloaded
     readers, so it is not told.
     """
     with _starting:

@@ -333,7 +333,7 @@ def test_maatwerk_check_reports_what_the_mail_server_adds(env, tmp_path):
         f' "{env.root / "mail"}"\n'
     )
     result = subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "check", "--config", str(config)],
+        [sys.executable, "-m", "maatwerk", "check", "--config", str(config)],
         capture_output=True,
         text=True,
         timeout=60,

@@ -12,7 +12,7 @@ from pathlib import Path
 from pipeline.mail import MaildirPostOffice
 from tests.conftest import sample
 
-MAATWERK = [sys.executable, "-m", "pipeline.cli"]
+MAATWERK = [sys.executable, "-m", "maatwerk"]
 
 
 def _run(cwd: Path, *args: str, timeout: int = 120) -> subprocess.CompletedProcess:

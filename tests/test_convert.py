@@ -47,7 +47,7 @@ def test_other_word_processor_formats_read_as_the_same_record(converted, fmt):
         [
             sys.executable,
             "-m",
-            "pipeline.cli",
+            "maatwerk",
             "extract",
             str(converted / f"legacy-table.{fmt}"),
             "--json",
@@ -67,7 +67,7 @@ def test_a_broken_doc_is_refused_with_a_reason(tmp_path):
     path = tmp_path / "kapot.doc"
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 2000)
     result = subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "extract", str(path)],
+        [sys.executable, "-m", "maatwerk", "extract", str(path)],
         capture_output=True,
         text=True,
         timeout=300,

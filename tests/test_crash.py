@@ -28,7 +28,7 @@ def _run(cwd: Path, crash_at: str | None = None) -> subprocess.CompletedProcess:
     if crash_at:
         env["MAATWERK_CRASH_AT"] = crash_at
     return subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "run", "--once"],
+        [sys.executable, "-m", "maatwerk", "run", "--once"],
         cwd=cwd,
         env=env,
         capture_output=True,

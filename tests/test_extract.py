@@ -38,7 +38,7 @@ EXPECTED_WARN = {
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", *args],
+        [sys.executable, "-m", "maatwerk", *args],
         capture_output=True,
         text=True,
         timeout=120,

@@ -87,7 +87,7 @@ def _cli(
         [
             sys.executable,
             "-m",
-            "pipeline.cli",
+            "maatwerk",
             *args,
             "--config",
             str(tmp_path / "m.toml"),
@@ -228,7 +228,7 @@ def test_drop_folder_reads_regular_files_only_and_everything_is_owner_group_only
     run = [
         sys.executable,
         "-m",
-        "pipeline.cli",
+        "maatwerk",
         "run",
         "--once",
         "--config",

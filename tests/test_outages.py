@@ -16,7 +16,7 @@ from pipeline.mail import MaildirPostOffice
 from tests.conftest import INKOOP, ZEIST_BA, sample
 from tests.pgserver import PostgresServer
 
-MAATWERK = [sys.executable, "-m", "pipeline.cli"]
+MAATWERK = [sys.executable, "-m", "maatwerk"]
 
 
 def _status(root: Path) -> subprocess.CompletedProcess:

@@ -78,7 +78,7 @@ def _status(env) -> str:
     config = env.root / "m.toml"
     config.write_text(f'[store]\nurl = "{env.settings.store.url}"\n')
     result = subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "status", "--config", str(config)],
+        [sys.executable, "-m", "maatwerk", "status", "--config", str(config)],
         capture_output=True,
         text=True,
         timeout=60,
@@ -188,7 +188,7 @@ def test_reprocess_from_the_command_line_with_a_malformed_id_in_quarantaine(env)
     )
     for args in (["reprocess"], ["quarantaine", "opnieuw", "--alle"], ["quarantaine"]):
         result = subprocess.run(
-            [sys.executable, "-m", "pipeline.cli", *args, "--config", str(config)],
+            [sys.executable, "-m", "maatwerk", *args, "--config", str(config)],
             capture_output=True,
             text=True,
             timeout=120,

@@ -200,7 +200,7 @@ def _cli(env: Env, *args: str) -> subprocess.CompletedProcess:
         [
             sys.executable,
             "-m",
-            "pipeline.cli",
+            "maatwerk",
             "quarantaine",
             *args,
             "--config",

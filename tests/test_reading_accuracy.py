@@ -22,7 +22,7 @@ def test_bench_extract_reaches_every_threshold(folder, tmp_path):
         [
             sys.executable,
             "-m",
-            "pipeline.cli",
+            "maatwerk",
             "bench",
             "extract",
             str(folder),

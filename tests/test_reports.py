@@ -87,7 +87,7 @@ def _monitoring_cli(env, year: int = 2027) -> subprocess.CompletedProcess:
         [
             sys.executable,
             "-m",
-            "pipeline.cli",
+            "maatwerk",
             "report",
             "monitoring",
             "--year",

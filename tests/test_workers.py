@@ -82,7 +82,7 @@ def _worker(root: Path, crash_at: str | None = None) -> subprocess.Popen:
     if crash_at:
         env["MAATWERK_CRASH_AT"] = crash_at
     return subprocess.Popen(
-        [sys.executable, "-m", "pipeline.cli", "run"],
+        [sys.executable, "-m", "maatwerk", "run"],
         cwd=root,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -183,7 +183,7 @@ def test_a_second_worker_on_sqlite_is_refused_with_a_clear_message(tmp_path, ser
     try:
         time.sleep(3)
         second = subprocess.run(
-            [sys.executable, "-m", "pipeline.cli", "run"],
+            [sys.executable, "-m", "maatwerk", "run"],
             cwd=tmp_path,
             capture_output=True,
             text=True,

@@ -87,7 +87,7 @@ def test_status_shows_who_owes_advice_and_overdue_cases(tmp_path):
     config = tmp_path / "m.toml"
     config.write_text(f'[store]\nurl = "{settings.store.url}"\n')
     result = subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "status", "--config", str(config)],
+        [sys.executable, "-m", "maatwerk", "status", "--config", str(config)],
         capture_output=True,
         text=True,
         timeout=60,

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.table import Table
 
-from pipeline.cli.shared import (
+from maatwerk.shared import (
     ConfigOpt,
     esc,
     lit,

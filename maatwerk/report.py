@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from pipeline.cli.shared import (
+from maatwerk.shared import (
     ConfigOpt,
     esc,
     lit,

@@ -18,7 +18,7 @@ import sys
 import typer
 from sqlalchemy.exc import OperationalError
 
-from pipeline.cli import cases, forms, mail, report
+from maatwerk import cases, forms, mail, report
 from pipeline.errors import ExitCode, MaatwerkError, StoreUnavailable
 from pipeline.text import printable
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.table import Table
 
-from pipeline.cli.shared import (
+from maatwerk.shared import (
     ConfigOpt,
     err,
     esc,

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.table import Table
 
-from pipeline.cli.shared import ConfigOpt, esc, lit, out, settings_of
+from maatwerk.shared import ConfigOpt, esc, lit, out, settings_of
 from pipeline.errors import ExitCode
 
 if TYPE_CHECKING:
