@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from pipeline import store
 from pipeline.models import Aanvraag, Submission
+from pipeline.states import CaseState
 from pipeline.workflow.services import Mail, Services
 
 
@@ -54,6 +55,12 @@ class CaseContext:
     def note(self, what: str) -> None:
         """A line in the case history, sourced to the incoming item."""
         store.note(self.s, self.case, source=self.sub.source_ref, what=what)
+
+    def transition(self, state: CaseState, what: str) -> None:
+        """The case to `state`, with its line in the history."""
+        store.transition(
+            self.s, self.case, state, source=self.sub.source_ref, what=what
+        )
 
     def queue(self, mail: Mail) -> None:
         self.svc.queue(self.s, mail)

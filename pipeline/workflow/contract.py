@@ -173,12 +173,9 @@ def is_signed(
     ]
     case.getekend_op = ctx.day
     einde = case.einddatum
-    store.transition(
-        ctx.s,
-        case,
+    ctx.transition(
         CaseState.getekend,
-        source=ctx.sub.source_ref,
-        what=f"{what}; loopt tot {einde.isoformat() if einde else 'onbekend'}",
+        f"{what}; loopt tot {einde.isoformat() if einde else 'onbekend'}",
     )
     root = svc.register.root
     where = paths[0].relative_to(root) if paths[0].is_relative_to(root) else paths[0]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 
-from pipeline import store
 from pipeline.convert import to_pdf
 from pipeline.errors import ConversionFailed
 from pipeline.models import Advies, Attachment, Extraction
@@ -209,12 +208,9 @@ def after_approval(ctx: CaseContext, decision: Decision) -> None:
             attachments=files,
         )
     )
-    store.transition(
-        ctx.s,
-        case,
+    ctx.transition(
         CaseState.contract_verstuurd,
-        source=ctx.sub.source_ref,
-        what=f"{after.document} en leveranciersformulier verstuurd aan"
+        f"{after.document} en leveranciersformulier verstuurd aan"
         f" {', '.join(to + cc)}; totale waarde {filled['totaal']}; ondertekenaar"
         f" {filled['ondertekenaar']}",
     )

@@ -5,7 +5,6 @@ recorded with who did it and why."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 from pipeline import store
 from pipeline.errors import HeldMailNotFound
@@ -66,89 +65,43 @@ def reprocess(
     return report
 
 
-def release(
+def settle(
     svc: Services,
     nummer: int,
+    action: quarantine.HeldAction,
     *,
     wie: str,
     reden: str | None = None,
     folder: str = QUARANTINE,
 ) -> quarantine.HeldMail:
-    """A held mail handled by hand: to the processed folder unprocessed, and never taken
-    in later (also when it is put back in the inbox). Raises HeldMailNotFound,
-    ConfigError."""
-    processed = svc.settings.mailbox.processed_folder
-
-    def record(s) -> None:
-        if store.already_received(s, mail.dedupe_key) is None:
+    """A held mail released (`vrijgegeven`: handled by hand, to the processed folder
+    unprocessed and never taken in later, also when it is put back in the inbox) or
+    deleted (`verwijderd`) from the mailbox. Who did it and why is recorded in the same
+    transaction: no change without its record. Raises HeldMailNotFound, ConfigError."""
+    [mail] = quarantine.chosen(held(svc, folder), [nummer])
+    with svc.store.session() as s:
+        quarantine.record(s, mail, action, wie, reden)
+        if action is quarantine.HeldAction.vrijgegeven and (
+            store.already_received(s, mail.dedupe_key) is None
+        ):
             store.record_received(
                 s,
                 key=mail.dedupe_key,
                 source="mail",
                 source_ref=mail.message_id or mail.key,
                 case_id=None,
-                outcome=quarantine.HeldAction.vrijgegeven.value,
+                outcome=action.value,
             )
-
-    [mail] = quarantine.chosen(held(svc, folder), [nummer])
-    _change(
-        svc,
-        mail,
-        nummer,
-        quarantine.HeldAction.vrijgegeven,
-        wie,
-        reden,
-        record,
-        lambda: svc.mailbox.move_from(folder, mail.key, processed),
-    )
-    return mail
-
-
-def delete(
-    svc: Services,
-    nummer: int,
-    *,
-    wie: str,
-    reden: str | None = None,
-    folder: str = QUARANTINE,
-) -> quarantine.HeldMail:
-    """Delete a held mail from the mailbox; who did it and why stays in the store
-    (recorded in the same transaction: no deletion without its record). Raises
-    HeldMailNotFound, ConfigError."""
-    [mail] = quarantine.chosen(held(svc, folder), [nummer])
-    _change(
-        svc,
-        mail,
-        nummer,
-        quarantine.HeldAction.verwijderd,
-        wie,
-        reden,
-        lambda s: None,
-        lambda: svc.mailbox.delete_from(folder, mail.key),
-    )
-    return mail
-
-
-def _change(
-    svc: Services,
-    mail: quarantine.HeldMail,
-    nummer: int,
-    action: quarantine.HeldAction,
-    wie: str,
-    reden: str | None,
-    record: Callable,
-    change: Callable[[], None],
-) -> None:
-    """One action on a held mail: recorded, then done in the mailbox, in one
-    transaction."""
-    with svc.store.session() as s:
-        quarantine.record(s, mail, action, wie, reden)
-        record(s)
         s.flush()
         try:
-            change()
+            if action is quarantine.HeldAction.vrijgegeven:
+                processed = svc.settings.mailbox.processed_folder
+                svc.mailbox.move_from(folder, mail.key, processed)
+            else:
+                svc.mailbox.delete_from(folder, mail.key)
         except KeyError:  # taken away meanwhile (by another person, or a mail client)
             raise HeldMailNotFound(
                 f"Mail {nummer} staat niet meer in Quarantaine; 'maatwerk quarantaine'"
                 " toont de lijst zoals die nu is."
             ) from None
+    return mail

@@ -19,10 +19,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any, Final
 
 from pipeline.config import Settings
 from pipeline.folders import QUARANTINE
-from pipeline.mail import IncomingMail, Mailbox
+from pipeline.mail import IncomingMail
 from pipeline.workflow import held, inbox, planning, quarantine, retention, sending
 from pipeline.workflow.inbox import FileOutcome, RunReport
 from pipeline.workflow.services import Services
@@ -30,36 +31,22 @@ from pipeline.workflow.services import Services
 __all__ = ["FileOutcome", "Pipeline", "RunReport"]
 
 
+# the services the run loop, the command line and the tests read off the pipeline
+SERVICES: Final = frozenset(
+    {"settings", "store", "mailbox", "register", "mappings", "send_failures"}
+)
+
+
 class Pipeline:
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        clock: Callable[[], datetime] | None = None,
-        mailbox: Mailbox | None = None,
-    ):
-        self.services = Services(settings, clock=clock, mailbox=mailbox)
+    """`Pipeline(settings, clock=…, mailbox=…)`: the options are those of `Services`."""
 
-    # the services, as the run loop, the command line and the tests use them
-    @property
-    def settings(self) -> Settings:
-        return self.services.settings
+    def __init__(self, settings: Settings, **options: Any):
+        self.services = Services(settings, **options)
 
-    @property
-    def store(self):
-        return self.services.store
-
-    @property
-    def mailbox(self) -> Mailbox:
-        return self.services.mailbox
-
-    @property
-    def register(self):
-        return self.services.register
-
-    @property
-    def mappings(self):
-        return self.services.mappings
+    def __getattr__(self, name: str) -> Any:
+        if name in SERVICES:
+            return getattr(self.services, name)
+        raise AttributeError(name)
 
     @property
     def clock(self) -> Callable[[], datetime]:
@@ -68,10 +55,6 @@ class Pipeline:
     @clock.setter
     def clock(self, clock: Callable[[], datetime]) -> None:
         self.services.clock = clock
-
-    @property
-    def send_failures(self) -> int:
-        return self.services.send_failures
 
     # taking work in
     def handle_inbox(self, report: RunReport | None = None) -> RunReport:
@@ -102,10 +85,12 @@ class Pipeline:
         return held.reprocess(self.services, nummers, **how)
 
     def release_held(self, nummer: int, **how) -> quarantine.HeldMail:
-        return held.release(self.services, nummer, **how)
+        action = quarantine.HeldAction.vrijgegeven
+        return held.settle(self.services, nummer, action, **how)
 
     def delete_held(self, nummer: int, **how) -> quarantine.HeldMail:
-        return held.delete(self.services, nummer, **how)
+        action = quarantine.HeldAction.verwijderd
+        return held.settle(self.services, nummer, action, **how)
 
     # scheduled work
     def send_reminders(self) -> int:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 
 from pipeline import reports, store
-from pipeline.workdays import DUTCH_DAYS, deadline, dutch_date, is_working_day
+from pipeline.workdays import DUTCH_DAYS, dutch_date, is_working_day
 from pipeline.workflow import retention, sending, steps
 from pipeline.workflow.mails import Kind, Mail
 from pipeline.workflow.people import greeting, referrer, role_name
@@ -257,14 +257,7 @@ def send_contract_reminders(svc: Services) -> int:
         return 0
     with svc.store.session() as s:
         for case, package, sent_at in store.contracts_out(s, Kind.contractpakket):
-            due = deadline(
-                sent_at,
-                False,
-                tz=adv.timezone,
-                cutoff=adv.cutoff,
-                days_normal=adv.contract_retour_werkdagen,
-                extra_closed=svc.extra_closed,
-            )
+            due = svc.due_after(sent_at, adv.contract_retour_werkdagen)
             if today <= due or not store.claim_once(s, "contract-herinnering", case.id):
                 continue
             _remind_contract(svc, s, case, package, sent_at)

@@ -23,6 +23,7 @@ from pipeline.register.index import contract_rows, write_index
 from pipeline.stages import intake
 from pipeline.stages.extract import extract_bytes
 from pipeline.stages.render import Renderer
+from pipeline.workdays import deadline
 from pipeline.workflow import quarantine
 from pipeline.workflow.mails import Mail
 
@@ -96,6 +97,19 @@ class Services:
                 "register index not rebuilt (%s); next change tries again",
                 safe_error(exc),
             )
+
+    def due_after(self, when: datetime, days: int) -> date:
+        """`days` working days after `when` (the region's clock, cut-off and closed
+        days)."""
+        adv = self.settings.advice
+        return deadline(
+            when,
+            False,
+            tz=adv.timezone,
+            cutoff=adv.cutoff,
+            days_normal=days,
+            extra_closed=self.extra_closed,
+        )
 
     def local(self, moment: datetime | None = None) -> datetime:
         """A moment (default: now) on the region's wall clock."""

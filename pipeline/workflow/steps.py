@@ -17,7 +17,7 @@ from pipeline.stages import render
 from pipeline.stages import route as route_stage
 from pipeline.stages.decide import Decision, decide
 from pipeline.states import CaseState
-from pipeline.workdays import deadline, dutch_date
+from pipeline.workdays import dutch_date
 from pipeline.workflow import documents
 from pipeline.workflow.context import CaseContext
 from pipeline.workflow.mails import Kind, Mail
@@ -110,15 +110,7 @@ def start(
 def advice_deadline(svc: Services, when: datetime, spoed: bool) -> date:
     """The advisers' deadline: 2 working days (urgent) or 5, counted from `when`."""
     adv = svc.settings.advice
-    return deadline(
-        when,
-        spoed,
-        tz=adv.timezone,
-        cutoff=adv.cutoff,
-        days_spoed=adv.days_spoed,
-        days_normal=adv.days_normal,
-        extra_closed=svc.extra_closed,
-    )
+    return svc.due_after(when, adv.days_spoed if spoed else adv.days_normal)
 
 
 def _request_context(
@@ -236,22 +228,16 @@ def decide_step(ctx: CaseContext, step: Step) -> None:
         start(ctx.svc, ctx.s, case, ctx.sub.received_at, source=ctx.sub.source_ref)
         return
     if decision.oordeel == "positief":
-        store.transition(
-            ctx.s,
-            case,
+        ctx.transition(
             CaseState.positief,
-            source=ctx.sub.source_ref,
-            what=f"Besluit positief ({why})",
+            f"Besluit positief ({why})",
         )
         tell_advisers(ctx.svc, ctx.s, case, record, decision)
         documents.when_complete(ctx)
         return
-    store.transition(
-        ctx.s,
-        case,
+    ctx.transition(
         CaseState.negatief,
-        source=ctx.sub.source_ref,
-        what=f"Besluit negatief ({why})",
+        f"Besluit negatief ({why})",
     )
     tell_advisers(ctx.svc, ctx.s, case, record, decision)
     refuse(ctx, step, decision)
