@@ -10,7 +10,9 @@ quotes is the region's (`[velden]` of mappings/labels.toml).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Final, Literal, get_args
+
+from pipeline.models import Eenheid, Oordeel
 
 Kind = Literal["text", "choice", "date"]
 
@@ -42,8 +44,8 @@ GEMEENTEN: Final = (
     "Zeist",
 )
 JA_NEE: Final = ("Ja", "Nee")
-EENHEDEN: Final = ("uur", "dagdeel", "etmaal")
-OORDELEN: Final = ("positief", "negatief")
+EENHEDEN: Final = get_args(Eenheid)
+OORDELEN: Final = get_args(Oordeel)
 
 FIELDS: Final[tuple[FormField, ...]] = (
     FormField("spoed", "Heeft deze aanvraag spoed?", "choice", JA_NEE),

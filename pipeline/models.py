@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
 
@@ -24,6 +24,13 @@ def _no_controls(value: object) -> object:
     reply, an advice, a stored record read back): a value never becomes control in a
     document, the register index, a mail header or a terminal (pipeline/text.py)."""
     return printable(value) if isinstance(value, str) else value
+
+
+# an advice's verdict, and the units a tariff is counted in: defined here once
+Oordeel = Literal["positief", "negatief"]
+POSITIEF: Final[Oordeel] = "positief"
+NEGATIEF: Final[Oordeel] = "negatief"
+Eenheid = Literal["uur", "dagdeel", "etmaal"]
 
 
 class Melding(BaseModel):
@@ -66,7 +73,7 @@ class Aanbieder(_Rec):
 
 class Inzet(_Rec):
     aantal: Decimal | None = None
-    eenheid: Literal["uur", "dagdeel", "etmaal"] | None = None
+    eenheid: Eenheid | None = None
     per: Literal["week", "maand", "totaal"] | None = None
 
     @field_serializer("aantal")
@@ -78,7 +85,7 @@ class Inzet(_Rec):
 
 class Tarief(_Rec):
     bedrag: Decimal | None = None
-    eenheid: Literal["uur", "dagdeel", "etmaal"] | None = None
+    eenheid: Eenheid | None = None
 
     @field_serializer("bedrag")
     def _amount(self, v: Decimal | None):
@@ -86,7 +93,7 @@ class Tarief(_Rec):
 
 
 class Advies(_Rec):
-    oordeel: Literal["positief", "negatief"]
+    oordeel: Oordeel
     toelichting: str | None = None
     productcode: str | None = None
     tarief: Tarief | None = None

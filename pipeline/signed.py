@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import TYPE_CHECKING, Any, Final
 
-from pipeline.models import Advies
+from pipeline.models import POSITIEF, Advies
 from pipeline.stages import advice
 
 if TYPE_CHECKING:  # imported where a file is read: they are slow to import
@@ -142,7 +142,7 @@ def read_confirmation(body: str) -> bool | None:
         return not _NEGATION.search(first)
     answer = advice.parse_approval(body)
     if isinstance(answer, Advies):
-        return answer.oordeel == "positief"
+        return answer.oordeel == POSITIEF
     return None
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.errors import UnreadableForm
-from pipeline.fields import ADVISERS, SPELLED
+from pipeline.fields import ADVISERS, OORDELEN, SPELLED
 from pipeline.models import Extraction, Melding
 from pipeline.readers import answers as nz
 from pipeline.readers.cells import Cell, Reading
@@ -304,7 +304,7 @@ def _decide_hulpvorm(
 
 def _advice_from_parts(parts: dict[str, str | None]):
     oordeel = (parts.get("oordeel") or "").lower()
-    if oordeel not in ("positief", "negatief"):
+    if oordeel not in OORDELEN:
         return None
     out: dict[str, Any] = {"oordeel": oordeel, "toelichting": parts.get("toelichting")}
     if parts.get("productcode"):

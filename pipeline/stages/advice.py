@@ -21,14 +21,11 @@ from __future__ import annotations
 
 import re
 
-from pipeline.models import Advies, Tarief
+from pipeline.models import NEGATIEF, POSITIEF, Advies, Oordeel, Tarief
 from pipeline.readers import answers as nz
 from pipeline.stages.advice_answers import (
     ANSWER_BUTTONS,
-    NEGATIEF,
-    POSITIEF,
     AnswerButton,
-    Oordeel,
     Voorwaarde,
     Vraag,
 )

@@ -9,11 +9,9 @@ line and its subject.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Final
 
-Oordeel = Literal["positief", "negatief"]
-POSITIEF: Final[Oordeel] = "positief"
-NEGATIEF: Final[Oordeel] = "negatief"
+from pipeline.models import Oordeel
 
 
 @dataclass(frozen=True)

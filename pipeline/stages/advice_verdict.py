@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from pipeline.stages.advice_answers import NEGATIEF, POSITIEF, Oordeel
+from pipeline.models import NEGATIEF, POSITIEF, Oordeel
 
 # 'niet akkoord' is the fixed negative answer; 'nog niet akkoord' is not yet a decision
 _NEG_FIXED = re.compile(

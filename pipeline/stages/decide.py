@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.models import Advies, Tarief
+from pipeline.models import NEGATIEF, POSITIEF, Advies, Oordeel, Tarief
 from pipeline.region.profile import Step
-from pipeline.stages.advice_answers import NEGATIEF, POSITIEF, Oordeel
 
 
 @dataclass(frozen=True)

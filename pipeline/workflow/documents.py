@@ -8,7 +8,7 @@ import logging
 
 from pipeline.convert import to_pdf
 from pipeline.errors import ConversionFailed
-from pipeline.models import Advies, Attachment, Extraction
+from pipeline.models import POSITIEF, Advies, Attachment, Extraction
 from pipeline.readers.reply import provider_data as provider_data_in
 from pipeline.stages import advice as advice_stage
 from pipeline.stages import provider_data, render
@@ -143,7 +143,7 @@ def _tariff_from_icm(ctx: CaseContext) -> None:
         return
     ctx.file_mail("tarief icm")
     advies = Advies(
-        oordeel="positief",
+        oordeel=POSITIEF,
         toelichting="Tarief voor de overeenkomst",
         productcode=code,
         tarief=tarief,

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from pipeline import store
 from pipeline.mail import IncomingMail
-from pipeline.models import Advies, Extraction, Submission
+from pipeline.models import POSITIEF, Advies, Extraction, Submission
 from pipeline.region.profile import Step
 from pipeline.stages import advice as advice_stage
 from pipeline.stages import intake, provider_data
@@ -292,7 +292,7 @@ def confirms_held(ctx: CaseContext) -> bool:
     kept = sorted(ctx.folder.glob(f"* niet geverifieerd {key} {case.id}.eml"))
     answer = advice_stage.parse_approval(sub.body, sub.subject)
     ctx.file_mail("bevestiging icm")
-    if not kept or not isinstance(answer, Advies) or answer.oordeel != "positief":
+    if not kept or not isinstance(answer, Advies) or answer.oordeel != POSITIEF:
         ctx.note(
             f"ICM ({sub.sender}) liet de niet geverifieerde mail niet toe; die blijft"
             " bewaard en telt niet"

@@ -11,7 +11,7 @@ from typing import Final
 from sqlalchemy.orm import Session
 
 from pipeline import store
-from pipeline.models import Aanvraag, Advies, Attachment, Tarief
+from pipeline.models import POSITIEF, Aanvraag, Advies, Attachment, Tarief
 from pipeline.region.profile import Step
 from pipeline.stages import render
 from pipeline.stages import route as route_stage
@@ -220,14 +220,12 @@ def decide_step(ctx: CaseContext, step: Step) -> None:
         if decision.eens
         else f"verschillend; {role_name(step.besluit)} beslist"
     )
-    if decision.oordeel == "positief" and case.stap + 1 < len(
-        steps_of(ctx.svc, record)
-    ):
+    if decision.oordeel == POSITIEF and case.stap + 1 < len(steps_of(ctx.svc, record)):
         ctx.note(f"Positief ({why}); volgende stap")
         case.stap += 1
         start(ctx.svc, ctx.s, case, ctx.sub.received_at, source=ctx.sub.source_ref)
         return
-    if decision.oordeel == "positief":
+    if decision.oordeel == POSITIEF:
         ctx.transition(
             CaseState.positief,
             f"Besluit positief ({why})",
