@@ -44,3 +44,20 @@ CONTRACT_STATUS: Final = {
     S.contract_verstuurd: "verstuurd, nog niet getekend",
     S.getekend: "getekend",
 }
+
+
+class Received(StrEnum):
+    """What became of an incoming mail or dropped file, as the store records it."""
+
+    zaak = "zaak"  # a new case
+    geweigerd = "geweigerd"  # a new case, refused
+    antwoord = "antwoord"  # an answer on a case
+    dubbel = "dubbel"  # the same form again
+    geen_formulier = "geen_formulier"  # no form (or a sender not allowed): held
+    eigen_mail = "eigen_mail"  # the product's own mail
+    automatisch = "automatisch"  # an automatic reply, noted on its case
+    automatisch_onbekend = "automatisch_onbekend"  # an automatic reply without a case
+
+
+# what stays in Quarantaine
+HELD: Final = frozenset({Received.geen_formulier, Received.automatisch_onbekend})

@@ -25,7 +25,7 @@ from pipeline.folders import QUARANTINE, DropOutcome
 from pipeline.mail import IncomingMail
 from pipeline.models import Submission
 from pipeline.stages import intake
-from pipeline.states import CONTRACT_STATES
+from pipeline.states import CONTRACT_STATES, HELD, Received
 from pipeline.workflow import incoming, newcase, sending
 from pipeline.workflow.mails import Kind, Mail
 from pipeline.workflow.services import Services
@@ -178,7 +178,7 @@ def _handle(svc: Services, sub: Submission, key: str, report: RunReport) -> str 
                 bron=sub.source_ref,
             )
             report.cases.extend(ids)
-            folder = QUARANTINE if outcome.kind in incoming.HELD else None
+            folder = QUARANTINE if outcome.kind in HELD else None
             # the index lists contracts: rebuild it only when one of them changed
             contract_changed = any(
                 store.get_case(s, c).state in CONTRACT_STATES for c in ids
@@ -360,7 +360,7 @@ def _handle_file(svc: Services, sub: Submission, key: str) -> tuple[FileOutcome,
             return FileOutcome(DropOutcome.verwerkt, earlier.case_id, [why], key), False
         att = sub.attachments[0]
         case_id, refused = newcase.create(svc, s, sub, att, svc.read(att))
-        outcome = "geweigerd" if refused else "zaak"
+        outcome = Received.geweigerd if refused else Received.zaak
         store.record_received(
             s,
             key=key,

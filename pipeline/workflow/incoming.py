@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Final
 
 from sqlalchemy.orm import Session
 
@@ -13,7 +14,7 @@ from pipeline import store
 from pipeline.errors import NotReadAutomatically, UnreadableForm
 from pipeline.models import Attachment, Extraction, Submission
 from pipeline.stages import intake
-from pipeline.states import CaseState
+from pipeline.states import CaseState, Received
 from pipeline.workflow import newcase, replies
 from pipeline.workflow.mails import Kind, Mail
 from pipeline.workflow.people import may_return_contract, role_of
@@ -27,29 +28,28 @@ class Outcome:
     """What became of an incoming item: `kind` is how the store records it (and why the
     access log says it was read); `case_ids` the cases it made or moved."""
 
-    kind: str
+    kind: Received
     case_ids: list[str] = field(default_factory=list)
 
 
 # why the access log says a mail was read, by outcome
-PROCESSED_BECAUSE = {
-    "zaak": "aanvraag ontvangen",
-    "geweigerd": "aanvraag ontvangen en geweigerd",
-    "antwoord": "antwoord in de zaak verwerkt",
-    "dubbel": "hetzelfde formulier opnieuw ontvangen",
-    "geen_formulier": "mail zonder formulier",
-    "eigen_mail": "eigen mail van het product",
-    "automatisch": "automatisch antwoord bij de zaak vastgelegd",
-    "automatisch_onbekend": "automatisch antwoord zonder zaak",
+PROCESSED_BECAUSE: Final[dict[Received, str]] = {
+    Received.zaak: "aanvraag ontvangen",
+    Received.geweigerd: "aanvraag ontvangen en geweigerd",
+    Received.antwoord: "antwoord in de zaak verwerkt",
+    Received.dubbel: "hetzelfde formulier opnieuw ontvangen",
+    Received.geen_formulier: "mail zonder formulier",
+    Received.eigen_mail: "eigen mail van het product",
+    Received.automatisch: "automatisch antwoord bij de zaak vastgelegd",
+    Received.automatisch_onbekend: "automatisch antwoord zonder zaak",
 }
-HELD = frozenset({"geen_formulier", "automatisch_onbekend"})  # kept in Quarantaine
 
 
 def sort(svc: Services, s: Session, sub: Submission) -> Outcome:
     """One incoming mail, in the caller's transaction."""
     if is_own(svc, s, sub):
         log.info("the product's own mail in the inbox; not processed")
-        return Outcome("eigen_mail")
+        return Outcome(Received.eigen_mail)
     if sub.automatic and not (sub.automatic == "automatisch" and sub.attachments):
         # (a system that mails forms by itself is still heard)
         return automatic(svc, s, sub)
@@ -63,7 +63,7 @@ def sort(svc: Services, s: Session, sub: Submission) -> Outcome:
         case = store.lock_case(s, case.id)
     if case is not None and not is_new_request(svc, case, sub):
         replies.handle(svc, s, case, sub)
-        return Outcome("antwoord", [case.id])
+        return Outcome(Received.antwoord, [case.id])
     if not sub.attachments:
         return without_form(svc, s, sub)
     return forms(svc, s, sub)
@@ -133,7 +133,7 @@ def automatic(svc: Services, s: Session, sub: Submission) -> Outcome:
                 Mail(Kind.automatisch, told | {"zaak": None}, to=svc.icm),
             )
         log.info("automatic mail without a case; kept in quarantine")
-        return Outcome("automatisch_onbekend")
+        return Outcome(Received.automatisch_onbekend)
     case = store.lock_case(s, case.id)
     folder = svc.case_folder(case)
     svc.register.file(
@@ -155,7 +155,7 @@ def automatic(svc: Services, s: Session, sub: Submission) -> Outcome:
                 references=store.case_mail_ids(s, case.id),
             ),
         )
-    return Outcome("automatisch", [case.id])
+    return Outcome(Received.automatisch, [case.id])
 
 
 def not_allowed(svc: Services, s: Session, sub: Submission) -> Outcome:
@@ -168,7 +168,7 @@ def not_allowed(svc: Services, s: Session, sub: Submission) -> Outcome:
         ),
     )
     log.info("mail from a sender outside the allowlist; kept in quarantine, ICM told")
-    return Outcome("geen_formulier")
+    return Outcome(Received.geen_formulier)
 
 
 def without_form(svc: Services, s: Session, sub: Submission) -> Outcome:
@@ -184,7 +184,7 @@ def without_form(svc: Services, s: Session, sub: Submission) -> Outcome:
         ),
     )
     log.info("mail without a request form; sender told, mail kept in quarantine")
-    return Outcome("geen_formulier")
+    return Outcome(Received.geen_formulier)
 
 
 def forms(svc: Services, s: Session, sub: Submission) -> Outcome:
@@ -222,7 +222,9 @@ def forms(svc: Services, s: Session, sub: Submission) -> Outcome:
     case_ids = [c for c, _ in results]
     if over:
         too_many(svc, s, sub, case_ids, len(new) + len(over), over)
-    return Outcome("geweigerd" if all(r for _, r in results) else "zaak", case_ids)
+    return Outcome(
+        Received.geweigerd if all(r for _, r in results) else Received.zaak, case_ids
+    )
 
 
 def received_before(
@@ -246,7 +248,7 @@ def received_before(
             reply_to=sub,
         ),
     )
-    return Outcome("dubbel", [earlier[0].id])
+    return Outcome(Received.dubbel, [earlier[0].id])
 
 
 def too_many(

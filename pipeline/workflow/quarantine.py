@@ -28,6 +28,8 @@ from pipeline import store
 from pipeline.errors import HeldMailNotFound
 from pipeline.mail import IncomingMail
 from pipeline.stages import intake
+from pipeline.states import Received
+from pipeline.workflow.mails import Kind
 
 log = logging.getLogger(f"maatwerk.{__name__}")
 
@@ -113,14 +115,14 @@ def _reason(
             _poison_reason(s, key)
             or "fout bij het verwerken (zie het log van 'maatwerk run')"
         )
-    if row.outcome == "automatisch_onbekend":
+    if row.outcome == Received.automatisch_onbekend:
         return "automatisch antwoord (afwezig, niet bezorgd) zonder zaak"
-    if row.outcome != "geen_formulier":
+    if row.outcome != Received.geen_formulier:
         return f"al verwerkt ({row.outcome})"
     if (
         sender
         and message_id
-        and answered_before(s, "geen-formulier", message_id, [sender], None)
+        and answered_before(s, Kind.geen_formulier, message_id, [sender], None)
     ):
         return "geen aanvraagformulier in de mail; de afzender is geantwoord"
     if not sender_allowed(sender):
