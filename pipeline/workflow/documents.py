@@ -8,7 +8,7 @@ import logging
 
 from pipeline.convert import to_pdf
 from pipeline.errors import ConversionFailed
-from pipeline.models import POSITIEF, Advies, Attachment, Extraction
+from pipeline.models import POSITIEF, Advies, Attachment
 from pipeline.readers.reply import provider_data as provider_data_in
 from pipeline.stages import advice as advice_stage
 from pipeline.stages import provider_data, render
@@ -97,11 +97,8 @@ def completion(ctx: CaseContext) -> bool:
         _tariff_from_icm(ctx)
         return True
     case, record, sub = ctx.case, ctx.record, ctx.sub
-    forms = [
-        r.record
-        for r in map(ctx.svc.read, sub.attachments)
-        if isinstance(r, Extraction)
-    ]
+    reads = [ctx.svc.read(att).extraction for att in sub.attachments]
+    forms = [r.record for r in reads if r is not None]
     taken = provider_data_in(advice_stage.own_text(sub.body), forms)
     filled = {k: v for k, v in taken.items() if not getattr(record.aanbieder, k)}
     if not filled and case.state != CaseState.positief.value:

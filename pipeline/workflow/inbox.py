@@ -359,7 +359,7 @@ def _handle_file(svc: Services, sub: Submission, key: str) -> tuple[FileOutcome,
             why = f"Dit bestand is al eerder ontvangen (zaak {earlier.case_id})."
             return FileOutcome(DropOutcome.verwerkt, earlier.case_id, [why], key), False
         att = sub.attachments[0]
-        case_id, refused = newcase.create(svc, s, sub, att, svc.read(att))
+        case_id, refused = newcase.create(svc, s, sub, svc.read(att))
         outcome = Received.geweigerd if refused else Received.zaak
         store.record_received(
             s,

@@ -11,8 +11,7 @@ from typing import Final
 from sqlalchemy.orm import Session
 
 from pipeline import store
-from pipeline.errors import NotReadAutomatically, UnreadableForm
-from pipeline.models import Attachment, Extraction, Submission
+from pipeline.models import Attachment, Submission
 from pipeline.stages import intake
 from pipeline.states import CaseState, Received
 from pipeline.workflow import newcase, replies
@@ -206,18 +205,15 @@ def forms(svc: Services, s: Session, sub: Submission) -> Outcome:
         new[:limit],
         new[limit:],
     )  # reading is costly: the rest is not read at all
-    read = [(att, svc.read(att)) for att in new]
-    readable = [
-        (a, r) for a, r in read if isinstance(r, (Extraction, NotReadAutomatically))
-    ]
-    others = [att for att, r in read if isinstance(r, UnreadableForm)]
-    if not readable:  # nothing readable: one refused case, every file kept with it
-        att, result = read[0]
-        results = [newcase.create(svc, s, sub, att, result, extra=others[1:])]
+    reads = [svc.read(att) for att in new]
+    forms = [r for r in reads if r.unreadable is None]
+    others = [r.attachment for r in reads if r.unreadable is not None]
+    if not forms:  # nothing readable: one refused case, every file kept with it
+        results = [newcase.create(svc, s, sub, reads[0], extra=others[1:])]
     else:  # a form with supporting documents (a letter, a report): filed with the case
         results = [
-            newcase.create(svc, s, sub, att, r, extra=others if i == 0 else [])
-            for i, (att, r) in enumerate(readable)
+            newcase.create(svc, s, sub, r, extra=others if i == 0 else [])
+            for i, r in enumerate(forms)
         ]
     case_ids = [c for c, _ in results]
     if over:

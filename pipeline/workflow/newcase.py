@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from pipeline import store
-from pipeline.errors import ConfigError, NotReadAutomatically
+from pipeline.errors import ConfigError
 from pipeline.models import Aanvraag, Attachment, Extraction, Melding, Submission
 from pipeline.readers.value import CERTAIN
 from pipeline.register.folder import extension_for
@@ -33,7 +33,7 @@ from pipeline.workflow.people import (
     referrer_addresses,
     role_name,
 )
-from pipeline.workflow.services import Read, Services
+from pipeline.workflow.services import FormRead, Services
 
 log = logging.getLogger(f"maatwerk.{__name__}")
 
@@ -43,9 +43,8 @@ class NewCase:
     svc: Services
     s: Session
     sub: Submission
-    att: Attachment
+    read: FormRead
     case: store.Case
-    read: Read
     extra: list[Attachment]
     meldingen: list[Melding] = field(default_factory=list)
     folder: Path = Path()
@@ -53,7 +52,11 @@ class NewCase:
 
     @property
     def extraction(self) -> Extraction | None:
-        return self.read if isinstance(self.read, Extraction) else None
+        return self.read.extraction
+
+    @property
+    def att(self) -> Attachment:
+        return self.read.attachment
 
     @property
     def record(self) -> Aanvraag:
@@ -68,11 +71,11 @@ def create(
     svc: Services,
     s: Session,
     sub: Submission,
-    att: Attachment,
-    read: Read,
+    read: FormRead,
     extra: list[Attachment] | None = None,
 ) -> tuple[str, bool]:
     """A case for one form; returns (case id, refused)."""
+    att = read.attachment
     case = store.create_case(
         s,
         received_at=sub.received_at,
@@ -84,8 +87,8 @@ def create(
         form_sha256=intake.sha256(att.content),
         what=f"Aanvraag ontvangen via {'mail' if sub.source == 'mail' else 'dropmap'}",
     )
-    new = NewCase(svc, s, sub, att, case, read, extra or [])
-    if isinstance(read, NotReadAutomatically):
+    new = NewCase(svc, s, sub, read, case, extra or [])
+    if read.by_hand:
         return by_hand(new), False
     validate_form(new)
     file_originals(new)
@@ -103,8 +106,8 @@ def validate_form(new: NewCase) -> None:
     """The region's rules on what was read; an unreadable file: one blocking finding."""
     extraction, case, s = new.extraction, new.case, new.s
     if extraction is None:
-        assert not isinstance(new.read, Extraction)
-        new.meldingen = [Melding(veld=None, ernst="fout", tekst=new.read.melding)]
+        reason = new.read.unreadable or ""
+        new.meldingen = [Melding(veld=None, ernst="fout", tekst=reason)]
     else:
         record = extraction.record
         today = new.svc.local_date(new.sub.received_at)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from pipeline import store
 from pipeline.mail import IncomingMail
-from pipeline.models import POSITIEF, Advies, Extraction, Submission
+from pipeline.models import POSITIEF, Advies, Submission
 from pipeline.region.profile import Step
 from pipeline.stages import advice as advice_stage
 from pipeline.stages import intake, provider_data
@@ -230,8 +230,8 @@ def advices_from_returned_form(ctx: CaseContext) -> dict[str, Advies]:
     filled row of a role asked in this step counts, each as its own role's answer."""
     out: dict[str, Advies] = {}
     for att in ctx.sub.attachments:
-        read = ctx.svc.read(att)
-        if not isinstance(read, Extraction):
+        read = ctx.svc.read(att).extraction
+        if read is None:
             continue
         for role, key in ADVICE_ROWS.items():
             advies = getattr(read.record, key)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -29,7 +30,17 @@ from pipeline.workflow.mails import Mail
 
 log = logging.getLogger(f"maatwerk.{__name__}")
 
-Read = Extraction | UnreadableForm | NotReadAutomatically
+
+@dataclass(frozen=True)
+class FormRead:
+    """A file read as a request form: its extraction; or why it is no readable form
+    (`unreadable`: the Dutch reason its sender gets); or `by_hand`: our reader failed
+    on it (a fault of ours, not the file's), so ICM reads it."""
+
+    attachment: Attachment
+    extraction: Extraction | None = None
+    unreadable: str | None = None
+    by_hand: bool = False
 
 
 class Services:
@@ -120,31 +131,33 @@ class Services:
     def local_date(self, moment: datetime) -> date:
         return self.local(moment).date()
 
-    def read(self, att: Attachment) -> Read:
-        """A form file read; what makes it unreadable is returned as the value it is."""
+    def read(self, att: Attachment) -> FormRead:
+        """A form file read, and what came of it."""
         try:
-            return self.extract(att)
+            return FormRead(att, extraction=self.extract(att))
+        except UnreadableForm as exc:
+            return FormRead(att, unreadable=exc.melding)
+        except NotReadAutomatically:
+            return FormRead(att, by_hand=True)
         finally:
             crashpoints.reached("after_extract")
 
-    def extract(self, att: Attachment) -> Read:
+    def extract(self, att: Attachment) -> Extraction:
+        """Raises UnreadableForm (with the Dutch reason) when the file is no readable
+        form or too large, NotReadAutomatically when our reader failed on it."""
         limit = self.settings.intake.max_attachment_mb
         if len(att.content) > limit * 1024 * 1024:
-            return UnreadableForm(
+            raise UnreadableForm(
                 f"De bijlage is groter dan {f'{limit:g}'.replace('.', ',')} MB en wordt"
                 " niet verwerkt. Stuur het aanvraagformulier als los Word- of"
                 " PDF-bestand zonder grote bijlagen."
             )
-        try:
-            return extract_bytes(
-                att.content,
-                self.mappings,
-                self.settings.ocr.languages,
-                self.settings.limits,
-            )
-        except (UnreadableForm, NotReadAutomatically) as exc:
-            # a fault of ours is not the form's: a person reads it
-            return exc
+        return extract_bytes(
+            att.content,
+            self.mappings,
+            self.settings.ocr.languages,
+            self.settings.limits,
+        )
 
     @property
     def regioteam(self) -> str:
