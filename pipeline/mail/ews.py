@@ -30,7 +30,7 @@ from typing import Any
 from pipeline.config import EwsSettings
 from pipeline.folders import QUARANTINE
 from pipeline.mail.mailbox import IncomingMail
-from pipeline.mail.server import FETCH_BATCH, held_mail_unsupported, outages, secret
+from pipeline.mail.server import FETCH_BATCH, NoHeldMailMixin, outages, secret
 
 log = logging.getLogger(f"maatwerk.{__name__}")
 # the pull subscription's events that mean new mail in the inbox (exchangelib's class
@@ -57,7 +57,12 @@ def is_ews_outage(exc: BaseException) -> bool:
     return isinstance(exc, errors.TransportError | OSError)
 
 
-class EwsMailbox:
+class EwsMailbox(NoHeldMailMixin):
+    # Quarantaine one mail at a time (`maatwerk quarantaine`): not built yet for
+    # Exchange (EWS); staff handle the folder in Outlook
+    backend = "ews"
+    mail_client = "Outlook"
+
     def __init__(self, cfg: EwsSettings, address: str, processed_folder: str):
         self.cfg = cfg
         self.address = address
@@ -256,21 +261,6 @@ class EwsMailbox:
                         account.bulk_delete(ids=ids, delete_type="HardDelete")
                         removed += len(ids)
         return removed
-
-    # --- Quarantaine, one mail at a time (`maatwerk quarantaine`): not built yet for
-    # Exchange (EWS); staff handle the folder in Outlook
-
-    def list_folder(self, folder: str) -> list[IncomingMail]:
-        """Raises ConfigError: not built for EWS."""
-        raise held_mail_unsupported("ews", "Outlook")
-
-    def move_from(self, folder: str, key: str, to: str | None = None) -> None:
-        """Raises ConfigError: not built for EWS."""
-        raise held_mail_unsupported("ews", "Outlook")
-
-    def delete_from(self, folder: str, key: str) -> None:
-        """Raises ConfigError: not built for EWS."""
-        raise held_mail_unsupported("ews", "Outlook")
 
     def close(self) -> None:
         """Close the account's connections."""

@@ -33,7 +33,7 @@ from pipeline.config import GraphSettings
 from pipeline.mail.mailbox import IncomingMail
 from pipeline.mail.server import (
     MailServerUnavailable,
-    held_mail_unsupported,
+    NoHeldMailMixin,
     outages,
     secret,
 )
@@ -88,7 +88,12 @@ def draft_json(msg: EmailMessage, recipients: list[str]) -> dict[str, Any]:
     return draft
 
 
-class GraphMailbox:
+class GraphMailbox(NoHeldMailMixin):
+    # Quarantaine one mail at a time (`maatwerk quarantaine`): not built yet for
+    # Microsoft Graph; staff handle the folder in Outlook (op het web)
+    backend = "graph"
+    mail_client = "Outlook (op het web)"
+
     def __init__(self, cfg: GraphSettings, address: str, processed_folder: str):
         self.cfg = cfg
         self.address = address
@@ -321,21 +326,6 @@ class GraphMailbox:
                     f"Microsoft Graph antwoordde {r.status_code} op het uploaden van"
                     " een bijlage; de mail wacht en wordt later opnieuw geprobeerd."
                 )
-
-    # --- Quarantaine, one mail at a time (`maatwerk quarantaine`): not built yet for
-    # Microsoft Graph; staff handle the folder in Outlook (op het web)
-
-    def list_folder(self, folder: str) -> list[IncomingMail]:
-        """Raises ConfigError: not built for Graph."""
-        raise held_mail_unsupported("graph", "Outlook (op het web)")
-
-    def move_from(self, folder: str, key: str, to: str | None = None) -> None:
-        """Raises ConfigError: not built for Graph."""
-        raise held_mail_unsupported("graph", "Outlook (op het web)")
-
-    def delete_from(self, folder: str, key: str) -> None:
-        """Raises ConfigError: not built for Graph."""
-        raise held_mail_unsupported("graph", "Outlook (op het web)")
 
     def watch(self, timeout: float) -> None:
         """Graph gives no push without a public endpoint: wait `timeout` seconds; the

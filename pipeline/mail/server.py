@@ -1,5 +1,6 @@
 """What the mail-server backends (imap, graph, ews) share: their outages as one error
-class, secrets from the environment, and the Dutch refusal of what a backend cannot do.
+class, secrets from the environment, and the Dutch refusal of what a backend cannot do
+(held mails one by one: NoHeldMailMixin).
 """
 
 from __future__ import annotations
@@ -8,10 +9,12 @@ import logging
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import ClassVar
 
 from imapclient.exceptions import IMAPClientError
 
 from pipeline.errors import ConfigError, MailServerUnavailable
+from pipeline.mail.mailbox import IncomingMail, Mailbox
 
 log = logging.getLogger(f"maatwerk.{__name__}")
 
@@ -65,3 +68,25 @@ def held_mail_unsupported(backend: str, mail_client: str) -> ConfigError:
         "De map Quarantaine per mail beheren kan (nog) niet met de mailbox"
         f" '{backend}'; handel de mails in de map Quarantaine af in {mail_client}."
     )
+
+
+class NoHeldMailMixin(Mailbox):
+    """The held-mail part of `Mailbox` for a backend that cannot handle held mails one
+    by one yet (`maatwerk quarantaine`): each method raises held_mail_unsupported. The
+    backend names itself in `backend` and says in `mail_client` where staff handle the
+    folder Quarantaine instead."""
+
+    backend: ClassVar[str]
+    mail_client: ClassVar[str]
+
+    def list_folder(self, folder: str) -> list[IncomingMail]:
+        """Raises ConfigError: not built for this backend."""
+        raise held_mail_unsupported(self.backend, self.mail_client)
+
+    def move_from(self, folder: str, key: str, to: str | None = None) -> None:
+        """Raises ConfigError: not built for this backend."""
+        raise held_mail_unsupported(self.backend, self.mail_client)
+
+    def delete_from(self, folder: str, key: str) -> None:
+        """Raises ConfigError: not built for this backend."""
+        raise held_mail_unsupported(self.backend, self.mail_client)
