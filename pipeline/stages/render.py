@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from docxtpl import DocxTemplate, Listing
 
@@ -189,10 +189,6 @@ def _wrap(value: Any) -> Any:
     return _text(value)
 
 
-# The old name of the provider table's (field, question) pairs, for
-# pipeline/workflow/replies.py; new code uses provider_data.questions.
-
-
 def chosen_tariff(decision: Decision, record: Aanvraag) -> Tarief:
     """ICM's proposed tariff when the advice gave one, else the form's (its unit only
     from the same source: a tariff without a unit is not completed from elsewhere)."""
@@ -219,19 +215,34 @@ def _inzet_text(inzet: Inzet) -> str | None:
     )
 
 
-def contract_context(
-    *,
-    case_id: str,
-    record: Aanvraag,
-    decision: Decision,
-    mappings: Mappings,
-    today: date,
-    region_name: str,
-) -> dict[str, Any]:
+class CaseFacts(TypedDict):
+    """What every document of a case is filled from: the keyword arguments that
+    `contract_context` and `refusal_context` share."""
+
+    case_id: str
+    record: Aanvraag
+    decision: Decision
+    mappings: Mappings
+    today: date
+    region_name: str
+
+
+def _heading(case: CaseFacts) -> dict[str, Any]:
+    """The case, date, region and gemeente every document starts with."""
+    return {
+        "zaak": case["case_id"],
+        "datum": case["today"],
+        "regio": case["region_name"],
+        "gemeente": case["record"].gemeente,
+    }
+
+
+def contract_context(**case: Unpack[CaseFacts]) -> dict[str, Any]:
     """Everything the contract, Bijlage 2 and the package mail show. Made only for a
     complete record (`missing_provider_data` empty and a computable value): the workflow
     asks first.
     """
+    record, decision, mappings = case["record"], case["decision"], case["mappings"]
     regional, maatwerk = mappings.product_codes(
         decision.productcode, record.productcode
     )
@@ -239,11 +250,7 @@ def contract_context(
     value = contract_value(tarief, record, mappings.region.omrekening)
     signatory = mappings.region.signatory(record.gemeente, value.total or Decimal(0))
     a = record.aanbieder
-    return {
-        "zaak": case_id,
-        "datum": today,
-        "regio": region_name,
-        "gemeente": record.gemeente,
+    return _heading(case) | {
         "zorgned_nummer": record.zorgned_nummer,
         "aanbieder": {name: getattr(a, name) for name in Aanbieder.model_fields},
         "type_hulp": record.type_hulp,
@@ -270,30 +277,19 @@ def contract_context(
 
 
 def refusal_context(
-    *,
-    case_id: str,
-    record: Aanvraag,
-    decision: Decision,
-    mappings: Mappings,
-    today: date,
-    region_name: str,
-    beoordelaars: list[str],
-    contact: str,
+    *, beoordelaars: list[str], contact: str, **case: Unpack[CaseFacts]
 ) -> dict[str, Any]:
     """The refusal letter; `beoordelaars` are the roles that judged the request in the
     region's own words ('de poortwachter', 'de beleidsadviseur en ICM'), `contact` whom
     to ask.
     """
+    record, decision, mappings = case["record"], case["decision"], case["mappings"]
     alternatives = [
         p["naam"]
         for p in mappings.contracted_providers
         if not p.get("hulpvormen") or (record.hulpvorm or "") in p["hulpvormen"]
     ]
-    return {
-        "zaak": case_id,
-        "datum": today,
-        "regio": region_name,
-        "gemeente": record.gemeente,
+    return _heading(case) | {
         "contactpersoon": record.contactpersoon.naam or "aanvrager",
         "aanbieder": record.aanbieder.naam,
         "type_hulp": record.type_hulp,
