@@ -11,13 +11,10 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.table import Table
 
+from maatwerk.printing import esc, lit, local, out
 from maatwerk.shared import (
     ConfigOpt,
-    esc,
-    lit,
-    local,
     opened_pipeline,
-    out,
     person,
     settings_of,
     store_session,

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.table import Table
 
-from maatwerk.shared import ConfigOpt, esc, lit, out, settings_of
+from maatwerk.printing import esc, lit, out
+from maatwerk.shared import ConfigOpt, settings_of
 from pipeline.errors import ExitCode
 
 if TYPE_CHECKING:

@@ -11,17 +11,8 @@ from typing import TYPE_CHECKING
 import typer
 from rich.table import Table
 
-from maatwerk.shared import (
-    ConfigOpt,
-    err,
-    esc,
-    lit,
-    local,
-    opened_pipeline,
-    out,
-    person,
-    settings_of,
-)
+from maatwerk.printing import err, esc, lit, local, out
+from maatwerk.shared import ConfigOpt, opened_pipeline, person, settings_of
 from pipeline.config import Settings
 from pipeline.errors import ConfigError
 

@@ -8,12 +8,10 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from maatwerk.printing import esc, lit, out
 from maatwerk.shared import (
     ConfigOpt,
-    esc,
-    lit,
     opened_pipeline,
-    out,
     person,
     settings_of,
     store_session,

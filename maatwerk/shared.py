@@ -1,5 +1,5 @@
-"""What every command uses: the consoles, the --config option, settings with logging,
-the library opened and closed, and values printed as text."""
+"""What every command uses: the --config option, settings with logging, the library
+opened and closed, and who is at the keyboard. How values are printed: printing.py."""
 
 from __future__ import annotations
 
@@ -9,27 +9,17 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.text import Text
 from sqlalchemy.orm import Session
 
 from pipeline.config import Settings, load_settings
 from pipeline.errors import ConfigError
-from pipeline.text import printable
 
 if TYPE_CHECKING:
     from pipeline.workflow.pipeline import Pipeline
-
-# piped output: wide tables, no wrapping; ':name:' in a value stays text, never an emoji
-out = Console(width=None if sys.stdout.isatty() else 200, emoji=False)
-err = Console(stderr=True, emoji=False)
 
 ConfigOpt = typer.Option(
     None,
@@ -126,24 +116,3 @@ def person() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return f"uid {os.getuid()}"
-
-
-def lit(value: object) -> Text:
-    """A value (from a form, a mail, the store) as a table cell: printed literally —
-    never markup ('[/b]', '[link=…]'), never an escape sequence (control characters
-    removed).
-    """
-    return Text("—" if value is None or value == "" else printable(str(value)))
-
-
-def esc(value: object) -> str:
-    """A value inside a line that has markup of its own: escaped, control characters
-    removed."""
-    return escape(printable(str(value)))
-
-
-def local(moment: datetime, settings: Settings) -> str:
-    """A stored time (UTC; SQLite returns it without zone) as local wall time."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return f"{moment.astimezone(ZoneInfo(settings.advice.timezone)):%Y-%m-%d %H:%M:%S}"
