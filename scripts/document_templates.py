@@ -29,14 +29,16 @@ KWALITEITSEISEN = [
 ]
 
 
-def new_document() -> Document:
-    """An empty document in the templates' style."""
+def new_document(title: str | None = None) -> Document:
+    """A document in the templates' style, headed by `title` when given."""
     doc = Document()
     doc.core_properties.author = "Maatwerk"
     doc.core_properties.comments = "Gegenereerd door scripts/make_templates.py"
     style = doc.styles["Normal"]
     style.font.name = "Calibri"
     style.font.size = Pt(11)
+    if title:
+        doc.add_heading(title, level=1)
     return doc
 
 
@@ -52,8 +54,7 @@ def _table(doc: Document, rows: list[tuple[str, str]]) -> None:
 
 
 def contract(out: Path) -> None:
-    doc = new_document()
-    doc.add_heading("Maatwerkovereenkomst jeugdhulp", level=1)
+    doc = new_document("Maatwerkovereenkomst jeugdhulp")
     doc.add_paragraph("Zaaknummer {{ zaak }} – {{ regio }}")
     doc.add_heading("Partijen", level=2)
     doc.add_paragraph(
@@ -138,8 +139,7 @@ def _contract_terms(doc: Document) -> None:
 
 
 def leveranciersformulier(out: Path) -> None:
-    doc = new_document()
-    doc.add_heading("Bijlage 2 – Leveranciersformulier maatwerkovereenkomst", level=1)
+    doc = new_document("Bijlage 2 – Leveranciersformulier maatwerkovereenkomst")
     doc.add_paragraph(
         "Voor applicatiebeheer en backoffice van de gemeente {{ gemeente }}: voer de"
         " aanbieder op met onderstaande productcode. Let op de AGB-code en het IBAN!"
@@ -205,8 +205,7 @@ def afwijzingsbrief(out: Path) -> None:
 def opdrachtbevestiging(out: Path) -> None:
     """RIOZ profile (seed 002): the financial agreement sent to the provider and the
     gemeente's backoffice."""
-    doc = new_document()
-    doc.add_heading("Opdrachtbevestiging maatwerk", level=1)
+    doc = new_document("Opdrachtbevestiging maatwerk")
     doc.add_paragraph("Zaaknummer {{ zaak }} – {{ regio }}")
     doc.add_paragraph(
         "Aan: {{ aanbieder.naam }}, t.a.v. {{ aanbieder.contactpersoon }}\n"

@@ -93,8 +93,7 @@ def _form_table(doc: Document, fields: tuple[FormField, ...], first_id: int) -> 
 
 
 def aanvraagformulier_docx(out: Path) -> None:
-    doc = new_document()
-    doc.add_heading("Aanvraag maatwerkovereenkomst Jeugd – regio ZOU", level=1)
+    doc = new_document("Aanvraag maatwerkovereenkomst Jeugd – regio ZOU")
     doc.add_paragraph(
         "We werken voor het geven van jeugdhulp met gecontracteerde aanbieders, tenzij…"
         " Het inzetten van een niet gecontracteerde aanbieder moet daarom met"
