@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -145,26 +146,34 @@ def quarantaine_again(
 NummerArg = typer.Argument(..., help="Nummer uit de lijst.")
 
 
-@quarantaine_app.command("vrijgeven")
-def quarantaine_release(
-    nummer: int = NummerArg,
-    reden: str | None = RedenOpt,
-    config: Path | None = ConfigOpt,
-) -> None:
-    """Geef een met de hand afgehandelde mail vrij: onverwerkt naar Verwerkt, nooit meer
-    als nieuw genomen."""
-    _settle_held(config, nummer, reden, release=True)
+def _settle_command(*, release: bool) -> Callable[..., None]:
+    """The command that settles one held mail by hand: `release`d to the processed
+    folder, or deleted."""
+
+    def settle(
+        nummer: int = NummerArg,
+        reden: str | None = RedenOpt,
+        config: Path | None = ConfigOpt,
+    ) -> None:
+        _settle_held(config, nummer, reden, release=release)
+
+    return settle
 
 
-@quarantaine_app.command("verwijderen")
-def quarantaine_delete(
-    nummer: int = NummerArg,
-    reden: str | None = RedenOpt,
-    config: Path | None = ConfigOpt,
-) -> None:
-    """Verwijder een mail uit Quarantaine (en uit de mailbox); wie en waarom blijft
-    vastgelegd."""
-    _settle_held(config, nummer, reden, release=False)
+quarantaine_app.command(
+    "vrijgeven",
+    help=(
+        "Geef een met de hand afgehandelde mail vrij: onverwerkt naar Verwerkt, nooit"
+        " meer als nieuw genomen."
+    ),
+)(_settle_command(release=True))
+quarantaine_app.command(
+    "verwijderen",
+    help=(
+        "Verwijder een mail uit Quarantaine (en uit de mailbox); wie en waarom blijft"
+        " vastgelegd."
+    ),
+)(_settle_command(release=False))
 
 
 def _settle_held(
