@@ -29,6 +29,7 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 from bench import inputs  # noqa: E402
 from bench.extract_speed import floor, pct, timed  # noqa: E402
+from bench.results import append_results  # noqa: E402
 from pipeline.config import Settings  # noqa: E402
 from pipeline.region.profile import load_mappings  # noqa: E402
 from pipeline.stages.extract import extract_bytes  # noqa: E402
@@ -256,22 +257,16 @@ def latency(n_push: int, n_poll: int, poll_seconds: float) -> list[list[str]]:
 
 def rendering(n: int) -> list[list[str]]:
 
+    from bench.render_speed import contract
     from pipeline.convert import to_pdf
     from pipeline.stages.decide import Decision
-    from pipeline.stages.render import Renderer, contract_context
+    from pipeline.stages.render import Renderer
 
     settings = Settings()
     mappings = load_mappings(settings.region.mappings_dir, "zou")
     record = extract_bytes(inputs.legacy_docx(1), mappings).record
     renderer = Renderer(settings.region.templates_dir)
-    ctx = contract_context(
-        case_id="MW-2027-0001",
-        record=record,
-        decision=Decision("positief", None, True, None, None),
-        mappings=mappings,
-        today=datetime(2027, 1, 4).date(),
-        region_name="regio ZOU",
-    )
+    ctx = contract(record, Decision("positief", None, True, None, None), mappings)
     t = time.perf_counter()
     docs = {f"c{i}": renderer.render("maatwerkovereenkomst", ctx) for i in range(n)}
     docx_s = time.perf_counter() - t
@@ -324,8 +319,7 @@ def main() -> None:
     lines += ["| " + " | ".join(r) + " |" for r in rows]
     text = "\n".join(lines) + "\n"
     print(text)
-    with (ROOT / "bench" / "RESULTS.md").open("a", encoding="utf-8") as fh:
-        fh.write(text + "\n")
+    append_results(text + "\n")
 
 
 if __name__ == "__main__":

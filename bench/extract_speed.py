@@ -21,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.results import append_results  # noqa: E402
 from pipeline.config import Settings  # noqa: E402
 from pipeline.region.profile import load_mappings  # noqa: E402
 from pipeline.stages.extract import extract_bytes  # noqa: E402
@@ -110,8 +111,7 @@ def main() -> None:
     ]
     text = "\n".join(lines) + "\n"
     print(text)
-    with (ROOT / "bench" / "RESULTS.md").open("a", encoding="utf-8") as fh:
-        fh.write(text + "\n")
+    append_results(text + "\n")
 
 
 if __name__ == "__main__":

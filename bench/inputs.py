@@ -165,11 +165,12 @@ FILLED = {
 }
 
 
-def template_docx(i: int) -> bytes:
+def filled_docx(form: Path, values: dict[str, str]) -> bytes:
+    """The Word form `form` with these content controls filled; the rest left as Word's
+    placeholder (→ null)."""
     from docx.oxml.ns import qn
 
-    doc = Document(str(TEMPLATES / "aanvraagformulier.docx"))
-    values = FILLED | {"zorgned_nummer": str(8_000_000 + i)}
+    doc = Document(str(form))
     for sdt in doc.element.body.iter(qn("w:sdt")):
         pr = sdt.find(qn("w:sdtPr"))
         name = pr.find(qn("w:tag")).get(qn("w:val"))
@@ -181,16 +182,29 @@ def template_docx(i: int) -> bytes:
     return buf.getvalue()
 
 
-def acroform_pdf(i: int) -> bytes:
+def filled_pdf(form: Path, values: dict[str, str]) -> bytes:
+    """The fillable PDF `form` with these fields filled."""
     writer = PdfWriter()
-    writer.append(PdfReader(str(TEMPLATES / "aanvraagformulier.pdf")))
+    writer.append(PdfReader(str(form)))
     for page in writer.pages:
-        writer.update_page_form_field_values(
-            page, FILLED | {"zorgned_nummer": str(9_000_000 + i)}, auto_regenerate=False
-        )
+        writer.update_page_form_field_values(page, values, auto_regenerate=False)
     buf = io.BytesIO()
     writer.write(buf)
     return buf.getvalue()
+
+
+def template_docx(i: int) -> bytes:
+    return filled_docx(
+        TEMPLATES / "aanvraagformulier.docx",
+        FILLED | {"zorgned_nummer": str(8_000_000 + i)},
+    )
+
+
+def acroform_pdf(i: int) -> bytes:
+    return filled_pdf(
+        TEMPLATES / "aanvraagformulier.pdf",
+        FILLED | {"zorgned_nummer": str(9_000_000 + i)},
+    )
 
 
 def word_as_pdf(docx: bytes) -> bytes:

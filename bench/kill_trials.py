@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import inputs  # noqa: E402
+from bench.results import append_results  # noqa: E402
 from pipeline import store  # noqa: E402
 from pipeline.mail import MaildirPostOffice  # noqa: E402
 
@@ -179,8 +180,7 @@ def main() -> None:
         f" {total['orphans']}.\n"
     )
     print(line)
-    with (ROOT / "bench" / "RESULTS.md").open("a", encoding="utf-8") as fh:
-        fh.write(line)
+    append_results(line)
     sys.exit(1 if failed else 0)
 
 

@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 from docx import Document  # noqa: E402
 
 from bench.extract_speed import pct  # noqa: E402
+from bench.results import append_results  # noqa: E402
 from pipeline.config import Settings  # noqa: E402
 from pipeline.workflow.pipeline import Pipeline  # noqa: E402
 from tests import mailserver  # noqa: E402
@@ -148,8 +149,7 @@ def main() -> None:
         f" {pct(poll, 0.95):.2f} | {max(poll):.2f} |\n"
     )
     print(text)
-    with (ROOT / "bench" / "RESULTS.md").open("a", encoding="utf-8") as fh:
-        fh.write(text + "\n")
+    append_results(text + "\n")
 
 
 if __name__ == "__main__":

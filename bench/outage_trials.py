@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import inputs  # noqa: E402
+from bench.results import append_results  # noqa: E402
 from pipeline import store  # noqa: E402
 from pipeline.mail import MaildirPostOffice  # noqa: E402
 
@@ -210,8 +211,7 @@ def main() -> None:
         + "".join(f"- {ln}.\n" for ln in lines)
     )
     print(text)
-    with (ROOT / "bench" / "RESULTS.md").open("a", encoding="utf-8") as fh:
-        fh.write(text)
+    append_results(text)
 
 
 if __name__ == "__main__":

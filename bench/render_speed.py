@@ -16,16 +16,32 @@ import sys
 import time
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.results import append_results  # noqa: E402
 from pipeline.config import Settings  # noqa: E402
 from pipeline.convert import to_pdf  # noqa: E402
 from pipeline.models import Aanvraag  # noqa: E402
-from pipeline.region.profile import load_mappings  # noqa: E402
+from pipeline.region.profile import Mappings, load_mappings  # noqa: E402
 from pipeline.stages.decide import Decision  # noqa: E402
 from pipeline.stages.render import Renderer, contract_context  # noqa: E402
+
+# the case, day and region of every contract the benchmarks render
+CASE: dict[str, Any] = {
+    "case_id": "MW-2027-0001",
+    "today": date(2027, 1, 4),
+    "region_name": "regio ZOU",
+}
+
+
+def contract(
+    record: Aanvraag, decision: Decision, mappings: Mappings
+) -> dict[str, Any]:
+    """The contract's context for the benchmark's case."""
+    return contract_context(record=record, decision=decision, mappings=mappings, **CASE)
 
 
 def main() -> None:
@@ -41,14 +57,7 @@ def main() -> None:
     )
     renderer = Renderer(settings.region.templates_dir)
     decision = Decision("positief", "akkoord", True, None, None)
-    ctx = contract_context(
-        case_id="MW-2027-0001",
-        record=record,
-        decision=decision,
-        mappings=mappings,
-        today=date(2027, 1, 4),
-        region_name="regio ZOU",
-    )
+    ctx = contract(record, decision, mappings)
     t = time.perf_counter()
     docs = {
         f"contract{i}": renderer.render("maatwerkovereenkomst", ctx)
@@ -69,8 +78,7 @@ def main() -> None:
         f" LibreOffice call | {args.n / batch_pdf_s:.1f} /s |\n"
     )
     print(text)
-    with (ROOT / "bench" / "RESULTS.md").open("a", encoding="utf-8") as fh:
-        fh.write(text + "\n")
+    append_results(text + "\n")
 
 
 if __name__ == "__main__":

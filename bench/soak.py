@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench import inputs  # noqa: E402
 from bench.__main__ import ADVISERS, INKOOP, ChildMailServer  # noqa: E402
+from bench.results import append_results  # noqa: E402
 from pipeline import store  # noqa: E402
 from tests.pgserver import PostgresServer  # noqa: E402
 
@@ -238,8 +239,7 @@ path = "{tmp / "register"}"
         )
         text = "\n".join([head, "", *table, ""])
         print(text)
-        with open(ROOT / "bench" / "RESULTS.md", "a") as f:
-            f.write("\n" + text)
+        append_results("\n" + text)
         if failed or not flat:
             raise SystemExit(1)
     finally:

@@ -4,13 +4,13 @@ PDF twin — is read back exactly once filled in, and an untouched field counts 
 
 from __future__ import annotations
 
-import io
 import json
 
 from docx import Document
 from docx.oxml.ns import qn
-from pypdf import PdfReader, PdfWriter
+from pypdf import PdfReader
 
+from bench.inputs import filled_docx, filled_pdf
 from pipeline.config import Settings
 from pipeline.region.profile import load_mappings
 from pipeline.stages.extract import extract_bytes
@@ -79,30 +79,11 @@ def test_every_canonical_field_has_a_content_control_and_a_pdf_field():
 
 
 def _filled_docx(values: dict[str, str]) -> bytes:
-    """The project's Word form with these content controls filled; the rest left as
-    Word's placeholder (→ null)."""
-    doc = Document(str(TEMPLATES / "aanvraagformulier.docx"))
-    for sdt in doc.element.body.iter(qn("w:sdt")):
-        pr = sdt.find(qn("w:sdtPr"))
-        name = pr.find(qn("w:tag")).get(qn("w:val"))
-        if name in values:
-            pr.remove(pr.find(qn("w:showingPlcHdr")))
-            sdt.find(qn("w:sdtContent")).find(".//" + qn("w:t")).text = values[name]
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
+    return filled_docx(TEMPLATES / "aanvraagformulier.docx", values)
 
 
 def _filled_pdf(values: dict[str, str]) -> bytes:
-    """The fillable PDF twin with these fields filled."""
-    reader = PdfReader(str(TEMPLATES / "aanvraagformulier.pdf"))
-    writer = PdfWriter()
-    writer.append(reader)
-    for page in writer.pages:
-        writer.update_page_form_field_values(page, values, auto_regenerate=False)
-    buf = io.BytesIO()
-    writer.write(buf)
-    return buf.getvalue()
+    return filled_pdf(TEMPLATES / "aanvraagformulier.pdf", values)
 
 
 def test_filled_word_template_reads_exactly():
