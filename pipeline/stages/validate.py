@@ -7,6 +7,7 @@ through and is shown to the advisers so a person checks it.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -90,163 +91,126 @@ def _findings(record: Aanvraag, mappings: Mappings, today: date) -> list[Melding
     return [m for rule in RULES for m in rule(record, mappings, today)]
 
 
-def _required(r: Aanvraag, mappings: Mappings, today: date) -> list[Melding]:
+def _required(r: Aanvraag, mappings: Mappings, today: date) -> Iterator[Melding]:
     """Every required field answered."""
-    out: list[Melding] = []
     for veld, wat in REQUIRED.items():
         if _get(r, veld) is None:
-            out.append(fout(veld, f"Niet ingevuld of niet leesbaar: {wat}."))
-    return out
+            yield fout(veld, f"Niet ingevuld of niet leesbaar: {wat}.")
 
 
-def _about_the_request(r: Aanvraag, mappings: Mappings, today: date) -> list[Melding]:
+def _about_the_request(
+    r: Aanvraag, mappings: Mappings, today: date
+) -> Iterator[Melding]:
     """The gemeente, spoed, the Jeugdwet check, the age and the hulpvorm."""
-    out: list[Melding] = []
     if r.gemeente and r.gemeente not in mappings.region.gemeenten:
-        out.append(
-            fout(
-                "gemeente",
-                f"De gemeente {r.gemeente} hoort niet bij de regio"
-                f" {mappings.region.naam}; stuur de aanvraag naar de eigen regio van de"
-                " gemeente.",
-            )
+        yield fout(
+            "gemeente",
+            f"De gemeente {r.gemeente} hoort niet bij de regio"
+            f" {mappings.region.naam}; stuur de aanvraag naar de eigen regio van de"
+            " gemeente.",
         )
     if r.spoed is None:
-        out.append(
-            waarschuwing(
-                "spoed",
-                "Niet aangegeven of de aanvraag spoed heeft; behandeld als geen spoed.",
-            )
+        yield waarschuwing(
+            "spoed",
+            "Niet aangegeven of de aanvraag spoed heeft; behandeld als geen spoed.",
         )
     if r.jeugdwet_gecheckt is False:
-        out.append(
-            fout(
-                "jeugdwet_gecheckt",
-                "Niet gecheckt of de hulp onder de Jeugdwet valt. "
-                "Check dit eerst; zonder die check kan de aanvraag niet verder.",
-            )
+        yield fout(
+            "jeugdwet_gecheckt",
+            "Niet gecheckt of de hulp onder de Jeugdwet valt. "
+            "Check dit eerst; zonder die check kan de aanvraag niet verder.",
         )
     if r.leeftijd is not None:
         if not 0 <= r.leeftijd <= 23:
-            out.append(
-                fout(
-                    "leeftijd",
-                    f"Leeftijd {r.leeftijd} valt buiten de Jeugdwet (0 tot 18, "
-                    "verlengde jeugdhulp tot 23).",
-                )
+            yield fout(
+                "leeftijd",
+                f"Leeftijd {r.leeftijd} valt buiten de Jeugdwet (0 tot 18, "
+                "verlengde jeugdhulp tot 23).",
             )
         elif r.leeftijd >= 17:
-            out.append(
-                waarschuwing(
-                    "leeftijd",
-                    "De cliënt is 17 of ouder: denk aan de overgang naar "
-                    "volwassenenzorg (Wmo/Wlz).",
-                )
+            yield waarschuwing(
+                "leeftijd",
+                "De cliënt is 17 of ouder: denk aan de overgang naar "
+                "volwassenenzorg (Wmo/Wlz).",
             )
     if (
         r.hulpvorm == "verblijf" and "verblijf" in mappings.region.meldingen
     ):  # the region's own route
-        out.append(waarschuwing("hulpvorm", mappings.region.meldingen["verblijf"]))
-    return out
+        yield waarschuwing("hulpvorm", mappings.region.meldingen["verblijf"])
 
 
-def _kader(r: Aanvraag, mappings: Mappings, today: date) -> list[Melding]:
+def _kader(r: Aanvraag, mappings: Mappings, today: date) -> Iterator[Melding]:
     """In vrijwillig kader the PGB answered, in gedwongen kader the maatregel."""
-    out: list[Melding] = []
     if r.kader == "vrijwillig":
         if r.pgb_verkend is None:
-            out.append(
-                fout(
-                    "pgb_verkend",
-                    "In vrijwillig kader: niet ingevuld of de mogelijkheid van een PGB"
-                    " is verkend.",
-                )
+            yield fout(
+                "pgb_verkend",
+                "In vrijwillig kader: niet ingevuld of de mogelijkheid van een PGB"
+                " is verkend.",
             )
         elif r.pgb_verkend is False:
-            out.append(
-                waarschuwing(
-                    "pgb_verkend",
-                    "In vrijwillig kader is de mogelijkheid van een PGB niet verkend.",
-                )
+            yield waarschuwing(
+                "pgb_verkend",
+                "In vrijwillig kader is de mogelijkheid van een PGB niet verkend.",
             )
         if r.pgb_argumenten is None:
-            out.append(
-                fout(
-                    "pgb_argumenten",
-                    "In vrijwillig kader: niet ingevuld waarom een PGB geen optie is.",
-                )
+            yield fout(
+                "pgb_argumenten",
+                "In vrijwillig kader: niet ingevuld waarom een PGB geen optie is.",
             )
     if r.kader == "gedwongen" and r.maatregel is None:
-        out.append(
-            fout(
-                "maatregel",
-                "In gedwongen kader: niet ingevuld of het om een JB- of JR-maatregel"
-                " gaat.",
-            )
+        yield fout(
+            "maatregel",
+            "In gedwongen kader: niet ingevuld of het om een JB- of JR-maatregel gaat.",
         )
-    return out
 
 
-def _reden(r: Aanvraag, mappings: Mappings, today: date) -> list[Melding]:
+def _reden(r: Aanvraag, mappings: Mappings, today: date) -> Iterator[Melding]:
     """The reason not to choose a contracted provider: argued, or an earlier request."""
-    out: list[Melding] = []
     if r.reden_niet_gecontracteerd and EARLIER_REQUEST.search(
         r.reden_niet_gecontracteerd
     ):
-        out.append(
-            waarschuwing(
-                "reden_niet_gecontracteerd",
-                "De reden verwijst naar een eerdere aanvraag; "
-                "bekijk de onderbouwing daar.",
-            )
+        yield waarschuwing(
+            "reden_niet_gecontracteerd",
+            "De reden verwijst naar een eerdere aanvraag; bekijk de onderbouwing daar.",
         )
     elif (
         r.reden_niet_gecontracteerd
         and len(r.reden_niet_gecontracteerd) < MIN_REDEN_LENGTH
     ):
-        out.append(
-            fout(
-                "reden_niet_gecontracteerd",
-                "De reden om niet voor een gecontracteerde aanbieder te kiezen "
-                "is te kort; onderbouw de aanvraag met argumenten.",
-            )
+        yield fout(
+            "reden_niet_gecontracteerd",
+            "De reden om niet voor een gecontracteerde aanbieder te kiezen "
+            "is te kort; onderbouw de aanvraag met argumenten.",
         )
-    return out
 
 
-def _provider(r: Aanvraag, mappings: Mappings, today: date) -> list[Melding]:
+def _provider(r: Aanvraag, mappings: Mappings, today: date) -> Iterator[Melding]:
     """The provider is not contracted by the region, and its numbers are valid."""
-    out: list[Melding] = []
     contracted = mappings.contracted_match(r.aanbieder.naam, r.aanbieder.kvk)
     if contracted:
         if r.maatregel == "JR":
-            out.append(
-                waarschuwing(
-                    "aanbieder.naam",
-                    f"{contracted} is een gecontracteerde aanbieder; bij een "
-                    "JR-maatregel mag de GI die kiezen, maar een maatwerkovereenkomst "
-                    "is dan meestal niet nodig.",
-                )
+            yield waarschuwing(
+                "aanbieder.naam",
+                f"{contracted} is een gecontracteerde aanbieder; bij een "
+                "JR-maatregel mag de GI die kiezen, maar een maatwerkovereenkomst "
+                "is dan meestal niet nodig.",
             )
         else:
-            out.append(
-                fout(
-                    "aanbieder.naam",
-                    f"{contracted} is al gecontracteerd door de regio: met een"
-                    " gecontracteerde aanbieder wordt geen maatwerkovereenkomst"
-                    " gesloten.",
-                )
+            yield fout(
+                "aanbieder.naam",
+                f"{contracted} is al gecontracteerd door de regio: met een"
+                " gecontracteerde aanbieder wordt geen maatwerkovereenkomst"
+                " gesloten.",
             )
-    out.extend(_provider_ids(r))
-    return out
+    yield from _provider_ids(r)
 
 
-def _period(r: Aanvraag, mappings: Mappings, today: date) -> list[Melding]:
+def _period(r: Aanvraag, mappings: Mappings, today: date) -> Iterator[Melding]:
     """The period: its end after its start, and before the client turns 18."""
-    out: list[Melding] = []
     if r.startdatum and r.einddatum:
         if r.einddatum <= r.startdatum:
-            out.append(fout("einddatum", "De einddatum ligt niet na de startdatum."))
+            yield fout("einddatum", "De einddatum ligt niet na de startdatum.")
         elif r.leeftijd is not None and r.leeftijd < 18:
             # a client of `leeftijd` turns 18 at the earliest this many years from now
             years = 17 - r.leeftijd
@@ -256,33 +220,25 @@ def _period(r: Aanvraag, mappings: Mappings, today: date) -> list[Melding]:
                 else date(today.year + years, 3, 1)
             )
             if r.einddatum > earliest_18:
-                out.append(
-                    waarschuwing(
-                        "einddatum",
-                        "De periode loopt mogelijk door na de 18e verjaardag van de "
-                        "cliënt; denk aan verlengde jeugdhulp of volwassenenzorg.",
-                    )
+                yield waarschuwing(
+                    "einddatum",
+                    "De periode loopt mogelijk door na de 18e verjaardag van de "
+                    "cliënt; denk aan verlengde jeugdhulp of volwassenenzorg.",
                 )
-    return out
 
 
-def _amounts(r: Aanvraag, mappings: Mappings, today: date) -> list[Melding]:
+def _amounts(r: Aanvraag, mappings: Mappings, today: date) -> Iterator[Melding]:
     """The amount of care, the tariff against the region's, the referrer's phone."""
-    out: list[Melding] = []
     if r.inzet.aantal is None or r.inzet.eenheid is None or r.inzet.per is None:
-        out.append(
-            waarschuwing(
-                "inzet",
-                "De omvang van de inzet (aantal uur/dagdelen/etmalen per week of maand)"
-                " ontbreekt; die is nodig voor de contractwaarde.",
-            )
+        yield waarschuwing(
+            "inzet",
+            "De omvang van de inzet (aantal uur/dagdelen/etmalen per week of maand)"
+            " ontbreekt; die is nodig voor de contractwaarde.",
         )
     elif r.tarief.eenheid and r.inzet.eenheid != r.tarief.eenheid:
-        out.append(
-            waarschuwing(
-                "inzet.eenheid",
-                "De eenheid van de inzet en van het tarief verschillen.",
-            )
+        yield waarschuwing(
+            "inzet.eenheid",
+            "De eenheid van de inzet en van het tarief verschillen.",
         )
     standard = mappings.standard_tariffs.get(
         (r.productcode or "", r.tarief.eenheid or "")
@@ -292,22 +248,17 @@ def _amounts(r: Aanvraag, mappings: Mappings, today: date) -> list[Melding]:
         and r.tarief.bedrag is not None
         and r.tarief.bedrag > standard
     ):
-        out.append(
-            waarschuwing(
-                "tarief.bedrag",
-                f"Het voorgestelde tarief (€ {r.tarief.bedrag}) ligt boven het "
-                f"regionale standaardtarief (€ {standard} per {r.tarief.eenheid}) "
-                f"voor productcode {r.productcode}; ICM beoordeelt dit.",
-            )
+        yield waarschuwing(
+            "tarief.bedrag",
+            f"Het voorgestelde tarief (€ {r.tarief.bedrag}) ligt boven het "
+            f"regionale standaardtarief (€ {standard} per {r.tarief.eenheid}) "
+            f"voor productcode {r.productcode}; ICM beoordeelt dit.",
         )
     if r.contactpersoon.telefoon is None:
-        out.append(
-            waarschuwing(
-                "contactpersoon.telefoon",
-                "Geen (leesbaar) telefoonnummer van de contactpersoon.",
-            )
+        yield waarschuwing(
+            "contactpersoon.telefoon",
+            "Geen (leesbaar) telefoonnummer van de contactpersoon.",
         )
-    return out
 
 
 # the rules in the order their findings are listed
@@ -322,8 +273,7 @@ RULES = (
 )
 
 
-def _provider_ids(r: Aanvraag) -> list[Melding]:
-    out = []
+def _provider_ids(r: Aanvraag) -> Iterator[Melding]:
     checks = (
         (
             "aanbieder.kvk",
@@ -341,18 +291,13 @@ def _provider_ids(r: Aanvraag) -> list[Melding]:
     )
     for veld, value, wat, ok in checks:
         if value is None:
-            out.append(
-                waarschuwing(
-                    veld,
-                    f"Van de aanbieder ontbreekt {wat}; dit is nodig voordat het"
-                    " contract en het leveranciersformulier worden gemaakt.",
-                )
+            yield waarschuwing(
+                veld,
+                f"Van de aanbieder ontbreekt {wat}; dit is nodig voordat het"
+                " contract en het leveranciersformulier worden gemaakt.",
             )
         elif not ok(value):
-            out.append(
-                fout(veld, f"{wat[0].upper()}{wat[1:]} van de aanbieder is ongeldig.")
-            )
-    return out
+            yield fout(veld, f"{wat[0].upper()}{wat[1:]} van de aanbieder is ongeldig.")
 
 
 def has_errors(meldingen: list[Melding]) -> bool:
