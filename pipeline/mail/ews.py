@@ -57,11 +57,10 @@ def is_ews_outage(exc: BaseException) -> bool:
     return isinstance(exc, errors.TransportError | OSError)
 
 
-class EwsMailbox(NoHeldMailMixin):
-    # Quarantaine one mail at a time (`maatwerk quarantaine`): not built yet for
-    # Exchange (EWS); staff handle the folder in Outlook
-    backend = "ews"
-    mail_client = "Outlook"
+class EwsMailbox(NoHeldMailMixin, backend="ews", mail_client="Outlook"):
+    """An Exchange mailbox (EWS, on premises) behind the `Mailbox` interface. Held
+    mails one at a time (`maatwerk quarantaine`) are not built yet: staff handle the
+    folder Quarantaine in Outlook."""
 
     def __init__(self, cfg: EwsSettings, address: str, processed_folder: str):
         self.cfg = cfg

@@ -88,11 +88,12 @@ def draft_json(msg: EmailMessage, recipients: list[str]) -> dict[str, Any]:
     return draft
 
 
-class GraphMailbox(NoHeldMailMixin):
-    # Quarantaine one mail at a time (`maatwerk quarantaine`): not built yet for
-    # Microsoft Graph; staff handle the folder in Outlook (op het web)
-    backend = "graph"
-    mail_client = "Outlook (op het web)"
+class GraphMailbox(
+    NoHeldMailMixin, backend="graph", mail_client="Outlook (op het web)"
+):
+    """An Exchange Online mailbox (Microsoft Graph) behind the `Mailbox` interface.
+    Held mails one at a time (`maatwerk quarantaine`) are not built yet: staff handle
+    the folder Quarantaine in Outlook (op het web)."""
 
     def __init__(self, cfg: GraphSettings, address: str, processed_folder: str):
         self.cfg = cfg

@@ -9,7 +9,7 @@ import logging
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from imapclient.exceptions import IMAPClientError
 
@@ -73,11 +73,18 @@ def held_mail_unsupported(backend: str, mail_client: str) -> ConfigError:
 class NoHeldMailMixin(Mailbox):
     """The held-mail part of `Mailbox` for a backend that cannot handle held mails one
     by one yet (`maatwerk quarantaine`): each method raises held_mail_unsupported. The
-    backend names itself in `backend` and says in `mail_client` where staff handle the
-    folder Quarantaine instead."""
+    backend's class names itself and where staff handle the folder Quarantaine instead:
+    `class EwsMailbox(NoHeldMailMixin, backend="ews", mail_client="Outlook")`."""
 
     backend: ClassVar[str]
     mail_client: ClassVar[str]
+
+    def __init_subclass__(
+        cls, *, backend: str, mail_client: str, **kwargs: Any
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.backend = backend
+        cls.mail_client = mail_client
 
     def list_folder(self, folder: str) -> list[IncomingMail]:
         """Raises ConfigError: not built for this backend."""
