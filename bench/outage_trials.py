@@ -52,6 +52,11 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.kill()
 
 
+def _line_naming(status: str, word: str) -> str:
+    """The line of `maatwerk status` output that names `word`, or '(niets)'."""
+    return next((ln.strip() for ln in status.splitlines() if word in ln), "(niets)")
+
+
 def _cases(root: Path) -> int:
     st = store.Store(f"sqlite:///{root / 'data' / 'maatwerk.db'}")
     with st.session() as s:
@@ -106,9 +111,7 @@ def full_disk(mails: int) -> str:
             )
         finally:
             subprocess.run(["umount", "-l", str(register)], check=False)
-    line = next(
-        (ln.strip() for ln in said.splitlines() if "registermap" in ln), "(niets)"
-    )
+    line = _line_naming(said, "registermap")
     return (
         f"register on a full disk (a 400 KB tmpfs, {mails} requests): status said"
         f' "{line}"; {waiting} mails waited in the inbox meanwhile, {held} in'
@@ -179,9 +182,7 @@ def mail_server_down(mails: int, down: float) -> str:
         finally:
             srv.cleanup()
             shutil.rmtree(srv.root, ignore_errors=True)
-    line = next(
-        (ln.strip() for ln in said.splitlines() if "mailserver" in ln), "(niets)"
-    )
+    line = _line_naming(said, "mailserver")
     return (
         f"mail server (Dovecot + SMTP) down {down:.0f} s with {mails} requests: status"
         f' said "{line}"; after it was back: {cases}/{mails} cases, {left} left in the'
