@@ -17,6 +17,8 @@ from pipeline.errors import ConfigError
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_NAME = "maatwerk.toml"
+# how a connection to a mail server (IMAP, SMTP) is encrypted
+Security = Literal["ssl", "starttls", "none"]
 
 
 class _Section(BaseModel):
@@ -44,7 +46,7 @@ class MailboxSettings(_Section):
 class ImapSettings(_Section):
     host: str = "localhost"
     port: int = 993
-    security: Literal["ssl", "starttls", "none"] = "ssl"
+    security: Security = "ssl"
     username: str = ""  # default: [mailbox] address
     password_env: str = "MAATWERK_IMAP_PASSWORD"
     folder: str = "INBOX"
@@ -57,7 +59,7 @@ class ImapSettings(_Section):
 class SmtpSettings(_Section):
     host: str = "localhost"
     port: int = 587
-    security: Literal["ssl", "starttls", "none"] = "starttls"
+    security: Security = "starttls"
     username: str = ""  # default: [mailbox] address
     password_env: str = "MAATWERK_SMTP_PASSWORD"
     timeout: float = 30.0
