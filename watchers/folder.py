@@ -31,6 +31,7 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
+from pipeline.config import DropSettings
 from pipeline.errors import FolderUnavailable
 from pipeline.folders import DropOutcome
 from pipeline.register.folder import DIR_MODE, FILE_MODE
@@ -38,7 +39,6 @@ from pipeline.register.folder import DIR_MODE, FILE_MODE
 log = logging.getLogger(f"maatwerk.{__name__}")
 IGNORED_PREFIXES = ("~$", ".", "~")  # Office lock files, hidden and temporary files
 IGNORED_SUFFIXES = (".tmp", ".part", ".crdownload")
-REFUSED: Final = "geweigerd"
 # what a file that is not a regular file is, in the words of its reason
 NOT_REGULAR: Final = (
     (
@@ -84,14 +84,17 @@ class _Wake(FileSystemEventHandler):
         self.event.set()
 
 
+DROP_DEFAULTS: Final = DropSettings()  # `[drop]` as configured by default
+
+
 class DropFolder:
     def __init__(
         self,
         path: Path,
         *,
-        polling: bool = False,
-        poll_seconds: float = 2.0,
-        stable_seconds: float = 2.0,
+        polling: bool = DROP_DEFAULTS.polling,
+        poll_seconds: float = DROP_DEFAULTS.poll_seconds,
+        stable_seconds: float = DROP_DEFAULTS.stable_seconds,
         max_mb: float | None = None,
     ):
         self.path = Path(path)
@@ -169,9 +172,9 @@ class DropFolder:
         log.warning(
             "drop folder entry refused without reading it (%s); moved to %s/",
             why,
-            REFUSED,
+            DropOutcome.geweigerd,
         )
-        self.file_away(path, REFUSED, reasons=[reason])
+        self.file_away(path, DropOutcome.geweigerd, reasons=[reason])
 
     def wait_until_stable(self) -> list[Path]:
         """For a single pass: look twice, `stable_seconds` apart."""
@@ -207,7 +210,7 @@ class DropFolder:
             self._seen.pop(path, None)
             return None
         _owner_group_only(target)
-        if reasons and outcome != "verwerkt":
+        if reasons and outcome != DropOutcome.verwerkt:
             lines = [
                 f"{path.name}:"
                 f" {'geweigerd' if outcome == 'geweigerd' else 'niet verwerkt'}"
