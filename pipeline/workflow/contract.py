@@ -16,7 +16,7 @@ from pipeline.register.folder import extension_for
 from pipeline.states import CaseState
 from pipeline.workdays import dutch_date
 from pipeline.workflow.context import CaseContext
-from pipeline.workflow.mails import Kind, Mail
+from pipeline.workflow.mails import Kind, Mail, about
 from pipeline.workflow.people import is_icm, may_return_contract
 from pipeline.workflow.steps import CONTENT_TYPES
 
@@ -75,14 +75,8 @@ def returned(ctx: CaseContext) -> None:
     ctx.queue(
         Mail(
             Kind.contract_controle,
-            {
-                "zaak": case.id,
-                "gemeente": case.gemeente,
-                "aanbieder": case.aanbieder,
-                "van": sub.sender or "onbekend",
-                "reden": reasons,
-                "opnieuw": False,
-            },
+            about(case)
+            | {"van": sub.sender or "onbekend", "reden": reasons, "opnieuw": False},
             to=ctx.svc.icm,
             case_id=case.id,
             attachments=files,
@@ -147,12 +141,7 @@ def confirmation(ctx: CaseContext, check: store.OutboxMail) -> None:
     ctx.queue(
         Mail(
             Kind.contract_controle,
-            {
-                "zaak": case.id,
-                "gemeente": case.gemeente,
-                "aanbieder": case.aanbieder,
-                "opnieuw": True,
-            },
+            about(case) | {"opnieuw": True},
             to=[sub.sender] if sub.sender else ctx.svc.icm,
             case_id=case.id,
             attachments=files,
@@ -182,10 +171,8 @@ def is_signed(
     ctx.queue(
         Mail(
             Kind.contract_getekend,
-            {
-                "zaak": case.id,
-                "gemeente": case.gemeente,
-                "aanbieder": case.aanbieder,
+            about(case)
+            | {
                 "bevestigd": confirmed,
                 "einde": dutch_date(einde, weekday=False) if einde else "onbekend",
                 "map": str(where),

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from pipeline.models import Attachment, Submission
+
+if TYPE_CHECKING:
+    from pipeline.store import Case
 
 
 class Kind(StrEnum):
@@ -109,3 +112,8 @@ class Mail:
     def stored_kind(self) -> str:
         """The kind as the outbox stores it: 'advies-icm', 'ongeverifieerd-3f2a…'."""
         return f"{self.kind}-{self.about}" if self.about else str(self.kind)
+
+
+def about(case: Case) -> dict[str, str | None]:
+    """What every mail about a case names: its number, gemeente and provider."""
+    return {"zaak": case.id, "gemeente": case.gemeente, "aanbieder": case.aanbieder}

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from pipeline import reports, store
 from pipeline.workdays import DUTCH_DAYS, dutch_date, is_working_day
 from pipeline.workflow import retention, sending, steps
-from pipeline.workflow.mails import Kind, Mail
+from pipeline.workflow.mails import Kind, Mail, about
 from pipeline.workflow.people import greeting, referrer, role_name
 from pipeline.workflow.services import Services
 
@@ -154,10 +154,7 @@ def _remind(
     adv, today, due = svc.settings.advice, now.date(), case.deadline
     assert due is not None  # (advice_due selects on it)
     step = steps.current_step(svc, case)
-    base = {
-        "zaak": case.id,
-        "gemeente": case.gemeente,
-        "aanbieder": case.aanbieder,
+    base = about(case) | {
         "wat": "advies" if step.soort == "advies" else "besluit",
         "deadline": dutch_date(due),
         "stap": step.naam,
@@ -191,24 +188,11 @@ def _reminder(
         s, "herinnering", f"{case.id}:{case.stap}:{role}:{case.deadline}"
     ):
         return False
-    svc.queue(
-        s,
-        Mail(
-            Kind.herinnering,
-            base | {"rol": role_name(role)},
-            to=addresses,
-            about=role,
-            case_id=case.id,
-            references=store.case_mail_ids(s, case.id),
-        ),
+    mail = Mail(
+        Kind.herinnering, base | {"rol": role_name(role)}, to=addresses, about=role
     )
-    store.log_access(s, case.id, actie="verwerkt", reden="herinnering aan adviseur")
-    store.note(
-        s,
-        case,
-        source="planning",
-        what=f"Herinnering verstuurd aan {role_name(role)} ({', '.join(addresses)})",
-    )
+    what = f"Herinnering verstuurd aan {role_name(role)} ({', '.join(addresses)})"
+    _send_for(svc, s, case, mail, "herinnering aan adviseur", what)
     return True
 
 
@@ -220,24 +204,23 @@ def _escalate(
     to = [a for role in region.escalatie for a in region.addresses(role, case.gemeente)]
     to = list(dict.fromkeys(to + list(svc.settings.advice.teamleider)))
     laat = [f"{role_name(r)} ({', '.join(a)})" for r, a in late.items()]
-    svc.queue(
-        s,
-        Mail(
-            Kind.escalatie,
-            base | {"laat": laat},
-            to=to,
-            case_id=case.id,
-            references=store.case_mail_ids(s, case.id),
-        ),
+    what = (
+        f"Termijn verstreken; escalatie aan {', '.join(to)} (nog geen antwoord van"
+        f" {'; '.join(laat)})"
     )
-    store.log_access(s, case.id, actie="verwerkt", reden="escalatie")
-    store.note(
-        s,
-        case,
-        source="planning",
-        what=f"Termijn verstreken; escalatie aan {', '.join(to)} (nog geen antwoord"
-        f" van {'; '.join(laat)})",
-    )
+    mail = Mail(Kind.escalatie, base | {"laat": laat}, to=to)
+    _send_for(svc, s, case, mail, "escalatie", what)
+
+
+def _send_for(
+    svc: Services, s: Session, case: store.Case, mail: Mail, reden: str, what: str
+) -> None:
+    """A scheduled mail about a case: on its thread, in its access log and history."""
+    mail.case_id = case.id
+    mail.references = store.case_mail_ids(s, case.id)
+    svc.queue(s, mail)
+    store.log_access(s, case.id, actie="verwerkt", reden=reden)
+    store.note(s, case, source="planning", what=what)
 
 
 def send_contract_reminders(svc: Services) -> int:
@@ -283,31 +266,14 @@ def _remind_contract(
     else:
         to, naam = got, "collega's"
     cc = [a for a in svc.region.icm if a.lower() not in {t.lower() for t in to}]
-    svc.queue(
-        s,
-        Mail(
-            Kind.herinnering_contract,
-            {
-                "zaak": case.id,
-                "gemeente": case.gemeente,
-                "aanbieder": case.aanbieder,
-                "naam": naam,
-                "verstuurd": dutch_date(svc.local_date(sent_at)),
-                "werkdagen": adv.contract_retour_werkdagen,
-            },
-            to=to,
-            cc=cc,
-            case_id=case.id,
-            references=store.case_mail_ids(s, case.id),
-        ),
+    context = about(case) | {
+        "naam": naam,
+        "verstuurd": dutch_date(svc.local_date(sent_at)),
+        "werkdagen": adv.contract_retour_werkdagen,
+    }
+    what = (
+        f"Getekend contract na {adv.contract_retour_werkdagen} werkdagen nog niet"
+        f" terug; herinnering verstuurd aan {', '.join(to)} (ICM in kopie)"
     )
-    store.log_access(
-        s, case.id, actie="verwerkt", reden="herinnering getekend contract"
-    )
-    store.note(
-        s,
-        case,
-        source="planning",
-        what=f"Getekend contract na {adv.contract_retour_werkdagen} werkdagen nog niet"
-        f" terug; herinnering verstuurd aan {', '.join(to)} (ICM in kopie)",
-    )
+    mail = Mail(Kind.herinnering_contract, context, to=to, cc=cc)
+    _send_for(svc, s, case, mail, "herinnering getekend contract", what)
