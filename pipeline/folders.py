@@ -3,7 +3,7 @@ subfolders, where a dropped file goes by its outcome."""
 
 from __future__ import annotations
 
-from enum import StrEnum
+from enum import StrEnum, auto
 from typing import Final
 
 # the mailbox folder beside the inbox where mails are held (no form, unknown sender,
@@ -14,6 +14,6 @@ QUARANTINE: Final = "Quarantaine"
 class DropOutcome(StrEnum):
     """A dropped file's outcome: the drop folder's subfolder it is moved to."""
 
-    verwerkt = "verwerkt"
-    geweigerd = "geweigerd"
-    quarantaine = "quarantaine"
+    verwerkt = auto()
+    geweigerd = auto()
+    quarantaine = auto()

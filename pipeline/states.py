@@ -3,18 +3,18 @@ defined here once."""
 
 from __future__ import annotations
 
-from enum import StrEnum
+from enum import StrEnum, auto
 from typing import Final
 
 
 class CaseState(StrEnum):
-    ontvangen = "ontvangen"
-    geweigerd = "geweigerd"
-    advies_gevraagd = "advies_gevraagd"
-    positief = "positief"
-    negatief = "negatief"
-    contract_verstuurd = "contract_verstuurd"
-    getekend = "getekend"
+    ontvangen = auto()
+    geweigerd = auto()
+    advies_gevraagd = auto()
+    positief = auto()
+    negatief = auto()
+    contract_verstuurd = auto()
+    getekend = auto()
 
 
 S = CaseState
@@ -49,14 +49,14 @@ CONTRACT_STATUS: Final = {
 class Received(StrEnum):
     """What became of an incoming mail or dropped file, as the store records it."""
 
-    zaak = "zaak"  # a new case
-    geweigerd = "geweigerd"  # a new case, refused
-    antwoord = "antwoord"  # an answer on a case
-    dubbel = "dubbel"  # the same form again
-    geen_formulier = "geen_formulier"  # no form (or a sender not allowed): held
-    eigen_mail = "eigen_mail"  # the product's own mail
-    automatisch = "automatisch"  # an automatic reply, noted on its case
-    automatisch_onbekend = "automatisch_onbekend"  # an automatic reply without a case
+    zaak = auto()  # a new case
+    geweigerd = auto()  # a new case, refused
+    antwoord = auto()  # an answer on a case
+    dubbel = auto()  # the same form again
+    geen_formulier = auto()  # no form (or a sender not allowed): held
+    eigen_mail = auto()  # the product's own mail
+    automatisch = auto()  # an automatic reply, noted on its case
+    automatisch_onbekend = auto()  # an automatic reply without a case
 
 
 # what stays in Quarantaine
