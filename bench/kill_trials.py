@@ -53,93 +53,126 @@ def _headers(office: MaildirPostOffice, address: str) -> list:
     return [parser.parsebytes(box.get_bytes(k)) for k in box.iterkeys()]
 
 
+def _inbox(office: MaildirPostOffice) -> list[str]:
+    """The keys of the mails still in the inbox."""
+    return list(office.maildir(INKOOP).iterkeys())
+
+
+def _kill_at_random(root: Path, rng: random.Random, full_run: float) -> int:
+    """Start `maatwerk run --once` one to three times, each killed with SIGKILL at a
+    random moment if it is still running then; returns how many were killed."""
+    kills = 0
+    for _ in range(rng.randint(1, 3)):
+        proc = _start(root)
+        time.sleep(rng.uniform(0.2, full_run))
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+            kills += 1
+        proc.wait()
+    return kills
+
+
+def _run_until_done(root: Path, office: MaildirPostOffice) -> None:
+    """Restart until a run ends by itself with the inbox empty (at most five runs)."""
+    runs = 0
+    while True:
+        runs += 1
+        done = subprocess.run(
+            [sys.executable, "-m", "maatwerk", "run", "--once"],
+            cwd=root,
+            capture_output=True,
+            timeout=900,
+        )
+        if done.returncode == 0 and not _inbox(office) or runs >= 5:
+            break
+
+
+def _advice_requests(root: Path, office: MaildirPostOffice) -> Counter[str]:
+    """How many different advice requests each case sent (over every mailbox but the
+    inbox)."""
+    boxes = [
+        d.name
+        for d in (root / "data" / "mail").iterdir()
+        if d.is_dir() and d.name != INKOOP
+    ]
+    requests = {
+        (str(h["X-Maatwerk-Zaak"]), str(h["Message-ID"]))
+        for a in boxes
+        for h in _headers(office, a)
+        if "Adviesaanvraag" in str(h["Subject"])
+    }  # a copy in Cc is the same mail
+    return Counter(case for case, _ in requests)
+
+
+def _receipts(office: MaildirPostOffice) -> Counter[str]:
+    """How many receipts the referrer got for each case."""
+    return Counter(
+        str(h["X-Maatwerk-Zaak"])
+        for h in _headers(office, REFERRER)
+        if "maatwerkovereenkomst ontvangen" in str(h["Subject"])
+    )
+
+
+def _orphans(register: Path, files: list[Path], case_ids: set[str]) -> list[Path]:
+    """Files under a case folder of no case. (What a killed run filed before its commit
+    is moved to _onderbroken/ by the next run: kept on purpose, not an orphan.)"""
+    return [
+        p
+        for p in files
+        if p.relative_to(register).parts[0] != "_onderbroken"
+        and p.parent.name.startswith("MW-")
+        and p.parent.name not in case_ids
+    ]
+
+
+def _count(root: Path, office: MaildirPostOffice, mails: int, kills: int) -> dict:
+    """Everything a trial is judged by, counted in its directory after the last run."""
+    st = store.Store(f"sqlite:///{root / 'data' / 'maatwerk.db'}")
+    with st.session() as s:
+        cases = store.open_cases(s)
+        unsent = len(store.unsent_mails(s))
+    st.close()
+    asked = _advice_requests(root, office)
+    receipts = _receipts(office)
+    register = root / "data" / "register"
+    files = [p for p in register.rglob("*") if p.is_file()]
+    case_ids = {c.id for c in cases}
+    orphans = _orphans(register, files, case_ids)
+    return {
+        "kills": kills,
+        "cases": len(cases),
+        "left": len(_inbox(office)),
+        "unsent": unsent,
+        "asked_twice": sum(1 for v in asked.values() if v != 2),
+        "receipts_wrong": (
+            sum(1 for v in receipts.values() if v != 1)
+            + (len(case_ids) - len(receipts))
+        ),
+        "partial": len([p for p in files if p.name.startswith(".tmp-")]),
+        "orphans": len(orphans),
+        "ok": (
+            len(cases) == mails
+            and all(v == 2 for v in asked.values())
+            and len(asked) == mails
+            and not _inbox(office)
+            and unsent == 0
+            and not orphans
+        ),
+    }
+
+
 def trial(
     n: int, mails: int, rng: random.Random, forms: list[bytes], full_run: float
 ) -> dict:
+    """One trial: a `mails`-mail inbox, killed at random, run until done, counted."""
     with tempfile.TemporaryDirectory(prefix=f"maatwerk-kill{n}-") as tmp:
         root = Path(tmp)
         office = MaildirPostOffice(root / "data" / "mail")
         for i in range(mails):
             office.maildir(INKOOP).add(inputs.mail(forms[i], i))
-        kills = 0
-        for _ in range(rng.randint(1, 3)):
-            proc = _start(root)
-            time.sleep(rng.uniform(0.2, full_run))
-            if proc.poll() is None:
-                os.kill(proc.pid, signal.SIGKILL)
-                kills += 1
-            proc.wait()
-        runs = 0
-        while True:  # restarted until a run ends by itself with the inbox empty
-            runs += 1
-            done = subprocess.run(
-                [sys.executable, "-m", "maatwerk", "run", "--once"],
-                cwd=root,
-                capture_output=True,
-                timeout=900,
-            )
-            if (
-                done.returncode == 0
-                and not list(office.maildir(INKOOP).iterkeys())
-                or runs >= 5
-            ):
-                break
-        st = store.Store(f"sqlite:///{root / 'data' / 'maatwerk.db'}")
-        with st.session() as s:
-            cases = store.open_cases(s)
-            unsent = len(store.unsent_mails(s))
-        st.close()
-        boxes = [
-            d.name
-            for d in (root / "data" / "mail").iterdir()
-            if d.is_dir() and d.name != INKOOP
-        ]
-        requests = {
-            (str(h["X-Maatwerk-Zaak"]), str(h["Message-ID"]))
-            for a in boxes
-            for h in _headers(office, a)
-            if "Adviesaanvraag" in str(h["Subject"])
-        }  # a copy in Cc is the same mail
-        asked = Counter(case for case, _ in requests)
-        receipts = Counter(
-            str(h["X-Maatwerk-Zaak"])
-            for h in _headers(office, REFERRER)
-            if "maatwerkovereenkomst ontvangen" in str(h["Subject"])
-        )
-        register = root / "data" / "register"
-        files = [p for p in register.rglob("*") if p.is_file()]
-        case_ids = {c.id for c in cases}
-        # a file under a case folder of no case (what a killed run filed before its
-        # commit is moved to _onderbroken/ by the next run: kept on purpose, not an
-        # orphan)
-        orphans = [
-            p
-            for p in files
-            if p.relative_to(register).parts[0] != "_onderbroken"
-            and p.parent.name.startswith("MW-")
-            and p.parent.name not in case_ids
-        ]
-        return {
-            "kills": kills,
-            "cases": len(cases),
-            "left": len(list(office.maildir(INKOOP).iterkeys())),
-            "unsent": unsent,
-            "asked_twice": sum(1 for v in asked.values() if v != 2),
-            "receipts_wrong": (
-                sum(1 for v in receipts.values() if v != 1)
-                + (len(case_ids) - len(receipts))
-            ),
-            "partial": len([p for p in files if p.name.startswith(".tmp-")]),
-            "orphans": len(orphans),
-            "ok": (
-                len(cases) == mails
-                and all(v == 2 for v in asked.values())
-                and len(asked) == mails
-                and not list(office.maildir(INKOOP).iterkeys())
-                and unsent == 0
-                and not orphans
-            ),
-        }
+        kills = _kill_at_random(root, rng, full_run)
+        _run_until_done(root, office)
+        return _count(root, office, mails, kills)
 
 
 def main() -> None:

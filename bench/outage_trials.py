@@ -33,9 +33,18 @@ from bench import inputs  # noqa: E402
 from bench.results import append_results  # noqa: E402
 from pipeline import store  # noqa: E402
 from pipeline.mail import MaildirPostOffice  # noqa: E402
+from tests import mailserver  # noqa: E402
 
 INKOOP = "inkoop@zorginzou.nl"
 MAATWERK = [sys.executable, "-m", "maatwerk"]
+ADVISERS = [
+    "p.smit@zeist.nl",
+    "icm@zorginzou.nl",
+    "s.devries@zeist.nl",
+    "beleid.jeugd@heuvelrug.nl",
+    "beleidsadviseur.jeugd@houten.nl",
+    "teamleider.lokaalteam@houten.nl",
+]
 
 
 def _status(root: Path) -> str:
@@ -121,18 +130,39 @@ def full_disk(mails: int) -> str:
     )
 
 
-def mail_server_down(mails: int, down: float) -> str:
-    from tests import mailserver
+def _deliver(srv: mailserver.MailServer, numbers: range) -> None:
+    """Deliver one request mail to the inbox for each number."""
+    for i in numbers:
+        srv.lmtp_deliver(inputs.mail(inputs.template_docx(i), i), [INKOOP])
 
-    advisers = [
-        "p.smit@zeist.nl",
-        "icm@zorginzou.nl",
-        "s.devries@zeist.nl",
-        "beleid.jeugd@heuvelrug.nl",
-        "beleidsadviseur.jeugd@houten.nl",
-        "teamleider.lokaalteam@houten.nl",
-    ]
-    srv = mailserver.MailServer([INKOOP, *advisers]).start()
+
+def _status_while_down(root: Path, srv: mailserver.MailServer, down: float) -> str:
+    """Stop the mail server for `down` seconds; the last `maatwerk status` output
+    meanwhile that named the mail server ('' if none did)."""
+    srv.stop()
+    said, started = "", time.monotonic()
+    while time.monotonic() - started < down:
+        time.sleep(2)
+        out = _status(root)
+        said = out if "mailserver" in out else said
+        if os.environ.get("BENCH_DEBUG"):
+            print(out, flush=True)
+    srv.start()
+    return said
+
+
+def _wait_until_handled(root: Path, srv: mailserver.MailServer, mails: int) -> None:
+    """Wait (at most 300 s) until the inbox is empty and every mail became a case."""
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and (
+        srv.messages(INKOOP) or _cases(root) < mails
+    ):
+        time.sleep(2)
+    time.sleep(3)
+
+
+def mail_server_down(mails: int, down: float) -> str:
+    srv = mailserver.MailServer([INKOOP, *ADVISERS]).start()
     with tempfile.TemporaryDirectory(prefix="maatwerk-imap-") as tmp:
         root = Path(tmp)
         (root / "maatwerk.toml").write_text(
@@ -142,8 +172,7 @@ def mail_server_down(mails: int, down: float) -> str:
         )
         env = os.environ | {"MAATWERK_IMAP_PASSWORD": mailserver.PASSWORD}
         try:
-            for i in range(mails // 2):
-                srv.lmtp_deliver(inputs.mail(inputs.template_docx(i), i), [INKOOP])
+            _deliver(srv, range(mails // 2))
             proc = subprocess.Popen(
                 [*MAATWERK, "run"],
                 cwd=root,
@@ -152,23 +181,9 @@ def mail_server_down(mails: int, down: float) -> str:
                 stderr=subprocess.DEVNULL,
             )
             time.sleep(5)
-            srv.stop()
-            said, started = "", time.monotonic()
-            while time.monotonic() - started < down:
-                time.sleep(2)
-                out = _status(root)
-                said = out if "mailserver" in out else said
-                if os.environ.get("BENCH_DEBUG"):
-                    print(out, flush=True)
-            srv.start()
-            for i in range(mails // 2, mails):
-                srv.lmtp_deliver(inputs.mail(inputs.template_docx(i), i), [INKOOP])
-            deadline = time.monotonic() + 300
-            while time.monotonic() < deadline and (
-                srv.messages(INKOOP) or _cases(root) < mails
-            ):
-                time.sleep(2)
-            time.sleep(3)
+            said = _status_while_down(root, srv, down)
+            _deliver(srv, range(mails // 2, mails))
+            _wait_until_handled(root, srv, mails)
             _stop(proc)
             cases, left = _cases(root), len(srv.messages(INKOOP))
             held = (
