@@ -1,24 +1,27 @@
-"""Initial schema: cases, audit, advices, case counters, received items, outbox.
-
-Revision ID: 0001
-Revises:
-"""
+"""Initial schema: cases, audit, advices, case counters, received items, outbox."""
 
 import sqlalchemy as sa
 from alembic import op
 
+from pipeline.store.migrations.ops import CASE_ID
+
 revision = "0001"
 down_revision = None
-branch_labels = None
-depends_on = None
 
 TZ = sa.DateTime(timezone=True)
+
+
+def case_id() -> sa.Column:
+    """The case an audit line or an advice is about (a new column for each table)."""
+    return sa.Column(
+        "case_id", CASE_ID, sa.ForeignKey("cases.id"), nullable=False, index=True
+    )
 
 
 def upgrade() -> None:
     op.create_table(
         "cases",
-        sa.Column("id", sa.String(20), primary_key=True),
+        sa.Column("id", CASE_ID, primary_key=True),
         sa.Column("year", sa.Integer, nullable=False),
         sa.Column("seq", sa.Integer, nullable=False),
         sa.Column("state", sa.String(32), nullable=False, index=True),
@@ -41,13 +44,7 @@ def upgrade() -> None:
     op.create_table(
         "audit",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column(
-            "case_id",
-            sa.String(20),
-            sa.ForeignKey("cases.id"),
-            nullable=False,
-            index=True,
-        ),
+        case_id(),
         sa.Column("at", TZ, nullable=False),
         sa.Column("from_state", sa.String(32)),
         sa.Column("to_state", sa.String(32)),
@@ -57,13 +54,7 @@ def upgrade() -> None:
     op.create_table(
         "advices",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column(
-            "case_id",
-            sa.String(20),
-            sa.ForeignKey("cases.id"),
-            nullable=False,
-            index=True,
-        ),
+        case_id(),
         sa.Column("rol", sa.String(32), nullable=False),
         sa.Column("oordeel", sa.String(16), nullable=False),
         sa.Column("toelichting", sa.Text),
@@ -85,7 +76,7 @@ def upgrade() -> None:
         sa.Column("dedupe_key", sa.String(600), nullable=False, unique=True),
         sa.Column("source", sa.String(10), nullable=False),
         sa.Column("source_ref", sa.String(500), nullable=False),
-        sa.Column("case_id", sa.String(20)),
+        sa.Column("case_id", CASE_ID),
         sa.Column("outcome", sa.String(40), nullable=False),
         sa.Column("at", TZ, nullable=False),
     )
@@ -93,7 +84,7 @@ def upgrade() -> None:
         "outbox",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("message_id", sa.String(500), nullable=False, unique=True),
-        sa.Column("case_id", sa.String(20), index=True),
+        sa.Column("case_id", CASE_ID, index=True),
         sa.Column("kind", sa.String(40), nullable=False),
         sa.Column("recipients", sa.Text, nullable=False),
         sa.Column("raw", sa.LargeBinary, nullable=False),

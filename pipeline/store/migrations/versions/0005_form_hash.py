@@ -1,25 +1,20 @@
-"""The SHA-256 of each case's form: the same form sent twice makes one case (unique index).
-
-Revision ID: 0005
-Revises: 0004
-"""
+"""The SHA-256 of each case's form: the same form sent twice makes one case (unique index)."""
 
 import sqlalchemy as sa
-from alembic import op
+
+from pipeline.store.migrations.ops import Index, add_columns, drop_columns
 
 revision = "0005"
 down_revision = "0004"
-branch_labels = None
-depends_on = None
+
+
+ONE_CASE_A_FORM = Index("ux_cases_form_sha256", ["form_sha256"], unique=True)
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("cases") as batch:
-        batch.add_column(sa.Column("form_sha256", sa.String(64)))
-        batch.create_index("ux_cases_form_sha256", ["form_sha256"], unique=True)
+    form_hash = sa.Column("form_sha256", sa.String(64))
+    add_columns("cases", [form_hash], index=ONE_CASE_A_FORM)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("cases") as batch:
-        batch.drop_index("ux_cases_form_sha256")
-        batch.drop_column("form_sha256")
+    drop_columns("cases", ["form_sha256"], index=ONE_CASE_A_FORM)

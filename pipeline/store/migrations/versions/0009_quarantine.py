@@ -1,17 +1,14 @@
 """What staff did with each mail held in Quarantaine (`maatwerk quarantaine`): taken back,
 released as handled by hand, or deleted — by whom, when and why. Append-only, like `inzage`.
-
-Revision ID: 0009
-Revises: 0008
 """
 
 import sqlalchemy as sa
 from alembic import op
 
+from pipeline.store.migrations.ops import make_append_only
+
 revision = "0009"
 down_revision = "0008"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
@@ -24,20 +21,7 @@ def upgrade() -> None:
         sa.Column("wie", sa.String(200), nullable=False),
         sa.Column("reden", sa.Text),
     )
-    if (
-        op.get_bind().dialect.name == "postgresql"
-    ):  # maatwerk_append_only() is of migration 0007
-        op.execute(
-            "CREATE TRIGGER quarantaine_append_only BEFORE UPDATE OR DELETE ON"
-            " quarantaine FOR EACH ROW EXECUTE FUNCTION maatwerk_append_only()"
-        )
-    else:
-        for action in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER quarantaine_no_{action.lower()} BEFORE {action} ON"
-                " quarantaine BEGIN SELECT RAISE(ABORT, 'tabel quarantaine mag alleen"
-                " worden aangevuld'); END"
-            )
+    make_append_only("quarantaine")  # on PostgreSQL with the function of 0007
 
 
 def downgrade() -> None:

@@ -1,20 +1,15 @@
-"""Attempts per mail (`pogingen`): how often handling a mail began and failed, the outage it
-waits on, and when it was set aside in Quarantaine as a poison mail (`[intake] max_pogingen`).
-
-Revision ID: 0010
-Revises: 0009
-"""
+"""Attempts per mail (`pogingen`), for setting a poison mail aside in Quarantaine."""
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
 down_revision = "0009"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
+    """Per mail: how often handling it began and failed, the outage it waits on, and when
+    it was set aside in Quarantaine as a poison mail (`[intake] max_pogingen`)."""
     op.create_table(
         "pogingen",
         sa.Column("key", sa.String(600), primary_key=True),
