@@ -15,91 +15,82 @@ from dataclasses import dataclass, field
 
 from pipeline.models import NEGATIEF, POSITIEF, Oordeel
 
+
+def _ci(pattern: str) -> re.Pattern[str]:
+    """`pattern` compiled to match regardless of case (re.I)."""
+    return re.compile(pattern, re.I)
+
+
 # 'niet akkoord' is the fixed negative answer; 'nog niet akkoord' is not yet a decision
-_NEG_FIXED = re.compile(
+_NEG_FIXED = _ci(
     r"(?<!nog"
     r" )\b(?:niet|geen)\s+"
     r"(?:akkoord|accoord|akoord|mee\s+eens|eens\s+met|goedgekeurd)\b|\bnot\s+approved\b"
     r"|\b(?:do\s+not|don't|cannot|can't)\s+(?:agree|approve)\b|\bnicht\s+(?:einverstanden|genehmigt)\b"
     r"|\bpas\s+d'accord\b",
-    re.I,
 )
-_POS_FIXED = re.compile(
+_POS_FIXED = _ci(
     r"\bgeen\s+(?:enkel\s+)?bezwa(?:a)?r(?:en)?\b|\bno\s+objections?\b|\bkeine\s+einw[äa]nde\b",
-    re.I,
 )
-_POS = re.compile(
+_POS = _ci(
     r"\b(?:positief|positiv|positive|positif|akkoord|accoord|akoord|einverstanden|agreed?|approve|favorable"
     r"|instemm\w*|ingestemd|stem(?:men)?\s+(?:\w+\s+){0,2}in|goedkeuren|keur\w*\s+(?:\w+\s+){0,2}goed"
     r"|(?:mee|het)\s+(?:\w+\s+){0,4}eens(?=\s*(?:met\b|[.,!;]|$))|ga\s+je\s+gang|d'accord|positieve?\s+(?:advies|beoordeling|besluit|oordeel))\b",
-    re.I,
 )
-_NEG = re.compile(
+_NEG = _ci(
     r"\b(?:negatief|negativ|negative|n[ée]gatif|d[ée]favorable|afwijzen|af\s+te\s+wijzen|wijs\w*\s+(?:\w+\s+){0,3}af"
     r"|afkeuren|keur\w*\s+(?:\w+\s+){0,2}af|ablehnen|lehne\w*\s+(?:\w+\s+){0,2}ab|disagreed?|oneens"
     r"|negatieve?\s+(?:advies|beoordeling|besluit|oordeel))\b",
-    re.I,
 )
 # past participles decide only as a short answer ('Goedgekeurd.', 'Rejected, too
 # expensive'), not in an explanation ('de eerdere aanvraag is afgewezen')
-_POS_SHORT = re.compile(
-    r"\b(?:goedgekeurd|approved|genehmigt|zugestimmt|approuv[ée]e?)\b", re.I
-)
-_NEG_SHORT = re.compile(
-    r"\b(?:afgewezen|afgekeurd|rejected|declined|abgelehnt|refus[ée]e?)\b", re.I
-)
-_NEGATOR = re.compile(
+_POS_SHORT = _ci(r"\b(?:goedgekeurd|approved|genehmigt|zugestimmt|approuv[ée]e?)\b")
+_NEG_SHORT = _ci(r"\b(?:afgewezen|afgekeurd|rejected|declined|abgelehnt|refus[ée]e?)\b")
+_NEGATOR = _ci(
     r"\b(?:niet|geen|nooit|niets|noch|onvoldoende|moeilijk|not|no|never|cannot|nicht|kein\w*|nie"
     r"|nimmer|jamais)\b|n't\b",
-    re.I,
 )
-_DOUBT = re.compile(
+_DOUBT = _ci(
     r"\b(?:misschien|wellicht|mogelijk|twijfel\w*|waarschijnlijk|denk|neig\w*|lijkt|eventueel|zou"
     r"|zouden|voordat|perhaps|maybe|probably|might|would|think|vielleicht|wahrscheinlich|w[üu]rde"
     r"|peut-[êe]tre|probablement)\b",
-    re.I,
 )
 # a condition: the text after it is shown to ICM ('mits de inzet naar 2 uur per week
 # gaat')
-_CONDITION = re.compile(
+_CONDITION = _ci(
     r"\b(?:mits|tenzij|(?:op|onder|met)\s+(?:\w+\s+){0,2}voorwaarden?(?:\s+dat|\s+van)?|als\s+voorwaarde(?:\s+dat)?"
     r"|onder\s+(?:het\s+)?voorbehoud(?:\s+dat|\s+van)?|(?:alleen|enkel|pas|wel|uitsluitend)\s+(?:als|indien|wanneer)"
     r"|zolang|provided\s+(?:that)?|on\s+condition\s+(?:that)?|subject\s+to|as\s+long\s+as|only\s+if|unless"
     r"|vorausgesetzt(?:,?\s+dass)?|unter\s+(?:der\s+)?(?:bedingung|vorbehalt)(?:,?\s+dass)?|sofern|au[ßs]er\s+wenn"
     r"|sous\s+r[ée]serve(?:\s+que|\s+de)?|[àa]\s+condition\s+(?:que|de)?)\b\s*:?",
-    re.I,
 )
 # 'als'/'indien' is a condition only right after a verdict or opening the part with it
 # ('positief als de inzet omlaag gaat', 'Als de inzet omlaag gaat, dan positief')
-_IF = re.compile(r"\b(?:als|indien|wanneer|if|wenn|falls|si)\b", re.I)
-_VERDICT_IF = re.compile(
+_IF = _ci(r"\b(?:als|indien|wanneer|if|wenn|falls|si)\b")
+_VERDICT_IF = _ci(
     rf"(?:{_POS.pattern}|{_NEG.pattern})\s*,?\s*\b(?:als|indien|wanneer|if|wenn|falls)\s+"
     r"(?P<c>[^.;!?]+)",
-    re.I,
 )
 _THEN = re.compile(r"(?i)\b(?:dan|then|dann|alors)\b")
-_PROVISIONAL = re.compile(
+_PROVISIONAL = _ci(
     r"\b(?:voorlopig|vooralsnog|voorshands|in\s+principe|principieel|provisionally|"
     r"in\s+principle|vorl[äa]ufig|grunds[äa]tzlich|provisoire(?:ment)?)\b"
     r"|\bdefinitieve?\s+(?:advies|besluit|oordeel)\s+(?:volgt|komt)\b|\b(?:advies|besluit|oordeel)\s+volgt\b"
     r"|\bnog\s+niet\s+definitief\b",
-    re.I,
 )
 # a reserve after a verdict: 'Akkoord, maar niet voor 10 uur per week', 'behalve het
 # tarief'
-_RESERVE = re.compile(
+_RESERVE = _ci(
     r"^(?:maar|but|aber|mais)\s+(?:niet|geen|not|no|nicht|kein\w*|pas)\b|^(?:behalve|uitgezonderd|"
     r"except|au[ßs]er|sauf)\b",
-    re.I,
 )
 # parts of a sentence: a negator or doubt does not reach across these
-_SEGMENT = re.compile(
+_SEGMENT = _ci(
     r"[;:]|\s[-–—]\s|\b(?=(?:maar|want|omdat|dus|echter|doch|aangezien|hoewel|terwijl|zodat|but|because"
     r"|since|however|aber|weil|denn|jedoch|mais|car)\b)",
-    re.I,
 )
-_SUBJECT_ANSWER = re.compile(
-    r"\b(?:advies|besluit)\s*:\s*(positief|negatief|niet\s+akkoord|akkoord)\b", re.I
+_SUBJECT_ANSWER = _ci(
+    r"\b(?:advies|besluit)\s*:\s*(positief|negatief|niet\s+akkoord|akkoord)\b"
 )
 # a verdict word, whether it is a fixed answer ('niet akkoord') or a word in a sentence
 # (None: a past participle, a verdict only in a short answer)
