@@ -43,11 +43,20 @@ class MailboxSettings(_Section):
     message_id_domain: str = "maatwerk.zorginzou.nl"
 
 
-class ImapSettings(_Section):
+class MailServerSettings(_Section):
+    """A connection to a mail server: what [imap] and [smtp] both have (each its own
+    port, encryption and password variable)."""
+
     host: str = "localhost"
+    port: int
+    security: Security
+    username: str = ""  # default: [mailbox] address
+    password_env: str
+
+
+class ImapSettings(MailServerSettings):
     port: int = 993
     security: Security = "ssl"
-    username: str = ""  # default: [mailbox] address
     password_env: str = "MAATWERK_IMAP_PASSWORD"
     folder: str = "INBOX"
     sent_folder: str = "Verzonden"  # a copy of every sent mail ("" for none)
@@ -56,11 +65,9 @@ class ImapSettings(_Section):
     timeout: float = 30.0
 
 
-class SmtpSettings(_Section):
-    host: str = "localhost"
+class SmtpSettings(MailServerSettings):
     port: int = 587
     security: Security = "starttls"
-    username: str = ""  # default: [mailbox] address
     password_env: str = "MAATWERK_SMTP_PASSWORD"
     timeout: float = 30.0
 
