@@ -16,7 +16,6 @@ import argparse
 import mailbox as stdlib_mailbox
 import os
 import platform
-import smtplib
 import sys
 import tempfile
 import time
@@ -33,6 +32,7 @@ from bench.results import append_results  # noqa: E402
 from pipeline.config import Settings  # noqa: E402
 from pipeline.region.profile import load_mappings  # noqa: E402
 from pipeline.stages.extract import extract_bytes  # noqa: E402
+from tests.mailserver import ChildMailServer  # noqa: E402
 
 INKOOP = "inkoop@zorginzou.nl"
 ADVISERS = ["p.smit@zeist.nl", "icm@zorginzou.nl"]
@@ -140,51 +140,6 @@ def backlog_maildir(forms: list[bytes]) -> list[str]:
     ]
 
 
-class ChildMailServer:
-    """Dovecot + SMTP run by tests/mailserver.py in a child process: their work is the
-    floor, and it must not share this process's interpreter lock with the pipeline being
-    measured.
-    """
-
-    def __init__(self, users: list[str]):
-        import json
-        import subprocess
-
-        from tests import mailserver
-
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.mailserver", *users],
-            cwd=ROOT,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        ports = json.loads(self.proc.stdout.readline())
-        self.imap_port, self.smtp_port, self.lmtp_port = (
-            ports["imap"],
-            ports["smtp"],
-            ports["lmtp"],
-        )
-        self.password = mailserver.PASSWORD
-        self.users = set(users)
-
-    def lmtp_deliver(self, raw: bytes, recipients: list[str]) -> None:
-        for rcpt in recipients:
-            with smtplib.LMTP("127.0.0.1", self.lmtp_port) as lmtp:
-                lmtp.sendmail("bench@localhost", [rcpt], raw)
-
-    def imap(self, user: str):
-        from imapclient import IMAPClient
-
-        client = IMAPClient("127.0.0.1", port=self.imap_port, ssl=False, timeout=10)
-        client.login(user, self.password)
-        return client
-
-    def cleanup(self) -> None:
-        self.proc.stdin.close()
-        self.proc.wait(timeout=30)
-
-
 def backlog_imap(forms: list[bytes]) -> list[str]:
     from tests import mailserver
 
@@ -198,17 +153,7 @@ def backlog_imap(forms: list[bytes]) -> list[str]:
                 _settings(
                     tmp,
                     mailbox={"backend": "imap"},
-                    imap={
-                        "host": "127.0.0.1",
-                        "port": srv.imap_port,
-                        "security": "none",
-                        "sent_folder": "",
-                    },
-                    smtp={
-                        "host": "127.0.0.1",
-                        "port": srv.smtp_port,
-                        "security": "none",
-                    },
+                    **srv.tables(sent_folder=""),
                 )
             )
         assert result["cases"] == len(forms)

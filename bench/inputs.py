@@ -225,7 +225,10 @@ def scan(pdf: bytes, seed: int = 1) -> bytes:
     for i in range(len(doc)):
         img = doc[i].render(scale=200 / 72, grayscale=True).to_pil().convert("L")
         img = img.rotate(
-            rng.uniform(-1.0, 1.0), resample=Image.BICUBIC, fillcolor=255, expand=False
+            rng.uniform(-1.0, 1.0),
+            resample=Image.Resampling.BICUBIC,
+            fillcolor=255,
+            expand=False,
         )
         px = img.load()
         for _ in range(img.width * img.height // 400):

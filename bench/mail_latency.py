@@ -80,18 +80,7 @@ def measure(srv, n: int, push: bool, poll_seconds: float, offset: int) -> list[f
             {
                 "store": {"url": f"sqlite:///{tmp}/m.db"},
                 "mailbox": {"backend": "imap", "poll_seconds": poll_seconds},
-                "imap": {
-                    "host": "127.0.0.1",
-                    "port": srv.imap_port,
-                    "security": "none",
-                    "idle": push,
-                    "sent_folder": "",
-                },
-                "smtp": {
-                    "host": "127.0.0.1",
-                    "port": srv.smtp_port,
-                    "security": "none",
-                },
+                **srv.tables(idle=push, sent_folder=""),
                 "drop": {"path": f"{tmp}/drop"},
                 "register": {"path": f"{tmp}/register"},
             }

@@ -166,9 +166,8 @@ def mail_server_down(mails: int, down: float) -> str:
     with tempfile.TemporaryDirectory(prefix="maatwerk-imap-") as tmp:
         root = Path(tmp)
         (root / "maatwerk.toml").write_text(
-            '[mailbox]\nbackend = "imap"\npoll_seconds = 1\n[imap]\nhost ='
-            f' "127.0.0.1"\nport = {srv.imap_port}\nsecurity = "none"\n[smtp]\nhost ='
-            f' "127.0.0.1"\nport = {srv.smtp_port}\nsecurity = "none"\n'
+            '[mailbox]\nbackend = "imap"\npoll_seconds = 1\n'
+            + mailserver.toml(srv.tables())
         )
         env = os.environ | {"MAATWERK_IMAP_PASSWORD": mailserver.PASSWORD}
         try:

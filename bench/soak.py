@@ -34,9 +34,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import inputs  # noqa: E402
-from bench.__main__ import ADVISERS, INKOOP, ChildMailServer  # noqa: E402
+from bench.__main__ import ADVISERS, INKOOP  # noqa: E402
 from bench.results import append_results  # noqa: E402
 from pipeline import store  # noqa: E402
+from tests import mailserver  # noqa: E402
+from tests.mailserver import ChildMailServer  # noqa: E402
 from tests.pgserver import PostgresServer  # noqa: E402
 
 REFERRER = "s.devries@zeist.nl"
@@ -98,16 +100,7 @@ url = "{url}"
 [mailbox]
 backend = "imap"
 poll_seconds = 2
-[imap]
-host = "127.0.0.1"
-port = {srv.imap_port}
-security = "none"
-sent_folder = ""
-[smtp]
-host = "127.0.0.1"
-port = {srv.smtp_port}
-security = "none"
-[drop]
+{mailserver.toml(srv.tables(sent_folder=""))}[drop]
 path = "{tmp / "drop"}"
 [register]
 path = "{tmp / "register"}"
@@ -313,8 +306,6 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args()
     started = time.time()
-    from tests import mailserver
-
     os.environ["MAATWERK_IMAP_PASSWORD"] = mailserver.PASSWORD
     srv = ChildMailServer([INKOOP, *ADVISERS, REFERRER])
     pg = PostgresServer(durable=True).start()

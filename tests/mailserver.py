@@ -8,6 +8,7 @@ fail), with passwd-file users, mail as uid nobody, and free loopback ports.
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import shutil
@@ -15,23 +16,51 @@ import signal
 import smtplib
 import socket
 import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
 PASSWORD = "geheim-test"
+HOST = "127.0.0.1"
+
+Tables = dict[str, dict[str, object]]
 
 
 def free_port() -> int:
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
+        s.bind((HOST, 0))
         return s.getsockname()[1]
 
 
 def available() -> bool:
     return shutil.which("dovecot") is not None
+
+
+def connection_tables(imap_port: int, smtp_port: int, **imap: object) -> Tables:
+    """The [imap] and [smtp] settings for mail servers on loopback at these ports,
+    without TLS; `imap` adds keys to [imap] (`sent_folder=""`, `idle=False`)."""
+    return {
+        "imap": {"host": HOST, "port": imap_port, "security": "none", **imap},
+        "smtp": {"host": HOST, "port": smtp_port, "security": "none"},
+    }
+
+
+def toml(tables: Mapping[str, Mapping[str, object]]) -> str:
+    """`tables` (of strings, numbers and booleans) as the text of a TOML file."""
+
+    def value(v: object) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        return json.dumps(v) if isinstance(v, str) else str(v)
+
+    return "".join(
+        f"[{name}]\n" + "".join(f"{k} = {value(v)}\n" for k, v in table.items())
+        for name, table in tables.items()
+    )
 
 
 class _ToLmtp:
@@ -134,7 +163,7 @@ protocol lmtp {{
 """
 
     def start_smtp(self) -> None:
-        self.smtp = Controller(_ToLmtp(self), hostname="127.0.0.1", port=self.smtp_port)
+        self.smtp = Controller(_ToLmtp(self), hostname=HOST, port=self.smtp_port)
         self.smtp.start()
 
     def stop_smtp(self) -> None:
@@ -168,11 +197,16 @@ protocol lmtp {{
         self.stop()
         shutil.rmtree(self.root, ignore_errors=True)
 
+    def tables(self, **imap: object) -> Tables:
+        """The [imap] and [smtp] settings of a maatwerk.toml for this server (see
+        `connection_tables`)."""
+        return connection_tables(self.imap_port, self.smtp_port, **imap)
+
     def _wait_port(self, port: int, timeout: float = 20) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                with socket.create_connection((HOST, port), timeout=0.5):
                     return
             except OSError:
                 if self.proc is not None and self.proc.poll() is not None:
@@ -190,13 +224,13 @@ protocol lmtp {{
         local = [r for r in recipients if r.lower() in self.users]
         # one recipient per transaction: smtplib reads only one LMTP reply after DATA
         for rcpt in local:
-            with smtplib.LMTP("127.0.0.1", self.lmtp_port) as lmtp:
+            with smtplib.LMTP(HOST, self.lmtp_port) as lmtp:
                 lmtp.sendmail(sender, [rcpt], raw)
 
     def imap(self, user: str):
         from imapclient import IMAPClient
 
-        client = IMAPClient("127.0.0.1", port=self.imap_port, ssl=False, timeout=10)
+        client = IMAPClient(HOST, port=self.imap_port, ssl=False, timeout=10)
         client.login(user, PASSWORD)
         return client
 
@@ -215,9 +249,6 @@ def serve_forever(users: list[str]) -> None:
     line. (Benchmarks run it in a child process, so the servers' work does not share our
     GIL.)
     """
-    import json
-    import sys
-
     srv = MailServer(users).start()
     try:
         print(
@@ -236,7 +267,52 @@ def serve_forever(users: list[str]) -> None:
         srv.cleanup()
 
 
-if __name__ == "__main__":
-    import sys as _sys
+class ChildMailServer:
+    """Dovecot + SMTP run by `serve_forever` in a child process: their work is the
+    floor, and it must not share this process's interpreter lock with the pipeline being
+    measured.
+    """
 
-    serve_forever(_sys.argv[1:])
+    def __init__(self, users: list[str]):
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.mailserver", *users],
+            cwd=Path(__file__).resolve().parent.parent,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.stdin = self.proc.stdin
+        ports = json.loads(self.proc.stdout.readline())
+        self.imap_port, self.smtp_port, self.lmtp_port = (
+            ports["imap"],
+            ports["smtp"],
+            ports["lmtp"],
+        )
+        self.password = PASSWORD
+        self.users = set(users)
+
+    def lmtp_deliver(self, raw: bytes, recipients: list[str]) -> None:
+        for rcpt in recipients:
+            with smtplib.LMTP(HOST, self.lmtp_port) as lmtp:
+                lmtp.sendmail("bench@localhost", [rcpt], raw)
+
+    def imap(self, user: str):
+        from imapclient import IMAPClient
+
+        client = IMAPClient(HOST, port=self.imap_port, ssl=False, timeout=10)
+        client.login(user, self.password)
+        return client
+
+    def tables(self, **imap: object) -> Tables:
+        """The [imap] and [smtp] settings of a maatwerk.toml for this server (see
+        `connection_tables`)."""
+        return connection_tables(self.imap_port, self.smtp_port, **imap)
+
+    def cleanup(self) -> None:
+        self.stdin.close()
+        self.proc.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    serve_forever(sys.argv[1:])

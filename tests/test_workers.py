@@ -47,15 +47,7 @@ lease_seconds = {lease_seconds}
 [mailbox]
 backend = "imap"
 poll_seconds = 0.5
-[imap]
-host = "127.0.0.1"
-port = {srv.imap_port}
-security = "none"
-[smtp]
-host = "127.0.0.1"
-port = {srv.smtp_port}
-security = "none"
-[drop]
+{mailserver.toml(srv.tables())}[drop]
 path = "{root / "drop"}"
 [register]
 path = "{root / "register"}"
