@@ -186,25 +186,15 @@ def outage_over(s: Session) -> None:
 
 def waiting_mails(s: Session) -> list[MailAttempt]:
     """Mails left in the inbox by an outage, oldest first."""
-    return list(
-        s.scalars(
-            select(MailAttempt)
-            .where(MailAttempt.waiting_on.is_not(None))
-            .order_by(MailAttempt.last_at)
-        )
-    )
+    waiting = select(MailAttempt).where(MailAttempt.waiting_on.is_not(None))
+    return list(s.scalars(waiting.order_by(MailAttempt.last_at)))
 
 
 def set_aside_mails(s: Session) -> list[MailAttempt]:
     """Mails set aside in Quarantaine after failing again and again (until staff take
     them on)."""
-    return list(
-        s.scalars(
-            select(MailAttempt)
-            .where(MailAttempt.set_aside_at.is_not(None))
-            .order_by(MailAttempt.set_aside_at)
-        )
-    )
+    set_aside = select(MailAttempt).where(MailAttempt.set_aside_at.is_not(None))
+    return list(s.scalars(set_aside.order_by(MailAttempt.set_aside_at)))
 
 
 # --- workers --------------------------------------------------------------------------

@@ -93,13 +93,9 @@ def queue_mail(
 
 
 def unsent_mails(s: Session) -> list[OutboxMail]:
-    return list(
-        s.scalars(
-            select(OutboxMail)
-            .where(OutboxMail.sent_at.is_(None))
-            .order_by(OutboxMail.id)
-        )
-    )
+    """The outbox's mails not sent yet, oldest first."""
+    unsent = select(OutboxMail).where(OutboxMail.sent_at.is_(None))
+    return list(s.scalars(unsent.order_by(OutboxMail.id)))
 
 
 def case_for_message_ids(s: Session, message_ids: list[str]) -> str | None:
