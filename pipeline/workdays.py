@@ -75,29 +75,13 @@ def deadline(
     return add_working_days(day, days_spoed if spoed else days_normal, extra_closed)
 
 
-DUTCH_DAYS = [
-    "maandag",
-    "dinsdag",
-    "woensdag",
-    "donderdag",
-    "vrijdag",
-    "zaterdag",
-    "zondag",
-]
-DUTCH_MONTHS = [
-    "januari",
-    "februari",
-    "maart",
-    "april",
-    "mei",
-    "juni",
-    "juli",
-    "augustus",
-    "september",
-    "oktober",
-    "november",
-    "december",
-]
+DUTCH_DAYS: Final = tuple(
+    "maandag dinsdag woensdag donderdag vrijdag zaterdag zondag".split()
+)
+DUTCH_MONTHS: Final = tuple(
+    "januari februari maart april mei juni juli augustus september oktober november"
+    " december".split()
+)
 
 
 def dutch_date(d: date, weekday: bool = True) -> str:

@@ -17,7 +17,7 @@ import logging
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Final, cast
 
 from sqlalchemy.orm import Session
 
@@ -28,13 +28,8 @@ from pipeline.text import printable
 
 log = logging.getLogger(f"maatwerk.{__name__}")
 
-COLUMNS = [
-    "zaak",
-    "gemeente",
-    "aanbieder",
-    "productcode",
-    "start",
-    "einde",
+# the index's columns, in order
+COLUMNS: Final = "zaak gemeente aanbieder productcode start einde".split() + [
     "waarde (€)",
     "status",
     "dagen tot einde",
