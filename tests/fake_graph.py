@@ -12,7 +12,6 @@ user would see.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import ipaddress
 import json
@@ -20,13 +19,15 @@ import re
 import ssl
 import tempfile
 import threading
-import uuid
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
-TENANT = "contoso-tenant-id"
-TOKEN = "eyJ0eXAiOiJKV1QiLCJub25jZSI6ImZha2UifQ.fake.token"
+from tests import fake_graph_endpoints as ep
+from tests.fake_graph_endpoints import TENANT, TOKEN, Call, Reply, error
+
+__all__ = ["TENANT", "TOKEN", "FakeGraph"]
 
 
 def self_signed(folder: Path) -> tuple[Path, Path]:
@@ -74,9 +75,8 @@ class FakeGraph:
         self.inbox: dict[str, dict] = {}  # id → {"mime", "received", "seq"}
         self.folders: dict[str, str] = {"inbox": "AAMkInbox"}  # displayName → id
         self.moved: dict[str, list[str]] = {}  # folder name → message ids
-        self.kept: dict[
-            str, bytes
-        ] = {}  # id → MIME of every message outside the inbox (moved, sent)
+        # id → MIME of every message outside the inbox (moved, sent)
+        self.kept: dict[str, bytes] = {}
         self.removed: list[tuple[int, str]] = []
         self.sent: list[bytes] = []  # MIME of every sendMail
         self.drafts: dict[str, dict] = {}
@@ -115,10 +115,72 @@ class FakeGraph:
         return mid
 
 
-def _message_id(mime: bytes) -> str:
-    from email.parser import BytesHeaderParser
+Endpoint = Callable[[Call], Reply]
 
-    return str(BytesHeaderParser().parsebytes(mime).get("Message-ID", "")).strip()
+IDENTITY: dict[str, Endpoint] = {
+    f"/{TENANT}/v2.0/.well-known/openid-configuration": ep.openid_configuration,
+    f"/{TENANT}/oauth2/v2.0/token": ep.token,
+}
+
+# (method, path under /v1.0/users/{user}, endpoint)
+ENDPOINTS: list[tuple[str, re.Pattern[str], Endpoint]] = [
+    (method, re.compile(pattern), endpoint)
+    for method, pattern, endpoint in [
+        ("GET", r"/mailFolders/inbox/messages/delta", ep.delta),
+        ("GET", r"/messages/([^/]+)/\$value", ep.mime_value),
+        ("GET", r"/mailFolders", ep.find_folders),
+        ("POST", r"/mailFolders", ep.create_folder),
+        ("POST", r"/messages/([^/]+)/move", ep.move),
+        ("GET", r"/messages", ep.find_messages),
+        ("POST", r"/messages/([^/]+)/permanentDelete", ep.permanent_delete),
+        ("POST", r"/sendMail", ep.send_mail),
+        ("POST", r"/messages", ep.create_draft),
+        (
+            "POST",
+            r"/messages/([^/]+)/attachments/createUploadSession",
+            ep.create_upload_session,
+        ),
+        ("POST", r"/messages/([^/]+)/attachments", ep.add_attachment),
+        ("POST", r"/messages/([^/]+)/send", ep.send_draft),
+    ]
+]
+
+UNAUTHENTICATED = Reply(
+    401,
+    {
+        "error": {
+            "code": "InvalidAuthenticationToken",
+            "message": "Access token is empty.",
+        }
+    },
+)
+UNAVAILABLE = Reply(
+    503, {"error": {"code": "ServiceNotAvailable", "message": "Service unavailable"}}
+)
+
+
+def answer(method: str, path: str, call: Call) -> Reply:
+    """What Graph answers to `method` on `path`: the identity platform, an upload URL,
+    or (signed in, no outage) a mailbox endpoint."""
+    g = call.graph
+    if path in IDENTITY:
+        return IDENTITY[path](call)
+    if path.startswith("/upload/"):
+        return ep.upload(call, path.rsplit("/", 1)[1])
+    if call.headers.get("Authorization") != f"Bearer {TOKEN}":
+        return UNAUTHENTICATED
+    if g.fail_next:
+        g.fail_next -= 1
+        return UNAVAILABLE
+    m = re.fullmatch(r"/v1\.0/users/([^/]+)(/.*)", path)
+    if not m:
+        return error(404, "ResourceNotFound")
+    call.user, rest = m.group(1), m.group(2)
+    for verb, pattern, endpoint in ENDPOINTS:
+        if verb == method and (match := pattern.fullmatch(rest)):
+            call.match = match
+            return endpoint(call)
+    return error(404, "ResourceNotFound")
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -128,7 +190,8 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):  # quiet
         pass
 
-    def _send(self, status: int, body=None, headers: dict | None = None) -> None:
+    def _send(self, reply: Reply) -> None:
+        status, body, headers = reply
         data = (
             b""
             if body is None
@@ -146,8 +209,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def _body(self) -> bytes:
-        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+    def _route(self, method: str) -> None:
+        url = urlparse(self.path)
+        path, query = unquote(url.path), parse_qs(url.query)
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.graph.requests.append((method, path, dict(self.headers)))
+        self._send(answer(method, path, Call(self.graph, self.headers, body, query)))
 
     def do_GET(self):
         self._route("GET")
@@ -157,301 +224,3 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_PUT(self):
         self._route("PUT")
-
-    def _route(self, method: str) -> None:
-        g = self.graph
-        url = urlparse(self.path)
-        path, query = unquote(url.path), parse_qs(url.query)
-        body = self._body()
-        g.requests.append((method, path, dict(self.headers)))
-        if path == f"/{TENANT}/v2.0/.well-known/openid-configuration":
-            base = f"{g.base}/{TENANT}"
-            return self._send(
-                200,
-                {
-                    "token_endpoint": f"{base}/oauth2/v2.0/token",
-                    "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
-                    "issuer": f"{base}/v2.0",
-                    "token_endpoint_auth_methods_supported": [
-                        "client_secret_post",
-                        "private_key_jwt",
-                        "client_secret_basic",
-                    ],
-                },
-            )
-        if path == f"/{TENANT}/oauth2/v2.0/token":
-            form = parse_qs(body.decode())
-            if form.get("grant_type") != ["client_credentials"] or not form.get(
-                "client_secret"
-            ):
-                return self._send(400, {"error": "invalid_request"})
-            return self._send(
-                200,
-                {
-                    "token_type": "Bearer",
-                    "expires_in": 3599,
-                    "ext_expires_in": 3599,
-                    "access_token": TOKEN,
-                },
-            )
-        if path.startswith("/upload/"):
-            if (
-                "Authorization" in self.headers
-            ):  # Graph docs: the upload URL carries its own token
-                return self._send(
-                    401, {"error": {"code": "InvalidAuthenticationToken"}}
-                )
-            return self._upload(path.rsplit("/", 1)[1], body)
-        if self.headers.get("Authorization") != f"Bearer {TOKEN}":
-            return self._send(
-                401,
-                {
-                    "error": {
-                        "code": "InvalidAuthenticationToken",
-                        "message": "Access token is empty.",
-                    }
-                },
-            )
-        if g.fail_next:
-            g.fail_next -= 1
-            return self._send(
-                503,
-                {
-                    "error": {
-                        "code": "ServiceNotAvailable",
-                        "message": "Service unavailable",
-                    }
-                },
-            )
-        m = re.fullmatch(r"/v1\.0/users/([^/]+)(/.*)", path)
-        if not m:
-            return self._send(404, {"error": {"code": "ResourceNotFound"}})
-        user, rest = m.group(1), m.group(2)
-        ctx = f"https://graph.microsoft.com/v1.0/$metadata#users('{user}')"
-        if method == "GET" and rest == "/mailFolders/inbox/messages/delta":
-            return self._delta(user, query, ctx)
-        if method == "GET" and (mm := re.fullmatch(r"/messages/([^/]+)/\$value", rest)):
-            item = g.inbox.get(mm.group(1))
-            return (
-                self._send(200, item["mime"], {"Content-Type": "text/plain"})
-                if item
-                else self._send(404)
-            )
-        if method == "GET" and rest == "/mailFolders":
-            name = re.search(r"displayName eq '([^']*)'", query.get("$filter", [""])[0])
-            found = [
-                {
-                    "id": fid,
-                    "displayName": n,
-                    "parentFolderId": "AAMkRoot",
-                    "childFolderCount": 0,
-                    "unreadItemCount": 0,
-                    "totalItemCount": len(g.moved.get(n, [])),
-                    "isHidden": False,
-                }
-                for n, fid in g.folders.items()
-                if name and n == name.group(1)
-            ]
-            return self._send(
-                200, {"@odata.context": f"{ctx}/mailFolders", "value": found}
-            )
-        if method == "POST" and rest == "/mailFolders":
-            name = json.loads(body)["displayName"]
-            g.folders[name] = f"AAMkFolder{len(g.folders)}"
-            return self._send(
-                201,
-                {
-                    "@odata.context": f"{ctx}/mailFolders/$entity",
-                    "id": g.folders[name],
-                    "displayName": name,
-                    "parentFolderId": "AAMkRoot",
-                    "childFolderCount": 0,
-                    "unreadItemCount": 0,
-                    "totalItemCount": 0,
-                    "isHidden": False,
-                },
-            )
-        if method == "POST" and (mm := re.fullmatch(r"/messages/([^/]+)/move", rest)):
-            target = json.loads(body)["destinationId"]
-            name = next(n for n, fid in g.folders.items() if fid == target)
-            item = g.inbox.pop(mm.group(1), None)
-            if item is None:
-                return self._send(404, {"error": {"code": "ErrorItemNotFound"}})
-            g.seq += 1
-            g.removed.append((g.seq, mm.group(1)))
-            g.moved.setdefault(name, []).append(mm.group(1))
-            g.kept[mm.group(1)] = item["mime"]
-            return self._send(
-                201,
-                {
-                    "@odata.context": f"{ctx}/messages/$entity",
-                    "id": mm.group(1) + "moved",
-                    "parentFolderId": target,
-                },
-            )
-        if (
-            method == "GET" and rest == "/messages"
-        ):  # the whole mailbox, filtered by internetMessageId
-            wanted = re.fullmatch(
-                r"internetMessageId eq '(.*)'", query.get("$filter", [""])[0]
-            )
-            if not wanted:
-                return self._send(
-                    400, {"error": {"code": "ErrorInvalidUrlQueryFilter"}}
-                )
-            value = wanted.group(1).replace("''", "'")
-            mailbox = {**{mid: i["mime"] for mid, i in g.inbox.items()}, **g.kept}
-            found = [
-                {"@odata.etag": 'W/"CQAAABYAAAB"', "id": mid}
-                for mid, mime in mailbox.items()
-                if _message_id(mime) == value
-            ]
-            return self._send(
-                200, {"@odata.context": f"{ctx}/messages(id)", "value": found}
-            )
-        if method == "POST" and (
-            mm := re.fullmatch(r"/messages/([^/]+)/permanentDelete", rest)
-        ):
-            if (
-                g.kept.pop(mm.group(1), None) is None
-                and g.inbox.pop(mm.group(1), None) is None
-            ):
-                return self._send(404, {"error": {"code": "ErrorItemNotFound"}})
-            return self._send(204)
-        if method == "POST" and rest == "/sendMail":
-            if self.headers.get("Content-Type", "").split(";")[0] != "text/plain":
-                return self._send(
-                    400, {"error": {"code": "ErrorMimeContentInvalidBase64String"}}
-                )
-            g.sent.append(base64.b64decode(body))
-            g.kept[f"AAMkSent{len(g.sent)}"] = g.sent[
-                -1
-            ]  # saveToSentItems defaults to true
-            return self._send(202)
-        if method == "POST" and rest == "/messages":
-            did = f"AAMkDraft{len(g.drafts)}"
-            g.drafts[did] = {"json": json.loads(body), "attachments": [], "sent": False}
-            return self._send(
-                201,
-                {
-                    "@odata.context": f"{ctx}/messages/$entity",
-                    "id": did,
-                    "isDraft": True,
-                },
-            )
-        if method == "POST" and (
-            mm := re.fullmatch(
-                r"/messages/([^/]+)/attachments/createUploadSession", rest
-            )
-        ):
-            item = json.loads(body)["AttachmentItem"]
-            sid = uuid.uuid4().hex
-            g.uploads[sid] = {
-                "draft": mm.group(1),
-                "name": item["name"],
-                "size": item["size"],
-                "data": b"",
-            }
-            return self._send(
-                201,
-                {
-                    "@odata.context": (
-                        "https://graph.microsoft.com/v1.0/$metadata#"
-                        "microsoft.graph.uploadSession"
-                    ),
-                    "uploadUrl": (
-                        f"{g.base}/upload/{sid}?authtoken=eyJhbGciOiJSUzI1NiIsImtpZCI6"
-                    ),
-                    "expirationDateTime": "2027-03-11T12:00:00.000Z",
-                    "nextExpectedRanges": ["0-"],
-                },
-            )
-        if method == "POST" and (
-            mm := re.fullmatch(r"/messages/([^/]+)/attachments", rest)
-        ):
-            att = json.loads(body)
-            g.drafts[mm.group(1)]["attachments"].append(
-                (att["name"], base64.b64decode(att["contentBytes"]))
-            )
-            return self._send(
-                201,
-                {
-                    "@odata.type": "#microsoft.graph.fileAttachment",
-                    "id": "AAMkAtt",
-                    "name": att["name"],
-                },
-            )
-        if method == "POST" and (mm := re.fullmatch(r"/messages/([^/]+)/send", rest)):
-            g.drafts[mm.group(1)]["sent"] = True
-            return self._send(202)
-        return self._send(404, {"error": {"code": "ResourceNotFound"}})
-
-    def _delta(self, user: str, query: dict, ctx: str) -> None:
-        g = self.graph
-        since = int(query.get("$deltatoken", ["0"])[0])
-        skip = int(query.get("$skiptoken", ["0"])[0])
-        items = [
-            {
-                "@odata.type": "#microsoft.graph.message",
-                "@odata.etag": 'W/"CQAAABYAAAB"',
-                "id": mid,
-                "receivedDateTime": i["received"].strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "internetMessageId": "<x@y>",
-            }
-            for mid, i in g.inbox.items()
-            if i["seq"] > since
-        ]
-        if since:
-            items += [
-                {"id": mid, "@removed": {"reason": "deleted"}}
-                for seq, mid in g.removed
-                if seq > since
-            ]
-        page = items[skip : skip + 2]  # two per page, so paging is exercised
-        link = f"https://127.0.0.1:{g.port}/v1.0/users/{user}/mailFolders/inbox/messages/delta"
-        out = {
-            "@odata.context": (
-                f"{ctx}/mailFolders('inbox')/messages(id,receivedDateTime,internetMessageId)"
-            ),
-            "value": page,
-        }
-        if skip + 2 < len(items):
-            out["@odata.nextLink"] = f"{link}?$skiptoken={skip + 2}" + (
-                f"&$deltatoken={since}" if since else ""
-            )
-        else:
-            out["@odata.deltaLink"] = f"{link}?$deltatoken={g.seq}"
-        self._send(200, out)
-
-    def _upload(self, sid: str, body: bytes) -> None:
-        up = self.graph.uploads[sid]
-        start, end, total = map(
-            int,
-            re.fullmatch(
-                r"bytes (\d+)-(\d+)/(\d+)", self.headers["Content-Range"]
-            ).groups(),
-        )
-        if (
-            start != len(up["data"])
-            or end - start + 1 != len(body)
-            or total != up["size"]
-        ):
-            return self._send(416, {"error": {"code": "InvalidRange"}})
-        up["data"] += body
-        if len(up["data"]) == up["size"]:
-            self.graph.drafts[up["draft"]]["attachments"].append(
-                (up["name"], up["data"])
-            )
-            return self._send(
-                201,
-                headers={
-                    "Location": "https://outlook.office.com/api/v2.0/Users/Attachments"
-                },
-            )
-        self._send(
-            200,
-            {
-                "expirationDateTime": "2027-03-11T12:00:00.000Z",
-                "nextExpectedRanges": [f"{len(up['data'])}-"],
-            },
-        )
