@@ -24,16 +24,11 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
+from tests.loopback import HOST, free_port
+
 PASSWORD = "geheim-test"
-HOST = "127.0.0.1"
 
 Tables = dict[str, dict[str, object]]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
 
 
 def available() -> bool:

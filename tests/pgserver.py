@@ -13,7 +13,6 @@ import glob
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -21,6 +20,8 @@ import time
 from pathlib import Path
 
 import psycopg
+
+from tests.loopback import free_port
 
 
 def _bindir() -> Path | None:
@@ -35,20 +36,15 @@ def available() -> bool:
     return _bindir() is not None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class PostgresServer:
     def __init__(self, *, durable: bool = False):
-        self.bindir = _bindir()
-        if self.bindir is None:
+        bindir = _bindir()
+        if bindir is None:
             raise RuntimeError("PostgreSQL is not installed; run scripts/setup-system")
+        self.bindir: Path = bindir
         self.base = Path(tempfile.mkdtemp(prefix="mw-pg-"))
         self.data = self.base / "data"
-        self.port = _free_port()
+        self.port = free_port()
         self.durable = durable  # fsync on (the soak benchmark); tests run without it
         self._as_postgres = os.geteuid() == 0
 
@@ -131,7 +127,12 @@ class PostgresServer:
 if __name__ == "__main__":
     server = PostgresServer(durable="--durable" in sys.argv).start()
     print(server.create_database("maatwerk"), flush=True)
-    signal.signal(signal.SIGTERM, lambda *_: (server.stop(), sys.exit(0)))
+
+    def stop_and_exit(*_: object) -> None:
+        server.stop()
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, stop_and_exit)
     try:
         while True:
             time.sleep(3600)
