@@ -7,7 +7,7 @@ through and is shown to the advisers so a person checks it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
@@ -139,30 +139,45 @@ def _about_the_request(
         yield waarschuwing("hulpvorm", mappings.region.meldingen["verblijf"])
 
 
+# (kader, field, the answer that is a finding, its ernst, its text), in the order the
+# findings are listed
+KADER_ANSWERS: tuple[tuple[str, str, bool | None, Callable[..., Melding], str], ...] = (
+    (
+        "vrijwillig",
+        "pgb_verkend",
+        None,
+        fout,
+        "In vrijwillig kader: niet ingevuld of de mogelijkheid van een PGB is verkend.",
+    ),
+    (
+        "vrijwillig",
+        "pgb_verkend",
+        False,
+        waarschuwing,
+        "In vrijwillig kader is de mogelijkheid van een PGB niet verkend.",
+    ),
+    (
+        "vrijwillig",
+        "pgb_argumenten",
+        None,
+        fout,
+        "In vrijwillig kader: niet ingevuld waarom een PGB geen optie is.",
+    ),
+    (
+        "gedwongen",
+        "maatregel",
+        None,
+        fout,
+        "In gedwongen kader: niet ingevuld of het om een JB- of JR-maatregel gaat.",
+    ),
+)
+
+
 def _kader(r: Aanvraag, mappings: Mappings, today: date) -> Iterator[Melding]:
     """In vrijwillig kader the PGB answered, in gedwongen kader the maatregel."""
-    if r.kader == "vrijwillig":
-        if r.pgb_verkend is None:
-            yield fout(
-                "pgb_verkend",
-                "In vrijwillig kader: niet ingevuld of de mogelijkheid van een PGB"
-                " is verkend.",
-            )
-        elif r.pgb_verkend is False:
-            yield waarschuwing(
-                "pgb_verkend",
-                "In vrijwillig kader is de mogelijkheid van een PGB niet verkend.",
-            )
-        if r.pgb_argumenten is None:
-            yield fout(
-                "pgb_argumenten",
-                "In vrijwillig kader: niet ingevuld waarom een PGB geen optie is.",
-            )
-    if r.kader == "gedwongen" and r.maatregel is None:
-        yield fout(
-            "maatregel",
-            "In gedwongen kader: niet ingevuld of het om een JB- of JR-maatregel gaat.",
-        )
+    for kader, veld, answer, finding, tekst in KADER_ANSWERS:
+        if r.kader == kader and getattr(r, veld) is answer:
+            yield finding(veld, tekst)
 
 
 def _reden(r: Aanvraag, mappings: Mappings, today: date) -> Iterator[Melding]:
