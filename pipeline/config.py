@@ -218,8 +218,6 @@ class Settings(_Section):
     graph: GraphSettings = GraphSettings()
     ews: EwsSettings = EwsSettings()
     drop: DropSettings = DropSettings()
-    # BaseModel has .register
-    register_: RegisterSettings = Field(default=RegisterSettings(), alias="register")
     region: RegionSettings = RegionSettings()
     advice: AdviceSettings = AdviceSettings()
     ocr: OcrSettings = OcrSettings()
@@ -228,6 +226,8 @@ class Settings(_Section):
     security: SecuritySettings = SecuritySettings()
     reports: ReportSettings = ReportSettings()
     retention: RetentionSettings = RetentionSettings()
+    # BaseModel has .register
+    register_: RegisterSettings = Field(default=RegisterSettings(), alias="register")
     log_level: str = "INFO"
 
 
