@@ -51,7 +51,7 @@ def extract(
 
     settings = settings_of(config)
     mappings = load_mappings(settings.region.mappings_dir, settings.region.profile)
-    extraction = extract_file(file, mappings, settings.ocr.languages, settings.limits)
+    extraction = extract_file(file, mappings, settings.reading)
     extraction.meldingen.extend(
         validate(extraction.record, mappings, date.today(), extraction.confidence)
     )
@@ -113,7 +113,7 @@ def bench_extract(
     results, layouts = measure(
         folder,
         load_mappings(settings.region.mappings_dir, settings.region.profile),
-        settings.ocr.languages,
+        settings.reading,
     )
     _print_accuracy(folder, layouts)
     target = verschillen or Path("verschillen.tsv")

@@ -20,6 +20,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from pipeline.config import ReadSettings
 from pipeline.errors import MaatwerkError
 from pipeline.region.profile import Mappings
 from pipeline.stages.extract import extract_file
@@ -136,13 +137,13 @@ def measure_file(
     path: Path,
     expected_json: Path,
     mappings: Mappings,
-    ocr_languages: str | None,
+    how: ReadSettings,
     problems: set[str] | None = None,
     kind: str | None = None,
 ) -> FileResult:
     expected = flatten(json.loads(expected_json.read_text(encoding="utf-8")))
     try:
-        extraction = extract_file(path, mappings, ocr_languages)
+        extraction = extract_file(path, mappings, how)
     except MaatwerkError as exc:
         return FileResult(
             path,
@@ -192,7 +193,7 @@ def measure_file(
 def measure(
     folder: Path,
     mappings: Mappings,
-    ocr_languages: str | None = None,
+    how: ReadSettings = ReadSettings(),
 ) -> tuple[list[FileResult], dict[str, LayoutResult]]:
     folder = Path(folder)
     index = read_index(folder)
@@ -202,9 +203,7 @@ def measure(
         if path.suffix.lower() in FORM_SUFFIXES and expected.exists():
             kind, problems = index.get(path.name, (None, None))
             results.append(
-                measure_file(
-                    path, expected, mappings, ocr_languages, problems, kind or None
-                )
+                measure_file(path, expected, mappings, how, problems, kind or None)
             )
     layouts: dict[str, LayoutResult] = {}
     for r in results:

@@ -208,6 +208,14 @@ class LimitSettings(_Section):
     max_unpacked_mb: int = 50
 
 
+class ReadSettings(BaseModel):
+    """What reading one form needs from the settings: the OCR languages and the
+    limits (`Settings.reading`; the defaults when none are given)."""
+
+    ocr: OcrSettings = OcrSettings()
+    limits: LimitSettings = LimitSettings()
+
+
 class Settings(_Section):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -229,6 +237,10 @@ class Settings(_Section):
     # BaseModel has .register
     register_: RegisterSettings = Field(default=RegisterSettings(), alias="register")
     log_level: str = "INFO"
+
+    @property
+    def reading(self) -> ReadSettings:
+        return ReadSettings(ocr=self.ocr, limits=self.limits)
 
 
 def load_settings(path: Path | None = None) -> Settings:

@@ -12,13 +12,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.config import Settings
+from pipeline.config import OcrSettings, ReadSettings, Settings
 from pipeline.errors import UnreadableForm
 from pipeline.region.profile import load_mappings
 from pipeline.stages.extract import extract_bytes
 from tests.conftest import SAMPLES
 
 MAPPINGS = load_mappings(Settings().region.mappings_dir, "zou")
+NLD = ReadSettings(ocr=OcrSettings(languages="nld"))
 SEEDS = {
     name: (SAMPLES / name).read_bytes()
     for name in (
@@ -33,7 +34,7 @@ SEEDS = {
 
 def _check(content: bytes) -> None:
     try:
-        extraction = extract_bytes(content, MAPPINGS, ocr_languages="nld")
+        extraction = extract_bytes(content, MAPPINGS, NLD)
     except UnreadableForm as exc:
         assert (
             exc.melding and exc.melding[0].isupper()

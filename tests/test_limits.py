@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from pipeline import convert, sandbox
-from pipeline.config import LimitSettings, Settings
+from pipeline.config import LimitSettings, OcrSettings, ReadSettings, Settings
 from pipeline.errors import UnreadableForm
 from pipeline.region.profile import load_mappings
 from pipeline.stages.extract import extract_bytes
@@ -43,7 +43,7 @@ REFUSED = {  # attack: what the sender is told
     "deep_pdf": "beschadigd",
     "deep_docx": "",
 }
-LIMITS = LimitSettings()
+READ = ReadSettings(ocr=OcrSettings(languages="nld"))
 needs_soffice = pytest.mark.skipif(
     convert.soffice() is None, reason="LibreOffice not installed (scripts/setup-system)"
 )
@@ -68,13 +68,13 @@ def test_each_attack_is_refused_in_dutch_within_the_limits(name, mappings):
     before = rss_mb()
     started = time.monotonic()
     with pytest.raises(UnreadableForm) as refused:
-        extract_bytes(content, mappings, "nld", LIMITS)
+        extract_bytes(content, mappings, READ)
     elapsed = time.monotonic() - started
     assert REFUSED[name] in refused.value.melding
     assert refused.value.melding.startswith("Het ") or refused.value.melding.startswith(
         "Een "
     )
-    assert elapsed < LIMITS.wall_seconds
+    assert elapsed < READ.limits.wall_seconds
     assert rss_mb() - before < 100  # the bytes were parsed in the child, not here
 
 
@@ -126,7 +126,7 @@ def _cmdline(proc: Path) -> str:
     ],
 )
 def test_normal_forms_read_as_before(name, mappings):
-    extraction = extract_bytes(sample(name).read_bytes(), mappings, "nld", LIMITS)
+    extraction = extract_bytes(sample(name).read_bytes(), mappings, READ)
     got = extraction.record.model_dump(mode="json")
     assert got == json.loads(sample(name.rsplit(".", 1)[0] + ".json").read_text())
 
@@ -136,8 +136,7 @@ def test_a_page_limit_of_one_refuses_a_two_page_form(mappings):
         extract_bytes(
             sample("legacy-table-as-pdf.pdf").read_bytes(),
             mappings,
-            "nld",
-            LimitSettings(max_pages=1),
+            READ.model_copy(update={"limits": LimitSettings(max_pages=1)}),
         )
 
 
@@ -313,7 +312,7 @@ def test_no_request_from_a_linked_document_during_intake_or_pdf_rendering(
     kind = {"doc": "ole"}.get(fmt, fmt)
     try:
         extract_bytes(
-            docs[fmt], mappings, "nld", LIMITS
+            docs[fmt], mappings, READ
         )  # intake: conversion (not for .docx) and reading
     except UnreadableForm:
         pass  # no form: refused, which is fine here

@@ -25,10 +25,10 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
 
 import cv2
 
+from pipeline.config import ReadSettings
 from pipeline.errors import UnreadableForm
 from pipeline.readers.cells import Cell, Reading
 from pipeline.readers.questions import Labels
@@ -49,23 +49,12 @@ from pipeline.readers.scan_image import (
 )
 from pipeline.readers.tesseract import read_words, usable_languages
 
-if TYPE_CHECKING:
-    from pipeline.config import LimitSettings
 
-
-def read(
-    content: bytes,
-    labels: Labels,
-    languages: str | None = None,
-    limits: LimitSettings | None = None,
-) -> Reading:
+def read(content: bytes, labels: Labels, how: ReadSettings = ReadSettings()) -> Reading:
     """The question/answer cells of a scanned form (an image-only PDF), read by OCR in
-    `languages` (`[ocr] languages`; None: its default) within `limits` (None: the
-    defaults). Raises UnreadableForm."""
-    from pipeline.config import LimitSettings
-
-    languages = usable_languages(languages)
-    images = render(content, limits or LimitSettings())
+    `how.ocr.languages` within `how.limits`. Raises UnreadableForm."""
+    languages = usable_languages(how.ocr.languages)
+    images = render(content, how.limits)
     try:
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
             pages = list(pool.map(page_of, images))

@@ -30,13 +30,9 @@ def installed_languages() -> frozenset[str]:
     return frozenset(ln.strip() for ln in out.splitlines()[1:] if ln.strip())
 
 
-def usable_languages(languages: str | None) -> str:
-    """The configured languages (`[ocr] languages`; None: its default) that are
-    installed. Raises UnreadableForm when Dutch is not installed."""
-    from pipeline.config import OcrSettings
-
-    if languages is None:
-        languages = OcrSettings().languages
+def usable_languages(languages: str) -> str:
+    """The configured languages (`[ocr] languages`) that are installed. Raises
+    UnreadableForm when Dutch is not installed."""
     have = installed_languages()
     if "nld" not in have:
         raise UnreadableForm(

@@ -22,7 +22,7 @@ import traceback
 from pathlib import Path
 
 from pipeline import sandbox
-from pipeline.config import LimitSettings
+from pipeline.config import ReadSettings
 from pipeline.errors import (
     DAMAGED_PDF,
     DAMAGED_WORD,
@@ -68,10 +68,7 @@ def sniff(content: bytes) -> str:
 
 
 def extract_file(
-    path: Path,
-    mappings: Mappings,
-    ocr_languages: str | None = None,
-    limits: LimitSettings | None = None,
+    path: Path, mappings: Mappings, how: ReadSettings = ReadSettings()
 ) -> Extraction:
     """`extract_bytes` of a file. Raises UnreadableForm or NotReadAutomatically."""
     try:
@@ -80,27 +77,20 @@ def extract_file(
         raise UnreadableForm(
             f"Het bestand {Path(path).name} kan niet worden geopend ({exc.strerror})."
         ) from None
-    return extract_bytes(content, mappings, ocr_languages, limits)
+    return extract_bytes(content, mappings, how)
 
 
 def extract_bytes(
-    content: bytes,
-    mappings: Mappings,
-    ocr_languages: str | None = None,
-    limits: LimitSettings | None = None,
+    content: bytes, mappings: Mappings, how: ReadSettings = ReadSettings()
 ) -> Extraction:
-    """A form's record, its cells read in a child process within `limits` (None: the
-    defaults); a scan is read by OCR in `ocr_languages` (`[ocr] languages`; None: its
-    default).
+    """A form's record, its cells read in a child process within `how.limits`; a scan
+    is read by OCR in `how.ocr.languages`.
 
     Raises UnreadableForm (the file's fault, or a limit hit: a Dutch reason) or
     NotReadAutomatically (a fault of ours: a person reads the form).
     """
-    limits = limits or LimitSettings()
     try:
-        reading = sandbox.run(
-            read_cells, (content, mappings, ocr_languages, limits), limits
-        )
+        reading = sandbox.run(read_cells, (content, mappings, how), how.limits)
     except _ReaderFault as fault:
         log.error("reading a form failed: %s at %s:%s", *fault.args)
         raise NotReadAutomatically(NOT_READ) from None
@@ -115,16 +105,14 @@ class _ReaderFault(Exception):
     line)."""
 
 
-def read_cells(
-    content: bytes, mappings: Mappings, ocr_languages: str | None, limits: LimitSettings
-) -> Reading:
+def read_cells(content: bytes, mappings: Mappings, how: ReadSettings) -> Reading:
     """The cells of the best-fitting layout (run in the child). Raises UnreadableForm,
     or _ReaderFault for a fault of ours (the child cannot log: the parent does)."""
     try:
-        return _read(content, mappings, ocr_languages, limits)
+        return _read(content, mappings, how)
     except MemoryError:
         raise UnreadableForm(
-            sandbox.TOO_MUCH_MEMORY.format(mb=limits.memory_mb)
+            sandbox.TOO_MUCH_MEMORY.format(mb=how.limits.memory_mb)
         ) from None
     except UnreadableForm:
         raise
@@ -180,31 +168,27 @@ def _best(readings: list[Reading], mappings: Mappings) -> Reading:
     return max(readings, key=lambda r: fit(r, mappings))
 
 
-def _read(
-    content: bytes, mappings: Mappings, ocr_languages: str | None, limits: LimitSettings
-) -> Reading:
+def _read(content: bytes, mappings: Mappings, how: ReadSettings) -> Reading:
     from pipeline.readers import docx, template, word
 
     kind = sniff(content)
     if kind == "pdf":
-        return _read_pdf(content, mappings, ocr_languages, limits)
+        return _read_pdf(content, mappings, how)
     if kind in ("ole", "odt", "rtf"):
         from pipeline.convert import to_docx
 
         if kind == "odt":  # LibreOffice unpacks it: counted first, as a Word package is
-            docx.check_unpacked(content, limits)
+            docx.check_unpacked(content, how.limits)
         content, kind = to_docx(content, kind), "zip"
     if kind != "zip":
         raise UnreadableForm(
             "Het bestand is geen Word-document (.docx) en geen aanvraagformulier."
         )
-    doc = docx.open_document(content, limits)
+    doc = docx.open_document(content, how.limits)
     return _best([template.read(doc), word.read(doc, mappings.labels)], mappings)
 
 
-def _read_pdf(
-    content: bytes, mappings: Mappings, ocr_languages: str | None, limits: LimitSettings
-) -> Reading:
+def _read_pdf(content: bytes, mappings: Mappings, how: ReadSettings) -> Reading:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -219,7 +203,7 @@ def _read_pdf(
                 " gelezen. Stuur het formulier zonder wachtwoord."
             )
         pages = len(reader.pages)
-        has_fields = pages <= limits.max_pages and bool(reader.get_fields())
+        has_fields = pages <= how.limits.max_pages and bool(reader.get_fields())
     except UnreadableForm:
         raise
     except (
@@ -232,12 +216,12 @@ def _read_pdf(
         RecursionError,
     ):
         raise UnreadableForm(DAMAGED_PDF) from None
-    if pages > limits.max_pages:  # told before any page is read or rendered
-        raise UnreadableForm(TOO_MANY_PAGES.format(pages=limits.max_pages))
+    if pages > how.limits.max_pages:  # told before any page is read or rendered
+        raise UnreadableForm(TOO_MANY_PAGES.format(pages=how.limits.max_pages))
     readings = [acroform.read(reader, content, mappings.labels)] if has_fields else []
     text_layer = wordpdf.read(content, mappings.labels)
     if text_layer is not None:  # a text layer is never OCRed again
         readings.append(text_layer)
     if not readings:
-        return scan.read(content, mappings.labels, ocr_languages, limits)
+        return scan.read(content, mappings.labels, how)
     return _best(readings, mappings)

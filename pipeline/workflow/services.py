@@ -152,12 +152,7 @@ class Services:
                 " niet verwerkt. Stuur het aanvraagformulier als los Word- of"
                 " PDF-bestand zonder grote bijlagen."
             )
-        return extract_bytes(
-            att.content,
-            self.mappings,
-            self.settings.ocr.languages,
-            self.settings.limits,
-        )
+        return extract_bytes(att.content, self.mappings, self.settings.reading)
 
     @property
     def regioteam(self) -> str:
