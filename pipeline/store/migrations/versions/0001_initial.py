@@ -19,6 +19,11 @@ def case_id() -> sa.Column:
 
 
 def upgrade() -> None:
+    for create in (_cases, _audit, _advices, _case_counters, _received, _outbox):
+        create()
+
+
+def _cases() -> None:
     op.create_table(
         "cases",
         sa.Column("id", CASE_ID, primary_key=True),
@@ -41,6 +46,9 @@ def upgrade() -> None:
         sa.Column("updated_at", TZ, nullable=False),
         sa.UniqueConstraint("year", "seq"),
     )
+
+
+def _audit() -> None:
     op.create_table(
         "audit",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -51,6 +59,9 @@ def upgrade() -> None:
         sa.Column("source", sa.String(500), nullable=False),
         sa.Column("what", sa.Text, nullable=False),
     )
+
+
+def _advices() -> None:
     op.create_table(
         "advices",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -65,11 +76,17 @@ def upgrade() -> None:
         sa.Column("message_id", sa.String(500)),
         sa.Column("received_at", TZ, nullable=False),
     )
+
+
+def _case_counters() -> None:
     op.create_table(
         "case_counters",
         sa.Column("year", sa.Integer, primary_key=True, autoincrement=False),
         sa.Column("last", sa.Integer, nullable=False),
     )
+
+
+def _received() -> None:
     op.create_table(
         "received",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -80,6 +97,9 @@ def upgrade() -> None:
         sa.Column("outcome", sa.String(40), nullable=False),
         sa.Column("at", TZ, nullable=False),
     )
+
+
+def _outbox() -> None:
     op.create_table(
         "outbox",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
