@@ -5,16 +5,17 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PRODUCT = [ROOT / "pipeline", ROOT / "watchers", ROOT / "maatwerk", ROOT / "scripts"]
+PRODUCT = [
+    ROOT / "pipeline",
+    ROOT / "watchers",
+    ROOT / "maatwerk",
+    ROOT / "scripts",
+    ROOT / "bench",
+]
 
 
 def _modules(*folders: Path) -> list[Path]:
-    return [
-        p
-        for folder in folders
-        for p in sorted(folder.rglob("*.py"))
-        if "migrations" not in p.parts
-    ]
+    return [p for folder in folders for p in sorted(folder.rglob("*.py"))]
 
 
 def _imports(path: Path) -> set[str]:
