@@ -1,7 +1,9 @@
 """The layout shows the architecture, and stays that way: the pipeline never imports
-the run loop or the command line; no module over 400 lines, no function over 60."""
+the run loop or the command line; no module over 400 lines, no function over 60; the
+files the README names exist."""
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,3 +68,18 @@ def test_no_private_name_is_used_from_another_module():
                     if a.name.startswith("_") and not a.name.startswith("__")
                 ]
     assert used == []
+
+
+def test_every_file_the_readme_names_exists():
+    named = set(re.findall(r"`([\w/.-]+\.py)`", (ROOT / "README.md").read_text()))
+    files = {
+        p.relative_to(ROOT).as_posix()
+        for p in ROOT.rglob("*.py")
+        if ".venv" not in p.parts
+    }
+    missing = [
+        n
+        for n in sorted(named)
+        if not any(f == n or f.endswith("/" + n) for f in files)
+    ]
+    assert len(named) > 20 and missing == []
