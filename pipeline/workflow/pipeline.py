@@ -19,11 +19,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 from pipeline.config import Settings
 from pipeline.folders import QUARANTINE
-from pipeline.mail import IncomingMail
+from pipeline.mail import IncomingMail, Mailbox
+from pipeline.region.profile import Mappings
+from pipeline.register.folder import Register
+from pipeline.store import Store
 from pipeline.workflow import held, inbox, planning, quarantine, retention, sending
 from pipeline.workflow.inbox import FileOutcome, RunReport
 from pipeline.workflow.services import Services
@@ -31,20 +34,23 @@ from pipeline.workflow.services import Services
 __all__ = ["FileOutcome", "Pipeline", "RunReport"]
 
 
-# the services the run loop, the command line and the tests read off the pipeline
-SERVICES: Final = frozenset(
-    {"settings", "store", "mailbox", "register", "mappings", "send_failures"}
-)
-
-
 class Pipeline:
     """`Pipeline(settings, clock=…, mailbox=…)`: the options are those of `Services`."""
+
+    # the services the run loop, the command line and the tests read off the pipeline,
+    # typed here and read from `Services` by __getattr__
+    settings: Settings
+    store: Store
+    mailbox: Mailbox
+    register: Register
+    mappings: Mappings
+    send_failures: int
 
     def __init__(self, settings: Settings, **options: Any):
         self.services = Services(settings, **options)
 
     def __getattr__(self, name: str) -> Any:
-        if name in SERVICES:
+        if name in Pipeline.__annotations__:
             return getattr(self.services, name)
         raise AttributeError(name)
 
