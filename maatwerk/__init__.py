@@ -12,11 +12,13 @@ settings, calls the library, prints; the commands live by subject in this packag
 
 from __future__ import annotations
 
+import inspect
 import os
 import sys
 
 import typer
 from sqlalchemy.exc import OperationalError
+from typer.core import TyperGroup
 
 from maatwerk import cases, forms, mail, report
 from pipeline.errors import ExitCode, MaatwerkError, StoreUnavailable
@@ -44,6 +46,18 @@ app.add_typer(forms.bench_app, name="bench")
 app.add_typer(report.report_app, name="report")
 
 
+def summarised(group: TyperGroup) -> TyperGroup:
+    """`group` with each command listed by its help's first paragraph on one line, as
+    the command's own --help shows it (Typer's list keeps a docstring's line breaks)."""
+    for command in group.commands.values():
+        if command.help and not command.short_help:
+            first = inspect.cleandoc(command.help).split("\n\n")[0]
+            command.short_help = " ".join(first.split())
+        if isinstance(command, TyperGroup):
+            summarised(command)
+    return group
+
+
 def main() -> None:
     """Run the command line; exits with the command's ExitCode."""
     # What maatwerk writes (store, Maildirs, drop folder, register, reports) is for
@@ -53,7 +67,9 @@ def main() -> None:
     os.umask(os.umask(0o027) | 0o027)
     try:
         try:
-            app()
+            cli = typer.main.get_command(app)
+            assert isinstance(cli, TyperGroup)
+            summarised(cli)(prog_name="maatwerk")
         except OperationalError as exc:
             raise StoreUnavailable() from exc
     except MaatwerkError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mailbox
+import os
 import signal
 import subprocess
 import sys
@@ -181,3 +182,21 @@ def test_help_is_there_for_every_command(tmp_path):
     ):
         result = _run(tmp_path, cmd, "--help")
         assert result.returncode == 0 and "Usage" in result.stdout
+
+
+def test_the_command_list_gives_each_command_its_summary_on_one_line(tmp_path):
+    """On a wide terminal every row of the list starts with a command's name: no
+    summary broken where its docstring's lines happen to end."""
+    for group in ([], ["quarantaine"], ["report"], ["bench"]):
+        result = subprocess.run(
+            [*MAATWERK, *group, "--help"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "COLUMNS": "400", "TERM": "dumb"},
+        )
+        panel = result.stdout.split("Commands")[1].split("╰")[0].splitlines()[1:]
+        rows = [line.strip("│ ").split()[0] for line in panel if line.strip("│ ")]
+        assert result.returncode == 0 and len(rows) >= 1
+        assert all(row.isalpha() and row.islower() for row in rows), rows
