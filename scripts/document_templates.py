@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from docx import Document
+from docx.document import Document as DocxDocument
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
 
@@ -29,7 +30,7 @@ KWALITEITSEISEN = [
 ]
 
 
-def new_document(title: str | None = None) -> Document:
+def new_document(title: str | None = None) -> DocxDocument:
     """A document in the templates' style, headed by `title` when given."""
     doc = Document()
     doc.core_properties.author = "Maatwerk"
@@ -42,7 +43,7 @@ def new_document(title: str | None = None) -> Document:
     return doc
 
 
-def _table(doc: Document, rows: list[tuple[str, str]]) -> None:
+def _table(doc: DocxDocument, rows: list[tuple[str, str]]) -> None:
     table = doc.add_table(rows=0, cols=2)
     table.style = "Table Grid"
     for label, value in rows:
@@ -96,10 +97,10 @@ def contract(out: Path) -> None:
         " bedraagt ten hoogste {{ totaal }}."
     )
     _contract_terms(doc)
-    doc.save(out / "maatwerkovereenkomst.docx")
+    doc.save(str(out / "maatwerkovereenkomst.docx"))
 
 
-def _contract_terms(doc: Document) -> None:
+def _contract_terms(doc: DocxDocument) -> None:
     """Articles 3 to 5 and the signatures."""
     doc.add_heading("Artikel 3 – Kwaliteitseisen", level=2)
     doc.add_paragraph("De aanbieder verklaart dat hij:")
@@ -170,7 +171,7 @@ def leveranciersformulier(out: Path) -> None:
     doc.add_paragraph(
         "Declaratie via het berichtenverkeer (ZorgNed). Opgesteld op {{ datum }}."
     )
-    doc.save(out / "leveranciersformulier.docx")
+    doc.save(str(out / "leveranciersformulier.docx"))
 
 
 def afwijzingsbrief(out: Path) -> None:
@@ -199,7 +200,7 @@ def afwijzingsbrief(out: Path) -> None:
         "Heeft u vragen over dit besluit, neem dan contact op met {{ contact }}."
     )
     doc.add_paragraph("Met vriendelijke groet,\n\n{{ regio }}")
-    doc.save(out / "afwijzingsbrief.docx")
+    doc.save(str(out / "afwijzingsbrief.docx"))
 
 
 def opdrachtbevestiging(out: Path) -> None:
@@ -234,4 +235,4 @@ def opdrachtbevestiging(out: Path) -> None:
         " toewijzing in het berichtenverkeer (GGk); daarna kunt u declareren."
     )
     doc.add_paragraph("Met vriendelijke groet,\n\n{{ regio }}\nDatum: {{ datum }}")
-    doc.save(out / "opdrachtbevestiging.docx")
+    doc.save(str(out / "opdrachtbevestiging.docx"))

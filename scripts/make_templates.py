@@ -20,7 +20,7 @@ from document_templates import (
     new_document,
     opdrachtbevestiging,
 )
-from docx import Document
+from docx.document import Document as DocxDocument
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
@@ -83,7 +83,9 @@ def _content_control(cell, field: FormField, sdt_id: int) -> None:
     cell.paragraphs[0]._p.append(sdt)
 
 
-def _form_table(doc: Document, fields: tuple[FormField, ...], first_id: int) -> None:
+def _form_table(
+    doc: DocxDocument, fields: tuple[FormField, ...], first_id: int
+) -> None:
     table = doc.add_table(rows=0, cols=2)
     table.style = "Table Grid"
     for i, field in enumerate(fields):
@@ -109,7 +111,7 @@ def aanvraagformulier_docx(out: Path) -> None:
     _form_table(doc, FIELDS, 1000)
     doc.add_heading("Advies (in te vullen door de beleidsadviseur en ICM)", level=2)
     _form_table(doc, ADVICE_FIELDS, 2000)
-    doc.save(out / "aanvraagformulier.docx")
+    doc.save(str(out / "aanvraagformulier.docx"))
 
 
 def aanvraagformulier_pdf(out: Path) -> None:

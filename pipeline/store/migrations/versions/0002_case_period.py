@@ -1,4 +1,6 @@
-"""Cases keep the client's ZorgNed number and the period, for duplicate checks and expiry reports."""
+"""Cases keep the client's ZorgNed number and the period, for duplicate checks and
+expiry reports.
+"""
 
 import sqlalchemy as sa
 

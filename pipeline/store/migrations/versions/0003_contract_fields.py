@@ -1,5 +1,6 @@
-"""Contract facts on the case (maatwerk product code, total value, signatory, signing date) for the
-register index and reports; and the record of scheduled reports already sent.
+"""Contract facts on the case (maatwerk product code, total value, signatory, signing
+date) for the register index and reports; and the record of scheduled reports already
+sent.
 """
 
 import sqlalchemy as sa

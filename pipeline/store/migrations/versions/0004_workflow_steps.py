@@ -1,5 +1,5 @@
-"""Workflow steps: the case's current step, who was asked in it, crisis and verlenging marks;
-advices per step (and ICM's i-code).
+"""Workflow steps: the case's current step, who was asked in it, crisis and verlenging
+marks; advices per step (and ICM's i-code).
 """
 
 import sqlalchemy as sa

@@ -1,4 +1,6 @@
-"""The SHA-256 of each case's form: the same form sent twice makes one case (unique index)."""
+"""The SHA-256 of each case's form: the same form sent twice makes one case (unique
+index).
+"""
 
 import sqlalchemy as sa
 

@@ -1,5 +1,5 @@
-"""Several workers on one store: leases on mails and files being handled (expire when a worker
-dies) and a claim on each outbox mail being sent.
+"""Several workers on one store: leases on mails and files being handled (expire when a
+worker dies) and a claim on each outbox mail being sent.
 """
 
 import sqlalchemy as sa

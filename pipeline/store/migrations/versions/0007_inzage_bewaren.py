@@ -1,6 +1,7 @@
-"""Who processed or viewed which case, when and why (`inzage`), and the mark of a case whose
-personal data were removed after the retention period (`cases.opgeschoond_op`). The case history
-(`audit`) and `inzage` are append-only: the database itself refuses UPDATE and DELETE on them.
+"""Who processed or viewed which case, when and why (`inzage`), and the mark of a case
+whose personal data were removed after the retention period (`cases.opgeschoond_op`).
+The case history (`audit`) and `inzage` are append-only: the database itself refuses
+UPDATE and DELETE on them.
 """
 
 import sqlalchemy as sa

@@ -1,5 +1,6 @@
-"""What staff did with each mail held in Quarantaine (`maatwerk quarantaine`): taken back,
-released as handled by hand, or deleted — by whom, when and why. Append-only, like `inzage`.
+"""What staff did with each mail held in Quarantaine (`maatwerk quarantaine`): taken
+back, released as handled by hand, or deleted — by whom, when and why. Append-only, like
+`inzage`.
 """
 
 import sqlalchemy as sa

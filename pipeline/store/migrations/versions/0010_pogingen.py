@@ -8,8 +8,8 @@ down_revision = "0009"
 
 
 def upgrade() -> None:
-    """Per mail: how often handling it began and failed, the outage it waits on, and when
-    it was set aside in Quarantaine as a poison mail (`[intake] max_pogingen`)."""
+    """Per mail: how often handling it began and failed, the outage it waits on, and
+    when it was set aside in Quarantaine as a poison mail (`[intake] max_pogingen`)."""
     op.create_table(
         "pogingen",
         sa.Column("key", sa.String(600), primary_key=True),
