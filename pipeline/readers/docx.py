@@ -33,7 +33,7 @@ TOO_BIG = (
 )
 
 
-def open_document(content: bytes, limits: LimitSettings | None = None):
+def open_document(content: bytes, limits: LimitSettings):
     """A python-docx Document, after refusing zip bombs, macros and what is no Word
     file. Raises UnreadableForm."""
     check_unpacked(content, limits)
@@ -56,14 +56,12 @@ def open_document(content: bytes, limits: LimitSettings | None = None):
         raise UnreadableForm(DAMAGED_WORD) from None
 
 
-def check_unpacked(content: bytes, limits: LimitSettings | None = None) -> None:
+def check_unpacked(content: bytes, limits: LimitSettings) -> None:
     """Refuse a zip bomb (a Word or OpenDocument package) before anything parses it:
     every member is inflated and counted, a piece at a time and nothing kept; the sizes
     the zip directory states are not believed (a lying directory got 2.2 GB past a check
     that did). Raises UnreadableForm."""
-    from pipeline.config import LimitSettings
-
-    limit = (limits or LimitSettings()).max_unpacked_mb * 1024 * 1024
+    limit = limits.max_unpacked_mb * 1024 * 1024
     budget = min(limit, MAX_RATIO * len(content))
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as zf:
