@@ -13,26 +13,58 @@ settings, calls the library, prints; the commands live by subject in this packag
 from __future__ import annotations
 
 import inspect
+import logging
 import os
 import sys
+from importlib.metadata import version
+from pathlib import Path
 
 import typer
 from sqlalchemy.exc import OperationalError
 from typer.core import TyperGroup
 
-from maatwerk import cases, forms, mail, report
+from maatwerk import cases, forms, mail, report, setup
+from maatwerk.dutch import DutchCommand, DutchGroup, usage_error
+from maatwerk.shared import CONFIG_ENV, ConfigOpt
 from pipeline.errors import ExitCode, MaatwerkError, StoreUnavailable
 from pipeline.text import printable
 
 app = typer.Typer(
     help=(
         "Maatwerkovereenkomsten jeugdhulp: aanvraagformulieren uit de mailbox tot"
-        " getekend contract."
+        " getekend contract.\n\n"
+        "Voorbeeld: maatwerk --config /etc/maatwerk/maatwerk.toml status"
     ),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _version(asked: bool) -> None:
+    if asked:
+        sys.stdout.write(f"maatwerk {version('maatwerk')}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def everything(
+    config: Path | None = ConfigOpt,
+    _show_version: bool = typer.Option(
+        False,
+        "--version",
+        help="Toon de versie en stop.",
+        callback=_version,
+        is_eager=True,
+    ),
+) -> None:
+    """The options before the command: --config holds for every command (a command's
+    own --config wins)."""
+    if config is not None:
+        os.environ[CONFIG_ENV] = str(config)
+
+
+app.command()(setup.init)
 app.command()(mail.run)
 app.command()(mail.reprocess)
 app.add_typer(mail.quarantaine_app, name="quarantaine")
@@ -46,15 +78,19 @@ app.add_typer(forms.bench_app, name="bench")
 app.add_typer(report.report_app, name="report")
 
 
-def summarised(group: TyperGroup) -> TyperGroup:
-    """`group` with each command listed by its help's first paragraph on one line, as
-    the command's own --help shows it (Typer's list keeps a docstring's line breaks)."""
+def prepared(group: TyperGroup) -> TyperGroup:
+    """`group` in Dutch (maatwerk/dutch.py: the classes add behaviour, no state), each
+    command listed by its help's first paragraph on one line, as the command's own
+    --help shows it (Typer's list keeps a docstring's line breaks)."""
+    group.__class__ = DutchGroup
     for command in group.commands.values():
         if command.help and not command.short_help:
             first = inspect.cleandoc(command.help).split("\n\n")[0]
             command.short_help = " ".join(first.split())
         if isinstance(command, TyperGroup):
-            summarised(command)
+            prepared(command)
+        else:
+            command.__class__ = DutchCommand
     return group
 
 
@@ -69,12 +105,27 @@ def main() -> None:
         try:
             cli = typer.main.get_command(app)
             assert isinstance(cli, TyperGroup)
-            summarised(cli)(prog_name="maatwerk")
+            code = prepared(cli).main(prog_name="maatwerk", standalone_mode=False)
+            sys.exit(code if isinstance(code, int) else ExitCode.ok)
         except OperationalError as exc:
             raise StoreUnavailable() from exc
+    except typer.TyperException as exc:  # a usage error: Typer's own, in English
+        if (line := usage_error(exc)) is not None:
+            sys.stderr.write(printable(line) + "\n")
+        sys.exit(ExitCode.usage)
+    except typer.Abort:
+        sys.stderr.write("Afgebroken.\n")
+        sys.exit(ExitCode.interrupted)
     except MaatwerkError as exc:
         # the melding may quote a value: printed as text, on one line
         sys.stderr.write(printable(exc.melding).replace("\n", " ") + "\n")
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(ExitCode.interrupted)
+    except Exception as exc:  # a fault of ours: one line, the details only in the log
+        logging.getLogger("maatwerk").debug("onverwachte fout", exc_info=True)
+        sys.stderr.write(
+            f"Onverwachte fout in maatwerk ({type(exc).__name__}); meld dit bij de"
+            ' beheerder. Met log_level = "DEBUG" staat de oorzaak in het logboek.\n'
+        )
+        sys.exit(ExitCode.error)

@@ -23,7 +23,9 @@ from pipeline.config import Settings
 from pipeline.reports.case import CaseView, inzage_log, view_case
 from pipeline.reports.status import Status, WorkerRow, status
 
-CaseArg = typer.Argument(..., help="Zaaknummer, bijv. MW-2026-0001")
+CaseArg = typer.Argument(
+    ..., metavar="ZAAKNUMMER", help="Zaaknummer, bijv. MW-2026-0001"
+)
 STATUS_COLUMNS = (
     "zaak",
     "status",
@@ -36,7 +38,10 @@ STATUS_COLUMNS = (
 
 
 def status_cmd(config: Path | None = ConfigOpt) -> None:
-    """Toon de openstaande zaken met hun status en adviestermijn."""
+    """Toon de openstaande zaken met hun status en adviestermijn.
+
+    Voorbeeld: maatwerk --config /etc/maatwerk/maatwerk.toml status --json
+    """
     settings = settings_of(config)
     today = datetime.now(ZoneInfo(settings.advice.timezone)).date()
     with store_session(settings) as s:
@@ -129,7 +134,10 @@ def case_cmd(
     config: Path | None = ConfigOpt,
 ) -> None:
     """Toon de geschiedenis van één zaak (wie, wanneer en waarom komt in het
-    inzagelogboek)."""
+    inzagelogboek).
+
+    Voorbeeld: maatwerk case MW-2026-0001 --reden "vraag van de gemeente Zeist"
+    """
     if not reden.strip():
         raise typer.BadParameter("geef een reden op", param_hint="--reden")
     settings = settings_of(config)
@@ -169,7 +177,10 @@ def _print_case(c: CaseView, settings: Settings) -> None:
 
 def inzage(case_id: str = CaseArg, config: Path | None = ConfigOpt) -> None:
     """Toon wie de persoonsgegevens van een zaak heeft verwerkt of ingezien, wanneer en
-    waarom."""
+    waarom.
+
+    Voorbeeld: maatwerk inzage MW-2026-0001
+    """
     settings = settings_of(config)
     with store_session(settings) as s:
         rows = inzage_log(s, case_id)
@@ -192,6 +203,8 @@ def opschonen(
     """Verwijder de persoonsgegevens van afgesloten zaken na de bewaartermijn (\\[retention] months).
 
     Het getekende contract blijft in het register; zaaknummer, gemeente, aanbieder, data en waarde blijven voor de cijfers. 'maatwerk run' doet dit ook zelf, eens per dag.
+
+    Voorbeeld: maatwerk opschonen --dry-run
     """  # noqa: E501
     settings = settings_of(config)
     with opened_pipeline(settings) as pipeline:

@@ -20,7 +20,11 @@ if TYPE_CHECKING:
     from pipeline.accuracy import LayoutResult
 
 bench_app = typer.Typer(
-    help="Metingen: nauwkeurigheid en snelheid.", no_args_is_help=True
+    help=(
+        "Metingen: nauwkeurigheid en snelheid.\n\n"
+        "Voorbeeld: maatwerk bench extract formulieren/"
+    ),
+    no_args_is_help=True,
 )
 BENCH_COLUMNS = (
     "layout",
@@ -36,15 +40,21 @@ BENCH_COLUMNS = (
 
 def extract(
     file: Path = typer.Argument(
-        ..., help="Het aanvraagformulier (.docx of .pdf)", dir_okay=False
+        ...,
+        metavar="FORMULIER",
+        help="Het aanvraagformulier (.docx of .pdf)",
+        dir_okay=False,
     ),
     as_json: bool = typer.Option(
         False, "--json", help="Print het canonieke record als JSON."
     ),
     config: Path | None = ConfigOpt,
 ) -> None:
-    """Lees één formulier en toon de velden en meldingen (exit 2 als het niet te lezen
-    is)."""
+    """Lees één formulier en toon de velden en meldingen (exit 11 als het niet te lezen
+    is).
+
+    Voorbeeld: maatwerk extract aanvraag.docx --json
+    """
     from pipeline.region.profile import load_mappings
     from pipeline.stages.extract import extract_file
     from pipeline.stages.validate import validate
@@ -80,6 +90,7 @@ def extract(
 def bench_extract(
     folder: Path = typer.Argument(
         ...,
+        metavar="MAP",
         help="Map met formulieren en per formulier de verwachte .json",
         file_okay=False,
         exists=True,
@@ -105,7 +116,10 @@ def bench_extract(
 ) -> None:
     """Meet per layout hoeveel velden goed worden gelezen, hoeveel formulieren direct
     door kunnen en hoeveel velden stil fout zijn (fout en geen melding die het veld
-    noemt)."""
+    noemt).
+
+    Voorbeeld: maatwerk bench extract formulieren/
+    """
     from pipeline.accuracy import measure, shortfalls, write_differences
     from pipeline.region.profile import load_mappings
 

@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 quarantaine_app = typer.Typer(
     help=(
         "De map Quarantaine: wat er bewaard wordt en waarom; per mail opnieuw"
-        " verwerken, vrijgeven of verwijderen. Zonder opdracht: de lijst."
+        " verwerken, vrijgeven of verwijderen. Zonder opdracht: de lijst.\n\n"
+        "Voorbeeld: maatwerk quarantaine"
     ),
     invoke_without_command=True,
 )
@@ -44,6 +45,8 @@ def run(
 
     Meerdere verwerkers tegelijk (op één of meer servers) kan met een
     PostgreSQL-database.
+
+    Voorbeeld: maatwerk --config /etc/maatwerk/maatwerk.toml run
     """
     from pipeline.store import sole_worker
 
@@ -75,7 +78,10 @@ def _run(settings: Settings, once: bool) -> RunReport:
 
 def reprocess(config: Path | None = ConfigOpt) -> None:
     """Verwerk alle mails uit de map Quarantaine opnieuw (na een herstel); per mail:
-    'maatwerk quarantaine'."""
+    'maatwerk quarantaine'.
+
+    Voorbeeld: maatwerk reprocess
+    """
     with opened_pipeline(settings_of(config)) as pipeline:
         report = pipeline.reprocess(wie=person())
     _print_reprocessed(report)
@@ -91,7 +97,10 @@ def _print_reprocessed(report: RunReport) -> None:
 @quarantaine_app.callback()
 def quarantaine_list(ctx: typer.Context, config: Path | None = ConfigOpt) -> None:
     """Toon de mails in Quarantaine: nummer, ontvangen, afzender, onderwerp en waarom ze
-    er staan."""
+    er staan.
+
+    Voorbeeld: maatwerk quarantaine
+    """
     if ctx.invoked_subcommand is not None:
         return
     settings = settings_of(config)
@@ -125,13 +134,18 @@ def quarantaine_list(ctx: typer.Context, config: Path | None = ConfigOpt) -> Non
 
 @quarantaine_app.command("opnieuw")
 def quarantaine_again(
-    nummers: list[int] | None = typer.Argument(None, help="Nummer(s) uit de lijst."),
+    nummers: list[int] | None = typer.Argument(
+        None, metavar="NR", help="Nummer(s) uit de lijst."
+    ),
     alle: bool = typer.Option(False, "--alle", help="Alle mails in Quarantaine."),
     reden: str | None = RedenOpt,
     config: Path | None = ConfigOpt,
 ) -> None:
     """Verwerk mails uit Quarantaine opnieuw (na een herstel); wie al antwoord kreeg,
-    krijgt het niet nog eens."""
+    krijgt het niet nog eens.
+
+    Voorbeeld: maatwerk quarantaine opnieuw 3 --reden "server hersteld"
+    """
     if bool(nummers) == alle:
         raise typer.BadParameter(
             "geef nummer(s) uit de lijst of --alle", param_hint="NUMMERS"
@@ -143,7 +157,7 @@ def quarantaine_again(
     _print_reprocessed(report)
 
 
-NummerArg = typer.Argument(..., help="Nummer uit de lijst.")
+NummerArg = typer.Argument(..., metavar="NR", help="Nummer uit de lijst.")
 
 
 def _settle_command(*, release: bool) -> Callable[..., None]:
@@ -164,14 +178,15 @@ quarantaine_app.command(
     "vrijgeven",
     help=(
         "Geef een met de hand afgehandelde mail vrij: onverwerkt naar Verwerkt, nooit"
-        " meer als nieuw genomen."
+        " meer als nieuw genomen.\n\nVoorbeeld: maatwerk quarantaine vrijgeven 3"
+        ' --reden "met de hand ingevoerd"'
     ),
 )(_settle_command(release=True))
 quarantaine_app.command(
     "verwijderen",
     help=(
         "Verwijder een mail uit Quarantaine (en uit de mailbox); wie en waarom blijft"
-        " vastgelegd."
+        " vastgelegd.\n\nVoorbeeld: maatwerk quarantaine verwijderen 3 --reden spam"
     ),
 )(_settle_command(release=False))
 

@@ -18,7 +18,8 @@ from maatwerk.shared import (
 )
 
 report_app = typer.Typer(
-    help="Rapportages voor gemeenten en ICM.", no_args_is_help=True
+    help="Rapportages voor gemeenten en ICM.\n\nVoorbeeld: maatwerk report verlopend",
+    no_args_is_help=True,
 )
 
 
@@ -31,7 +32,10 @@ def report_expiring(
     ),
     config: Path | None = ConfigOpt,
 ) -> None:
-    """Mail elke gemeente de maatwerkovereenkomsten die binnenkort aflopen."""
+    """Mail elke gemeente de maatwerkovereenkomsten die binnenkort aflopen.
+
+    Voorbeeld: maatwerk report verlopend --weeks 12
+    """
     with opened_pipeline(settings_of(config)) as pipeline:
         sent = pipeline.send_expiry_reports(weeks, wie=person())
     out.print(
@@ -48,7 +52,10 @@ def report_monitoring(
 ) -> None:
     """Aanvragen, goedkeuringen, lopende contracten met hun waarde in het jaar en
     redenen per gemeente, als xlsx met Excel-grafieken (liggend, één pagina breed af te
-    drukken)."""
+    drukken).
+
+    Voorbeeld: maatwerk report monitoring --year 2027
+    """
     from pipeline.region.profile import load_mappings
     from pipeline.reports.monitoring import figures_summary, monitoring
     from pipeline.reports.workbook import write_monitoring

@@ -21,6 +21,7 @@ from pipeline.errors import ConfigError
 if TYPE_CHECKING:
     from pipeline.workflow.pipeline import Pipeline
 
+CONFIG_ENV = "MAATWERK_CONFIG"
 ConfigOpt = typer.Option(
     None,
     "--config",
@@ -29,6 +30,8 @@ ConfigOpt = typer.Option(
         "TOML-configuratiebestand (standaard ./maatwerk.toml, "
         "anders de ingebouwde standaardwaarden)."
     ),
+    envvar=CONFIG_ENV,
+    metavar="BESTAND",
     exists=False,
     dir_okay=False,
 )

@@ -9,13 +9,13 @@ from __future__ import annotations
 import tomllib
 from datetime import time
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from pipeline.errors import ConfigError
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_NAME = "maatwerk.toml"
 # how a connection to a mail server (IMAP, SMTP) is encrypted
 Security = Literal["ssl", "starttls", "none"]
@@ -116,24 +116,29 @@ class RegisterSettings(_Section):
 
 class RegionSettings(_Section):
     profile: str = "zou"
-    mappings_dir: Path = PROJECT_DIR / "mappings"
-    templates_dir: Path = PROJECT_DIR / "templates"
+    # the region's own folders, in front of the shipped ones (pipeline/bundled/);
+    # None ("" in the file): only the shipped ones
+    mappings_dir: Path | None = None
+    templates_dir: Path | None = None
 
-    @field_validator("mappings_dir", "templates_dir")
+    @field_validator("mappings_dir", "templates_dir", mode="before")
     @classmethod
-    def _project_relative(cls, value: Path) -> Path:
-        """A relative folder that is not in the working folder is the project's own."""
-        if (
-            not value.is_absolute()
-            and not value.exists()
-            and (PROJECT_DIR / value).exists()
-        ):
-            return PROJECT_DIR / value
-        return value
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value == "" else value
 
 
 class AdviceSettings(_Section):
     timezone: str = "Europe/Amsterdam"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"tijdzone '{value}' bestaat niet") from None
+        return value
+
     cutoff: time = time(17, 0)
     days_spoed: int = 2
     days_normal: int = 5
@@ -262,11 +267,50 @@ def load_settings(path: Path | None = None) -> Settings:
             f"Configuratiebestand {path} is geen geldige TOML: {exc}"
         ) from None
     try:
-        return Settings.model_validate(data)
+        settings = Settings.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+            f"{'.'.join(str(p) for p in e['loc'])}: {_dutch(e)}" for e in exc.errors()
         )
         raise ConfigError(
             f"Configuratiebestand {path} klopt niet: {problems}"
         ) from None
+    return settings
+
+
+# pydantic's error types (https://docs.pydantic.dev/latest/errors/validation_errors/)
+# in Dutch; others as "ongeldige waarde"
+PYDANTIC_DUTCH = {
+    "extra_forbidden": "onbekende instelling (zie config.example.toml)",
+    "missing": "ontbreekt",
+    "int_parsing": "moet een geheel getal zijn",
+    "int_type": "moet een geheel getal zijn",
+    "int_from_float": "moet een geheel getal zijn",
+    "float_parsing": "moet een getal zijn",
+    "float_type": "moet een getal zijn",
+    "bool_parsing": "moet true of false zijn",
+    "bool_type": "moet true of false zijn",
+    "string_type": "moet tekst tussen aanhalingstekens zijn",
+    "list_type": 'moet een lijst zijn, bijv. ["a", "b"]',
+    "model_type": "moet een sectie [..] zijn",
+    "model_attributes_type": "moet een sectie [..] zijn",
+    "time_parsing": "moet een tijd zijn, bijv. 09:00:00",
+    "time_type": "moet een tijd zijn, bijv. 09:00:00",
+    "path_type": "moet een pad zijn",
+    "greater_than_equal": "moet minstens {ge} zijn",
+    "greater_than": "moet groter dan {gt} zijn",
+    "literal_error": "moet een van deze zijn: {expected}",
+    "value_error": "{error}",
+}
+
+
+def _dutch(error: Any) -> str:
+    text = PYDANTIC_DUTCH.get(error["type"], "ongeldige waarde")
+    # pydantic joins the last of a list with an English 'or'
+    ctx = {
+        k: str(v).replace("' or '", "' of '") for k, v in error.get("ctx", {}).items()
+    }
+    try:
+        return text.format(**ctx)
+    except (KeyError, IndexError):
+        return text

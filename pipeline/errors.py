@@ -9,6 +9,7 @@ what is away as `maatwerk status` shows it.
 
 from __future__ import annotations
 
+import errno
 from enum import IntEnum
 from pathlib import Path
 
@@ -27,7 +28,7 @@ class ExitCode(IntEnum):
 
     ok = 0
     error = 1
-    unreadable_form = 2
+    usage = 2  # an unknown command or option, a missing or wrong argument
     config = 3
     not_found = 4
     invalid_transition = 5
@@ -36,6 +37,9 @@ class ExitCode(IntEnum):
     store_unavailable = 8
     not_read_automatically = 9
     mail_server_unavailable = 10
+    unreadable_form = 11
+    degraded = 12  # `maatwerk status`: working, but waiting on an outage
+    down = 13  # `maatwerk status`: no worker running (or it cannot go on)
     interrupted = 130
 
 
@@ -68,6 +72,35 @@ class NotReadAutomatically(MaatwerkError):
 
 class ConversionFailed(MaatwerkError):
     """LibreOffice is missing or produced no output (after a retry)."""
+
+
+class FileMissing(MaatwerkError):
+    """A file named on the command line is not there."""
+
+    exit_code = ExitCode.not_found
+
+
+def os_reason(exc: OSError) -> str:
+    """Why the system refused, in Dutch."""
+    return OS_REASONS.get(exc.errno or 0, f"systeemfout {exc.errno}")
+
+
+OS_REASONS = {
+    errno.ENOENT: "bestaat niet",
+    errno.EACCES: "geen toegang",
+    errno.EPERM: "niet toegestaan",
+    errno.EISDIR: "is een map",
+    errno.ENOTDIR: "een deel van het pad is geen map",
+    errno.ENOSPC: "de schijf is vol",
+    errno.EROFS: "alleen-lezen",
+    errno.EIO: "leesfout van de schijf",
+    errno.ETIMEDOUT: "geen antwoord (time-out)",
+    errno.ECONNREFUSED: "verbinding geweigerd",
+    errno.EHOSTUNREACH: "server onbereikbaar",
+    errno.ENETUNREACH: "netwerk onbereikbaar",
+    errno.ENAMETOOLONG: "naam te lang",
+    errno.EMFILE: "te veel open bestanden",
+}
 
 
 class CaseNotFound(MaatwerkError):

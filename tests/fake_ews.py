@@ -3,10 +3,11 @@
 No EWS server or emulator exists as a package, so the EWS tests talk to this one. Its
 answers follow the SOAP shapes in Microsoft's EWS reference (GetFolder, FindFolder,
 CreateFolder, FindItem, GetItem with MimeContent, MoveItem, CreateItem with
-SendAndSaveCopy), with the ServerVersionInfo header of Exchange 2016. It keeps the
-mailbox's state so tests can check what a user would see: what is in the inbox, what was
-moved where, and the MIME of every sent mail. The answers themselves, one function per
-operation, are in tests/fake_ews_operations.py.
+SendAndSaveCopy), with the ServerVersionInfo header of Exchange 2016, and throttling
+(the ErrorServerBusy fault with BackOffMilliseconds). It keeps the mailbox's state so
+tests can check what a user would see: what is in the inbox, what was moved where, the
+MIME of every sent mail, and when each operation came. The answers themselves, one
+function per operation, are in tests/fake_ews_operations.py.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import threading
+import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from xml.etree import ElementTree as ET
@@ -47,6 +49,8 @@ class FakeEws:
         self.sent: list[bytes] = []
         self.events: list[tuple[int, str]] = []  # (watermark number, item id), new mail
         self.operations: list[str] = []
+        self.arrivals: list[tuple[float, str]] = []  # (time.monotonic(), operation)
+        self.busy_next: list[int] = []  # BackOffMilliseconds of the next answers
         self.seq = 0
         handler = type("Handler", (_Handler,), {"ews": self})
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -64,6 +68,11 @@ class FakeEws:
     def stop(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+    def busy(self, times: int, back_off_ms: int) -> None:
+        """Answer the next `times` operations with ErrorServerBusy, asking to back
+        off `back_off_ms` milliseconds."""
+        self.busy_next += [back_off_ms] * times
 
     def deliver(self, mime: bytes) -> str:
         self.seq += 1
@@ -159,6 +168,9 @@ class _Handler(BaseHTTPRequestHandler):
         op_el = ops.child(root, "s:Body")[0]
         op = op_el.tag.split("}")[1]
         e.operations.append(op)
+        e.arrivals.append((time.monotonic(), op))
+        if e.busy_next:
+            return self._reply(500, ops.server_busy(e.busy_next.pop(0)))
         operation = OPERATIONS.get(op)
         if operation is None:
             return self._reply(

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 M = "http://schemas.microsoft.com/exchange/services/2006/messages"
 T = "http://schemas.microsoft.com/exchange/services/2006/types"
 S = "http://schemas.xmlsoap.org/soap/envelope/"
+E = "http://schemas.microsoft.com/exchange/services/2006/errors"
 NS = {"m": M, "t": T, "s": S}
 
 
@@ -280,6 +281,23 @@ def get_events(ews: FakeEws, req: ET.Element) -> str:
         f"</t:MoreEvents>{events}</m:Notification></m:GetEventsResponseMessage></m:ResponseMessages>"
         "</m:GetEventsResponse>"
     )
+
+
+def server_busy(back_off_ms: int) -> bytes:
+    """Exchange throttling: the SOAP fault ErrorServerBusy (sent with HTTP 500, no SOAP
+    header) with the back-off in its detail, as in Microsoft's "EWS throttling in
+    Exchange"."""
+    busy = "The server cannot service this request right now. Try again later."
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="{S}"><s:Body>'
+        f'<s:Fault><faultcode xmlns:a="{T}">a:ErrorServerBusy</faultcode>'
+        f'<faultstring xml:lang="en-US">{busy}</faultstring><detail>'
+        f'<e:ResponseCode xmlns:e="{E}">ErrorServerBusy</e:ResponseCode>'
+        f'<e:Message xmlns:e="{E}">{busy}</e:Message>'
+        f'<t:MessageXml xmlns:t="{T}"><t:Value Name="BackOffMilliseconds">'
+        f"{back_off_ms}</t:Value></t:MessageXml></detail></s:Fault></s:Body>"
+        "</s:Envelope>"
+    ).encode()
 
 
 def wrap(el: ET.Element) -> ET.Element:

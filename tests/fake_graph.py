@@ -5,9 +5,10 @@ No Graph server or emulator can run here, so the tests talk to this one. Its ans
 shaped after Microsoft's documentation examples (token response; message delta pages
 with @odata.nextLink / @odata.deltaLink and @removed entries; /$value MIME; mailFolders;
 move; sendMail with a base64 MIME body → 202; draft, createUploadSession → uploadUrl,
-chunked PUTs with Content-Range and no Authorization header → 200/201; send → 202). It
-keeps a little state (the inbox, folders, what was sent) so the tests can check what a
-user would see.
+chunked PUTs with Content-Range and no Authorization header → 200/201; send → 202;
+throttling: 429 TooManyRequests or 503 with a Retry-After header in seconds). It keeps
+a little state (the inbox, folders, what was sent, when each request came) so the tests
+can check what a user would see.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import re
 import ssl
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -82,8 +84,13 @@ class FakeGraph:
         self.drafts: dict[str, dict] = {}
         self.uploads: dict[str, dict] = {}
         self.requests: list[tuple[str, str, dict]] = []
+        # (time.monotonic() on arrival, method, path) of every request
+        self.arrivals: list[tuple[float, str, str]] = []
         self.seq = 0
-        self.fail_next = 0  # answer 503 to this many Graph calls (an outage)
+        # answer 500 to this many Graph calls (an outage that asking again at once
+        # does not mend)
+        self.fail_next = 0
+        self.throttled: list[Reply] = []  # the answers to the next Graph calls
         handler = type("Handler", (_Handler,), {"graph": self})
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -103,6 +110,13 @@ class FakeGraph:
     def stop(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+    def throttle(
+        self, times: int, status: int = 429, retry_after: int | None = None
+    ) -> None:
+        """Answer the next `times` Graph calls (not sign-in, not uploads) with
+        `status` (429 or 503) and, unless None, `Retry-After: retry_after` seconds."""
+        self.throttled += [ep.throttled(status, retry_after)] * times
 
     def deliver(self, mime: bytes) -> str:
         self.seq += 1
@@ -155,7 +169,7 @@ UNAUTHENTICATED = Reply(
     },
 )
 UNAVAILABLE = Reply(
-    503, {"error": {"code": "ServiceNotAvailable", "message": "Service unavailable"}}
+    500, {"error": {"code": "generalException", "message": "An error occurred."}}
 )
 
 
@@ -172,6 +186,8 @@ def answer(method: str, path: str, call: Call) -> Reply:
     if g.fail_next:
         g.fail_next -= 1
         return UNAVAILABLE
+    if g.throttled:
+        return g.throttled.pop(0)
     m = re.fullmatch(r"/v1\.0/users/([^/]+)(/.*)", path)
     if not m:
         return error(404, "ResourceNotFound")
@@ -213,6 +229,7 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlparse(self.path)
         path, query = unquote(url.path), parse_qs(url.query)
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.graph.arrivals.append((time.monotonic(), method, path))
         self.graph.requests.append((method, path, dict(self.headers)))
         self._send(answer(method, path, Call(self.graph, self.headers, body, query)))
 

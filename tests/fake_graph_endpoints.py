@@ -44,6 +44,22 @@ def error(status: int, code: str) -> Reply:
     return Reply(status, {"error": {"code": code}})
 
 
+def throttled(status: int, retry_after: int | None) -> Reply:
+    """Graph throttling (429) or a service asking to come back later (503), with the
+    error body of Microsoft's throttling guidance and the seconds to wait in
+    Retry-After."""
+    code = "TooManyRequests" if status == 429 else "ServiceNotAvailable"
+    body = {
+        "error": {
+            "code": code,
+            "message": "Please retry again later.",
+            "innerError": {"code": str(status), "date": "2027-03-11T10:36:00"},
+        }
+    }
+    headers = None if retry_after is None else {"Retry-After": str(retry_after)}
+    return Reply(status, body, headers)
+
+
 @dataclass
 class Call:
     """One request: the fake's state, what was sent; for a mailbox endpoint also the

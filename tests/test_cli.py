@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+from pipeline.errors import ExitCode
 from pipeline.mail import MaildirPostOffice
 from tests.conftest import sample
 
@@ -168,20 +169,82 @@ def test_run_watches_the_drop_folder_and_stops_cleanly_on_ctrl_c(tmp_path):
     )
 
 
-def test_help_is_there_for_every_command(tmp_path):
-    for cmd in (
-        "run",
-        "status",
-        "check",
-        "case",
-        "inzage",
-        "opschonen",
-        "reprocess",
-        "quarantaine",
-        "extract",
+def _command_paths():
+    """Every command and group of `maatwerk`, as the words that call it."""
+    from typer.core import TyperGroup
+    from typer.main import get_command
+
+    from maatwerk import app
+
+    def walk(group, path):
+        yield path
+        for name, command in group.commands.items():
+            if isinstance(command, TyperGroup):
+                yield from walk(command, [*path, name])
+            else:
+                yield [*path, name]
+
+    return list(walk(get_command(app), []))
+
+
+# what Typer and pydantic say in English, which a Dutch user must not meet
+ENGLISH = (
+    "Usage",
+    "Options",
+    "Commands",
+    "Arguments",
+    "Show this message",
+    "[required]",
+    "[default",
+    "<str>",
+    "<bool>",
+    "<int>",
+    "<path>",
+    "<file>",
+    "Error",
+    "Try ",
+)
+
+
+def test_every_command_helps_in_dutch_with_an_example(tmp_path):
+    paths = _command_paths()
+    assert len(paths) >= 18 and ["init"] in paths and ["report", "monitoring"] in paths
+    for words in paths:
+        result = _run(tmp_path, *words, "--help")
+        assert result.returncode == 0, words
+        assert "Gebruik: maatwerk" in result.stdout and "Voorbeeld: maatwerk" in (
+            result.stdout
+        ), words
+        assert not [e for e in ENGLISH if e in result.stdout], (words, result.stdout)
+
+
+def test_usage_errors_are_one_dutch_line_with_their_own_exit_code(tmp_path):
+    for args, says in (
+        (["status", "--bla"], "onbekende optie --bla"),
+        (["nope"], "onbekende opdracht 'nope'"),
+        (["case"], "'ZAAKNUMMER' ontbreekt"),
+        (["report", "monitoring", "--year", "twee"], "'twee' is geen getal"),
+        (["report", "verlopend", "--week", "3"], "bedoelt u --weeks?"),
     ):
-        result = _run(tmp_path, cmd, "--help")
-        assert result.returncode == 0 and "Usage" in result.stdout
+        result = _run(tmp_path, *args)
+        assert result.returncode == ExitCode.usage, args
+        assert result.stderr.startswith("Fout: ") and says in result.stderr, args
+        assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert ExitCode.usage != ExitCode.unreadable_form
+
+
+def test_version_and_a_global_config(tmp_path):
+    from importlib.metadata import version
+
+    result = _run(tmp_path, "--version")
+    assert (
+        result.returncode == 0 and result.stdout == f"maatwerk {version('maatwerk')}\n"
+    )
+    cfg = tmp_path / "elders.toml"
+    cfg.write_text('log_level = "LUID"\n')
+    for args in (["--config", str(cfg), "status"], ["status", "--config", str(cfg)]):
+        result = _run(tmp_path, *args)
+        assert result.returncode == ExitCode.config and "LUID" in result.stderr, args
 
 
 def test_the_command_list_gives_each_command_its_summary_on_one_line(tmp_path):
@@ -196,7 +259,7 @@ def test_the_command_list_gives_each_command_its_summary_on_one_line(tmp_path):
             timeout=60,
             env={**os.environ, "COLUMNS": "400", "TERM": "dumb"},
         )
-        panel = result.stdout.split("Commands")[1].split("╰")[0].splitlines()[1:]
+        panel = result.stdout.split("Opdrachten")[1].split("╰")[0].splitlines()[1:]
         rows = [line.strip("│ ").split()[0] for line in panel if line.strip("│ ")]
         assert result.returncode == 0 and len(rows) >= 1
         assert all(row.isalpha() and row.islower() for row in rows), rows

@@ -1,5 +1,5 @@
 """Reading forms: every Word sample gives exactly its expected record, and the rules
-report what INDEX.csv says; unreadable files give a Dutch reason (exit 2), never a
+report what INDEX.csv says; unreadable files give a Dutch reason (exit 11), never a
 traceback.
 """
 
@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from pipeline.config import Settings
-from pipeline.errors import UnreadableForm
+from pipeline.errors import ExitCode, UnreadableForm
 from pipeline.region.profile import load_mappings
 from pipeline.stages.extract import extract_file
 from tests.conftest import sample
@@ -69,9 +69,9 @@ def test_cli_extract_json_matches_the_expected_record(filename):
         ("bad-letter-not-a-form.docx", "geen aanvraagformulier"),
     ],
 )
-def test_cli_extract_unreadable_file_exits_2_with_one_dutch_line(name, reason):
+def test_cli_extract_unreadable_file_exits_11_with_one_dutch_line(name, reason):
     result = _cli("extract", str(sample(name)), "--json")
-    assert result.returncode == 2
+    assert result.returncode == ExitCode.unreadable_form
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and reason in lines[0]
@@ -80,7 +80,8 @@ def test_cli_extract_unreadable_file_exits_2_with_one_dutch_line(name, reason):
 
 def test_cli_extract_missing_file_is_a_dutch_error():
     result = _cli("extract", "bestaat-niet.docx")
-    assert result.returncode == 2 and "kan niet worden geopend" in result.stderr
+    assert result.returncode == ExitCode.not_found
+    assert result.stderr == "Het bestand bestaat-niet.docx bestaat niet.\n"
 
 
 def test_reworded_and_typo_questions_still_match(tmp_path):
@@ -118,7 +119,7 @@ def test_garbage_gives_a_dutch_reason_never_a_traceback(tmp_path, content):
     path = tmp_path / "bijlage.docx"
     path.write_bytes(content)
     result = _cli("extract", str(path), "--json")
-    assert result.returncode == 2, result.stderr
+    assert result.returncode == ExitCode.unreadable_form, result.stderr
     assert (
         len(result.stderr.strip().splitlines()) == 1
         and "Traceback" not in result.stderr
@@ -188,7 +189,10 @@ def test_an_empty_scan_is_refused_with_a_reason(tmp_path):
     path = tmp_path / "leeg.pdf"
     Image.new("L", (1654, 2339), 255).save(path, "PDF", resolution=200.0)
     result = _cli("extract", str(path), "--json")
-    assert result.returncode == 2 and "geen leesbare tekst" in result.stderr
+    assert (
+        result.returncode == ExitCode.unreadable_form
+        and "geen leesbare tekst" in result.stderr
+    )
 
 
 def test_a_field_read_with_low_confidence_is_named_in_a_warning_by_its_question():
@@ -246,7 +250,10 @@ def test_a_zip_bomb_is_refused_before_unpacking(tmp_path):
         },
     )
     result = _cli("extract", path, "--json")
-    assert result.returncode == 2 and "verdacht groot" in result.stderr
+    assert (
+        result.returncode == ExitCode.unreadable_form
+        and "verdacht groot" in result.stderr
+    )
 
 
 def test_a_macro_enabled_word_file_is_refused(tmp_path):
@@ -259,4 +266,4 @@ def test_a_macro_enabled_word_file_is_refused(tmp_path):
     )
     files["word/vbaProject.bin"] = b"\xd0\xcf\x11\xe0 fake macros"
     result = _cli("extract", _zip_with(tmp_path, "aanvraag.docx", files), "--json")
-    assert result.returncode == 2 and "macro" in result.stderr
+    assert result.returncode == ExitCode.unreadable_form and "macro" in result.stderr

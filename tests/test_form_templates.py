@@ -11,12 +11,13 @@ from docx.oxml.ns import qn
 from pypdf import PdfReader
 
 from bench.inputs import filled_docx, filled_pdf
+from pipeline import bundled
 from pipeline.config import Settings
 from pipeline.region.profile import load_mappings
 from pipeline.stages.extract import extract_bytes
 from tests.conftest import sample
 
-TEMPLATES = Settings().region.templates_dir
+TEMPLATES = bundled.TEMPLATES
 # what a referrer types or picks; the expected record is samples/template.json
 FILLED = {
     "spoed": "Nee",

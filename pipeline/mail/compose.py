@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from pipeline import bundled
 from pipeline.models import Attachment
 from pipeline.stages.advice import ANSWER_BUTTONS, AnswerButton
 from pipeline.text import one_line, printable
@@ -49,10 +50,11 @@ class MailComposer:
     HTML."""
 
     def __init__(
-        self, templates_dir: Path, from_address: str, display_name: str, domain: str
+        self, own: Path | None, from_address: str, display_name: str, domain: str
     ):
+        folders = bundled.search_path(own, bundled.TEMPLATES)
         self.env = Environment(
-            loader=FileSystemLoader(str(Path(templates_dir) / "mail")),
+            loader=FileSystemLoader([str(f / "mail") for f in folders]),
             undefined=StrictUndefined,
             autoescape=False,
             keep_trailing_newline=True,

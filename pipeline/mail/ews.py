@@ -12,8 +12,12 @@ keeps EWS.
   (GetEvents); a full look runs only when it reports new mail, or every `rescan_seconds`
   anyway, and on a lost subscription: `watch` asks, `receive` looks. With `pull =
   false` the inbox is simply polled every `poll_seconds`.
-- Exchange being away (exchangelib's transport errors, a busy server) leaves every
-  public method as MailServerUnavailable; a wrong password stays exchangelib's
+- A busy Exchange (ErrorServerBusy, throttled) is asked again after the back-off it
+  gives (BackOffMilliseconds in its SOAP fault), never sooner, within
+  `server.THROTTLING`: exchangelib keeps its fail-fast retry policy (so a wrong
+  password fails at once) and `patiently` does the waiting, outside the lock.
+- Exchange being away (exchangelib's transport errors, a server that stays busy) leaves
+  every public method as MailServerUnavailable; a wrong password stays exchangelib's
   UnauthorizedError.
 """
 
@@ -22,20 +26,29 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from pipeline.config import EwsSettings
 from pipeline.folders import QUARANTINE
 from pipeline.mail.mailbox import IncomingMail
-from pipeline.mail.server import FETCH_BATCH, NoHeldMailMixin, outages, secret
+from pipeline.mail.server import (
+    FETCH_BATCH,
+    THROTTLING,
+    NoHeldMailMixin,
+    ServerBusy,
+    outages,
+    patiently,
+    secret,
+)
 
 log = logging.getLogger(f"maatwerk.{__name__}")
 # the pull subscription's events that mean new mail in the inbox (exchangelib's class
 # names of them are the same)
 PULL_EVENTS = ("NewMailEvent", "CreatedEvent", "MovedEvent")
+T = TypeVar("T")
 
 
 def is_ews_outage(exc: BaseException) -> bool:
@@ -74,13 +87,24 @@ class EwsMailbox(NoHeldMailMixin, backend="ews", mail_client="Outlook"):
         self._watermark: str | None = None
         self._last_full = 0.0
         self._look_owed = False  # a full look at the inbox is due (events seen)
+        self.throttling = THROTTLING
 
-    @contextmanager
-    def _server(self) -> Iterator[Any]:
-        """The account, under the lock; Exchange being away leaves as
-        MailServerUnavailable."""
+    def _ask(self, work: Callable[[Any], T]) -> T:
+        """`work(account)` under the lock; a busy Exchange is asked again after the
+        back-off it gives (`patiently`, waiting outside the lock). Raises
+        MailServerUnavailable (ServerBusy when it stays busy) when Exchange is away."""
+        return patiently(partial(self._once, work), self.throttling)
+
+    def _once(self, work: Callable[[Any], T]) -> T:
+        """`work(account)` under the lock. Raises ServerBusy for ErrorServerBusy (with
+        its back-off, in seconds), MailServerUnavailable when Exchange is away."""
+        from exchangelib.errors import ErrorServerBusy
+
         with self._lock, outages(self.server, is_ews_outage):
-            yield self._acct()
+            try:
+                return work(self._acct())
+            except ErrorServerBusy as exc:
+                raise ServerBusy(self.server, exc.back_off) from exc
 
     def _acct(self) -> Any:
         if self._account is not None:
@@ -120,7 +144,7 @@ class EwsMailbox(NoHeldMailMixin, backend="ews", mail_client="Outlook"):
         """Pull notifications: is a full look at the inbox due? (New mail events since
         the last look, the first call, an expired subscription, or `rescan_seconds`
         without a full look all mean: look.) Called under the lock."""
-        from exchangelib.errors import EWSError
+        from exchangelib.errors import ErrorServerBusy, EWSError
 
         if not self.cfg.pull:
             return True
@@ -140,6 +164,8 @@ class EwsMailbox(NoHeldMailMixin, backend="ews", mail_client="Outlook"):
                     )
                     if type(event).__name__ in PULL_EVENTS:
                         self._look_owed = True
+        except ErrorServerBusy:
+            raise  # not a lost subscription: Exchange asks us to wait
         except EWSError as exc:
             log.warning(
                 "EWS pull subscription lost (%s); a new one is made", type(exc).__name__
@@ -151,29 +177,31 @@ class EwsMailbox(NoHeldMailMixin, backend="ews", mail_client="Outlook"):
             or time.monotonic() - self._last_full >= self.cfg.rescan_seconds
         )
 
+    def _look(self, account: Any) -> list[tuple[str, str, datetime]] | None:
+        """The inbox's (id, changekey, received) oldest first, when a look is due
+        (None: no look due). Called under the lock."""
+        if not self._new_mail(account):
+            return None
+        self._last_full = time.monotonic()
+        ids = list(
+            account.inbox.all()
+            .order_by("datetime_received")
+            .values_list("id", "changekey", "datetime_received")
+        )
+        self._look_owed = False
+        return ids
+
     def receive(self) -> Iterator[IncomingMail]:
         """The inbox's mails, oldest first, when the pull subscription says a look is
         due (always without `pull`). Raises MailServerUnavailable when Exchange is away.
         """
-        with self._server() as account:
-            if not self._new_mail(account):
-                return
-            self._last_full = time.monotonic()
-            ids = list(
-                account.inbox.all()
-                .order_by("datetime_received")
-                .values_list("id", "changekey", "datetime_received")
-            )
-            self._look_owed = False
+        ids = self._ask(self._look)
+        if ids is None:
+            return
         # MIME in batches: memory stays flat with a backlog
         for start in range(0, len(ids), FETCH_BATCH):
             batch = ids[start : start + FETCH_BATCH]
-            with self._server() as account:
-                items = list(
-                    account.fetch(
-                        ids=[(i, c) for i, c, _ in batch], only_fields=["mime_content"]
-                    )
-                )
+            items = self._ask(partial(fetch_mime, [(i, c) for i, c, _ in batch]))
             for (item_id, changekey, when), item in zip(batch, items, strict=False):
                 if isinstance(item, Exception):
                     continue  # gone meanwhile
@@ -192,9 +220,8 @@ class EwsMailbox(NoHeldMailMixin, backend="ews", mail_client="Outlook"):
         away."""
         deadline = time.monotonic() + timeout
         while self.cfg.pull:
-            with self._server() as account:
-                if self._new_mail(account):
-                    return
+            if self._ask(self._new_mail):
+                return
             left = deadline - time.monotonic()
             if left <= 0:
                 return
@@ -223,10 +250,14 @@ class EwsMailbox(NoHeldMailMixin, backend="ews", mail_client="Outlook"):
         from exchangelib import Message
 
         item_id, _, changekey = key.partition("\x00")
-        with self._server() as account:
+
+        def move(account: Any) -> None:
             target = self._folder(folder or self.processed_folder)
-            item = Message(account=account, id=item_id, changekey=changekey)
-            item.move(to_folder=target)
+            Message(account=account, id=item_id, changekey=changekey).move(
+                to_folder=target
+            )
+
+        self._ask(move)
 
     def send(self, raw: bytes, recipients: list[str]) -> None:
         """The MIME message as is (SendAndSaveCopy); the recipients are those in its
@@ -234,31 +265,28 @@ class EwsMailbox(NoHeldMailMixin, backend="ews", mail_client="Outlook"):
         Exchange is away."""
         from exchangelib import Message
 
-        with self._server() as account:
-            Message(
+        self._ask(
+            lambda account: Message(
                 account=account, folder=account.sent, mime_content=raw
             ).send_and_save()
+        )
 
     def purge(self, message_ids: set[str]) -> int:
         """Delete the kept copies (processed folder, Quarantaine, Sent Items) of these
         mails for retention: found by InternetMessageId, hard-deleted (not to Deleted
         Items). Raises MailServerUnavailable when Exchange is away."""
-        removed = 0
-        with self._server() as account:
-            for folder in (
+        folders = self._ask(
+            lambda account: [
                 self._folder(self.processed_folder),
                 self._folder(QUARANTINE),
                 account.sent,
-            ):
-                for message_id in sorted(message_ids):
-                    ids = list(
-                        folder.filter(message_id=message_id).values_list(
-                            "id", "changekey"
-                        )
-                    )
-                    if ids:
-                        account.bulk_delete(ids=ids, delete_type="HardDelete")
-                        removed += len(ids)
+            ]
+        )
+        removed = 0
+        for folder in folders:
+            for message_id in sorted(message_ids):
+                # one mail at a time: a busy server asks again only that one
+                removed += self._ask(partial(hard_delete, folder, message_id))
         return removed
 
     def close(self) -> None:
@@ -267,6 +295,21 @@ class EwsMailbox(NoHeldMailMixin, backend="ews", mail_client="Outlook"):
             account, self._account = self._account, None
         if account is not None:
             account.protocol.close()
+
+
+def fetch_mime(ids: list[tuple[str, str]], account: Any) -> list[Any]:
+    """The mails (id, changekey) with their MIME; an exception in place of one that is
+    gone."""
+    return list(account.fetch(ids=ids, only_fields=["mime_content"]))
+
+
+def hard_delete(folder: Any, message_id: str, account: Any) -> int:
+    """Hard-delete the copies of the mail `message_id` in `folder`; how many there
+    were."""
+    ids = list(folder.filter(message_id=message_id).values_list("id", "changekey"))
+    if ids:
+        account.bulk_delete(ids=ids, delete_type="HardDelete")
+    return len(ids)
 
 
 def _adapter_for(ca_bundle: str) -> type[Any]:

@@ -12,12 +12,17 @@
 - Sending: the MIME message as is (`sendMail`, base64), keeping our Message-ID and
   threading headers; a message over the request limit is sent as a draft whose large
   attachments go up through upload sessions.
+- Throttling: a 429, 503 or 504 is asked again after as long as its Retry-After header
+  says, never sooner (Microsoft's throttling guidance; without the header an
+  exponential back-off), within `server.THROTTLING`; beyond that it is an outage
+  (ServerBusy) and the mail waits for a later round.
 """
 
 from __future__ import annotations
 
 import base64
 import logging
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -25,16 +30,21 @@ from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
-from typing import Any
+from email.utils import parsedate_to_datetime
+from functools import partial
+from typing import Any, Final
 
 import requests
 
 from pipeline.config import GraphSettings
 from pipeline.mail.mailbox import IncomingMail
 from pipeline.mail.server import (
+    THROTTLING,
     MailServerUnavailable,
     NoHeldMailMixin,
+    ServerBusy,
     outages,
+    patiently,
     secret,
 )
 
@@ -43,6 +53,9 @@ MIME_SEND_LIMIT = (
     3 * 1024 * 1024
 )  # larger messages (base64 grows them by a third) go through upload sessions
 UPLOAD_CHUNK = 4 * 320 * 1024  # upload session chunks are multiples of 320 KiB
+# the statuses Graph throttles with (429) or asks to come back later with (503, 504),
+# each with a Retry-After header as a rule
+THROTTLED: Final = frozenset({429, 503, 504})
 
 
 class _Session(requests.Session):
@@ -62,6 +75,34 @@ class _Session(requests.Session):
 class GraphError(MailServerUnavailable):
     """Graph answered with an error status (an outage like any other: the mail waits
     and is tried again later)."""
+
+
+def retry_after(value: str | None) -> float | None:
+    """The seconds a Retry-After header asks to wait (Graph sends seconds; an HTTP date
+    is read too); None when there is none or it cannot be read."""
+    if not value:
+        return None
+    if re.fullmatch(r"[0-9]+(\.[0-9]+)?", value.strip()):
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def check_status(response: requests.Response, server: str, doing: str) -> None:
+    """Raises ServerBusy for a throttled answer (THROTTLED, how long to wait from its
+    Retry-After), GraphError (Dutch, naming `doing`) for another error status."""
+    if response.status_code in THROTTLED:
+        raise ServerBusy(server, retry_after(response.headers.get("Retry-After")))
+    if response.status_code >= 400:
+        raise GraphError(
+            f"Microsoft Graph antwoordde {response.status_code} op {doing}; de mail"
+            " wacht en wordt later opnieuw geprobeerd."
+        )
 
 
 def draft_json(msg: EmailMessage, recipients: list[str]) -> dict[str, Any]:
@@ -107,6 +148,7 @@ class GraphMailbox(
         self._delta_link: str | None = None
         self._folders: dict[str, str] = {}
         self._lock = threading.Lock()
+        self.throttling = THROTTLING
 
     # --- plumbing
     # --------------------------------------------------------------------------
@@ -139,24 +181,24 @@ class GraphMailbox(
         return result["access_token"]
 
     def _request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
-        """Every call to Graph goes through here (and `_upload`): an error status raises
-        GraphError, the connection's errors (requests, msal) MailServerUnavailable."""
+        """Every call to Graph goes through here (and `_upload`). Throttled, it is
+        asked again after as long as Graph says (`patiently`). Raises ServerBusy when
+        Graph stays busy beyond `self.throttling`, GraphError for an error status,
+        MailServerUnavailable for the connection's errors (requests, msal)."""
         if not url.startswith("http"):
             url = f"{self.cfg.base_url}{url}"
-        with outages(self.server):
-            headers = {
-                "Authorization": f"Bearer {self._token()}",
-                **kwargs.pop("headers", {}),
-            }
-            response = self._http.request(
-                method, url, headers=headers, timeout=self.cfg.timeout, **kwargs
-            )
-        if response.status_code >= 400:
-            raise GraphError(
-                f"Microsoft Graph antwoordde {response.status_code} op {method}; de"
-                " mail wacht en wordt later opnieuw geprobeerd."
-            )
-        return response
+        extra = kwargs.pop("headers", {})
+
+        def once() -> requests.Response:
+            with outages(self.server):
+                headers = {"Authorization": f"Bearer {self._token()}", **extra}
+                response = self._http.request(
+                    method, url, headers=headers, timeout=self.cfg.timeout, **kwargs
+                )
+            check_status(response, self.server, method)
+            return response
+
+        return patiently(once, self.throttling)
 
     def _user(self, path: str) -> str:
         return f"/users/{requests.utils.quote(self.user)}{path}"
@@ -308,25 +350,25 @@ class GraphMailbox(
         ).json()
         for start in range(0, len(content), UPLOAD_CHUNK):
             chunk = content[start : start + UPLOAD_CHUNK]
-            # the upload URL carries its own token: no Authorization header (Graph
-            # docs)
-            with outages(self.server):
-                r = self._http.put(
-                    session["uploadUrl"],
-                    data=chunk,
-                    timeout=self.cfg.timeout,
-                    headers={
-                        "Content-Length": str(len(chunk)),
-                        "Content-Range": (
-                            f"bytes {start}-{start + len(chunk) - 1}/{len(content)}"
-                        ),
-                    },
-                )
-            if r.status_code >= 400:
-                raise GraphError(
-                    f"Microsoft Graph antwoordde {r.status_code} op het uploaden van"
-                    " een bijlage; de mail wacht en wordt later opnieuw geprobeerd."
-                )
+            headers = {
+                "Content-Length": str(len(chunk)),
+                "Content-Range": (
+                    f"bytes {start}-{start + len(chunk) - 1}/{len(content)}"
+                ),
+            }
+            patiently(
+                partial(self._put_chunk, session["uploadUrl"], chunk, headers),
+                self.throttling,
+            )
+
+    def _put_chunk(self, url: str, chunk: bytes, headers: dict[str, str]) -> None:
+        """One chunk to an upload session. The upload URL carries its own token: no
+        Authorization header (Graph docs). Raises as `check_status` does."""
+        with outages(self.server):
+            r = self._http.put(
+                url, data=chunk, timeout=self.cfg.timeout, headers=headers
+            )
+        check_status(r, self.server, "het uploaden van een bijlage")
 
     def watch(self, timeout: float) -> None:
         """Graph gives no push without a public endpoint: wait `timeout` seconds; the

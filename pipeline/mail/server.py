@@ -1,15 +1,18 @@
 """What the mail-server backends (imap, graph, ews) share: their outages as one error
-class, secrets from the environment, and the Dutch refusal of what a backend cannot do
-(held mails one by one: NoHeldMailMixin).
+class, a server that asks us to slow down (ServerBusy, waited for by `patiently`),
+secrets from the environment, and the Dutch refusal of what a backend cannot do (held
+mails one by one: NoHeldMailMixin).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, ClassVar
+from dataclasses import dataclass
+from typing import Any, ClassVar, Final, TypeVar
 
 from imapclient.exceptions import IMAPClientError
 
@@ -49,6 +52,87 @@ def outages(
             f"{server} is niet bereikbaar of weigert ({type(exc).__name__}); maatwerk"
             " probeert het later opnieuw."
         ) from exc
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Throttling:
+    """How long one call waits for a server that asks it to slow down (Graph's 429/503
+    with Retry-After, EWS's ErrorServerBusy with BackOffMilliseconds)."""
+
+    attempts: int  # requests in all, the first one included
+    max_wait: float  # seconds: a server asking more in one go is not waited for
+    max_total: float  # seconds of waiting in all, within one call
+    first_guess: float  # seconds, when the server does not say: doubled each time …
+    max_guess: float  # … up to this
+
+
+THROTTLING: Final = Throttling(
+    attempts=6, max_wait=120.0, max_total=300.0, first_guess=1.0, max_guess=30.0
+)
+
+
+class ServerBusy(MailServerUnavailable):
+    """`server` asks us to slow down: ask again after `retry_after` seconds, never
+    sooner (None: it did not say). A backend raises it for each such answer;
+    `patiently` waits and asks again, and lets it out (an outage: the mail waits for a
+    later round) when the server stays busy longer than `Throttling` allows."""
+
+    def __init__(
+        self, server: str, retry_after: float | None, melding: str | None = None
+    ) -> None:
+        super().__init__(
+            melding
+            or f"{server} is bezet en vraagt maatwerk te wachten; de mail wacht en"
+            " wordt later opnieuw geprobeerd."
+        )
+        self.server = server
+        self.retry_after = retry_after
+
+
+def patiently(attempt: Callable[[], T], limits: Throttling) -> T:
+    """`attempt()`, asked again while it raises ServerBusy: each time after as long as
+    the server said (never sooner), or when it did not say after `first_guess`
+    seconds, doubled each time up to `max_guess`. At most `attempts` requests, no
+    single wait over `max_wait` and no more than `max_total` seconds in all: a wait
+    that would break a limit is not begun.
+
+    Raises ServerBusy (Dutch, how long was waited) when the server stays busy beyond
+    those limits; whatever else `attempt` raises passes unchanged.
+    """
+    tries, waited = 0, 0.0
+    while True:
+        tries += 1
+        try:
+            return attempt()
+        except ServerBusy as busy:
+            guess = min(limits.first_guess * 2 ** (tries - 1), limits.max_guess)
+            wait = guess if busy.retry_after is None else busy.retry_after
+            if (
+                tries >= limits.attempts
+                or wait > limits.max_wait
+                or waited + wait > limits.max_total
+            ):
+                log.warning(
+                    "%s still busy after %d tries and %.1f s waiting (asks %.1f s"
+                    " more); left for a later round",
+                    busy.server,
+                    tries,
+                    waited,
+                    wait,
+                )
+                raise ServerBusy(
+                    busy.server,
+                    busy.retry_after,
+                    f"{busy.server} is bezet en blijft maatwerk afremmen (na {tries}"
+                    f" pogingen en {waited:.0f} s wachten); de mail wacht en wordt"
+                    " later opnieuw geprobeerd.",
+                ) from busy
+            log.info("%s is busy: asking again in %.1f s", busy.server, wait)
+            time.sleep(wait)  # sleeps at least `wait` (PEP 475)
+            waited += wait
 
 
 def secret(env_name: str, missing: str, *, empty_ok: bool = False) -> str:

@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from pipeline import bundled
 from pipeline.errors import ConfigError
 from pipeline.readers.questions import Labels
 from pipeline.region.model import AfterApproval, Extra, Gemeente, Region, Step
@@ -31,21 +32,25 @@ __all__ = [
 UNITS = ("uur", "dagdeel", "etmaal")
 
 
-def load_mappings(root: Path, profile: str) -> Mappings:
-    """The rules of region `profile` from the mappings folder `root`. Raises ConfigError
+def load_mappings(own: Path | None, profile: str) -> Mappings:
+    """The rules of region `profile`: its profile and the labels from the region's own
+    mappings folder `own` when it has them, else the shipped ones; its tables from its
+    own folder only (another region's tariffs are never a default). Raises ConfigError
     (Dutch) when the profile is missing, unreadable or incomplete."""
-    root = Path(root)
-    region_file = root / "regions" / f"{profile}.toml"
+    folders = bundled.search_path(own, bundled.MAPPINGS)
+    region_file = bundled.find(folders, f"regions/{profile}.toml")
     if not region_file.exists():
-        raise ConfigError(
-            f"Regioprofiel '{profile}' niet gevonden in {root / 'regions'}"
-        )
+        looked = " en ".join(str(f / "regions") for f in folders)
+        raise ConfigError(f"Regioprofiel '{profile}' niet gevonden in {looked}")
     try:
         r = tomllib.loads(region_file.read_text(encoding="utf-8"))
-        lab = tomllib.loads((root / "labels.toml").read_text(encoding="utf-8"))
+        labels_file = bundled.find(folders, "labels.toml")
+        lab = tomllib.loads(labels_file.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"Mappings in {root} zijn niet leesbaar: {exc}") from None
-    return Mappings(root=root, region=_region(r, profile), labels=_labels(lab))
+        raise ConfigError(
+            f"Mappings in {folders[0]} zijn niet leesbaar: {exc}"
+        ) from None
+    return Mappings(root=folders[0], region=_region(r, profile), labels=_labels(lab))
 
 
 def _region(r: dict[str, Any], profile: str) -> Region:

@@ -23,7 +23,7 @@ log = logging.getLogger(f"maatwerk.{__name__}")
 
 @dataclass
 class Mappings:
-    root: Path
+    root: Path  # where the tables are: the region's own folder, or the shipped one
     region: Region
     labels: Labels
 

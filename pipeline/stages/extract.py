@@ -26,9 +26,11 @@ from pipeline.config import ReadSettings
 from pipeline.errors import (
     DAMAGED_PDF,
     DAMAGED_WORD,
+    FileMissing,
     MaatwerkError,
     NotReadAutomatically,
     UnreadableForm,
+    os_reason,
 )
 from pipeline.models import Extraction
 from pipeline.readers import record
@@ -73,9 +75,11 @@ def extract_file(
     """`extract_bytes` of a file. Raises UnreadableForm or NotReadAutomatically."""
     try:
         content = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise FileMissing(f"Het bestand {path} bestaat niet.") from None
     except OSError as exc:
         raise UnreadableForm(
-            f"Het bestand {Path(path).name} kan niet worden geopend ({exc.strerror})."
+            f"Het bestand {Path(path).name} kan niet worden geopend ({os_reason(exc)})."
         ) from None
     return extract_bytes(content, mappings, how)
 

@@ -16,6 +16,7 @@ from typing import Any, TypedDict, Unpack
 
 from docxtpl import DocxTemplate, Listing
 
+from pipeline import bundled
 from pipeline.models import Aanbieder, Aanvraag, Inzet, Tarief
 from pipeline.region.profile import Mappings
 from pipeline.stages.decide import Decision
@@ -158,15 +159,19 @@ def _text(value: Any) -> Listing:
 
 
 class Renderer:
-    """The docx templates of one folder, filled with a context of literal values."""
+    """The docx templates (the region's own folder first, then the shipped ones),
+    filled with a context of literal values."""
 
-    def __init__(self, templates_dir: Path) -> None:
-        self.dir = Path(templates_dir)
+    def __init__(self, own: Path | None = None) -> None:
+        self.folders = bundled.search_path(own, bundled.TEMPLATES)
+
+    def path(self, name: str) -> Path:
+        return bundled.find(self.folders, f"{name}.docx")
 
     def render(self, name: str, context: dict[str, Any]) -> bytes:
         """Template `name` filled with `context`, as .docx bytes. Raises what docxtpl
         raises for a missing or broken template (a fault of the installation)."""
-        tpl = DocxTemplate(str(self.dir / f"{name}.docx"))
+        tpl = DocxTemplate(str(self.path(name)))
         tpl.render({k: _wrap(v) for k, v in context.items()}, autoescape=True)
         out = io.BytesIO()
         tpl.save(out)
@@ -174,9 +179,7 @@ class Renderer:
 
     def undeclared(self, name: str) -> set[str]:
         """The variables template `name` uses."""
-        return DocxTemplate(
-            str(self.dir / f"{name}.docx")
-        ).get_undeclared_template_variables()
+        return DocxTemplate(str(self.path(name))).get_undeclared_template_variables()
 
 
 def _wrap(value: Any) -> Any:
