@@ -1,7 +1,8 @@
 """`maatwerk`: the command line, a client of the library. Each command reads its
 settings, calls the library, prints; the commands live by subject in this package:
 
-- `mail`: run, reprocess, quarantaine, check
+- `setup`: init; `check`: check
+- `mail`: run, reprocess, quarantaine
 - `cases`: status, case, inzage, opschonen
 - `forms`: extract, bench extract
 - `report`: report verlopend, report monitoring
@@ -23,7 +24,7 @@ import typer
 from sqlalchemy.exc import OperationalError
 from typer.core import TyperGroup
 
-from maatwerk import cases, forms, mail, report, setup
+from maatwerk import cases, check, forms, mail, report, setup
 from maatwerk.dutch import DutchCommand, DutchGroup, usage_error
 from maatwerk.shared import CONFIG_ENV, ConfigOpt
 from pipeline.errors import ExitCode, MaatwerkError, StoreUnavailable
@@ -68,7 +69,7 @@ app.command()(setup.init)
 app.command()(mail.run)
 app.command()(mail.reprocess)
 app.add_typer(mail.quarantaine_app, name="quarantaine")
-app.command()(mail.check)
+app.command()(check.check)
 app.command("status")(cases.status_cmd)
 app.command("case")(cases.case_cmd)
 app.command()(cases.inzage)

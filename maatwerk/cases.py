@@ -4,6 +4,8 @@ their time is up."""
 
 from __future__ import annotations
 
+import json
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -20,8 +22,16 @@ from maatwerk.shared import (
     store_session,
 )
 from pipeline.config import Settings
+from pipeline.errors import ExitCode
 from pipeline.reports.case import CaseView, inzage_log, view_case
-from pipeline.reports.status import Status, WorkerRow, status
+from pipeline.reports.status import (
+    Gezondheid,
+    Status,
+    WorkerRow,
+    status,
+    status_json,
+    status_prometheus,
+)
 
 CaseArg = typer.Argument(
     ..., metavar="ZAAKNUMMER", help="Zaaknummer, bijv. MW-2026-0001"
@@ -37,8 +47,22 @@ STATUS_COLUMNS = (
 )
 
 
-def status_cmd(config: Path | None = ConfigOpt) -> None:
-    """Toon de openstaande zaken met hun status en adviestermijn.
+def status_cmd(
+    as_json: bool = typer.Option(
+        False, "--json", help="Als JSON, voor monitoring (Zabbix, Nagios, scripts)."
+    ),
+    prometheus: bool = typer.Option(
+        False,
+        "--prometheus",
+        help="Als Prometheus-tekstbestand (node_exporter textfile collector).",
+    ),
+    config: Path | None = ConfigOpt,
+) -> None:
+    """Toon de openstaande zaken met hun status en adviestermijn, en hoe de verwerkers
+    ervoor staan.
+
+    Exitcode: 0 gezond, 12 verminderd (een verwerker wacht op een storing), 13 buiten
+    werking (er draait geen verwerker).
 
     Voorbeeld: maatwerk --config /etc/maatwerk/maatwerk.toml status --json
     """
@@ -46,9 +70,28 @@ def status_cmd(config: Path | None = ConfigOpt) -> None:
     today = datetime.now(ZoneInfo(settings.advice.timezone)).date()
     with store_session(settings) as s:
         st = status(s, today, datetime.now(UTC))
-    _print_cases(st)
-    _print_mail(st, settings)
-    _print_workers(st.workers, settings)
+    if as_json:
+        sys.stdout.write(json.dumps(status_json(st), ensure_ascii=False, indent=2))
+        sys.stdout.write("\n")
+    elif prometheus:
+        sys.stdout.write(status_prometheus(st))
+    else:
+        _print_cases(st)
+        _print_mail(st, settings)
+        _print_workers(st.workers, settings)
+        health = st.health
+        out.print(
+            f"Gezondheid: {health.state}"
+            + "".join(f"; {esc(r)}" for r in health.reasons)
+        )
+    raise typer.Exit(HEALTH_EXIT[st.health.state])
+
+
+HEALTH_EXIT = {
+    Gezondheid.gezond: ExitCode.ok,
+    Gezondheid.verminderd: ExitCode.degraded,
+    Gezondheid.buiten_werking: ExitCode.down,
+}
 
 
 def _print_cases(st: Status) -> None:

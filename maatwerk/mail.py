@@ -1,5 +1,5 @@
-"""`maatwerk run`, `reprocess`, `quarantaine` and `check`: the mailbox and the drop
-folder watched and handled, the mail held in Quarantaine, the sender check."""
+"""`maatwerk run`, `reprocess` and `quarantaine`: the mailbox and the drop folder
+watched and handled, the mail held in Quarantaine."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from rich.table import Table
 from maatwerk.printing import err, esc, lit, local, out
 from maatwerk.shared import ConfigOpt, opened_pipeline, person, settings_of
 from pipeline.config import Settings
-from pipeline.errors import ConfigError
 
 if TYPE_CHECKING:
     from pipeline.workflow.pipeline import RunReport
@@ -212,50 +211,3 @@ def _held_line(mail: HeldMail) -> str:
         f"mail {mail.nummer} van {esc(mail.sender or 'onbekend')}, onderwerp"
         f" '{esc(mail.subject)}'"
     )
-
-
-def check(config: Path | None = ConfigOpt) -> None:
-    """Controleer de instellingen: wat de mailserver op binnenkomende mail schrijft
-    (afzendercontrole)."""
-    settings = settings_of(config)
-    with opened_pipeline(settings) as pipeline:
-        try:
-            processed = pipeline.mailbox.list_folder(settings.mailbox.processed_folder)
-        except ConfigError as exc:
-            out.print(f"Afzendercontrole: niet na te gaan ({esc(exc.melding)})")
-            return
-    _print_server_check([m.raw for m in processed[-50:]], settings)
-
-
-def _print_server_check(raws: list[bytes], settings: Settings) -> None:
-    from pipeline.workflow import verify
-
-    sec = settings.security
-    r = verify.server_report(raws, tuple(sec.vertrouwde_servers))
-    if not r.mails:
-        out.print(
-            "Afzendercontrole: nog geen verwerkte mail om na te gaan wat de mailserver"
-            " controleert."
-        )
-        return
-    results = ", ".join(f"{k} {v}" for k, v in sorted(r.dmarc.items())) or "geen"
-    out.print(
-        f"Afzendercontrole: van de laatste {r.mails} verwerkte mails hebben er"
-        f" {r.with_results} een DMARC-uitslag van de ontvangende mailserver"
-        f" ({esc(results)}); {r.internal} zijn door Exchange als intern gemarkeerd"
-        + (f"; server(s): {esc(', '.join(r.servers))}" if r.servers else "")
-        + "."
-    )
-    if r.with_results < r.mails and sec.dmarc == "vereist":
-        out.print(
-            '[bold red]FOUT[/bold red]: [security] dmarc = "vereist", maar niet elke'
-            " mail heeft een DMARC-uitslag: antwoorden zonder uitslag tellen dan nooit."
-        )
-    elif r.with_results == r.mails and sec.dmarc != "vereist":
-        out.print(
-            'Tip: de mailserver controleert elke mail; met [security] dmarc = "vereist"'
-            " telt een antwoord zonder DMARC-uitslag nooit (het strengste dat deze"
-            " server ondersteunt)."
-        )
-    else:
-        out.print(f'OK: [security] dmarc = "{sec.dmarc}".')

@@ -20,13 +20,19 @@ def init(
         metavar="PROFIEL",
         help=f"Het regioprofiel om mee te beginnen: {', '.join(profiles())}.",
     ),
+    data: Path | None = typer.Option(
+        None,
+        "--data",
+        metavar="MAP",
+        help="Waar database, register, dropmap en mailmappen komen (standaard MAP/data).",
+    ),
 ) -> None:
     """Maak een map om maatwerk vanuit te draaien: een beginconfiguratie, alle
     instellingen met uitleg en een kopie van het regioprofiel om aan te passen.
 
-    Voorbeeld: maatwerk init /etc/maatwerk --regio rvn
+    Voorbeeld: maatwerk init /etc/maatwerk --regio rvn --data /var/lib/maatwerk
     """
-    written = init_folder(folder, regio)
+    written = init_folder(folder, regio, data)
     for path in written:
         out.print(f"geschreven: {esc(path)}")
     out.print(

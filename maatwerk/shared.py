@@ -99,13 +99,14 @@ def opened_pipeline(settings: Settings) -> Iterator[Pipeline]:
 
 @contextmanager
 def store_session(settings: Settings) -> Iterator[Session]:
-    """One transaction on the store, which is closed when the block ends.
+    """One transaction on the store, which is closed when the block ends; never makes
+    a database (a command that reads, from the wrong folder, would find an empty one).
 
-    Raises StoreUnavailable when the database does not answer (`main`
-    shows it as StoreUnavailable)."""
+    Raises StoreMissing when there is none, StoreUnavailable when the database does not
+    answer."""
     from pipeline import store
 
-    st = store.open_store(settings.store)
+    st = store.open_store(settings.store, create=False)
     try:
         with st.session() as s:
             yield s

@@ -103,6 +103,19 @@ OS_REASONS = {
 }
 
 
+class StoreMissing(MaatwerkError):
+    """A command that reads found no database where the config points."""
+
+    exit_code = ExitCode.not_found
+
+    def __init__(self, where: Path):
+        super().__init__(
+            f"Geen database gevonden: {where} bestaat niet ([store] url). Geef de"
+            " configuratie van de verwerker met --config BESTAND (of"
+            " MAATWERK_CONFIG), of start dit in de map waar 'maatwerk run' draait."
+        )
+
+
 class CaseNotFound(MaatwerkError):
     exit_code = ExitCode.not_found
 
@@ -124,7 +137,10 @@ class AlreadyRunning(MaatwerkError):
 
 
 class Outage(MaatwerkError):
-    """Something maatwerk depends on is away: the item waits, the round backs off."""
+    """Something maatwerk depends on is away: the item waits, the round backs off (at
+    least `retry_after` seconds when the server said how long)."""
+
+    retry_after: float | None = None
 
     def __init__(self, wat: str, melding: str):
         super().__init__(melding)

@@ -51,9 +51,10 @@ def profiles() -> list[str]:
     return sorted(p.stem for p in (bundled.MAPPINGS / "regions").glob("*.toml"))
 
 
-def init_folder(target: Path, profile: str) -> list[Path]:
+def init_folder(target: Path, profile: str, data: Path | None = None) -> list[Path]:
     """Write a starting config, config.example.toml, a copy of region `profile` and
-    of the region's tables (examples to fill in) into `target`; the files written.
+    of the region's tables (examples to fill in) into `target`; the files written. The
+    store and folders go under `data` (default: `target`/data).
 
     Raises ConfigError when the profile does not exist or `target` already has a
     config (nothing is overwritten)."""
@@ -68,9 +69,10 @@ def init_folder(target: Path, profile: str) -> list[Path]:
     regions = root / "mappings" / "regions"
     regions.mkdir(parents=True, exist_ok=True)
     (root / "templates" / "mail").mkdir(parents=True, exist_ok=True)
-    (root / "data").mkdir(exist_ok=True)
+    data = (data or root / "data").resolve()
+    data.mkdir(parents=True, exist_ok=True)
     config.write_text(
-        STARTING_CONFIG.format(profile=profile, root=root, data=root / "data"),
+        STARTING_CONFIG.format(profile=profile, root=root, data=data),
         encoding="utf-8",
     )
     written = [config]

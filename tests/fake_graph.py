@@ -142,6 +142,7 @@ ENDPOINTS: list[tuple[str, re.Pattern[str], Endpoint]] = [
     for method, pattern, endpoint in [
         ("GET", r"/mailFolders/inbox/messages/delta", ep.delta),
         ("GET", r"/messages/([^/]+)/\$value", ep.mime_value),
+        ("GET", r"/mailFolders/(inbox)", ep.get_inbox),
         ("GET", r"/mailFolders", ep.find_folders),
         ("POST", r"/mailFolders", ep.create_folder),
         ("POST", r"/messages/([^/]+)/move", ep.move),

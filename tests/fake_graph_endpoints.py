@@ -186,6 +186,15 @@ def folder(fid: str, name: str, total: int) -> dict:
     }
 
 
+def get_inbox(call: Call) -> Reply:
+    """GET /users/{id}/mailFolders/inbox: the well-known folder (mailFolder resource)."""
+    return Reply(
+        200,
+        {"@odata.context": f"{call.ctx}/mailFolders/$entity"}
+        | folder("AAMkInbox", "Inbox", len(call.graph.inbox)),
+    )
+
+
 def find_folders(call: Call) -> Reply:
     g = call.graph
     name = re.search(r"displayName eq '([^']*)'", call.query.get("$filter", [""])[0])

@@ -1,6 +1,6 @@
 """Real mail servers on loopback for the tests: Dovecot (IMAP + LMTP) from Debian's
 packages, and an SMTP server (aiosmtpd) that hands every message to Dovecot's LMTP, so
-delivery is Dovecot's own. Installed by scripts/setup-system; started per test session.
+delivery is Dovecot's own. Installed by scripts/setup-system --tests; started per test session.
 
 Dovecot runs from a short base_dir under /tmp (unix socket paths over ~100 characters
 fail), with passwd-file users, mail as uid nobody, and free loopback ports.

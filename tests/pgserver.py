@@ -1,6 +1,6 @@
 """A real PostgreSQL server for the tests: its own cluster in a temporary folder,
 listening on loopback only, started and stopped by the tests (the Debian package is
-installed by scripts/setup-system; its system cluster is never started).
+installed by scripts/setup-system --tests; its system cluster is never started).
 
 Run as root, the server runs as the `postgres` user (PostgreSQL refuses root). Usable as
 a child process too: `python -m tests.pgserver` prints the URL and keeps running until
@@ -40,7 +40,9 @@ class PostgresServer:
     def __init__(self, *, durable: bool = False):
         bindir = _bindir()
         if bindir is None:
-            raise RuntimeError("PostgreSQL is not installed; run scripts/setup-system")
+            raise RuntimeError(
+                "PostgreSQL is not installed; run scripts/setup-system --tests"
+            )
         self.bindir: Path = bindir
         self.base = Path(tempfile.mkdtemp(prefix="mw-pg-"))
         self.data = self.base / "data"

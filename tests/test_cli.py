@@ -39,13 +39,14 @@ def test_run_once_without_config_uses_embedded_defaults(tmp_path):
 
     status = _run(tmp_path, "status")
     assert (
-        status.returncode == 0
+        status.returncode == ExitCode.down  # the run --once is over
+        and "Gezondheid: buiten werking" in status.stdout
         and "advies_gevraagd" in status.stdout
         and "Zeist" in status.stdout
     )
     case_id = next(w for w in status.stdout.split() if w.startswith("MW-"))
     no_reason = _run(tmp_path, "case", case_id)
-    assert no_reason.returncode == 2 and "--reden" in no_reason.stderr
+    assert no_reason.returncode == ExitCode.usage and "--reden" in no_reason.stderr
     history = _run(tmp_path, "case", case_id, "--reden", "vraag van de gemeente Zeist")
     assert (
         history.returncode == 0

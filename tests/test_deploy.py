@@ -26,8 +26,9 @@ SHIPPED_EXEC = "/opt/maatwerk/venv/bin/maatwerk"
 
 
 def systemd_analyze() -> str:
-    found = shutil.which("systemd-analyze") or (
-        "/usr/bin/systemd-analyze" if Path("/usr/bin/systemd-analyze").exists() else None
+    # /usr/bin also when PATH lacks it (systemd-analyze is not in sbin)
+    found = shutil.which("systemd-analyze") or shutil.which(
+        "systemd-analyze", path="/usr/bin:/bin"
     )
     if found is None:
         pytest.fail(

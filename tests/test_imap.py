@@ -30,7 +30,8 @@ from tests.conftest import (
 REFERRER = "e.vandijk@zeist.nl"
 
 pytestmark = pytest.mark.skipif(
-    not mailserver.available(), reason="Dovecot not installed (scripts/setup-system)"
+    not mailserver.available(),
+    reason="Dovecot not installed (scripts/setup-system --tests)",
 )
 
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from docx import Document
 
+from pipeline.errors import ExitCode
 from pipeline.workflow.pipeline import Pipeline
 from tests.conftest import (
     BACKOFFICE,
@@ -92,7 +93,7 @@ def test_status_shows_who_owes_advice_and_overdue_cases(tmp_path):
         text=True,
         timeout=60,
     )
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == ExitCode.down, result.stderr  # no worker runs
     assert "beleidsadviseur (p.smit@zeist.nl); icm (icm@zorginzou.nl)" in result.stdout
     assert "2026-01-15 TE LAAT" in result.stdout
     assert "over de termijn" in result.stdout

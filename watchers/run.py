@@ -140,6 +140,8 @@ def run_forever(pipeline: Pipeline, stop: threading.Event) -> RunReport:
             except Exception as exc:  # an outage: wait, then try again
                 failures += 1
                 backoff = min(300.0, 2.0**failures)
+                if isinstance(exc, Outage) and exc.retry_after:
+                    backoff = max(backoff, exc.retry_after)  # never sooner than told
                 health.report(waiting_on(exc))
                 log.error(
                     "round failed (%s, waiting on %s); retrying in %.0f s",

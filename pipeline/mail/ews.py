@@ -182,13 +182,13 @@ class EwsMailbox(NoHeldMailMixin, backend="ews", mail_client="Outlook"):
         (None: no look due). Called under the lock."""
         if not self._new_mail(account):
             return None
-        self._last_full = time.monotonic()
         ids = list(
             account.inbox.all()
             .order_by("datetime_received")
             .values_list("id", "changekey", "datetime_received")
         )
-        self._look_owed = False
+        # only a look that got through counts: a busy one is asked again
+        self._last_full, self._look_owed = time.monotonic(), False
         return ids
 
     def receive(self) -> Iterator[IncomingMail]:
@@ -243,6 +243,17 @@ class EwsMailbox(NoHeldMailMixin, backend="ews", mail_client="Outlook"):
                 folder.save()
                 self._folders[name] = folder
         return self._folders[name]
+
+    def check(self) -> str:
+        """The inbox folder asked for (GetFolder)."""
+
+        def get_inbox(account: Any) -> int:
+            account.inbox.refresh()
+            return int(account.inbox.total_count or 0)
+
+        waiting = self._ask(get_inbox)
+        user = self.cfg.mailbox or self.address
+        return f"Exchange {self.cfg.endpoint}: map Postvak IN van {user} met {waiting} mail(s)"
 
     def mark_processed(self, key: str, folder: str | None = None) -> None:
         """Move the mail out of the inbox. Raises MailServerUnavailable when Exchange is

@@ -206,6 +206,14 @@ class GraphMailbox(
     # --- the mailbox interface
     # -------------------------------------------------------------
 
+    def check(self) -> str:
+        """A token, and the inbox folder read (GET /users/{id}/mailFolders/{folder})."""
+        inbox = self._request("GET", self._user(f"/mailFolders/{self.cfg.folder}"))
+        return (
+            f"Microsoft Graph: token gekregen, map {self.cfg.folder} van {self.user}"
+            f" met {inbox.json().get('totalItemCount', '?')} mail(s)"
+        )
+
     def receive(self) -> Iterator[IncomingMail]:
         with self._lock:
             items = self._delta()

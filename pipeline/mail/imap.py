@@ -141,6 +141,15 @@ class ImapMailbox:
                 client.create_folder(folder)
             self._known_folders.add(folder)
 
+    def check(self) -> str:
+        with self._session(inbox_after=True) as client:
+            waiting = client.select_folder(self.imap_cfg.folder, readonly=True)
+        cfg = self.imap_cfg
+        return (
+            f"IMAP {cfg.host}:{cfg.port} ({cfg.security}): ingelogd, map"
+            f" {cfg.folder} met {waiting[b'EXISTS']} mail(s); {self.smtp.check()}"
+        )
+
     def receive(self) -> Iterator[IncomingMail]:
         """The inbox's mails, fetched in batches (memory stays flat with a long
         backlog); the lock is held per fetch, not while the flow handles a mail (which

@@ -68,6 +68,12 @@ class Mailbox(Protocol):
         the inbox after each return."""
         ...
 
+    def check(self) -> str:
+        """Log in and look at the inbox once, as `maatwerk check` does (nothing is
+        read, moved or sent): what was seen, in Dutch. Raises MailServerUnavailable or
+        ConfigError (Dutch) when that does not work."""
+        ...
+
     def close(self) -> None:
         """Let go of connections; errors of a server already gone are ignored."""
         ...

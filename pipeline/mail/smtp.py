@@ -9,6 +9,7 @@ import smtplib
 import ssl
 
 from pipeline.config import SmtpSettings
+from pipeline.errors import ConfigError
 from pipeline.mail.server import outages, secret
 
 log = logging.getLogger(f"maatwerk.{__name__}")
@@ -70,6 +71,18 @@ class SmtpSender:
                     self._smtp = None
                     if attempt == 2:
                         raise
+
+    def check(self) -> str:
+        """Connect and log in (nothing is sent). Raises MailServerUnavailable."""
+        try:
+            with outages(self.server, is_smtp_outage):
+                self._conn().noop()
+        except smtplib.SMTPAuthenticationError as exc:
+            raise ConfigError(
+                f"{self.server} weigert de inlog ({exc.smtp_code}); controleer [smtp]"
+                f" username en het wachtwoord in {self.cfg.password_env}."
+            ) from None
+        return f"SMTP {self.cfg.host}:{self.cfg.port} ({self.cfg.security}): verbonden"
 
     def close(self) -> None:
         """Quit the connection; errors of a server already gone are ignored."""

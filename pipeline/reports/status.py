@@ -4,9 +4,10 @@ aside, and the running workers. Typed rows; the command line only prints them.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
-from typing import Final
+from enum import StrEnum
+from typing import Any, Final
 
 from sqlalchemy.orm import Session
 
@@ -49,6 +50,18 @@ class WorkerRow:
     silent: bool  # not heard of for SILENT_AFTER_SECONDS
 
 
+class Gezondheid(StrEnum):
+    gezond = "gezond"
+    verminderd = "verminderd"  # working, but waiting on an outage
+    buiten_werking = "buiten werking"  # no worker running
+
+
+@dataclass(frozen=True)
+class Health:
+    state: Gezondheid
+    reasons: list[str]
+
+
 @dataclass(frozen=True)
 class Status:
     cases: list[CaseRow]
@@ -63,6 +76,22 @@ class Status:
     @property
     def late(self) -> int:
         return sum(row.te_laat for row in self.cases)
+
+    @property
+    def health(self) -> Health:
+        """How the workers are, for monitoring: down when none is heard of, degraded
+        when one waits on an outage or mail is left waiting, else healthy."""
+        if not any(not w.silent for w in self.workers):
+            return Health(Gezondheid.buiten_werking, ["er draait geen 'maatwerk run'"])
+        reasons = [
+            f"verwerker {w.id} wacht op {w.waiting_on}"
+            for w in self.workers
+            if w.waiting_on and not w.silent
+        ]
+        reasons += [f"mail wacht op {o.wat}" for o in self.outages]
+        if self.send_errors:
+            reasons.append(f"{self.unsent} mail(s) niet verzonden")
+        return Health(Gezondheid.verminderd if reasons else Gezondheid.gezond, reasons)
 
 
 def status(s: Session, today: date, now: datetime) -> Status:
@@ -129,3 +158,53 @@ def _outages(s: Session) -> list[MailOutage]:
 def _worker_row(w: store.Worker, now: datetime) -> WorkerRow:
     silent = (now - store.aware(w.seen_at)).total_seconds() > SILENT_AFTER_SECONDS
     return WorkerRow(w.id, w.seen_at, w.waiting_on, w.waiting_since, silent)
+
+
+def status_json(st: Status) -> dict[str, Any]:
+    """The status as JSON for monitoring: case numbers, gemeenten and providers, no
+    personal data."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, (date, datetime)):
+            return value.isoformat()
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        return value
+
+    health = st.health
+    return {
+        "gezondheid": str(health.state),
+        "redenen": health.reasons,
+        "open_zaken": len(st.cases),
+        "te_laat": st.late,
+        "niet_verzonden": st.unsent,
+        "in_quarantaine_gezet": st.set_aside,
+        "zaken": [plain(asdict(row)) for row in st.cases],
+        "storingen": [plain(asdict(o)) for o in st.outages],
+        "verwerkers": [plain(asdict(w)) for w in st.workers],
+    }
+
+
+def status_prometheus(st: Status) -> str:
+    """The status in Prometheus' text format (a textfile collector's .prom file)."""
+    health = st.health.state
+    lines = [
+        "# HELP maatwerk_gezondheid 0 gezond, 1 verminderd, 2 buiten werking",
+        "# TYPE maatwerk_gezondheid gauge",
+        f"maatwerk_gezondheid {list(Gezondheid).index(health)}",
+    ]
+    for name, value, help_text in (
+        ("open_zaken", len(st.cases), "openstaande zaken"),
+        ("te_laat", st.late, "zaken over de adviestermijn"),
+        ("niet_verzonden", st.unsent, "mails die wachten op verzending"),
+        ("storingen", len(st.outages), "storingen waarop mail wacht"),
+        ("verwerkers", sum(not w.silent for w in st.workers), "draaiende verwerkers"),
+    ):
+        lines += [
+            f"# HELP maatwerk_{name} {help_text}",
+            f"# TYPE maatwerk_{name} gauge",
+            f"maatwerk_{name} {value}",
+        ]
+    return "\n".join(lines) + "\n"

@@ -49,6 +49,8 @@ from pipeline.store.db import (
     lock_index,
     migrate,
     open_store,
+    schema_problem,
+    schema_revisions,
     sole_worker,
 )
 from pipeline.store.inzage import held_actions, inzage, log_access, record_held_action
@@ -185,6 +187,8 @@ __all__ = [
     "note",
     "open_cases",
     "open_store",
+    "schema_problem",
+    "schema_revisions",
     "outage_over",
     "owing",
     "purge_personal_data",

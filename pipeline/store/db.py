@@ -12,13 +12,21 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.config import StoreSettings
-from pipeline.errors import AlreadyRunning, ConfigError, StoreUnavailable
+from pipeline.errors import (
+    AlreadyRunning,
+    ConfigError,
+    StoreMissing,
+    StoreUnavailable,
+)
 from pipeline.register.folder import DIR_MODE, FILE_MODE
 
 log = logging.getLogger(f"maatwerk.{__name__}")
@@ -54,12 +62,45 @@ def database_errors() -> Iterator[None]:
         raise StoreUnavailable() from exc
 
 
-class Store:
-    """The database behind one URL, its schema brought up to date on open. Raises
-    ConfigError when the URL holds a password, StoreUnavailable when the database does
-    not answer (here and in every session)."""
+def schema_revisions(engine: Engine) -> tuple[str | None, str]:
+    """The database's schema revision (None: no schema yet) and the newest this
+    version of maatwerk knows."""
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    assert head is not None  # the migrations ship with the package
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision(), head
 
-    def __init__(self, url: str, password: str | None = None):
+
+def schema_problem(current: str | None, head: str) -> str | None:
+    """What is wrong with schema `current` for this version, in Dutch; None: nothing."""
+    if current == head:
+        return None
+    if current is None:
+        return "de database heeft nog geen tabellen; 'maatwerk run' maakt ze"
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    try:
+        ScriptDirectory.from_config(cfg).get_revision(current)
+    except CommandError:
+        return (
+            f"de database is van een nieuwere versie van maatwerk (schema {current});"
+            " installeer die versie weer of zet de back-up van vóór de upgrade terug"
+        )
+    return (
+        f"de database heeft schema {current}, deze versie verwacht {head};"
+        " 'maatwerk run' werkt hem bij"
+    )
+
+
+class Store:
+    """The database behind one URL, its schema brought up to date on open (`create`),
+    or only looked at (a command that reads). Raises ConfigError when the URL holds a
+    password or (not `create`) the schema is not this version's, StoreUnavailable when
+    the database does not answer (here and in every session)."""
+
+    def __init__(self, url: str, password: str | None = None, create: bool = True):
         u = make_url(url)
         if u.password:
             raise ConfigError(
@@ -77,7 +118,11 @@ class Store:
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "savepoint", _sqlite_savepoint_in_transaction)
         with database_errors():
-            migrate(self.engine)
+            if create:
+                migrate(self.engine)
+            elif problem := schema_problem(*schema_revisions(self.engine)):
+                self.engine.dispose()
+                raise ConfigError(f"Database {u.render_as_string()}: {problem}.")
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
@@ -123,13 +168,15 @@ def sole_worker(url: str) -> Iterator[None]:
         yield
 
 
-def open_store(cfg: StoreSettings) -> Store:
+def open_store(cfg: StoreSettings, create: bool = True) -> Store:
     """The store of a `[store]` config section; the password comes from the environment.
+    `create` False: a command that reads never makes a database, nor changes its schema.
 
     An SQLite file is for owner and group only, like the register: it is made with that
     mode before SQLite opens it (SQLite gives its -wal and -shm files the database
     file's mode), and one made world-readable by an older version is corrected. Raises
-    ConfigError when the URL holds a password."""
+    ConfigError when the URL holds a password, StoreMissing (not `create`) when the
+    SQLite file is not there."""
     u = make_url(cfg.url)
     if (
         u.get_backend_name() == "sqlite"
@@ -138,6 +185,8 @@ def open_store(cfg: StoreSettings) -> Store:
         and not u.database.startswith("file:")
     ):
         db = Path(u.database)
+        if not create and not db.exists():
+            raise StoreMissing(db.resolve())
         db.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
         os.close(os.open(db, os.O_WRONLY | os.O_CREAT, FILE_MODE))
         for path in (
@@ -153,7 +202,9 @@ def open_store(cfg: StoreSettings) -> Store:
                 PermissionError,
             ):  # not there yet, or another user's file
                 pass
-    return Store(cfg.url, password=os.environ.get(cfg.password_env) or None)
+    return Store(
+        cfg.url, password=os.environ.get(cfg.password_env) or None, create=create
+    )
 
 
 def _sqlite_savepoint_in_transaction(conn: Any, _name: Any) -> None:
