@@ -24,7 +24,9 @@ def init(
         None,
         "--data",
         metavar="MAP",
-        help="Waar database, register, dropmap en mailmappen komen (standaard MAP/data).",
+        help=(
+            "Waar database, register, dropmap en mailmappen komen (standaard MAP/data)."
+        ),
     ),
 ) -> None:
     """Maak een map om maatwerk vanuit te draaien: een beginconfiguratie, alle
