@@ -157,7 +157,7 @@ def database(settings: Settings) -> str:
         current, head = schema_revisions(engine)
     except SQLAlchemyError as exc:
         raise Failed(
-            f"{shown} is niet bereikbaar ({type(exc.orig or exc).__name__})",
+            f"{shown} is niet bereikbaar ({type(exc).__name__})",
             "Controleer [store] url, of de databaseserver draait, en het wachtwoord"
             f" in de omgevingsvariabele {settings.store.password_env} (of ~/.pgpass).",
         ) from None

@@ -253,7 +253,10 @@ class EwsMailbox(NoHeldMailMixin, backend="ews", mail_client="Outlook"):
 
         waiting = self._ask(get_inbox)
         user = self.cfg.mailbox or self.address
-        return f"Exchange {self.cfg.endpoint}: map Postvak IN van {user} met {waiting} mail(s)"
+        return (
+            f"Exchange {self.cfg.endpoint}: map Postvak IN van {user} met"
+            f" {waiting} mail(s)"
+        )
 
     def mark_processed(self, key: str, folder: str | None = None) -> None:
         """Move the mail out of the inbox. Raises MailServerUnavailable when Exchange is
