@@ -5,11 +5,19 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from maatwerk.printing import err, esc, lit, local, out
@@ -48,23 +56,47 @@ def run(
     Voorbeeld: maatwerk --config /etc/maatwerk/maatwerk.toml run
     """
     from pipeline.store import sole_worker
+    from pipeline.workflow.pipeline import RunReport
 
     settings = settings_of(config)
-    with sole_worker(settings.store.url):
-        report = _run(settings, once)
+    with sole_worker(settings.store.url), backlog_bar() as progress:
+        report = _run(settings, once, RunReport(progress=progress))
     err.print(
         f"Klaar: {report.mails} mail(s), {report.files} bestand(en),"
-        f" {len(report.cases)} zaak/zaken, {report.sent} mail(s) verstuurd,"
-        f" {report.quarantined} in quarantaine."
+        f" {len(set(report.cases))} nieuwe zaak/zaken, {report.sent} mail(s)"
+        f" verstuurd, {report.quarantined} in quarantaine."
     )
 
 
-def _run(settings: Settings, once: bool) -> RunReport:
+@contextmanager
+def backlog_bar() -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr while a backlog is handled (a terminal only: a service's
+    journal gets the event lines)."""
+    with Progress(
+        TextColumn("achterstand"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as bar:
+        task = bar.add_task("mail", total=None, visible=False)
+
+        def advance(handled: int, waiting: int) -> None:
+            bar.update(
+                task, completed=handled, total=waiting, visible=handled < waiting
+            )
+
+        yield advance
+
+
+def _run(settings: Settings, once: bool, report: RunReport) -> RunReport:
     from watchers.run import run_forever, run_once
 
     with opened_pipeline(settings) as pipeline:
         if once:
-            return run_once(pipeline)
+            return run_once(pipeline, report)
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
@@ -72,7 +104,7 @@ def _run(settings: Settings, once: bool) -> RunReport:
             f"maatwerk bewaakt {esc(settings.mailbox.address)} en"
             f" {esc(settings.drop.path)} — stop met Ctrl-C"
         )
-        return run_forever(pipeline, stop)
+        return run_forever(pipeline, stop, report)
 
 
 def reprocess(config: Path | None = ConfigOpt) -> None:

@@ -16,7 +16,7 @@ from pipeline.text import printable
 
 # piped output: wide tables, no wrapping; ':name:' in a value stays text, never an emoji
 out = Console(width=None if sys.stdout.isatty() else 200, emoji=False)
-err = Console(stderr=True, emoji=False)
+err = Console(width=None if sys.stderr.isatty() else 200, stderr=True, emoji=False)
 
 
 def lit(value: object) -> Text:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from pipeline.workflow.pipeline import Pipeline
 
 CONFIG_ENV = "MAATWERK_CONFIG"
+EVENTS = "maatwerk.gebeurtenis"  # the logger of pipeline/workflow/events.py
 ConfigOpt = typer.Option(
     None,
     "--config",
@@ -70,6 +71,13 @@ def setup_logging(log_level: str) -> None:
         root.addHandler(handler)
     root.setLevel(max(logging.INFO, level))
     logging.getLogger("maatwerk").setLevel(level)
+    events = logging.getLogger(EVENTS)
+    if not events.handlers:  # one plain line per event (pipeline/workflow/events.py)
+        line = logging.StreamHandler(sys.stderr)
+        line.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+        events.addHandler(line)
+        events.propagate = False
+    events.setLevel(logging.INFO)
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
 

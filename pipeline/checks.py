@@ -135,8 +135,34 @@ def mailbox_login(settings: Settings) -> str:
     mailbox = open_mailbox(settings)
     try:
         return mailbox.check()
+    except MaatwerkError as exc:
+        raise Failed(exc.melding, _mailbox_fix(settings)) from None
     finally:
         mailbox.close()
+
+
+def _mailbox_fix(settings: Settings) -> str:
+    """What to look at when the mailbox check fails, for the configured backend."""
+    backend = settings.mailbox.backend
+    if backend == "imap":
+        return (
+            "Controleer [imap] en [smtp] (host, port, security, username), of de"
+            " mailserver draait, en het wachtwoord in de omgevingsvariabele"
+            f" {settings.imap.password_env} (en {settings.smtp.password_env})."
+        )
+    if backend == "graph":
+        return (
+            "Controleer [graph] tenant_id, client_id, authority en base_url, de client"
+            f" secret in de omgevingsvariabele {settings.graph.secret_env}, en of de"
+            " app toegang heeft tot de mailbox (README: wat IT moet regelen)."
+        )
+    if backend == "ews":
+        return (
+            "Controleer [ews] endpoint, username en auth_type, of Exchange"
+            " bereikbaar is, en het wachtwoord in de omgevingsvariabele"
+            f" {settings.ews.password_env}."
+        )
+    return "Controleer [mailbox] maildir_root: de map moet er zijn en schrijfbaar."
 
 
 def database(settings: Settings) -> str:

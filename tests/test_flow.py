@@ -645,13 +645,58 @@ def test_register_index_lists_each_contract_and_neutralises_formulas(env):
     )
 
 
+def test_the_console_tells_each_event_once_with_the_case_and_no_personal_data(
+    env, caplog
+):
+    caplog.set_level("INFO", logger="maatwerk.gebeurtenis")
+    _approve(env)
+    told = [r.getMessage() for r in caplog.records if r.name == "maatwerk.gebeurtenis"]
+    assert told == [
+        "MW-2027-0001 ontvangen",
+        "MW-2027-0001 advies gevraagd (advies)",
+        "MW-2027-0001 advies ontvangen (beleidsadviseur)",
+        "MW-2027-0001 advies ontvangen (ICM)",
+        "MW-2027-0001 besluit (positief)",
+        "MW-2027-0001 contract verstuurd",
+    ]
+    record = json.loads(
+        next((env.root / "register").rglob("*gegevens MW-2027-0001.json")).read_text()
+    )
+    fields = record.get("record", record)
+    personal = [
+        fields["zorgned_nummer"],
+        fields["contactpersoon"]["naam"],
+        fields["aanbieder"]["naam"],
+        REFERRER,
+        ZEIST_BA,
+    ]
+    assert all(personal) and not [p for p in personal if any(p in t for t in told)]
+
+
+def test_a_transaction_rolled_back_tells_nothing(env, caplog):
+    from pipeline.workflow import events
+
+    caplog.set_level("INFO", logger="maatwerk.gebeurtenis")
+    try:
+        with env.pipeline.store.session() as s:
+            events.happened(s, "MW-2027-0009", events.Event.ontvangen)
+            raise RuntimeError("rolled back")
+    except RuntimeError:
+        pass
+    with env.pipeline.store.session() as s:
+        events.happened(s, "MW-2027-0010", events.Event.ontvangen)
+    told = [r.getMessage() for r in caplog.records if r.name == "maatwerk.gebeurtenis"]
+    assert told == ["MW-2027-0010 ontvangen"]
+
+
 def test_signed_contract_in_a_new_mail_with_the_case_token_counts_once_icm_confirms_it(
-    env,
+    env, caplog
 ):
     """A new mail (no answer to a mail the product sent its sender) is matched by the
     token but cannot be shown to come from the adviser: kept on the case, ICM told;
     ICM's akkoord lets it count.
     """
+    caplog.set_level("INFO", logger="maatwerk.gebeurtenis")
     _approve(env)
     from email.message import EmailMessage
     from email.utils import make_msgid
@@ -676,6 +721,8 @@ def test_signed_contract_in_a_new_mail_with_the_case_token_counts_once_icm_confi
     env.run()
     case, events = _case(env)
     assert case.state == "getekend" and case.getekend_op.isoformat() == "2027-03-11"
+    told = [r.getMessage() for r in caplog.records if r.name == "maatwerk.gebeurtenis"]
+    assert told[-1] == "MW-2027-0001 getekend"
     assert any("loopt tot 2027-09-30" in e[3] for e in events)
 
 

@@ -34,7 +34,10 @@ def _subjects(env, address):
     return [str(m["Subject"]) for m in env.inbox(address)]
 
 
-def test_reminder_on_the_deadline_morning_and_escalation_after_it_each_once(env):
+def test_reminder_on_the_deadline_morning_and_escalation_after_it_each_once(
+    env, caplog
+):
+    caplog.set_level("INFO", logger="maatwerk.gebeurtenis")
     _submit_sample(env)  # Thursday 11 March 2027; due Thursday 18 March
     [to_icm] = env.inbox(ICM)
     env.deliver(reply_to(to_icm, ICM, "Advies: positief"))
@@ -59,6 +62,11 @@ def test_reminder_on_the_deadline_morning_and_escalation_after_it_each_once(env)
     )  # Friday 09:30: overdue
     assert env.pipeline.send_reminders() == 1
     assert env.pipeline.send_reminders() == 0
+    told = [r.getMessage() for r in caplog.records if r.name == "maatwerk.gebeurtenis"]
+    assert told[-2:] == [
+        "MW-2027-0001 herinnering (beleidsadviseur)",
+        "MW-2027-0001 escalatie",
+    ]
     [escalation] = [
         m for m in env.inbox(ICM) if "Termijn verstreken" in str(m["Subject"])
     ]

@@ -72,10 +72,10 @@ def _handle_files(
         report.sent += pipeline.send_outbox()
 
 
-def run_once(pipeline: Pipeline) -> RunReport:
+def run_once(pipeline: Pipeline, report: RunReport | None = None) -> RunReport:
     """Handle what is waiting now (mail, stable files in the drop folder) and return."""
     s = pipeline.settings
-    report = RunReport()
+    report = report or RunReport()
     MailboxWatcher(pipeline, s.mailbox.poll_seconds).poll(report)
     _scheduled(pipeline)
     drop = DropFolder(
@@ -108,11 +108,13 @@ def _wait(drop: DropFolder, stable_seconds: float) -> None:
     drop.changed.clear()
 
 
-def run_forever(pipeline: Pipeline, stop: threading.Event) -> RunReport:
+def run_forever(
+    pipeline: Pipeline, stop: threading.Event, report: RunReport | None = None
+) -> RunReport:
     """Mailbox and drop folder until `stop` is set; a failed round (an outage of the
     database, the mail server, a share) backs off and tries again."""
     s = pipeline.settings
-    report = RunReport()
+    report = report or RunReport()
     drop = DropFolder(
         s.drop.path,
         polling=s.drop.polling,

@@ -244,14 +244,17 @@ class EwsMailbox(NoHeldMailMixin, backend="ews", mail_client="Outlook"):
                 self._folders[name] = folder
         return self._folders[name]
 
-    def check(self) -> str:
+    def waiting(self) -> int:
         """The inbox folder asked for (GetFolder)."""
 
         def get_inbox(account: Any) -> int:
             account.inbox.refresh()
             return int(account.inbox.total_count or 0)
 
-        waiting = self._ask(get_inbox)
+        return self._ask(get_inbox)
+
+    def check(self) -> str:
+        waiting = self.waiting()
         user = self.cfg.mailbox or self.address
         return (
             f"Exchange {self.cfg.endpoint}: map Postvak IN van {user} met"

@@ -206,12 +206,16 @@ class GraphMailbox(
     # --- the mailbox interface
     # -------------------------------------------------------------
 
-    def check(self) -> str:
-        """A token, and the inbox folder read (GET /users/{id}/mailFolders/{folder})."""
+    def waiting(self) -> int:
+        """The inbox folder read (GET /users/{id}/mailFolders/{folder})."""
         inbox = self._request("GET", self._user(f"/mailFolders/{self.cfg.folder}"))
+        return int(inbox.json().get("totalItemCount") or 0)
+
+    def check(self) -> str:
+        """A token, and the inbox folder read."""
         return (
             f"Microsoft Graph: token gekregen, map {self.cfg.folder} van {self.user}"
-            f" met {inbox.json().get('totalItemCount', '?')} mail(s)"
+            f" met {self.waiting()} mail(s)"
         )
 
     def receive(self) -> Iterator[IncomingMail]:

@@ -141,13 +141,17 @@ class ImapMailbox:
                 client.create_folder(folder)
             self._known_folders.add(folder)
 
-    def check(self) -> str:
+    def waiting(self) -> int:
         with self._session(inbox_after=True) as client:
-            waiting = client.select_folder(self.imap_cfg.folder, readonly=True)
+            return int(
+                client.select_folder(self.imap_cfg.folder, readonly=True)[b"EXISTS"]
+            )
+
+    def check(self) -> str:
         cfg = self.imap_cfg
         return (
             f"IMAP {cfg.host}:{cfg.port} ({cfg.security}): ingelogd, map"
-            f" {cfg.folder} met {waiting[b'EXISTS']} mail(s); {self.smtp.check()}"
+            f" {cfg.folder} met {self.waiting()} mail(s); {self.smtp.check()}"
         )
 
     def receive(self) -> Iterator[IncomingMail]:

@@ -68,6 +68,10 @@ class Mailbox(Protocol):
         the inbox after each return."""
         ...
 
+    def waiting(self) -> int:
+        """How many mails wait in the inbox now (for a progress bar)."""
+        ...
+
     def check(self) -> str:
         """Log in and look at the inbox once, as `maatwerk check` does (nothing is
         read, moved or sent): what was seen, in Dutch. Raises MailServerUnavailable or

@@ -101,10 +101,12 @@ class MaildirMailbox:
         self.processed_folder = processed_folder
         self.inbox = office.maildir(address)
 
-    def check(self) -> str:
+    def waiting(self) -> int:
         root = Path(self.inbox._path)
-        waiting = sum(1 for sub in ("new", "cur") for _ in (root / sub).iterdir())
-        return f"Maildir {root}: {waiting} mail(s) in de inbox"
+        return sum(1 for sub in ("new", "cur") for _ in (root / sub).iterdir())
+
+    def check(self) -> str:
+        return f"Maildir {self.inbox._path}: {self.waiting()} mail(s) in de inbox"
 
     def receive(self) -> Iterator[IncomingMail]:
         """The inbox's mails, oldest delivery first."""

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from pipeline import store
 from pipeline.models import Aanvraag, Submission
 from pipeline.states import CaseState
+from pipeline.workflow import events
 from pipeline.workflow.services import Mail, Services
 
 
@@ -61,6 +62,7 @@ class CaseContext:
         store.transition(
             self.s, self.case, state, source=self.sub.source_ref, what=what
         )
+        events.moved(self.s, self.case.id, state)
 
     def queue(self, mail: Mail) -> None:
         self.svc.queue(self.s, mail)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ctypes
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +34,7 @@ from pipeline.workflow.services import Services
 log = logging.getLogger(f"maatwerk.{__name__}")
 
 RELEASE_EVERY = 50  # mails
+BACKLOG = 10  # mails waiting at the start of a round: a progress bar
 # A mail whose handling began this many times `max_pogingen` without ending (the worker
 # was killed while at it, every time) is set aside as well: it may be what kills it.
 CRASHES_PER_TRY = 2
@@ -61,8 +63,10 @@ class RunReport:
     mails: int = 0
     files: int = 0
     sent: int = 0
-    cases: list[str] = field(default_factory=list)
+    cases: list[str] = field(default_factory=list)  # the new cases
     quarantined: int = 0
+    # told (handled, waiting at the start) after each mail of a backlog
+    progress: Callable[[int, int], None] | None = None
 
 
 def handle_inbox(svc: Services, report: RunReport | None = None) -> RunReport:
@@ -75,8 +79,9 @@ def handle_inbox(svc: Services, report: RunReport | None = None) -> RunReport:
         target=sending.send_until, args=(svc, done, report), name="outbox", daemon=True
     )
     sender.start()
+    waiting = svc.mailbox.waiting() if report.progress else 0
     try:
-        for mail in svc.mailbox.receive():
+        for handled, mail in enumerate(svc.mailbox.receive(), start=1):
             report.mails += 1
             try:
                 handle_mail(svc, mail, report)
@@ -89,6 +94,8 @@ def handle_inbox(svc: Services, report: RunReport | None = None) -> RunReport:
                 )
             if report.mails % RELEASE_EVERY == 0:
                 release_memory()
+            if report.progress and waiting >= BACKLOG:
+                report.progress(handled, max(waiting, handled))
     finally:
         done.set()
         sender.join()
@@ -177,7 +184,8 @@ def _handle(svc: Services, sub: Submission, key: str, report: RunReport) -> str 
                 reden=incoming.PROCESSED_BECAUSE[outcome.kind],
                 bron=sub.source_ref,
             )
-            report.cases.extend(ids)
+            if outcome.kind in (Received.zaak, Received.geweigerd):
+                report.cases.extend(ids)  # new cases only, not the ones answered
             folder = QUARANTINE if outcome.kind in HELD else None
             # the index lists contracts: rebuild it only when one of them changed
             contract_changed = any(

@@ -25,7 +25,7 @@ from pipeline.stages import intake, provider_data
 from pipeline.stages.validate import earlier_case_warnings, has_errors, validate
 from pipeline.states import CaseState
 from pipeline.workdays import dutch_date
-from pipeline.workflow import steps
+from pipeline.workflow import events, steps
 from pipeline.workflow.mails import Kind, Mail
 from pipeline.workflow.people import (
     greeting,
@@ -87,6 +87,7 @@ def create(
         form_sha256=intake.sha256(att.content),
         what=f"Aanvraag ontvangen via {'mail' if sub.source == 'mail' else 'dropmap'}",
     )
+    events.moved(s, case.id, CaseState.ontvangen)
     new = NewCase(svc, s, sub, read, case, extra or [])
     if read.by_hand:
         return by_hand(new), False
@@ -172,7 +173,9 @@ def file_record(new: NewCase) -> None:
             new.folder, new.day, "gegevens", new.case.id, ".json", data
         )
     layout = extraction.layout if extraction else "-"
-    log.info("case %s created from %s (layout %s)", new.case.id, new.sub.source, layout)
+    log.debug(
+        "case %s created from %s (layout %s)", new.case.id, new.sub.source, layout
+    )
 
 
 def salutation(new: NewCase) -> str:
@@ -197,6 +200,7 @@ def refuse(new: NewCase) -> None:
         source=sub.source_ref,
         what="Geweigerd: " + "; ".join(errors),
     )
+    events.moved(new.s, case.id, CaseState.geweigerd)
     if sub.sender:
         new.svc.queue(
             new.s,
@@ -215,7 +219,7 @@ def refuse(new: NewCase) -> None:
                 reply_to=sub,
             ),
         )
-    log.info("case %s refused (%d problems)", case.id, len(errors))
+    log.debug("case %s refused (%d problems)", case.id, len(errors))
 
 
 def note_facts(new: NewCase) -> None:

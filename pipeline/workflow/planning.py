@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from pipeline import reports, store
 from pipeline.workdays import DUTCH_DAYS, dutch_date, is_working_day
-from pipeline.workflow import retention, sending, steps
+from pipeline.workflow import events, retention, sending, steps
 from pipeline.workflow.mails import Kind, Mail, about
 from pipeline.workflow.people import greeting, referrer, role_name
 from pipeline.workflow.services import Services
@@ -54,7 +54,7 @@ def send_expiry_reports(
             )
             sent += 1
     sending.send_outbox(svc)
-    log.info("expiry report: %d gemeente mail(s)", sent)
+    log.log(logging.INFO if sent else logging.DEBUG, "expiry report: %d mail(s)", sent)
     return sent
 
 
@@ -116,7 +116,8 @@ def opschonen(
     if result.cases:
         svc.store.checkpoint()
         svc.rebuild_index()
-    log.info(
+    log.log(
+        logging.INFO if result.cases else logging.DEBUG,
         "opschonen: %d case(s), %d file(s), %d mail(s) removed",
         len(result.cases),
         result.files,
@@ -193,6 +194,7 @@ def _reminder(
     )
     what = f"Herinnering verstuurd aan {role_name(role)} ({', '.join(addresses)})"
     _send_for(svc, s, case, mail, "herinnering aan adviseur", what)
+    events.happened(s, case.id, events.Event.herinnering, role_name(role))
     return True
 
 
@@ -210,6 +212,7 @@ def _escalate(
     )
     mail = Mail(Kind.escalatie, base | {"laat": laat}, to=to)
     _send_for(svc, s, case, mail, "escalatie", what)
+    events.happened(s, case.id, events.Event.escalatie)
 
 
 def _send_for(
@@ -277,3 +280,4 @@ def _remind_contract(
     )
     mail = Mail(Kind.herinnering_contract, context, to=to, cc=cc)
     _send_for(svc, s, case, mail, "herinnering getekend contract", what)
+    events.happened(s, case.id, events.Event.herinnering, "getekend contract")

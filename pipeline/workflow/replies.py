@@ -16,7 +16,7 @@ from pipeline.region.profile import Step
 from pipeline.stages import advice as advice_stage
 from pipeline.stages import intake, provider_data
 from pipeline.states import CaseState
-from pipeline.workflow import contract, documents, steps, verify
+from pipeline.workflow import contract, documents, events, steps, verify
 from pipeline.workflow.context import CaseContext
 from pipeline.workflow.mails import Kind, Mail
 from pipeline.workflow.people import (
@@ -216,6 +216,7 @@ def record_advice(
         received_at=sub.received_at,
     )
     soort = steps.current_step(ctx.svc, case).soort
+    events.happened(ctx.s, case.id, events.Event.advies_ontvangen, role_name(role))
     ctx.note(
         f"{'Advies' if soort == 'advies' else 'Besluit'} {role_name(role)}"
         f" ({via or sub.sender}): {advies.oordeel}"

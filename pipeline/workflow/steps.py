@@ -18,7 +18,7 @@ from pipeline.stages import route as route_stage
 from pipeline.stages.decide import Decision, decide
 from pipeline.states import CaseState
 from pipeline.workdays import dutch_date
-from pipeline.workflow import documents
+from pipeline.workflow import documents, events
 from pipeline.workflow.context import CaseContext
 from pipeline.workflow.mails import Kind, Mail
 from pipeline.workflow.people import (
@@ -105,6 +105,7 @@ def start(
         what=f"Stap '{step.naam}': gevraagd aan {asked_text}; uiterlijk"
         f" {due.isoformat()}",
     )
+    events.happened(s, case.id, events.Event.advies_gevraagd, step.naam)
 
 
 def advice_deadline(svc: Services, when: datetime, spoed: bool) -> date:
