@@ -9,11 +9,13 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from jinja2 import ChainableUndefined, Environment, TemplateError
+from docx.opc.exceptions import PackageNotFoundError
+from jinja2 import ChainableUndefined, Environment, TemplateError, TemplateSyntaxError
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -23,6 +25,12 @@ from pipeline.config import Settings
 from pipeline.errors import MaatwerkError, os_reason
 
 MIN_FREE_MB = 1024  # a folder with less free space fails the check
+# the fix of a failure a check did not foresee
+FIX_MELDING = "Los op wat de melding zegt en draai 'maatwerk check' opnieuw."
+FIX_UNEXPECTED = (
+    "Draai 'maatwerk check' opnieuw; blijft deze fout, meld hem dan met deze regel"
+    " bij de leverancier van maatwerk."
+)
 
 
 @dataclass(frozen=True)
@@ -65,10 +73,15 @@ def run_checks(settings: Settings, send_test: str | None = None) -> list[Finding
         except Failed as exc:
             findings.append(Finding(what, False, exc.detail, exc.fix))
         except MaatwerkError as exc:
-            findings.append(Finding(what, False, exc.melding))
+            findings.append(Finding(what, False, exc.melding, FIX_MELDING))
         except Exception as exc:  # a check must never stop the others
             findings.append(
-                Finding(what, False, f"onverwachte fout ({type(exc).__name__})")
+                Finding(
+                    what,
+                    False,
+                    f"onverwachte fout ({type(exc).__name__})",
+                    FIX_UNEXPECTED,
+                )
             )
     return findings
 
@@ -76,7 +89,16 @@ def run_checks(settings: Settings, send_test: str | None = None) -> list[Finding
 def region(settings: Settings) -> str:
     from pipeline.region.profile import load_mappings
 
-    m = load_mappings(settings.region.mappings_dir, settings.region.profile)
+    try:
+        m = load_mappings(settings.region.mappings_dir, settings.region.profile)
+    except MaatwerkError as exc:
+        folders = bundled.search_path(settings.region.mappings_dir, bundled.MAPPINGS)
+        known = sorted({p.stem for f in folders for p in f.glob("regions/*.toml")})
+        raise Failed(
+            exc.melding,
+            f"Kies in [region] profile een van: {', '.join(known) or 'geen'}; of zet"
+            " het profiel als regions/<naam>.toml in [region] mappings_dir.",
+        ) from None
     return (
         f"{m.region.naam}: {len(m.region.gemeenten)} gemeente(n),"
         f" {len(m.region.stappen)} adviesstap(pen), tabellen uit {m.root}"
@@ -95,9 +117,16 @@ def documents(settings: Settings) -> str:
     for name in names:
         try:
             renderer.render(name, {v: "voorbeeld" for v in renderer.undeclared(name)})
-        except (TemplateError, OSError, ValueError, KeyError) as exc:
+        except (
+            TemplateError,
+            OSError,
+            ValueError,
+            KeyError,
+            zipfile.BadZipFile,
+            PackageNotFoundError,
+        ) as exc:
             raise Failed(
-                f"{renderer.path(name)} is niet te vullen: {exc}",
+                f"{renderer.path(name)} is niet te vullen: {_reason(exc)}",
                 "Herstel het sjabloon (Jinja-velden tussen {{ }}) of haal het weg uit"
                 " [region] templates_dir; dan geldt het meegeleverde.",
             ) from None
@@ -118,7 +147,7 @@ def mail_templates(settings: Settings) -> str:
             text = env.from_string(path.read_text(encoding="utf-8")).render()
         except (TemplateError, OSError, UnicodeDecodeError) as exc:
             raise Failed(
-                f"{path} is niet te vullen: {exc}",
+                f"{path} is niet te vullen: {_reason(exc)}",
                 "Herstel het sjabloon of haal het weg; dan geldt het meegeleverde.",
             ) from None
         if not text.startswith("Onderwerp:"):
@@ -127,6 +156,22 @@ def mail_templates(settings: Settings) -> str:
                 "Zet het onderwerp van de mail op de eerste regel.",
             )
     return f"{len(names)} gelezen en gevuld"
+
+
+def _reason(exc: Exception) -> str:
+    """Why a template could not be filled, in Dutch (Jinja's and python-docx's own
+    messages are English)."""
+    if isinstance(exc, TemplateSyntaxError):
+        return f"de Jinja-opmaak klopt niet op regel {exc.lineno}"
+    if isinstance(exc, TemplateError):
+        return f"Jinja kan het niet vullen ({type(exc).__name__})"
+    if isinstance(exc, (zipfile.BadZipFile, PackageNotFoundError)):
+        return "geen Word-bestand (.docx)"
+    if isinstance(exc, UnicodeDecodeError):
+        return "geen UTF-8-tekst"
+    if isinstance(exc, OSError):
+        return os_reason(exc)
+    return f"onleesbaar ({type(exc).__name__})"
 
 
 def mailbox_login(settings: Settings) -> str:

@@ -71,7 +71,8 @@ def self_signed(folder: Path) -> tuple[Path, Path]:
 
 
 class FakeGraph:
-    def __init__(self):
+    def __init__(self, secret: str = "app-secret-from-keyvault"):
+        self.secret = secret  # the app's client secret; the token endpoint wants it
         self.tmp = Path(tempfile.mkdtemp(prefix="fakegraph-"))
         self.cert, key = self_signed(self.tmp)
         self.inbox: dict[str, dict] = {}  # id → {"mime", "received", "seq"}

@@ -113,6 +113,15 @@ def token(call: Call) -> Reply:
         "client_secret"
     ):
         return Reply(400, {"error": "invalid_request"})
+    if form["client_secret"] != [call.graph.secret]:
+        return Reply(
+            401,
+            {
+                "error": "invalid_client",
+                "error_description": "AADSTS7000215: Invalid client secret provided.",
+                "error_codes": [7000215],
+            },
+        )
     return Reply(
         200,
         {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import mailbox
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -264,3 +265,43 @@ def test_the_command_list_gives_each_command_its_summary_on_one_line(tmp_path):
         rows = [line.strip("│ ").split()[0] for line in panel if line.strip("│ ")]
         assert result.returncode == 0 and len(rows) >= 1
         assert all(row.isalpha() and row.islower() for row in rows), rows
+
+
+def test_a_backlog_shows_a_progress_bar_on_a_terminal_and_the_summary_counts_right(
+    tmp_path,
+):
+    import email
+    import pty
+
+    inbox = MaildirPostOffice(tmp_path / "data" / "mail").maildir("inkoop@zorginzou.nl")
+    original = sample("mail-submission.eml").read_bytes()
+    for i in range(12):  # the same request twelve times: one case, eleven repeats
+        msg = email.message_from_bytes(original)
+        del msg["Message-ID"]
+        msg["Message-ID"] = f"<backlog-{i}@zeist.nl>"
+        inbox.add(msg.as_bytes())
+    main, child = pty.openpty()
+    proc = subprocess.Popen(
+        [*MAATWERK, "run", "--once"],
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=child,
+        env={**os.environ, "COLUMNS": "120"},
+    )
+    os.close(child)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(main, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    assert proc.wait(timeout=120) == 0
+    os.close(main)
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", seen.decode(errors="replace"))
+    assert "achterstand" in text and "/12" in text
+    assert "12 mail(s)" in text and "1 nieuwe zaak/zaken" in text
+    assert "Traceback" not in text

@@ -32,6 +32,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from pipeline.config import EwsSettings
+from pipeline.errors import ConfigError
 from pipeline.folders import QUARANTINE
 from pipeline.mail.mailbox import IncomingMail
 from pipeline.mail.server import (
@@ -254,7 +255,18 @@ class EwsMailbox(NoHeldMailMixin, backend="ews", mail_client="Outlook"):
         return self._ask(get_inbox)
 
     def check(self) -> str:
-        waiting = self.waiting()
+        """The inbox asked for once. Raises ConfigError when Exchange refuses the
+        login, MailServerUnavailable when it is away."""
+        from exchangelib.errors import UnauthorizedError
+
+        try:
+            waiting = self.waiting()
+        except UnauthorizedError:
+            raise ConfigError(
+                f"{self.server} weigert de inlog van {self.cfg.username}; controleer"
+                " [ews] username en auth_type en het wachtwoord in"
+                f" {self.cfg.password_env}."
+            ) from None
         user = self.cfg.mailbox or self.address
         return (
             f"Exchange {self.cfg.endpoint}: map Postvak IN van {user} met"

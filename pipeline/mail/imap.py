@@ -20,10 +20,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from imapclient import IMAPClient
-from imapclient.exceptions import IMAPClientError
+from imapclient.exceptions import IMAPClientError, LoginError
 
 from pipeline.config import ImapSettings, SmtpSettings
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, MailServerUnavailable
 from pipeline.folders import QUARANTINE
 from pipeline.mail.mailbox import IncomingMail
 from pipeline.mail.server import FETCH_BATCH, outages, secret
@@ -148,10 +148,21 @@ class ImapMailbox:
             )
 
     def check(self) -> str:
+        """Log in, the inbox selected once, and SMTP. Raises ConfigError when a server
+        refuses the login, MailServerUnavailable when one is away."""
         cfg = self.imap_cfg
+        try:
+            waiting = self.waiting()
+        except MailServerUnavailable as exc:
+            if isinstance(exc.__cause__, LoginError):
+                raise ConfigError(
+                    f"{self.server} weigert de inlog; controleer [imap] username en"
+                    f" het wachtwoord in {cfg.password_env}."
+                ) from None
+            raise
         return (
             f"IMAP {cfg.host}:{cfg.port} ({cfg.security}): ingelogd, map"
-            f" {cfg.folder} met {self.waiting()} mail(s); {self.smtp.check()}"
+            f" {cfg.folder} met {waiting} mail(s); {self.smtp.check()}"
         )
 
     def receive(self) -> Iterator[IncomingMail]:
