@@ -305,3 +305,33 @@ def test_a_backlog_shows_a_progress_bar_on_a_terminal_and_the_summary_counts_rig
     assert "achterstand" in text and "/12" in text
     assert "12 mail(s)" in text and "1 nieuwe zaak/zaken" in text
     assert "Traceback" not in text
+
+
+def test_status_and_case_never_make_a_store_and_say_where_they_looked(tmp_path):
+    for args in (
+        ["status"],
+        ["case", "MW-2026-0001", "--reden", "x"],
+        ["inzage", "MW-2026-0001"],
+    ):
+        result = _run(tmp_path, *args)
+        assert result.returncode == ExitCode.not_found, args
+        assert str(tmp_path / "data" / "maatwerk.db") in result.stderr
+        assert "--config" in result.stderr and len(result.stderr.splitlines()) == 1
+    assert not (tmp_path / "data").exists()
+
+
+def test_status_json_and_health_of_a_store_with_no_worker(tmp_path):
+    import json
+
+    inbox = MaildirPostOffice(tmp_path / "data" / "mail").maildir("inkoop@zorginzou.nl")
+    inbox.add(sample("mail-submission.eml").read_bytes())
+    assert _run(tmp_path, "run", "--once").returncode == 0
+    result = _run(tmp_path, "status", "--json")
+    assert result.returncode == ExitCode.down
+    st = json.loads(result.stdout)
+    assert st["gezondheid"] == "buiten werking" and st["open_zaken"] == 1
+    assert st["zaken"][0]["zaak"].startswith("MW-") and st["verwerkers"] == []
+    prom = _run(tmp_path, "status", "--prometheus")
+    assert "maatwerk_gezondheid 2\n" in prom.stdout and "maatwerk_open_zaken 1\n" in (
+        prom.stdout
+    )

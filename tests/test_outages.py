@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+from pipeline.errors import ExitCode
 from pipeline.mail import MaildirPostOffice
 from tests.conftest import INKOOP, ZEIST_BA, sample
 from tests.pgserver import PostgresServer
@@ -82,7 +83,8 @@ def test_register_share_gone_then_back(tmp_path):
             ),
             what="status names the register",
         )
-        assert status.returncode == 0
+        assert status.returncode == ExitCode.degraded  # for monitoring
+        assert "Gezondheid: verminderd" in status.stdout
         assert (
             _inbox_left(office) == 1 and _quarantined(office) == 0
         )  # the mail waits, unharmed
@@ -97,10 +99,13 @@ def test_register_share_gone_then_back(tmp_path):
         )
         assert _inbox_left(office) == 0 and _quarantined(office) == 0
         assert list(register.rglob("*aanvraagformulier MW-*.docx"))
-        _until(
-            lambda: "werkt" in _status(tmp_path).stdout,
+        healthy = _until(
+            lambda: (s := _status(tmp_path)) and "werkt" in s.stdout and s,
             timeout=30,
             what="status back to working",
+        )
+        assert healthy.returncode == ExitCode.ok and "Gezondheid: gezond" in (
+            healthy.stdout
         )
     finally:
         err = _stop(proc)
