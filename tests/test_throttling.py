@@ -245,3 +245,13 @@ def test_ews_busy_beyond_the_bound_is_an_outage_in_dutch_and_nothing_is_lost(ews
         assert len(ews.sent) == 1
     finally:
         box.close()
+
+
+def test_the_run_loop_waits_at_least_as_long_as_the_server_said():
+    from pipeline.mail.server import ServerBusy
+    from watchers.run import back_off
+
+    assert back_off(1, ServerBusy("Microsoft Graph", 3600.0)) == 3600.0
+    assert back_off(1, ServerBusy("Microsoft Graph", None)) == 2.0
+    assert back_off(9, ServerBusy("Exchange", 1.5)) == 300.0
+    assert back_off(3, OSError()) == 8.0

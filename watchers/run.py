@@ -32,6 +32,15 @@ def waiting_on(exc: BaseException) -> str:
     return "een onverwachte fout (zie het log)"
 
 
+def back_off(failures: int, exc: BaseException) -> float:
+    """How long a failed round waits: 2 s doubling up to 5 minutes, and never less
+    than a server said (Retry-After, BackOffMilliseconds)."""
+    wait = min(300.0, 2.0**failures)
+    if isinstance(exc, Outage) and exc.retry_after:
+        wait = max(wait, exc.retry_after)
+    return wait
+
+
 class Health:
     """This worker's line in `maatwerk status`: written when its state changes, else
     every HEARTBEAT_SECONDS; never stops the loop (the database may be what is away)."""
@@ -141,9 +150,7 @@ def run_forever(
                 health.report(None)
             except Exception as exc:  # an outage: wait, then try again
                 failures += 1
-                backoff = min(300.0, 2.0**failures)
-                if isinstance(exc, Outage) and exc.retry_after:
-                    backoff = max(backoff, exc.retry_after)  # never sooner than told
+                backoff = back_off(failures, exc)
                 health.report(waiting_on(exc))
                 log.error(
                     "round failed (%s, waiting on %s); retrying in %.0f s",
