@@ -38,7 +38,13 @@ def check(
     try:
         settings = settings_of(config)
     except ConfigError as exc:
-        _line(False, "Configuratie", exc.melding)
+        _line(
+            False,
+            "Configuratie",
+            exc.melding,
+            "Herstel het bestand (zie config.example.toml) en draai 'maatwerk check'"
+            " opnieuw.",
+        )
         raise typer.Exit(ExitCode.config) from None
     _line(True, "Configuratie", _source(config))
     findings = run_checks(settings, send_test)
@@ -85,6 +91,14 @@ def _sender_check(settings: Settings) -> bool:
     mailbox = open_mailbox(settings)
     try:
         processed = mailbox.list_folder(settings.mailbox.processed_folder)
+    except ConfigError:  # this backend cannot list a folder
+        _line(
+            True,
+            "Afzendercontrole",
+            f"niet na te gaan met de mailbox '{settings.mailbox.backend}' (de map"
+            f" {settings.mailbox.processed_folder} lezen kan daar nog niet)",
+        )
+        return True
     except MaatwerkError as exc:
         _line(True, "Afzendercontrole", f"niet na te gaan ({exc.melding})")
         return True

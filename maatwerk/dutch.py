@@ -54,6 +54,7 @@ MESSAGES = (
     (re.compile(r".*'(.*)' is a directory\.?"), "'{0}' is een map, geen bestand"),
     (re.compile(r".*'(.*)' is a file\.?"), "'{0}' is een bestand, geen map"),
     (re.compile(r"No such command '(.*)'\.?"), "onbekende opdracht '{0}'"),
+    (re.compile(r"Missing command\.?"), "geef een opdracht"),
     (
         re.compile(r"Got unexpected extra arguments? \((.*)\)"),
         "te veel argumenten ({0})",
@@ -139,6 +140,8 @@ def usage_error(exc: typer.TyperException) -> str | None:
     )
     if isinstance(hint, (list, tuple)):
         hint = " / ".join(hint)
+    if isinstance(hint, str):  # click names the option's environment variable
+        hint = hint.replace("(env var: ", "(omgevingsvariabele: ")
     if kind == "NoSuchOption":
         line = f"onbekende optie {getattr(exc, 'option_name', '')}"
         if possible := getattr(exc, "possibilities", None):

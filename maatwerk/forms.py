@@ -14,7 +14,7 @@ from rich.table import Table
 
 from maatwerk.printing import esc, lit, out
 from maatwerk.shared import ConfigOpt, settings_of
-from pipeline.errors import ExitCode
+from pipeline.errors import ExitCode, FolderUnavailable
 
 if TYPE_CHECKING:
     from pipeline.accuracy import LayoutResult
@@ -123,15 +123,20 @@ def bench_extract(
     from pipeline.accuracy import measure, shortfalls, write_differences
     from pipeline.region.profile import load_mappings
 
+    if not folder.is_dir():  # Typer lets a device through (/dev/null)
+        raise typer.BadParameter(f"'{folder}' is geen map", param_hint="'MAP'")
     settings = settings_of(config)
-    results, layouts = measure(
-        folder,
-        load_mappings(settings.region.mappings_dir, settings.region.profile),
-        settings.reading,
-    )
+    mappings = load_mappings(settings.region.mappings_dir, settings.region.profile)
+    try:
+        results, layouts = measure(folder, mappings, settings.reading)
+    except OSError as exc:
+        raise FolderUnavailable("de map", folder) from exc
     _print_accuracy(folder, layouts)
     target = verschillen or Path("verschillen.tsv")
-    write_differences(results, target)
+    try:
+        write_differences(results, target)
+    except OSError as exc:
+        raise FolderUnavailable("de map", target.parent.resolve()) from exc
     out.print(f"Afwijkende velden: {esc(target)}")
     if drempels:
         missed = shortfalls(layouts)

@@ -16,6 +16,7 @@ from maatwerk.shared import (
     settings_of,
     store_session,
 )
+from pipeline.errors import FolderUnavailable
 
 report_app = typer.Typer(
     help="Rapportages voor gemeenten en ICM.\n\nVoorbeeld: maatwerk report verlopend",
@@ -64,7 +65,11 @@ def report_monitoring(
     mappings = load_mappings(settings.region.mappings_dir, settings.region.profile)
     with store_session(settings) as s:
         figures = monitoring(s, year, mappings)
-    path = write_monitoring(figures, settings.register_.path / "rapportages")
+    folder = settings.register_.path / "rapportages"
+    try:
+        path = write_monitoring(figures, folder)
+    except OSError as exc:
+        raise FolderUnavailable("de registermap", folder) from exc
     table = Table(title=f"Maatwerk {year} per gemeente")
     for col in (
         "gemeente",

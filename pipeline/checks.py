@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import smtplib
 import tempfile
 import zipfile
 from collections.abc import Callable
@@ -199,7 +200,7 @@ def _mailbox_fix(settings: Settings) -> str:
         return (
             "Controleer [graph] tenant_id, client_id, authority en base_url, de client"
             f" secret in de omgevingsvariabele {settings.graph.secret_env}, en of de"
-            " app toegang heeft tot de mailbox (README: wat IT moet regelen)."
+            " app toegang heeft tot de mailbox (README, 'Mail backends')."
         )
     if backend == "ews":
         return (
@@ -342,6 +343,14 @@ def test_mail(address: str) -> Check:
         mailbox = open_mailbox(settings)
         try:
             mailbox.send(mail.raw, mail.recipients)
+        except MaatwerkError as exc:
+            raise Failed(exc.melding, _mailbox_fix(settings)) from None
+        except smtplib.SMTPException as exc:  # the server answers and refuses
+            raise Failed(
+                f"de SMTP-server weigert de testmail ({type(exc).__name__})",
+                f"Controleer het adres {address}, en of de server mail van"
+                f" {settings.mailbox.address} aanneemt ([smtp] username).",
+            ) from None
         finally:
             mailbox.close()
         return f"verstuurd ({mail.message_id})"

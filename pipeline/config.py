@@ -6,15 +6,16 @@ that file and these defaults agree.
 
 from __future__ import annotations
 
+import re
 import tomllib
-from datetime import time
+from datetime import date, time
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, os_reason
 
 DEFAULT_CONFIG_NAME = "maatwerk.toml"
 # how a connection to a mail server (IMAP, SMTP) is encrypted
@@ -25,12 +26,35 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _web_address(value: str) -> str:
+    """A server's address must be a URL (requests and msal refuse anything else only
+    when they are first used)."""
+    if not value.startswith(("https://", "http://")):
+        raise ValueError("moet een webadres zijn (https://…)")
+    return value
+
+
 class StoreSettings(_Section):
     # several workers: postgresql+psycopg://user@host/db
     url: str = "sqlite:///./data/maatwerk.db"
     password_env: str = "MAATWERK_STORE_PASSWORD"  # or ~/.pgpass; never in this file
     # a mail a worker took is left to it this long (then: worker dead)
     lease_seconds: float = 300.0
+
+    @field_validator("url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            make_url(value)
+        except ArgumentError:  # the value itself is not shown: it may hold a password
+            raise ValueError(
+                "is geen database-URL, bijv. sqlite:///./data/maatwerk.db of"
+                " postgresql+psycopg://maatwerk@dbhost/maatwerk"
+            ) from None
+        return value
 
 
 class MailboxSettings(_Section):
@@ -62,14 +86,14 @@ class ImapSettings(MailServerSettings):
     sent_folder: str = "Verzonden"  # a copy of every sent mail ("" for none)
     idle: bool = True
     idle_renew_seconds: float = 300.0
-    timeout: float = 30.0
+    timeout: float = Field(default=30.0, gt=0)
 
 
 class SmtpSettings(MailServerSettings):
     port: int = 587
     security: Security = "starttls"
     password_env: str = "MAATWERK_SMTP_PASSWORD"
-    timeout: float = 30.0
+    timeout: float = Field(default=30.0, gt=0)
 
 
 class GraphSettings(_Section):
@@ -83,7 +107,9 @@ class GraphSettings(_Section):
     scope: str = "https://graph.microsoft.com/.default"
     # a CA file to trust (a TLS-inspecting proxy); empty: the system's
     ca_bundle: str = ""
-    timeout: float = 30.0
+    timeout: float = Field(default=30.0, gt=0)
+
+    _web_addresses = field_validator("authority", "base_url")(_web_address)
 
 
 class EwsSettings(_Section):
@@ -100,7 +126,9 @@ class EwsSettings(_Section):
     rescan_seconds: float = 300.0  # a full look at the inbox at least this often
     subscription_minutes: int = 30
     ca_bundle: str = ""
-    timeout: float = 30.0
+    timeout: float = Field(default=30.0, gt=0)
+
+    _web_addresses = field_validator("endpoint")(_web_address)
 
 
 class DropSettings(_Section):
@@ -149,6 +177,18 @@ class AdviceSettings(_Section):
     coordinator_akkoord: bool = False
     # the signed contract not back after this many working days: a reminder
     contract_retour_werkdagen: int = 10
+
+    @field_validator("extra_closed_days")
+    @classmethod
+    def _dates(cls, value: list[str]) -> list[str]:
+        for day in value:
+            try:
+                date.fromisoformat(day)
+            except ValueError:
+                raise ValueError(
+                    f"'{day}' is geen datum; schrijf bijv. \"2027-12-24\""
+                ) from None
+        return value
 
 
 class ReportSettings(_Section):
@@ -262,9 +302,21 @@ def load_settings(path: Path | None = None) -> Settings:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"Configuratiebestand niet gevonden: {path}") from None
-    except tomllib.TOMLDecodeError as exc:
+    except UnicodeDecodeError:
         raise ConfigError(
-            f"Configuratiebestand {path} is geen geldige TOML: {exc}"
+            f"Configuratiebestand {path} is geen tekst in UTF-8; sla het op als UTF-8."
+        ) from None
+    except OSError as exc:
+        raise ConfigError(
+            f"Configuratiebestand {path} is niet te lezen: {os_reason(exc)}."
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        # tomllib's own text is English: where it stumbled is what a user needs
+        where = re.search(r"line (\d+), column (\d+)", str(exc))
+        at = f" (regel {where.group(1)}, kolom {where.group(2)})" if where else ""
+        raise ConfigError(
+            f"Configuratiebestand {path} is geen geldige TOML{at}; zie"
+            " config.example.toml voor de schrijfwijze."
         ) from None
     try:
         settings = Settings.model_validate(data)

@@ -158,15 +158,17 @@ class FolderUnavailable(Outage):
 
 
 class StoreUnavailable(Outage):
-    """The database does not answer (raised for SQLAlchemy's OperationalError)."""
+    """The database does not answer (raised for SQLAlchemy's OperationalError), or
+    its SQLite file cannot be made or opened (`melding` names the file and why)."""
 
     exit_code = ExitCode.store_unavailable
 
-    def __init__(self) -> None:
+    def __init__(self, melding: str | None = None) -> None:
         super().__init__(
             "de database",
-            "De database is niet bereikbaar; controleer of de databaseserver draait en "
-            "[store] url klopt.",
+            melding
+            or "De database is niet bereikbaar; controleer of de databaseserver draait"
+            " en [store] url klopt.",
         )
 
 

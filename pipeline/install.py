@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pipeline import bundled
 from pipeline.config import DEFAULT_CONFIG_NAME
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, FolderUnavailable
 
 STARTING_CONFIG = """\
 # maatwerk: starting config written by `maatwerk init` for region profile '{profile}'.
@@ -57,7 +57,8 @@ def init_folder(target: Path, profile: str, data: Path | None = None) -> list[Pa
     store and folders go under `data` (default: `target`/data).
 
     Raises ConfigError when the profile does not exist or `target` already has a
-    config (nothing is overwritten)."""
+    config (nothing is overwritten), FolderUnavailable when a folder cannot be made or
+    written."""
     if profile not in profiles():
         raise ConfigError(
             f"Regioprofiel '{profile}' bestaat niet; kies uit {', '.join(profiles())}."
@@ -66,10 +67,19 @@ def init_folder(target: Path, profile: str, data: Path | None = None) -> list[Pa
     config = root / DEFAULT_CONFIG_NAME
     if config.exists():
         raise ConfigError(f"{config} bestaat al; er is niets overschreven.")
+    data = (data or root / "data").resolve()
+    try:
+        return _write_folder(root, profile, data)
+    except OSError as exc:
+        where = Path(exc.filename) if exc.filename else root
+        raise FolderUnavailable("de map", where) from exc
+
+
+def _write_folder(root: Path, profile: str, data: Path) -> list[Path]:
+    config = root / DEFAULT_CONFIG_NAME
     regions = root / "mappings" / "regions"
     regions.mkdir(parents=True, exist_ok=True)
     (root / "templates" / "mail").mkdir(parents=True, exist_ok=True)
-    data = (data or root / "data").resolve()
     data.mkdir(parents=True, exist_ok=True)
     config.write_text(
         STARTING_CONFIG.format(profile=profile, root=root, data=data),

@@ -78,10 +78,11 @@ def mail_with_form(
     content: bytes,
     body: str = "Zie bijlage.",
     cc: str | None = None,
+    to: str = INKOOP,
 ) -> bytes:
     msg = EmailMessage(policy=policy.SMTP)
     msg["From"] = sender
-    msg["To"] = INKOOP
+    msg["To"] = to
     if cc:
         msg["Cc"] = cc
     msg["Subject"] = subject

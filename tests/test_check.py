@@ -27,8 +27,9 @@ MAATWERK = [sys.executable, "-m", "maatwerk"]
 # English that must never reach the operator (whole words: a type name in brackets,
 # such as "(OperationalError)", is how the product names an error on purpose)
 ENGLISH = re.compile(
-    r"\b(Traceback|Error|Exception|Usage|usage:|failed|not found|No such|denied"
-    r"|refused|Invalid|invalid|unexpected|Warning|Try)\b"
+    r"\b(Traceback|Error|Exception|Usage|usage|[Ff]ailed|not found|No such|[Dd]enied"
+    r"|[Rr]efused|[Ii]nvalid|[Uu]nexpected|[Ee]xpected|Warning|WARNING|Try|[Tt]he"
+    r"|at line|column|cannot|could not|is not)\b"
 )
 MARK = re.compile(r"^(OK|FOUT)\s+(.+?): (.*)$")
 
@@ -84,8 +85,7 @@ def check(
     cwd: Path, config: Path | None, *args: str, env: dict[str, str] | None = None
 ) -> Checked:
     """`maatwerk [--config config] check *args` in `cwd`; its output holds no traceback
-    and no English, every FOUT has its fix (but the config's), and the exit code
-    matches the lines."""
+    and no English, every FOUT has its fix, and the exit code matches the lines."""
     environment = {**os.environ, **(env or {})}
     environment.pop("MAATWERK_CONFIG", None)
     cmd = [*MAATWERK, *(["--config", str(config)] if config else []), "check", *args]
@@ -106,8 +106,8 @@ def check(
             result.stdout
         )
         assert ("Alles OK." in result.stdout) == (not failed), result.stdout
-        for what in failed:
-            assert lines[what].fix, (what, result.stdout)
+    for what in failed:
+        assert lines[what].fix, (what, result.stdout)
     return checked
 
 
@@ -158,8 +158,10 @@ def test_an_unreadable_config_is_one_fout_and_exit_3(tmp_path):
     result = check(tmp_path, bad)
     assert result.code == ExitCode.config
     assert list(result.lines) == ["Configuratie"]
-    assert not result.lines["Configuratie"].ok
-    assert "maatwerk.toml" in result.lines["Configuratie"].detail
+    line = result.lines["Configuratie"]
+    assert not line.ok
+    assert "maatwerk.toml is geen geldige TOML (regel 1, kolom 7)" in line.detail
+    assert "config.example.toml" in line.fix
 
 
 # --- Dovecot (IMAP + SMTP) ------------------------------------------------------------
@@ -212,6 +214,20 @@ def test_send_test_mail_arrives_in_the_dovecot_inbox(server, tmp_path):
     assert str(mail["Subject"]) == "Testbericht van maatwerk"
     assert INKOOP in str(mail["From"])
     assert "maatwerk check" in mail.get_body(("plain",)).get_content()
+
+    server.stop_smtp()  # IMAP still there: the login check and the test mail fail
+    no_smtp = check(
+        tmp_path,
+        cfg,
+        "--send-test",
+        ICM,
+        env={"MAATWERK_IMAP_PASSWORD": mailserver.PASSWORD},
+    )
+    assert no_smtp.code == ExitCode.error
+    assert no_smtp.failed() == ["Mailbox (imap)", f"Testmail aan {ICM}"]
+    assert "SMTP-server" in no_smtp.line("Testmail").detail
+    assert "[smtp]" in no_smtp.line("Testmail").fix
+    assert len(server.messages(ICM)) == 1
 
 
 # --- PostgreSQL -----------------------------------------------------------------------
@@ -319,6 +335,7 @@ def test_graph_ok_then_wrong_secret_then_stopped(tmp_path):
         line = ok.line("Mailbox (graph)")
         assert line.ok and "token gekregen" in line.detail
         assert any(p.endswith("/mailFolders/inbox") for _, p, _ in fake.requests)
+        assert "mailbox 'graph'" in ok.line("Afzendercontrole").detail
 
         wrong = check(tmp_path, cfg, env={"MAATWERK_GRAPH_SECRET": "verkeerd"})
         assert wrong.code == ExitCode.error

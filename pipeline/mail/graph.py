@@ -37,6 +37,7 @@ from typing import Any, Final
 import requests
 
 from pipeline.config import GraphSettings
+from pipeline.errors import ConfigError
 from pipeline.mail.mailbox import IncomingMail
 from pipeline.mail.server import (
     THROTTLING,
@@ -162,16 +163,23 @@ class GraphMailbox(
                 "Client secret voor Microsoft Graph ontbreekt: zet"
                 f" {self.cfg.secret_env}.",
             )
-            self._app = msal.ConfidentialClientApplication(
-                self.cfg.client_id,
-                client_credential=client_secret,
-                authority=f"{self.cfg.authority}/{self.cfg.tenant_id}",
-                # the same session: the same trusted CAs and proxies
-                http_client=self._http,
-                instance_discovery=self.cfg.authority.endswith(
-                    "login.microsoftonline.com"
-                ),
-            )
+            authority = f"{self.cfg.authority}/{self.cfg.tenant_id}"
+            try:
+                self._app = msal.ConfidentialClientApplication(
+                    self.cfg.client_id,
+                    client_credential=client_secret,
+                    authority=authority,
+                    # the same session: the same trusted CAs and proxies
+                    http_client=self._http,
+                    instance_discovery=self.cfg.authority.endswith(
+                        "login.microsoftonline.com"
+                    ),
+                )
+            except ValueError:  # msal: no https address, or no such tenant
+                raise ConfigError(
+                    f"Microsoft Graph: {authority} is geen aanmeldadres van Entra ID;"
+                    " controleer [graph] authority (https://…) en tenant_id."
+                ) from None
         result = self._app.acquire_token_for_client(scopes=[self.cfg.scope])
         if "access_token" not in result:
             raise GraphError(

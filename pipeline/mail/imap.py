@@ -36,6 +36,13 @@ FETCHED = ["BODY.PEEK[]", "INTERNALDATE"]
 def connect_imap(cfg: ImapSettings, username: str) -> IMAPClient:
     """A logged-in connection. Raises ConfigError without a password, and the
     library's errors (IMAPClientError, OSError) when the server is away or refuses."""
+    # first: a missing password is said as such, also while the server is away
+    password = secret(
+        cfg.password_env,
+        "Wachtwoord voor IMAP ontbreekt: zet de omgevingsvariabele"
+        f" {cfg.password_env}.",
+        empty_ok=True,
+    )
     context = ssl.create_default_context()
     client = IMAPClient(
         cfg.host,
@@ -46,12 +53,6 @@ def connect_imap(cfg: ImapSettings, username: str) -> IMAPClient:
     )
     if cfg.security == "starttls":
         client.starttls(context)
-    password = secret(
-        cfg.password_env,
-        "Wachtwoord voor IMAP ontbreekt: zet de omgevingsvariabele"
-        f" {cfg.password_env}.",
-        empty_ok=True,
-    )
     client.login(cfg.username or username, password)
     return client
 

@@ -20,6 +20,7 @@ from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import Final
 
+from pipeline.errors import FolderUnavailable
 from pipeline.folders import QUARANTINE
 from pipeline.mail.mailbox import IncomingMail
 from pipeline.register.folder import DIR_MODE, FILE_MODE
@@ -54,8 +55,12 @@ class MaildirPostOffice:
     """Local mail on standard Maildir folders: one Maildir per address under `root`."""
 
     def __init__(self, root: Path):
+        """Raises FolderUnavailable when `root` cannot be made."""
         self.root = Path(root)
-        self.root.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+        try:
+            self.root.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+        except OSError as exc:
+            raise FolderUnavailable("de mailmap", self.root) from exc
 
     def maildir(self, address: str) -> mailbox.Maildir:
         safe = re.sub(r"[^a-z0-9@._+-]", "_", address.strip().lower())

@@ -146,8 +146,11 @@ class Register:
 
     def ensure_root(self) -> None:
         """At start: the register folder is made when it is not there yet (a first
-        run)."""
-        self.root.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+        run). Raises FolderUnavailable when it cannot be made."""
+        try:
+            self.root.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+        except OSError as exc:
+            raise FolderUnavailable("de registermap", self.root) from exc
 
     def check(self) -> None:
         """While running the folder must be there: a file share that went away is an

@@ -17,7 +17,7 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.config import StoreSettings
@@ -26,6 +26,7 @@ from pipeline.errors import (
     ConfigError,
     StoreMissing,
     StoreUnavailable,
+    os_reason,
 )
 from pipeline.register.folder import DIR_MODE, FILE_MODE
 
@@ -113,7 +114,13 @@ class Store:
         self.backend = u.get_backend_name()
         if self.backend == "sqlite" and u.database and u.database != ":memory:":
             Path(u.database).parent.mkdir(parents=True, exist_ok=True)
-        self.engine = create_engine(u, pool_pre_ping=True)
+        try:
+            self.engine = create_engine(u, pool_pre_ping=True)
+        except (NoSuchModuleError, ImportError):  # no such dialect, or no driver
+            raise ConfigError(
+                f"Database {u.render_as_string()}: dit soort database kent maatwerk"
+                " niet; gebruik sqlite:/// of postgresql+psycopg:// ([store] url)."
+            ) from None
         if self.backend == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "savepoint", _sqlite_savepoint_in_transaction)
@@ -147,7 +154,8 @@ class Store:
 def sole_worker(url: str) -> Iterator[None]:
     """SQLite serves one worker: a second `maatwerk run` on the same file stops with a
     clear message instead of fighting over the database. PostgreSQL: no limit. Raises
-    AlreadyRunning when another run holds the file."""
+    AlreadyRunning when another run holds the file, StoreUnavailable when its lock file
+    cannot be made."""
     u = make_url(url)
     if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
         yield
@@ -155,8 +163,12 @@ def sole_worker(url: str) -> Iterator[None]:
     import fcntl  # here: POSIX only, and only SQLite needs it
 
     lock_path = Path(u.database).with_name(Path(u.database).name + ".run.lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "a+") as f:
+    try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        f = open(lock_path, "a+")
+    except OSError as exc:
+        raise sqlite_unavailable(Path(u.database), exc) from exc
+    with f:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -176,7 +188,7 @@ def open_store(cfg: StoreSettings, create: bool = True) -> Store:
     mode before SQLite opens it (SQLite gives its -wal and -shm files the database
     file's mode), and one made world-readable by an older version is corrected. Raises
     ConfigError when the URL holds a password, StoreMissing (not `create`) when the
-    SQLite file is not there."""
+    SQLite file is not there, StoreUnavailable when it cannot be made or opened."""
     u = make_url(cfg.url)
     if (
         u.get_backend_name() == "sqlite"
@@ -187,8 +199,11 @@ def open_store(cfg: StoreSettings, create: bool = True) -> Store:
         db = Path(u.database)
         if not create and not db.exists():
             raise StoreMissing(db.resolve())
-        db.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-        os.close(os.open(db, os.O_WRONLY | os.O_CREAT, FILE_MODE))
+        try:
+            db.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+            os.close(os.open(db, os.O_WRONLY | os.O_CREAT, FILE_MODE))
+        except OSError as exc:
+            raise sqlite_unavailable(db, exc) from exc
         for path in (
             db,
             db.with_name(db.name + "-wal"),
@@ -204,6 +219,15 @@ def open_store(cfg: StoreSettings, create: bool = True) -> Store:
                 pass
     return Store(
         cfg.url, password=os.environ.get(cfg.password_env) or None, create=create
+    )
+
+
+def sqlite_unavailable(db: Path, exc: OSError) -> StoreUnavailable:
+    """The error for an SQLite file that cannot be made or opened (a folder that is
+    not writable, a path through a file, a share that is away)."""
+    return StoreUnavailable(
+        f"De database {db} is niet te maken of te openen: {os_reason(exc)}; controleer"
+        " [store] url en de rechten op de map."
     )
 
 
