@@ -53,7 +53,16 @@ MESSAGES = (
     (re.compile(r".*'(.*)' does not exist\.?"), "'{0}' bestaat niet"),
     (re.compile(r".*'(.*)' is a directory\.?"), "'{0}' is een map, geen bestand"),
     (re.compile(r".*'(.*)' is a file\.?"), "'{0}' is een bestand, geen map"),
+    (
+        re.compile(r"No such command '(.*)'\. Did you mean '(.*)'\?\.?"),
+        "onbekende opdracht '{0}' (bedoelt u '{1}'?)",
+    ),
     (re.compile(r"No such command '(.*)'\.?"), "onbekende opdracht '{0}'"),
+    # Typer's values are checked by pydantic: its words
+    (re.compile(r"Input should be a valid integer.*"), "moet een geheel getal zijn"),
+    (re.compile(r"Input should be a valid (?:number|float).*"), "moet een getal zijn"),
+    (re.compile(r"Input should be (?:'.*'|a valid boolean).*"), "die waarde kan niet"),
+    (re.compile(r"Input should be .*"), "ongeldige waarde"),
     (re.compile(r"Missing command\.?"), "geef een opdracht"),
     (
         re.compile(r"Got unexpected extra arguments? \((.*)\)"),

@@ -7,10 +7,14 @@ import getpass
 import logging
 import os
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import typer
 from sqlalchemy.orm import Session
@@ -43,15 +47,18 @@ def settings_of(config: Path | None) -> Settings:
 
     Raises ConfigError when the file is missing or wrong, or log_level unknown."""
     settings = load_settings(config)
-    setup_logging(settings.log_level)
+    setup_logging(settings.log_level, settings.advice.timezone)
     return settings
 
 
-def setup_logging(log_level: str) -> None:
+def setup_logging(log_level: str, timezone: str = "Europe/Amsterdam") -> None:
     """`log_level` is for maatwerk's own loggers (the 'maatwerk' tree): they never log a
     form value. Every other logger (pdfminer, pdfplumber, pypdf, PIL, exchangelib,
     urllib3, msal, sqlalchemy, alembic, …) stays at INFO or above whatever `log_level`
     says: pdfminer's debug lines hold the PDF's strings — names, ZorgNed numbers, BSNs.
+
+    Times are the region's (`timezone`), as `maatwerk case` shows them, whatever the
+    server's clock is set to.
 
     Raises ConfigError when `log_level` is no level name.
     """
@@ -79,6 +86,14 @@ def setup_logging(log_level: str) -> None:
         events.propagate = False
     events.setLevel(logging.INFO)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    zone = ZoneInfo(timezone)
+    for h in (*root.handlers, *events.handlers):
+        if h.formatter is not None:
+            h.formatter.converter = partial(_in_zone, zone)
+
+
+def _in_zone(zone: ZoneInfo, seconds: float | None) -> time.struct_time:
+    return datetime.fromtimestamp(seconds or 0, zone).timetuple()
 
 
 def _own_debug_only(record: logging.LogRecord) -> bool:

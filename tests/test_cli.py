@@ -225,7 +225,8 @@ def test_usage_errors_are_one_dutch_line_with_their_own_exit_code(tmp_path):
         (["status", "--bla"], "onbekende optie --bla"),
         (["nope"], "onbekende opdracht 'nope'"),
         (["case"], "'ZAAKNUMMER' ontbreekt"),
-        (["report", "monitoring", "--year", "twee"], "'twee' is geen getal"),
+        (["report", "monitoring", "--year", "twee"], "moet een geheel getal zijn"),
+        (["staus"], "onbekende opdracht 'staus' (bedoelt u 'status'?)"),
         (["report", "verlopend", "--week", "3"], "bedoelt u --weeks?"),
     ):
         result = _run(tmp_path, *args)

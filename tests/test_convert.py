@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from pipeline.convert import soffice
+from pipeline.errors import ExitCode
 from tests.conftest import sample
 
 pytestmark = pytest.mark.skipif(
@@ -72,4 +73,4 @@ def test_a_broken_doc_is_refused_with_a_reason(tmp_path):
         text=True,
         timeout=300,
     )
-    assert result.returncode == 2 and "omgezet" in result.stderr
+    assert result.returncode == ExitCode.unreadable_form and "omgezet" in result.stderr
