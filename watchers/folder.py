@@ -107,7 +107,10 @@ class DropFolder:
             Path, tuple[int, float, float]
         ] = {}  # path → (size, mtime, since)
         self._observer: BaseObserver | None = None
-        self.path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+        try:
+            self.path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+        except OSError as exc:  # not makeable (a share away, a file in the way)
+            raise FolderUnavailable("de dropmap", self.path) from exc
 
     def start(self) -> None:
         self._observer = (
