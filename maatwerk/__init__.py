@@ -24,7 +24,7 @@ import typer
 from sqlalchemy.exc import OperationalError
 from typer.core import TyperGroup
 
-from maatwerk import cases, check, forms, mail, report, setup
+from maatwerk import cases, check, forms, mail, report, serve, setup
 from maatwerk.dutch import DutchCommand, DutchGroup, usage_error
 from maatwerk.shared import CONFIG_ENV, ConfigOpt
 from pipeline.errors import ExitCode, MaatwerkError, StoreUnavailable
@@ -77,6 +77,7 @@ app.command()(cases.opschonen)
 app.command()(forms.extract)
 app.add_typer(forms.bench_app, name="bench")
 app.add_typer(report.report_app, name="report")
+app.command()(serve.web)
 
 
 def prepared(group: TyperGroup) -> TyperGroup:

@@ -10,12 +10,12 @@ import re
 import tomllib
 from datetime import date, time
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from pipeline.errors import ConfigError, os_reason
+from pipeline.errors import ConfigError, os_reason, pydantic_dutch
 
 DEFAULT_CONFIG_NAME = "maatwerk.toml"
 # how a connection to a mail server (IMAP, SMTP) is encrypted
@@ -253,6 +253,38 @@ class LimitSettings(_Section):
     max_unpacked_mb: int = 50
 
 
+class WebSettings(_Section):
+    """`maatwerk web`: where it listens, how staff sign in (OpenID Connect) and what
+    each may see. Roles are given by e-mail address or by group ("groep:<id>", the
+    group claim of the ID token: object ids in Microsoft Entra ID)."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    base_url: str = (
+        "http://127.0.0.1:8080"  # as users open it (https:// behind a proxy)
+    )
+    issuer: str = ""  # e.g. https://login.microsoftonline.com/<tenant-id>/v2.0
+    client_id: str = ""
+    secret_env: str = "MAATWERK_OIDC_SECRET"
+    session_key_env: str = "MAATWERK_WEB_SESSIE_SLEUTEL"  # unset: new at every start
+    groups_claim: str = "groups"
+    session_minutes: float = Field(default=480.0, gt=0)
+    icm: list[str] = []
+    backoffice: list[str] = []
+    beleidsadviseurs: dict[str, list[str]] = {}  # gemeente → e-mail addresses, groups
+    redenen: list[str] = [
+        "behandeling van de aanvraag",
+        "advies",
+        "contractbeheer",
+        "vraag of klacht van de gemeente of aanbieder",
+        "verzoek van de betrokkene (inzage)",
+    ]
+
+    _base_url = field_validator("base_url", "issuer")(
+        lambda v: _web_address(v) if v else v
+    )
+
+
 class ReadSettings(BaseModel):
     """What reading one form needs from the settings: the OCR languages and the
     limits (`Settings.reading`; the defaults when none are given)."""
@@ -279,6 +311,7 @@ class Settings(_Section):
     security: SecuritySettings = SecuritySettings()
     reports: ReportSettings = ReportSettings()
     retention: RetentionSettings = RetentionSettings()
+    web: WebSettings = WebSettings()
     # BaseModel has .register
     register_: RegisterSettings = Field(default=RegisterSettings(), alias="register")
     log_level: str = "INFO"
@@ -322,47 +355,10 @@ def load_settings(path: Path | None = None) -> Settings:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {_dutch(e)}" for e in exc.errors()
+            f"{'.'.join(str(p) for p in e['loc'])}: {pydantic_dutch(e)}"
+            for e in exc.errors()
         )
         raise ConfigError(
             f"Configuratiebestand {path} klopt niet: {problems}"
         ) from None
     return settings
-
-
-# pydantic's error types (https://docs.pydantic.dev/latest/errors/validation_errors/)
-# in Dutch; others as "ongeldige waarde"
-PYDANTIC_DUTCH = {
-    "extra_forbidden": "onbekende instelling (zie config.example.toml)",
-    "missing": "ontbreekt",
-    "int_parsing": "moet een geheel getal zijn",
-    "int_type": "moet een geheel getal zijn",
-    "int_from_float": "moet een geheel getal zijn",
-    "float_parsing": "moet een getal zijn",
-    "float_type": "moet een getal zijn",
-    "bool_parsing": "moet true of false zijn",
-    "bool_type": "moet true of false zijn",
-    "string_type": "moet tekst tussen aanhalingstekens zijn",
-    "list_type": 'moet een lijst zijn, bijv. ["a", "b"]',
-    "model_type": "moet een sectie [..] zijn",
-    "model_attributes_type": "moet een sectie [..] zijn",
-    "time_parsing": "moet een tijd zijn, bijv. 09:00:00",
-    "time_type": "moet een tijd zijn, bijv. 09:00:00",
-    "path_type": "moet een pad zijn",
-    "greater_than_equal": "moet minstens {ge} zijn",
-    "greater_than": "moet groter dan {gt} zijn",
-    "literal_error": "moet een van deze zijn: {expected}",
-    "value_error": "{error}",
-}
-
-
-def _dutch(error: Any) -> str:
-    text = PYDANTIC_DUTCH.get(error["type"], "ongeldige waarde")
-    # pydantic joins the last of a list with an English 'or'
-    ctx = {
-        k: str(v).replace("' or '", "' of '") for k, v in error.get("ctx", {}).items()
-    }
-    try:
-        return text.format(**ctx)
-    except (KeyError, IndexError):
-        return text

@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 from enum import IntEnum
 from pathlib import Path
+from typing import Any
 
 DAMAGED_PDF = (
     "Het PDF-bestand is beschadigd en kan niet worden geopend. Sla het formulier "
@@ -194,3 +195,42 @@ def safe_error(exc: BaseException) -> str:
         f" at {Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}" if tb else ""
     )
     return f"{type(exc).__name__}{where}"
+
+
+# pydantic's error types (https://docs.pydantic.dev/latest/errors/validation_errors/)
+# in Dutch; others as "ongeldige waarde"
+PYDANTIC_DUTCH = {
+    "extra_forbidden": "onbekende instelling (zie config.example.toml)",
+    "missing": "ontbreekt",
+    "int_parsing": "moet een geheel getal zijn",
+    "int_type": "moet een geheel getal zijn",
+    "int_from_float": "moet een geheel getal zijn",
+    "float_parsing": "moet een getal zijn",
+    "float_type": "moet een getal zijn",
+    "bool_parsing": "moet true of false zijn",
+    "bool_type": "moet true of false zijn",
+    "string_type": "moet tekst tussen aanhalingstekens zijn",
+    "list_type": 'moet een lijst zijn, bijv. ["a", "b"]',
+    "model_type": "moet een sectie [..] zijn",
+    "model_attributes_type": "moet een sectie [..] zijn",
+    "time_parsing": "moet een tijd zijn, bijv. 09:00:00",
+    "time_type": "moet een tijd zijn, bijv. 09:00:00",
+    "path_type": "moet een pad zijn",
+    "greater_than_equal": "moet minstens {ge} zijn",
+    "greater_than": "moet groter dan {gt} zijn",
+    "literal_error": "moet een van deze zijn: {expected}",
+    "value_error": "{error}",
+}
+
+
+def pydantic_dutch(error: Any) -> str:
+    """A pydantic validation error (one of `ValidationError.errors()`) in Dutch."""
+    text = PYDANTIC_DUTCH.get(error["type"], "ongeldige waarde")
+    # pydantic joins the last of a list with an English 'or'
+    ctx = {
+        k: str(v).replace("' or '", "' of '") for k, v in error.get("ctx", {}).items()
+    }
+    try:
+        return text.format(**ctx)
+    except (KeyError, IndexError):
+        return text

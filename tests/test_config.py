@@ -27,7 +27,7 @@ def _keys(model, prefix=""):
 def _flat(d, prefix=""):
     out = {}
     for k, v in d.items():
-        if isinstance(v, dict):
+        if isinstance(v, dict) and v:  # an empty table is a value ({} of a dict key)
             out.update(_flat(v, f"{prefix}{k}."))
         else:
             out[f"{prefix}{k}"] = v

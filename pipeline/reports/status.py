@@ -30,6 +30,7 @@ class CaseRow:
     wacht_op: str  # who owes an answer or a document; "—" for nobody
     uiterlijk: date | None  # the advisers' deadline while an advice is owed
     te_laat: bool  # that deadline has passed
+    adressen: list[str]  # the addresses of whoever owes the advice
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,7 @@ def case_row(s: Session, c: Case, today: date) -> CaseRow:
         wacht_op=_waiting_on(c, owing),
         uiterlijk=due,
         te_laat=due is not None and due < today,
+        adressen=[a.lower() for addresses in owing.values() for a in addresses],
     )
 
 

@@ -42,17 +42,26 @@ def write_monitoring(figures: Monitoring, folder: Path) -> Path:
     sheet of reasons.
 
     Raises OSError when the folder cannot be made or written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / monitoring_filename(figures)
+    atomic_write(path, monitoring_workbook(figures))
+    return path
+
+
+def monitoring_filename(figures: Monitoring) -> str:
+    return f"monitoring {figures.year}.xlsx"
+
+
+def monitoring_workbook(figures: Monitoring) -> bytes:
+    """The monitoring workbook (as `write_monitoring` files it) as bytes."""
     from openpyxl import Workbook
 
     wb = Workbook()
     _gemeente_sheet(wb, figures)
     _reasons_sheet(wb, figures)
-    folder.mkdir(parents=True, exist_ok=True)
     out = io.BytesIO()
     wb.save(out)
-    path = folder / f"monitoring {figures.year}.xlsx"
-    atomic_write(path, out.getvalue())
-    return path
+    return out.getvalue()
 
 
 def _gemeente_sheet(wb: Workbook, figures: Monitoring) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.states import ACTIVE_CONTRACT_STATES
 from pipeline.store import Case
+from pipeline.store.schema import OutboxMail, Received
 
 
 def contracts_ending(s: Session, first: date, last: date) -> list[Case]:
@@ -33,3 +34,23 @@ def contracts_ending(s: Session, first: date, last: date) -> list[Case]:
 def cases_of_year(s: Session, year: int) -> list[Case]:
     """Every case whose case number is of `year` (MW-<year>-…)."""
     return list(s.scalars(select(Case).where(Case.year == year)))
+
+
+def case_mails(s: Session, case_id: str) -> list[OutboxMail]:
+    """The mails the product sent or will send on the case, oldest first."""
+    return list(
+        s.scalars(
+            select(OutboxMail)
+            .where(OutboxMail.case_id == case_id)
+            .order_by(OutboxMail.id)
+        )
+    )
+
+
+def received_on(s: Session, case_id: str) -> list[Received]:
+    """The mails and files taken in on the case, oldest first."""
+    return list(
+        s.scalars(
+            select(Received).where(Received.case_id == case_id).order_by(Received.id)
+        )
+    )
