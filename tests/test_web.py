@@ -8,7 +8,12 @@ The same pages in Chromium, with axe-core: tests/test_web_browser.py."""
 from __future__ import annotations
 
 import logging
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
 from datetime import timedelta
 from html import unescape
 from io import BytesIO
@@ -20,6 +25,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from pipeline import store
+from pipeline.errors import ExitCode
 from pipeline.reports.case import inzage_log
 from pipeline.store.schema import AuditEvent, Case, OutboxMail
 from tests.conftest import BACKOFFICE, ICM, ZEIST_BA
@@ -347,3 +353,57 @@ def web_store(web):
     from contextlib import closing
 
     return closing(store.open_store(web.settings.store, create=False))
+
+
+def _maatwerk_web(cwd, config: str, *args: str, env: dict[str, str] | None = None):
+    (cwd / "maatwerk.toml").write_text(config, encoding="utf-8")
+    return subprocess.Popen(
+        [sys.executable, "-m", "maatwerk", "web", *args],
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_maatwerk_web_says_in_dutch_what_it_lacks(tmp_path):
+    lacks = _maatwerk_web(tmp_path, "")
+    out, err = lacks.communicate(timeout=60)
+    assert lacks.returncode == ExitCode.config and "[web] issuer en client_id" in err
+    config = '[web]\nissuer = "https://login.example.nl/t/v2.0"\nclient_id = "app"\n'
+    no_secret = _maatwerk_web(tmp_path, config, env={"MAATWERK_OIDC_SECRET": ""})
+    out, err = no_secret.communicate(timeout=60)
+    assert no_secret.returncode == ExitCode.config and "MAATWERK_OIDC_SECRET" in err
+    no_store = _maatwerk_web(tmp_path, config, env={"MAATWERK_OIDC_SECRET": "s"})
+    out, err = no_store.communicate(timeout=60)
+    assert no_store.returncode == ExitCode.not_found and "maatwerk.db" in err
+    assert "Traceback" not in err
+
+
+def test_maatwerk_web_serves_the_store_and_a_taken_port_is_told(web, tmp_path):
+    port = free_port()
+    config = (
+        f'[store]\nurl = "{web.settings.store.url}"\n[web]\nissuer = "{web.settings.web.issuer}"\n'
+        f'client_id = "{web.settings.web.client_id}"\nport = {port}\n'
+    )
+    secret = {"MAATWERK_OIDC_SECRET": "s"}
+    served = _maatwerk_web(tmp_path, config, env=secret)
+    try:
+        r = None
+        for _ in range(150):
+            try:
+                r = requests.get(f"http://127.0.0.1:{port}/", timeout=2)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        assert r is not None and r.status_code == 401 and "Aanmelden" in r.text
+        taken = _maatwerk_web(tmp_path, config, env=secret)
+        out, err = taken.communicate(timeout=60)
+        assert taken.returncode == ExitCode.error
+        assert f"Kan niet luisteren op 127.0.0.1:{port}" in err
+    finally:
+        served.send_signal(signal.SIGTERM)
+        out, err = served.communicate(timeout=30)
+    assert f"Webpagina's op http://127.0.0.1:{port}" in out
+    assert "GET / 401" in err and "Traceback" not in err

@@ -79,9 +79,7 @@ def test_icm_works_through_the_pages_in_chromium(web, tmp_path):
         driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
         assert driver.find_element(By.TAG_NAME, "h1").text == "Zaak MW-2027-0001"
         accessible(driver, "icm-3-zaak")
-        driver.find_element(
-            By.PARTIAL_LINK_TEXT, "contract MW-2027-0001.pdf"
-        ).click()
+        driver.find_element(By.PARTIAL_LINK_TEXT, "contract MW-2027-0001.pdf").click()
         pdf = _downloaded(downloads, "contract MW-2027-0001.pdf")
         assert pdf.read_bytes().startswith(b"%PDF")
 
@@ -90,7 +88,12 @@ def test_icm_works_through_the_pages_in_chromium(web, tmp_path):
         driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
         body = driver.find_element(By.TAG_NAME, "main").text
         assert "<script>alert(1)</script>" in body and "{{ 7*7 }}" in body
-        assert driver.execute_script("return document.querySelectorAll('main script').length") == 0
+        assert (
+            driver.execute_script(
+                "return document.querySelectorAll('main script').length"
+            )
+            == 0
+        )
         accessible(driver, "icm-4-zaak-vijandige-waarden")
 
         driver.find_element(By.LINK_TEXT, "Quarantaine").click()
@@ -140,7 +143,7 @@ def test_a_beleidsadviseur_is_refused_another_gemeentes_case_in_chromium(web, tm
         accessible(driver, "zeist-1-geen-toegang")
 
 
-def test_the_backoffice_and_a_refused_sign_in_in_chromium(web, tmp_path):
+def test_the_backoffice_a_refused_sign_in_and_no_role_in_chromium(web, tmp_path):
     with chromium(tmp_path / "downloads") as driver:
         sign_in(driver, web, "backoffice")
         assert driver.find_element(By.TAG_NAME, "h1").text == "Register"
@@ -152,6 +155,10 @@ def test_the_backoffice_and_a_refused_sign_in_in_chromium(web, tmp_path):
         driver.find_element(By.ID, "weigeren").click()
         assert "geweigerd" in driver.find_element(By.TAG_NAME, "main").text
         accessible(driver, "geweigerd-1-aanmelden")
+    with chromium(tmp_path / "downloads") as driver:
+        sign_in(driver, web, "vreemde")  # signed in at the provider, no role here
+        assert "geen rol" in driver.find_element(By.TAG_NAME, "main").text
+        accessible(driver, "vreemde-1-geen-rol")
 
 
 def _downloaded(folder: Path, ending: str, timeout: float = 15) -> Path:

@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from authlib.integrations.starlette_client import OAuthError
 from starlette.applications import Starlette
@@ -35,8 +36,13 @@ def create_app(
     """The application on `settings`' store. Raises ConfigError when [web] lacks what
     signing in needs, StoreMissing/StoreUnavailable when there is no store."""
     web = settings.web
+    zone = ZoneInfo(settings.advice.timezone)
+    clock = clock or (lambda: datetime.now(zone))
+    sign_in = SignIn(
+        web, clock
+    )  # what signing in needs first: no store opened for naught
     site = Site(settings, clock)
-    door = Door(site, SignIn(web, site.clock))
+    door = Door(site, sign_in)
     pages, held = Pages(site), HeldPages(site)
     https = web.base_url.startswith("https://")
 

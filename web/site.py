@@ -36,12 +36,10 @@ class NotFound(Exception):
 
 
 class Site:
-    def __init__(
-        self, settings: Settings, clock: Callable[[], datetime] | None = None
-    ) -> None:
+    def __init__(self, settings: Settings, clock: Callable[[], datetime]) -> None:
         self.settings = settings
         self.zone = ZoneInfo(settings.advice.timezone)
-        self.clock = clock or (lambda: datetime.now(self.zone))
+        self.clock = clock
         self.store = store.open_store(settings.store, create=False)
         self._mappings: Mappings | None = None
         self.templates = jinja2.Environment(
