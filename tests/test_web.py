@@ -25,7 +25,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from pipeline import store
-from pipeline.errors import ExitCode
+from pipeline.errors import ExitCode, StoreUnavailable
 from pipeline.reports.case import inzage_log
 from pipeline.store.schema import AuditEvent, Case, OutboxMail
 from tests.conftest import BACKOFFICE, ICM, ZEIST_BA
@@ -407,3 +407,27 @@ def test_maatwerk_web_serves_the_store_and_a_taken_port_is_told(web, tmp_path):
         out, err = served.communicate(timeout=30)
     assert f"Webpagina's op http://127.0.0.1:{port}" in out
     assert "GET / 401" in err and "Traceback" not in err
+
+
+def test_a_failure_is_a_dutch_page_and_its_text_stays_out_of_the_log(
+    web, monkeypatch, caplog
+):
+    s = signed_in(web, "icm")
+    caplog.set_level(logging.INFO)
+
+    def unexpected(*args):
+        raise ValueError(f"BSN 123456782 van {CLIENT}")
+
+    monkeypatch.setattr("web.pages.case_row", unexpected)
+    r = s.get(web.url + "/")
+    assert r.status_code == 500 and "Er ging iets mis" in r.text
+    assert "123456782" not in r.text and CLIENT not in r.text
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "ValueError" in logged and "123456782" not in logged and CLIENT not in logged
+
+    def away(*args):
+        raise StoreUnavailable("De database antwoordt niet; de pagina's wachten erop.")
+
+    monkeypatch.setattr("web.pages.case_row", away)
+    r = s.get(web.url + "/")
+    assert r.status_code == 503 and "De database antwoordt niet" in r.text

@@ -20,6 +20,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from pipeline.config import Settings
+from pipeline.errors import MaatwerkError, Outage
 from web.auth import CALLBACK, Forbidden, NotSignedIn, Rol, SignIn, session_key
 from web.guard import CsrfFailed, Guard, checked_form
 from web.held import HeldPages
@@ -70,7 +71,7 @@ def create_app(
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         ],
         middleware=[
-            Middleware(Guard, https=https),
+            Middleware(Guard, https=https, failed=site.error_page()),
             Middleware(
                 SessionMiddleware,
                 secret_key=session_key(web),
@@ -88,6 +89,7 @@ def create_app(
             NotFound: door.not_found,
             CsrfFailed: door.csrf_failed,
             HTTPException: door.http_error,
+            MaatwerkError: door.refused,
         },
         lifespan=lifespan,
     )
@@ -142,3 +144,9 @@ class Door:
         if code == 404:
             return await self.not_found(request, exc)
         return self.site.render(request, "fout.html", status=code)
+
+    async def refused(self, request: Request, exc: Exception) -> Response:
+        """What the product says when it cannot (the mailbox backend, an outage)."""
+        code = 503 if isinstance(exc, Outage) else 500
+        melding = exc.melding if isinstance(exc, MaatwerkError) else None
+        return self.site.render(request, "fout.html", status=code, melding=melding)

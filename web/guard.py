@@ -13,9 +13,11 @@ from typing import Final
 
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 access = logging.getLogger("maatwerk.web.toegang")
+log = logging.getLogger(f"maatwerk.{__name__}")
 
 # a number typed into an address (a BSN, a ZorgNed number) never reaches the log
 DIGITS: Final = re.compile(r"\d{5,}")
@@ -50,18 +52,21 @@ async def checked_form(request: Request) -> dict[str, str]:
 
 class Guard:
     """ASGI middleware: the headers above on every response, and one access-log line
-    per request (method, path, status, time; never the query string)."""
+    per request (method, path, status, time; never the query string). What fails
+    unexpectedly is logged by its type only (its text may quote a value) and answered
+    with the page `failed`."""
 
-    def __init__(self, app: ASGIApp, https: bool):
+    def __init__(self, app: ASGIApp, https: bool, failed: bytes):
         self.app = app
         self.https = https
+        self.failed = failed
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 500
+        status = 0
 
         async def send_with_headers(message: Message) -> None:
             nonlocal status
@@ -78,6 +83,11 @@ class Guard:
 
         try:
             await self.app(scope, receive, send_with_headers)
+        except Exception as exc:
+            log.error("unexpected error in %s (%s)", scope["path"], type(exc).__name__)
+            if status == 0:
+                response = Response(self.failed, 500, media_type="text/html")
+                await response(scope, receive, send_with_headers)
         finally:
             access.info(
                 "%s %s %d %.0f ms",

@@ -91,6 +91,11 @@ class Site:
         )
         return HTMLResponse(page, status_code=status)
 
+    def error_page(self) -> bytes:
+        """The page shown when something unexpected fails (no user, no request)."""
+        page = self.templates.get_template("fout.html")
+        return page.render(request=None, user=None, csrf="").encode()
+
     def datum(self, value: date | datetime | None) -> str:
         if value is None:
             return "—"
