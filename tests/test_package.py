@@ -29,7 +29,7 @@ from tests.conftest import REPO, mail_with_form, sample
 VERSION = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))[
     "project"
 ]["version"]
-PACKAGES = ("pipeline", "watchers", "maatwerk")
+PACKAGES = ("pipeline", "watchers", "maatwerk", "web")
 # not copied to build from: the venv, git, build output, caches, a local run's data
 NOT_SOURCE = {".git", ".venv", "build", "dist", "data", "maatwerk.toml"}
 # where the installed venv's python finds each package
@@ -135,6 +135,13 @@ def test_wheel_holds_the_shipped_data_and_only_the_product(wheel):
                 if p.is_file()
             },
             "pipeline/bundled/config.example.toml": REPO / "config.example.toml",
+            # the web pages' templates and their vendored NL Design System CSS
+            **{
+                str(p.relative_to(REPO)): p
+                for top in ("web/templates", "web/static")
+                for p in (REPO / top).rglob("*")
+                if p.is_file()
+            },
         }
         missing = sorted(set(shipped) - names)
         assert not missing, missing

@@ -28,17 +28,15 @@ from pipeline import store
 from pipeline.errors import ExitCode, StoreUnavailable
 from pipeline.reports.case import inzage_log
 from pipeline.store.schema import AuditEvent, Case, OutboxMail
-from tests.conftest import BACKOFFICE, ICM, ZEIST_BA
-from tests.oidcserver import OidcProvider, login_with_requests
+from tests.conftest import ICM
+from tests.oidcserver import login_with_requests
 from tests.webregion import (
-    ACCOUNTS,
     HOSTILE_PROVIDER,
     HOSTILE_REASON,
     NO_FORM_SUBJECTS,
     SCRIPT,
-    build,
     free_port,
-    serve,
+    region_served,
 )
 
 CLIENT = "Esther van Dijk"  # the contactpersoon of the sample form (a name)
@@ -47,25 +45,8 @@ ZORGNED = "644475"  # the sample client's ZorgNed number
 
 @pytest.fixture(scope="module")
 def web(tmp_path_factory):
-    settings = build(tmp_path_factory.mktemp("regio"))
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    with OidcProvider([f"{base}/aanmelden/terug"], ACCOUNTS) as provider:
-        settings.web = settings.web.model_copy(
-            update={
-                "base_url": base,
-                "issuer": provider.issuer,
-                "client_id": provider.client_id,
-                "icm": ["groep:icm-team"],
-                "backoffice": [BACKOFFICE],
-                "beleidsadviseurs": {"Zeist": [ZEIST_BA.upper()]},
-                "session_minutes": 60.0,
-            }
-        )
-        with pytest.MonkeyPatch.context() as mp:
-            mp.setenv(settings.web.secret_env, provider.client_secret)
-            with serve(settings, port) as served:
-                yield served
+    with region_served(tmp_path_factory.mktemp("regio")) as served:
+        yield served
 
 
 def signed_in(web, login: str) -> requests.Session:

@@ -12,33 +12,25 @@ from pathlib import Path
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.expected_conditions import staleness_of
+from selenium.webdriver.support.wait import WebDriverWait
 
 from tests.browser import axe_violations, chromium, screenshot
-from tests.conftest import BACKOFFICE, ZEIST_BA
-from tests.oidcserver import OidcProvider
-from tests.webregion import ACCOUNTS, NO_FORM_SUBJECTS, build, free_port, serve
+from tests.webregion import NO_FORM_SUBJECTS, region_served
 
 
 @pytest.fixture(scope="module")
 def web(tmp_path_factory):
-    settings = build(tmp_path_factory.mktemp("regio"))
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    with OidcProvider([f"{base}/aanmelden/terug"], ACCOUNTS) as provider:
-        settings.web = settings.web.model_copy(
-            update={
-                "base_url": base,
-                "issuer": provider.issuer,
-                "client_id": provider.client_id,
-                "icm": ["groep:icm-team"],
-                "backoffice": [BACKOFFICE],
-                "beleidsadviseurs": {"Zeist": [ZEIST_BA]},
-            }
-        )
-        with pytest.MonkeyPatch.context() as mp:
-            mp.setenv(settings.web.secret_env, provider.client_secret)
-            with serve(settings, port) as served:
-                yield served
+    with region_served(tmp_path_factory.mktemp("regio")) as served:
+        yield served
+
+
+def follow(driver: WebDriver, element: WebElement) -> None:
+    """Click what leads to another page, and wait until that page is there."""
+    old = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(driver, 20).until(staleness_of(old))
 
 
 def accessible(driver: WebDriver, name: str) -> None:
@@ -50,9 +42,12 @@ def accessible(driver: WebDriver, name: str) -> None:
 def sign_in(driver: WebDriver, web, login: str) -> None:
     driver.get(web.url + "/")
     accessible(driver, f"{login}-0-aanmelden")
-    driver.find_element(By.LINK_TEXT, "Aanmelden met uw organisatie-account").click()
+    follow(
+        driver,
+        driver.find_element(By.LINK_TEXT, "Aanmelden met uw organisatie-account"),
+    )
     driver.find_element(By.NAME, "login").send_keys(login)
-    driver.find_element(By.ID, "aanmelden").click()
+    follow(driver, driver.find_element(By.ID, "aanmelden"))
 
 
 def test_icm_works_through_the_pages_in_chromium(web, tmp_path):
@@ -73,10 +68,13 @@ def test_icm_works_through_the_pages_in_chromium(web, tmp_path):
         )
         assert late != in_time
 
-        driver.find_element(By.LINK_TEXT, "MW-2027-0001").click()
+        follow(driver, driver.find_element(By.LINK_TEXT, "MW-2027-0001"))
         accessible(driver, "icm-2-reden")
         driver.find_element(By.CSS_SELECTOR, "label[for=reden-3]").click()
-        driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+        follow(
+            driver,
+            driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]"),
+        )
         assert driver.find_element(By.TAG_NAME, "h1").text == "Zaak MW-2027-0001"
         accessible(driver, "icm-3-zaak")
         driver.find_element(By.PARTIAL_LINK_TEXT, "contract MW-2027-0001.pdf").click()
@@ -85,7 +83,10 @@ def test_icm_works_through_the_pages_in_chromium(web, tmp_path):
 
         driver.get(web.url + "/zaak/MW-2027-0002")
         driver.find_element(By.CSS_SELECTOR, "label[for=reden-1]").click()
-        driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+        follow(
+            driver,
+            driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]"),
+        )
         body = driver.find_element(By.TAG_NAME, "main").text
         assert "<script>alert(1)</script>" in body and "{{ 7*7 }}" in body
         assert (
@@ -96,7 +97,7 @@ def test_icm_works_through_the_pages_in_chromium(web, tmp_path):
         )
         accessible(driver, "icm-4-zaak-vijandige-waarden")
 
-        driver.find_element(By.LINK_TEXT, "Quarantaine").click()
+        follow(driver, driver.find_element(By.LINK_TEXT, "Quarantaine"))
         accessible(driver, "icm-5-quarantaine")
         row = next(
             r
@@ -104,7 +105,7 @@ def test_icm_works_through_the_pages_in_chromium(web, tmp_path):
             if NO_FORM_SUBJECTS[1] in r.text
         )
         row.find_element(By.NAME, "reden").send_keys("telefonisch afgehandeld")
-        row.find_element(By.CSS_SELECTOR, "button[value=vrijgeven]").click()
+        follow(driver, row.find_element(By.CSS_SELECTOR, "button[value=vrijgeven]"))
         status = driver.find_element(By.CSS_SELECTOR, "[role=status]").text
         assert status == "Mail vrijgegeven."
         held, log = driver.find_element(By.TAG_NAME, "main").text.split("Logboek")
@@ -117,7 +118,7 @@ def test_icm_works_through_the_pages_in_chromium(web, tmp_path):
             ("Aflopend", "icm-8-aflopend"),
             ("Monitoring", "icm-9-monitoring"),
         ):
-            driver.find_element(By.LINK_TEXT, page).click()
+            follow(driver, driver.find_element(By.LINK_TEXT, page))
             assert driver.find_element(By.TAG_NAME, "h1").text.startswith(
                 page if page != "Aflopend" else "Aflopende"
             )
@@ -126,7 +127,7 @@ def test_icm_works_through_the_pages_in_chromium(web, tmp_path):
 
         driver.get(web.url + "/zaak/MW-2027-9999")
         accessible(driver, "icm-10-niet-gevonden")
-        driver.find_element(By.CSS_SELECTOR, "form.mw-signout button").click()
+        follow(driver, driver.find_element(By.CSS_SELECTOR, "form.mw-signout button"))
         assert "U bent afgemeld" in driver.find_element(By.TAG_NAME, "main").text
         accessible(driver, "icm-11-afgemeld")
 
@@ -152,7 +153,7 @@ def test_the_backoffice_a_refused_sign_in_and_no_role_in_chromium(web, tmp_path)
         accessible(driver, "backoffice-1-register")
     with chromium(tmp_path / "downloads") as driver:
         driver.get(web.url + "/aanmelden/start")
-        driver.find_element(By.ID, "weigeren").click()
+        follow(driver, driver.find_element(By.ID, "weigeren"))
         assert "geweigerd" in driver.find_element(By.TAG_NAME, "main").text
         accessible(driver, "geweigerd-1-aanmelden")
     with chromium(tmp_path / "downloads") as driver:

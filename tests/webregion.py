@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
 import uvicorn
 from docx import Document
 
@@ -166,3 +167,31 @@ def serve(settings: Settings, port: int) -> Iterator[Served]:
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+@contextmanager
+def region_served(root: Path) -> Iterator[Served]:
+    """The region of `build` under `root`, served, signing in at a real provider with
+    ACCOUNTS: ICM by group, the backoffice and Zeist's beleidsadviseur by address
+    (written in capitals: addresses match whatever their case)."""
+    from tests.oidcserver import OidcProvider
+
+    settings = build(root)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with OidcProvider([f"{base}/aanmelden/terug"], ACCOUNTS) as provider:
+        settings.web = settings.web.model_copy(
+            update={
+                "base_url": base,
+                "issuer": provider.issuer,
+                "client_id": provider.client_id,
+                "icm": ["groep:icm-team"],
+                "backoffice": [BACKOFFICE],
+                "beleidsadviseurs": {"Zeist": [ZEIST_BA.upper()]},
+                "session_minutes": 60.0,
+            }
+        )
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv(settings.web.secret_env, provider.client_secret)
+            with serve(settings, port) as served:
+                yield served

@@ -6,7 +6,7 @@ why."""
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Final
 
 from sqlalchemy.orm import Session
@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
 from pipeline import store
-from pipeline.register.index import status_text
+from pipeline.register.index import contract_row
 from pipeline.reports.case import CONTRACT_DOCUMENTS, documents, view_case
 from pipeline.reports.monitoring import Monitoring, monitoring
 from pipeline.reports.status import CaseRow, case_row
@@ -157,7 +157,7 @@ class Pages:
         return self.site.render(
             request,
             "register.html",
-            rows=[_contract(c, today) for c in cases],
+            rows=[contract_row(c, today) for c in cases],
             gemeenten=gemeenten,
             q=q,
         )
@@ -169,7 +169,7 @@ class Pages:
         today = self.site.today()
         with self.site.session() as s:
             cases = contracts_ending(s, today, today + timedelta(weeks=weeks))
-            rows = [_contract(c, today) for c in cases if user.sees(c.gemeente)]
+            rows = [contract_row(c, today) for c in cases if user.sees(c.gemeente)]
         return self.site.render(request, "aflopend.html", rows=rows, weken=weeks)
 
     def monitoring(self, request: Request) -> Response:
@@ -238,32 +238,3 @@ def _searchable(c: Case) -> str:
     return " ".join(
         filter(None, (c.id, c.aanbieder, c.productcode, c.gemeente))
     ).lower()
-
-
-@dataclasses.dataclass(frozen=True)
-class ContractRow:
-    zaak: str
-    gemeente: str | None
-    aanbieder: str | None
-    productcode: str | None
-    start: date | None
-    einde: date | None
-    waarde: str | None
-    dagen: int | None  # until the end date
-    getekend_op: date | None
-    status: str
-
-
-def _contract(c: Case, today: date) -> ContractRow:
-    return ContractRow(
-        c.id,
-        c.gemeente,
-        c.aanbieder,
-        c.productcode,
-        c.startdatum,
-        c.einddatum,
-        c.waarde,
-        (c.einddatum - today).days if c.einddatum else None,
-        c.getekend_op,
-        status_text(c.state),
-    )

@@ -47,7 +47,9 @@ class Site:
             autoescape=True,
             undefined=jinja2.StrictUndefined,
         )
-        self.templates.filters.update(datum=self.datum, tijd=self.tijd, euro=euro)
+        self.templates.filters.update(
+            datum=self.datum, tijd=self.tijd, euro=euro, pair=lambda v: (v, v)
+        )
         self.templates.globals.update(
             query_with=query_with,
             record_fields=self.record_fields,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+from dataclasses import astuple, dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session
 from pipeline import store
 from pipeline.register.folder import atomic_write
 from pipeline.states import CONTRACT_STATUS, CaseState
+from pipeline.store import Case
 from pipeline.text import printable
 
 log = logging.getLogger(f"maatwerk.{__name__}")
@@ -39,24 +41,43 @@ COLUMNS: Final = "zaak gemeente aanbieder productcode start einde".split() + [
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+@dataclass(frozen=True)
+class ContractRow:
+    """A contract as the index (and the web page Register) lists it; the index's
+    columns in order."""
+
+    zaak: str
+    gemeente: str | None
+    aanbieder: str | None
+    productcode: str | None
+    start: date | None
+    einde: date | None
+    waarde: Decimal | None
+    status: str
+    dagen: int | None  # until the end date
+    getekend_op: date | None
+    ondertekenaar: str | None
+
+
+def contract_row(c: Case, today: date) -> ContractRow:
+    return ContractRow(
+        c.id,
+        c.gemeente,
+        c.aanbieder,
+        c.productcode,
+        c.startdatum,
+        c.einddatum,
+        Decimal(c.waarde) if c.waarde else None,
+        status_text(c.state),
+        (c.einddatum - today).days if c.einddatum else None,
+        c.getekend_op,
+        c.ondertekenaar,
+    )
+
+
 def contract_rows(s: Session, today: date) -> list[list[Any]]:
     """The index's rows: a row per contract, by end date."""
-    return [
-        [
-            c.id,
-            c.gemeente,
-            c.aanbieder,
-            c.productcode,
-            c.startdatum,
-            c.einddatum,
-            Decimal(c.waarde) if c.waarde else None,
-            status_text(c.state),
-            (c.einddatum - today).days if c.einddatum else None,
-            c.getekend_op,
-            c.ondertekenaar,
-        ]
-        for c in store.contract_cases(s)
-    ]
+    return [list(astuple(contract_row(c, today))) for c in store.contract_cases(s)]
 
 
 def status_text(state: str) -> str:
