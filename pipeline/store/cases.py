@@ -7,7 +7,7 @@ import logging
 from datetime import date, datetime
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from pipeline.errors import CaseNotFound, InvalidTransition
 from pipeline.states import ALLOWED, CONTRACT_STATES, OPEN_STATES, CaseState, S
@@ -153,8 +153,14 @@ def _found(case: Case | None, case_id: str) -> Case:
 
 
 def open_cases(s: Session) -> list[Case]:
+    """The open cases, by number, with their advices (who still owes one: `owing`)."""
     return list(
-        s.scalars(select(Case).where(Case.state.in_(OPEN_STATES)).order_by(Case.id))
+        s.scalars(
+            select(Case)
+            .where(Case.state.in_(OPEN_STATES))
+            .options(selectinload(Case.advices))
+            .order_by(Case.id)
+        )
     )
 
 

@@ -244,7 +244,7 @@ class Received(Base):
     dedupe_key: Mapped[str] = mapped_column(Bounded(600), unique=True)
     source: Mapped[str] = mapped_column(Bounded(10))
     source_ref: Mapped[str] = mapped_column(Bounded(500))
-    case_id: Mapped[str | None] = mapped_column(Bounded(20))
+    case_id: Mapped[str | None] = mapped_column(Bounded(20), index=True)
     outcome: Mapped[str] = mapped_column(Bounded(40))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
