@@ -14,7 +14,9 @@ import logging
 import os
 import re
 import shutil
+import socket
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -26,6 +28,8 @@ from pipeline.errors import FolderUnavailable
 log = logging.getLogger(f"maatwerk.{__name__}")
 # files of an interrupted run found under a case number handed out again
 ONDERBROKEN = "_onderbroken"
+TEMP_PREFIX = ".tmp-"  # then the writer's host and pid: .tmp-<host>~<pid>~…
+FOREIGN_TEMP_SECONDS = 86_400
 DIR_MODE = 0o750
 FILE_MODE = 0o640
 MAX_FOLDER_NAME = (
@@ -136,12 +140,16 @@ class Register:
 
     def remove_partial_files(self) -> int:
         """Temp files left by a crash while filing (written, never put in place):
-        removed at start. A complete file is only ever in place under its final name."""
+        removed at start. A complete file is only ever in place under its final name.
+        A temp file of a process still running on this machine (another worker, a
+        command beside `maatwerk run`) is its work in progress, and stays; one from
+        another machine (a shared register) only when it is a day old."""
         removed = 0
         if self.root.exists():
-            for tmp in self.root.rglob(".tmp-*"):
-                tmp.unlink(missing_ok=True)
-                removed += 1
+            for tmp in self.root.rglob(f"{TEMP_PREFIX}*"):
+                if _left_behind(tmp):
+                    tmp.unlink(missing_ok=True)
+                    removed += 1
         return removed
 
     def ensure_root(self) -> None:
@@ -245,11 +253,30 @@ class Register:
         return target
 
 
+def _left_behind(tmp: Path) -> bool:
+    """The temp file's writer (named in it: host and pid) is gone."""
+    host, _, rest = tmp.name.removeprefix(TEMP_PREFIX).partition("~")
+    pid = rest.partition("~")[0]
+    if host == socket.gethostname() and pid.isdigit():
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:  # alive, another user's
+            return False
+        return False  # alive: a write in progress
+    try:
+        return time.time() - tmp.stat().st_mtime > FOREIGN_TEMP_SECONDS
+    except OSError:
+        return False
+
+
 def write_temp(folder: Path, content: bytes, suffix: str) -> str:
     """`content` in a new temp file in `folder` (`.tmp-…`, on disk, for owner and group
     only): its path, to be put in place by the caller. A crash leaves it behind for
     `remove_partial_files`."""
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=suffix)
+    prefix = f"{TEMP_PREFIX}{socket.gethostname()}~{os.getpid()}~"
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=prefix, suffix=suffix)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(content)
