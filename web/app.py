@@ -40,12 +40,10 @@ def create_app(
     web = settings.web
     zone = ZoneInfo(settings.advice.timezone)
     clock = clock or (lambda: datetime.now(zone))
-    sign_in = SignIn(
-        web, clock
-    )  # what signing in needs first: no store opened for naught
+    # what signing in needs is checked first: no store opened for naught
+    sign_in = SignIn(web, clock)
     site = Site(settings, clock)
     door = Door(site, sign_in)
-    pages, held = Pages(site), HeldPages(site)
     https = web.base_url.startswith("https://")
 
     @asynccontextmanager
@@ -58,23 +56,7 @@ def create_app(
         site.store.close()
 
     return Starlette(
-        routes=[
-            Route("/", pages.werkvoorraad),
-            Route("/zaak/{zaak}", pages.zaak),
-            Route("/zaak/{zaak}/reden", pages.reden, methods=["POST"]),
-            Route("/zaak/{zaak}/document/{nr}", pages.document),
-            Route("/register", pages.register, methods=["GET", "POST"]),
-            Route("/aflopend", pages.aflopend),
-            Route("/monitoring", pages.monitoring),
-            Route("/monitoring.xlsx", pages.monitoring_xlsx),
-            Route("/quarantaine", held.quarantaine),
-            Route("/quarantaine", held.actie, methods=["POST"]),
-            Route("/aanmelden", door.aanmelden),
-            Route("/aanmelden/start", door.start),
-            Route(CALLBACK, door.terug),
-            Route("/afmelden", door.afmelden, methods=["POST"]),
-            Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
-        ],
+        routes=routes(site, door),
         middleware=[
             Middleware(Guard, https=https, failed=site.error_page()),
             Middleware(
@@ -98,6 +80,28 @@ def create_app(
         },
         lifespan=lifespan,
     )
+
+
+def routes(site: Site, door: Door) -> list[Route | Mount]:
+    """Every address of the application."""
+    pages, held = Pages(site), HeldPages(site)
+    return [
+        Route("/", pages.werkvoorraad),
+        Route("/zaak/{zaak}", pages.zaak),
+        Route("/zaak/{zaak}/reden", pages.reden, methods=["POST"]),
+        Route("/zaak/{zaak}/document/{nr}", pages.document),
+        Route("/register", pages.register, methods=["GET", "POST"]),
+        Route("/aflopend", pages.aflopend),
+        Route("/monitoring", pages.monitoring),
+        Route("/monitoring.xlsx", pages.monitoring_xlsx),
+        Route("/quarantaine", held.quarantaine),
+        Route("/quarantaine", held.actie, methods=["POST"]),
+        Route("/aanmelden", door.aanmelden),
+        Route("/aanmelden/start", door.start),
+        Route(CALLBACK, door.terug),
+        Route("/afmelden", door.afmelden, methods=["POST"]),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ]
 
 
 class Door:
