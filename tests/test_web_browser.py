@@ -68,25 +68,15 @@ def test_icm_works_through_the_pages_in_chromium(web, tmp_path):
         )
         assert late != in_time
 
-        follow(driver, driver.find_element(By.LINK_TEXT, "MW-2027-0001"))
+        # open it: first why, then the case
+        follow(driver, first.find_element(By.LINK_TEXT, "MW-2027-0002"))
         accessible(driver, "icm-2-reden")
-        driver.find_element(By.CSS_SELECTOR, "label[for=reden-3]").click()
-        follow(
-            driver,
-            driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]"),
-        )
-        assert driver.find_element(By.TAG_NAME, "h1").text == "Zaak MW-2027-0001"
-        accessible(driver, "icm-3-zaak")
-        driver.find_element(By.PARTIAL_LINK_TEXT, "contract MW-2027-0001.pdf").click()
-        pdf = _downloaded(downloads, "contract MW-2027-0001.pdf")
-        assert pdf.read_bytes().startswith(b"%PDF")
-
-        driver.get(web.url + "/zaak/MW-2027-0002")
         driver.find_element(By.CSS_SELECTOR, "label[for=reden-1]").click()
         follow(
             driver,
             driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]"),
         )
+        assert driver.find_element(By.TAG_NAME, "h1").text == "Zaak MW-2027-0002"
         body = driver.find_element(By.TAG_NAME, "main").text
         assert "<script>alert(1)</script>" in body and "{{ 7*7 }}" in body
         assert (
@@ -95,7 +85,21 @@ def test_icm_works_through_the_pages_in_chromium(web, tmp_path):
             )
             == 0
         )
-        accessible(driver, "icm-4-zaak-vijandige-waarden")
+        accessible(driver, "icm-3-zaak-te-laat-vijandige-waarden")
+
+        # the approved case, from the register: its contract downloads
+        follow(driver, driver.find_element(By.LINK_TEXT, "Register"))
+        follow(driver, driver.find_element(By.LINK_TEXT, "MW-2027-0001"))
+        driver.find_element(By.CSS_SELECTOR, "label[for=reden-3]").click()
+        follow(
+            driver,
+            driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]"),
+        )
+        assert driver.find_element(By.TAG_NAME, "h1").text == "Zaak MW-2027-0001"
+        accessible(driver, "icm-4-zaak-contract")
+        driver.find_element(By.PARTIAL_LINK_TEXT, "contract MW-2027-0001.pdf").click()
+        pdf = _downloaded(downloads, "contract MW-2027-0001.pdf")
+        assert pdf.read_bytes().startswith(b"%PDF")
 
         follow(driver, driver.find_element(By.LINK_TEXT, "Quarantaine"))
         accessible(driver, "icm-5-quarantaine")
