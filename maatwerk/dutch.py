@@ -32,6 +32,8 @@ TYPE_LABELS = {
     "<str>": "<tekst>",
     "<text>": "<tekst>",
     "<int>": "<getal>",
+    "<int range>": "<getal>",
+    "<float range>": "<getal>",
     "<float>": "<getal>",
     "<file>": "<bestand>",
     "<path>": "<pad>",
@@ -50,6 +52,10 @@ MESSAGES = (
         re.compile(r"(?:Value )?'(.*)' is not (?:one of|a valid choice).*"),
         "'{0}' kan niet",
     ),
+    (
+        re.compile(r"(.*) is not in the range (\d+)<=x<=(\d+)\.?"),
+        "{0} ligt niet tussen {1} en {2}",
+    ),
     (re.compile(r".*'(.*)' does not exist\.?"), "'{0}' bestaat niet"),
     (re.compile(r".*'(.*)' is a directory\.?"), "'{0}' is een map, geen bestand"),
     (re.compile(r".*'(.*)' is a file\.?"), "'{0}' is een bestand, geen map"),
@@ -62,6 +68,14 @@ MESSAGES = (
     (re.compile(r"Input should be a valid integer.*"), "moet een geheel getal zijn"),
     (re.compile(r"Input should be a valid (?:number|float).*"), "moet een getal zijn"),
     (re.compile(r"Input should be (?:'.*'|a valid boolean).*"), "die waarde kan niet"),
+    (
+        re.compile(r"Input should be greater than or equal to (\S+?)\.?"),
+        "moet minstens {0} zijn",
+    ),
+    (
+        re.compile(r"Input should be less than or equal to (\S+?)\.?"),
+        "mag hoogstens {0} zijn",
+    ),
     (re.compile(r"Input should be .*"), "ongeldige waarde"),
     (re.compile(r"Missing command\.?"), "geef een opdracht"),
     (

@@ -14,15 +14,23 @@ from pipeline.errors import MaatwerkError, os_reason
 def web(
     config: Path | None = ConfigOpt,
     host: str | None = typer.Option(
-        None, "--host", help="Luister op dit adres (standaard [web] host)."
+        None,
+        "--host",
+        metavar="ADRES",
+        help="Luister op dit adres (standaard \\[web] host).",
     ),
     port: int | None = typer.Option(
-        None, "--poort", min=1, max=65535, help="Luister op deze poort ([web] port)."
+        None,
+        "--poort",
+        min=1,
+        max=65535,
+        metavar="POORT",
+        help="Luister op deze poort (\\[web] port).",
     ),
 ) -> None:
     """Start de webpagina's voor ICM, beleidsadviseurs en backoffice (Werkvoorraad,
     Zaak, Quarantaine, Register, Aflopend, Monitoring); aanmelden met het account van
-    de gemeente (OpenID Connect, [web] in de configuratie).
+    de gemeente (OpenID Connect, \\[web] in de configuratie).
 
     Voorbeeld: maatwerk web --config /etc/maatwerk/maatwerk.toml
     """

@@ -228,6 +228,8 @@ def test_usage_errors_are_one_dutch_line_with_their_own_exit_code(tmp_path):
         (["report", "monitoring", "--year", "twee"], "moet een geheel getal zijn"),
         (["staus"], "onbekende opdracht 'staus' (bedoelt u 'status'?)"),
         (["report", "verlopend", "--week", "3"], "bedoelt u --weeks?"),
+        (["web", "--poort", "0"], "'--poort': moet minstens 1 zijn"),
+        (["web", "--poort", "70000"], "'--poort': mag hoogstens 65535 zijn"),
     ):
         result = _run(tmp_path, *args)
         assert result.returncode == ExitCode.usage, args
