@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import logging
+import os
 import socket
 from pathlib import Path
 
@@ -44,6 +47,15 @@ def web(
     app = create_app(settings)
     listening = _listen(host, port)
     typer.echo(f"Webpagina's op http://{host}:{port} (stoppen met Ctrl+C).")
+    if not os.environ.get(settings.web.session_key_env):
+        typer.echo(
+            f"Let op: {settings.web.session_key_env} is niet gezet; bij elke herstart"
+            " moet iedereen opnieuw aanmelden (zie README, Webpagina's)."
+        )
+    # the server's own start and stop lines, and each request to the provider, are
+    # not news on the console
+    for name in ("uvicorn.error", "httpx2", "httpx"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     server = uvicorn.Server(
         uvicorn.Config(
             app,
@@ -66,9 +78,15 @@ def _listen(host: str, port: int) -> socket.socket:
         sock.bind((host, port))
     except OSError as exc:
         sock.close()
+        fix = (
+            "kies met --poort of [web] port een vrije poort"
+            if exc.errno == errno.EADDRINUSE
+            else "kies met --host of [web] host een adres van deze machine"
+        )
+        unknown = isinstance(exc, socket.gaierror)
+        reason = "onbekend adres" if unknown else os_reason(exc)
         raise MaatwerkError(
-            f"Kan niet luisteren op {host}:{port}: {os_reason(exc)}. Kies met --poort"
-            " of [web] port een vrije poort."
+            f"Kan niet luisteren op {host}:{port}: {reason}; {fix}."
         ) from None
     sock.listen(128)
     return sock

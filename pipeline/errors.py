@@ -101,6 +101,8 @@ OS_REASONS = {
     errno.ENETUNREACH: "netwerk onbereikbaar",
     errno.ENAMETOOLONG: "naam te lang",
     errno.EMFILE: "te veel open bestanden",
+    errno.EADDRINUSE: "het adres is al in gebruik (door een ander programma)",
+    errno.EADDRNOTAVAIL: "dit adres hoort niet bij deze machine",
 }
 
 

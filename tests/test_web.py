@@ -23,6 +23,7 @@ import pytest
 import requests
 from openpyxl import load_workbook
 from sqlalchemy import func, select
+from starlette.testclient import TestClient
 
 from pipeline import store
 from pipeline.errors import ExitCode, StoreUnavailable
@@ -240,8 +241,6 @@ def test_the_cookie_and_headers_are_as_for_special_category_data(web):
 
 
 def test_behind_tls_the_cookie_is_secure(web):
-    from starlette.testclient import TestClient
-
     from web import create_app
 
     settings = web.settings.model_copy(
@@ -382,7 +381,7 @@ def test_maatwerk_web_serves_the_store_and_a_taken_port_is_told(web, tmp_path):
         taken = _maatwerk_web(tmp_path, config, env=secret)
         out, err = taken.communicate(timeout=60)
         assert taken.returncode == ExitCode.error
-        assert f"Kan niet luisteren op 127.0.0.1:{port}" in err
+        assert f"Kan niet luisteren op 127.0.0.1:{port}" in err and "in gebruik" in err
     finally:
         served.send_signal(signal.SIGTERM)
         out, err = served.communicate(timeout=30)
@@ -412,3 +411,22 @@ def test_a_failure_is_a_dutch_page_and_its_text_stays_out_of_the_log(
     monkeypatch.setattr("web.pages.case_row", away)
     r = s.get(web.url + "/")
     assert r.status_code == 503 and "De database antwoordt niet" in r.text
+
+
+def test_a_provider_that_does_not_answer_is_said_in_dutch(web, monkeypatch):
+    from web import create_app
+
+    settings = web.settings.model_copy(
+        update={
+            "web": web.settings.web.model_copy(
+                update={"issuer": f"http://127.0.0.1:{free_port()}"}
+            )
+        }
+    )
+    monkeypatch.setenv(settings.web.secret_env, "geheim")
+    with TestClient(create_app(settings)) as client:
+        r = client.get("/aanmelden/start", follow_redirects=False)
+    assert r.status_code == 503
+    assert (
+        "De aanmeldserver (http://127.0.0.1:" in r.text and "antwoordt niet" in r.text
+    )

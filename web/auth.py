@@ -15,17 +15,19 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+import httpx2
 from authlib.integrations.starlette_client import OAuth, OAuthError
 from starlette.requests import Request
 
 from pipeline.config import WebSettings
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, Outage
 
 log = logging.getLogger(f"maatwerk.{__name__}")
 GROUP = "groep:"
@@ -55,6 +57,10 @@ class NotSignedIn(Exception):
 
     def __init__(self, expired: bool = False):
         self.expired = expired
+
+
+class SignInUnavailable(Outage):
+    """The OpenID Connect provider does not answer."""
 
 
 class Forbidden(Exception):
@@ -121,16 +127,32 @@ class SignIn:
         )
 
     async def start(self, request: Request) -> Any:
-        """To the provider's sign-in page."""
+        """To the provider's sign-in page. Raises SignInUnavailable."""
         redirect = self.web.base_url.rstrip("/") + CALLBACK
-        return await self.oauth.gemeente.authorize_redirect(request, redirect)
+        with self.reaching():
+            return await self.oauth.gemeente.authorize_redirect(request, redirect)
+
+    @contextmanager
+    def reaching(self) -> Iterator[None]:
+        """The provider does not answer (down, a wrong issuer): SignInUnavailable."""
+        try:
+            yield
+        except (httpx2.HTTPError, OSError) as exc:
+            log.warning("identity provider %s: %s", self.web.issuer, type(exc).__name__)
+            raise SignInUnavailable(
+                "de aanmeldserver",
+                f"De aanmeldserver ({self.web.issuer}) antwoordt niet; aanmelden kan"
+                " nu niet. Probeer het later opnieuw; blijft het zo, meld het dan de"
+                " beheerder ([web] issuer).",
+            ) from None
 
     async def finish(self, request: Request) -> User | None:
         """Back from the provider: the user and their role (None: no role). Raises
         OAuthError when the sign-in was refused or does not check out."""
         if "error" in request.query_params:
             raise OAuthError(error=request.query_params["error"])
-        token = await self.oauth.gemeente.authorize_access_token(request)
+        with self.reaching():
+            token = await self.oauth.gemeente.authorize_access_token(request)
         claims = dict(token.get("userinfo") or {})
         user = role_of(claims, self.web)
         request.session.clear()

@@ -201,7 +201,13 @@ def open_store(cfg: StoreSettings, create: bool = True) -> Store:
             raise StoreMissing(db.resolve())
         try:
             db.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-            os.close(os.open(db, os.O_WRONLY | os.O_CREAT, FILE_MODE))
+            # made, never opened when it is there: closing any descriptor of the file
+            # drops this process's SQLite locks on it (POSIX), and another process
+            # closing its last connection then deletes the -wal a connection of ours
+            # still writes to (the web pages open the store a second time)
+            os.close(os.open(db, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
+        except FileExistsError:
+            pass
         except OSError as exc:
             raise sqlite_unavailable(db, exc) from exc
         for path in (
