@@ -283,6 +283,17 @@ class WebSettings(_Section):
     _base_url = field_validator("base_url", "issuer")(
         lambda v: _web_address(v) if v else v
     )
+    _who = field_validator("icm", "backoffice")(lambda v: [_person(e) for e in v])
+    _advisers = field_validator("beleidsadviseurs")(
+        lambda v: {g: [_person(e) for e in entries] for g, entries in v.items()}
+    )
+
+
+def _person(entry: str) -> str:
+    """Who may sign in: an e-mail address or "groep:<id>"."""
+    if "@" not in entry and not entry.startswith("groep:"):
+        raise ValueError(f"'{entry}' is geen e-mailadres en geen groep:<id>")
+    return entry
 
 
 class ReadSettings(BaseModel):

@@ -59,3 +59,15 @@ def test_a_wrong_key_is_a_clear_dutch_error(tmp_path):
         load_settings(cfg)
     with pytest.raises(ConfigError, match="niet gevonden"):
         load_settings(tmp_path / "nope.toml")
+
+
+def test_who_may_sign_in_is_an_address_or_a_group(tmp_path):
+    cfg = tmp_path / "m.toml"
+    cfg.write_text('[web]\nicm = ["group:icm-team"]\n')
+    with pytest.raises(ConfigError, match="web.icm: 'group:icm-team' is geen e-mail"):
+        load_settings(cfg)
+    cfg.write_text('[web]\nbeleidsadviseurs = { Zeist = ["Petra Smit"] }\n')
+    with pytest.raises(ConfigError, match="web.beleidsadviseurs"):
+        load_settings(cfg)
+    cfg.write_text('[web]\nicm = ["groep:icm-team", "icm@zorginzou.nl"]\n')
+    assert load_settings(cfg).web.icm == ["groep:icm-team", "icm@zorginzou.nl"]
