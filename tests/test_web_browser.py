@@ -10,9 +10,9 @@ import time
 from pathlib import Path
 
 import pytest
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.wait import WebDriverWait
 
@@ -26,11 +26,27 @@ def web(tmp_path_factory):
         yield served
 
 
-def follow(driver: WebDriver, element: WebElement) -> None:
-    """Click what leads to another page, and wait until that page is there."""
-    old = driver.find_element(By.TAG_NAME, "html")
-    element.click()
-    WebDriverWait(driver, 20).until(staleness_of(old))
+def follow(driver: WebDriver, by: str, what: str) -> None:
+    """Click what leads to another page, and wait until that page is there. Found
+    afresh for each try: ChromeDriver may lose an element's node between finding and
+    clicking it ("does not belong to the document") while the page settles."""
+    for attempt in range(3):
+        old = driver.find_element(By.TAG_NAME, "html")
+        try:
+            driver.find_element(by, what).click()
+        except WebDriverException:
+            if staleness_of(old)(driver):  # the click went through all the same
+                break
+            if attempt == 2:
+                raise
+            time.sleep(0.2)
+            continue
+        WebDriverWait(driver, 20).until(staleness_of(old))
+        break
+    # the new page whole (its styles too) before anything is read or checked off it
+    WebDriverWait(driver, 20).until(
+        lambda d: d.execute_script("return document.readyState") == "complete"
+    )
 
 
 def accessible(driver: WebDriver, name: str) -> None:
@@ -42,12 +58,9 @@ def accessible(driver: WebDriver, name: str) -> None:
 def sign_in(driver: WebDriver, web, login: str) -> None:
     driver.get(web.url + "/")
     accessible(driver, f"{login}-0-aanmelden")
-    follow(
-        driver,
-        driver.find_element(By.LINK_TEXT, "Aanmelden met uw organisatie-account"),
-    )
+    follow(driver, By.LINK_TEXT, "Aanmelden met uw organisatie-account")
     driver.find_element(By.NAME, "login").send_keys(login)
-    follow(driver, driver.find_element(By.ID, "aanmelden"))
+    follow(driver, By.ID, "aanmelden")
 
 
 def test_icm_works_through_the_pages_in_chromium(web, tmp_path):
@@ -69,13 +82,10 @@ def test_icm_works_through_the_pages_in_chromium(web, tmp_path):
         assert late != in_time
 
         # open it: first why, then the case
-        follow(driver, first.find_element(By.LINK_TEXT, "MW-2027-0002"))
+        follow(driver, By.LINK_TEXT, "MW-2027-0002")
         accessible(driver, "icm-2-reden")
         driver.find_element(By.CSS_SELECTOR, "label[for=reden-1]").click()
-        follow(
-            driver,
-            driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]"),
-        )
+        follow(driver, By.CSS_SELECTOR, "main form button[type=submit]")
         assert driver.find_element(By.TAG_NAME, "h1").text == "Zaak MW-2027-0002"
         body = driver.find_element(By.TAG_NAME, "main").text
         assert "<script>alert(1)</script>" in body and "{{ 7*7 }}" in body
@@ -88,20 +98,17 @@ def test_icm_works_through_the_pages_in_chromium(web, tmp_path):
         accessible(driver, "icm-3-zaak-te-laat-vijandige-waarden")
 
         # the approved case, from the register: its contract downloads
-        follow(driver, driver.find_element(By.LINK_TEXT, "Register"))
-        follow(driver, driver.find_element(By.LINK_TEXT, "MW-2027-0001"))
+        follow(driver, By.LINK_TEXT, "Register")
+        follow(driver, By.LINK_TEXT, "MW-2027-0001")
         driver.find_element(By.CSS_SELECTOR, "label[for=reden-3]").click()
-        follow(
-            driver,
-            driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]"),
-        )
+        follow(driver, By.CSS_SELECTOR, "main form button[type=submit]")
         assert driver.find_element(By.TAG_NAME, "h1").text == "Zaak MW-2027-0001"
         accessible(driver, "icm-4-zaak-contract")
         driver.find_element(By.PARTIAL_LINK_TEXT, "contract MW-2027-0001.pdf").click()
         pdf = _downloaded(downloads, "contract MW-2027-0001.pdf")
         assert pdf.read_bytes().startswith(b"%PDF")
 
-        follow(driver, driver.find_element(By.LINK_TEXT, "Quarantaine"))
+        follow(driver, By.LINK_TEXT, "Quarantaine")
         accessible(driver, "icm-5-quarantaine")
         row = next(
             r
@@ -109,7 +116,11 @@ def test_icm_works_through_the_pages_in_chromium(web, tmp_path):
             if NO_FORM_SUBJECTS[1] in r.text
         )
         row.find_element(By.NAME, "reden").send_keys("telefonisch afgehandeld")
-        follow(driver, row.find_element(By.CSS_SELECTOR, "button[value=vrijgeven]"))
+        follow(
+            driver,
+            By.XPATH,
+            f"//tr[contains(., '{NO_FORM_SUBJECTS[1]}')]//button[@value='vrijgeven']",
+        )
         status = driver.find_element(By.CSS_SELECTOR, "[role=status]").text
         assert status == "Mail vrijgegeven."
         held, log = driver.find_element(By.TAG_NAME, "main").text.split("Logboek")
@@ -122,7 +133,7 @@ def test_icm_works_through_the_pages_in_chromium(web, tmp_path):
             ("Aflopend", "icm-8-aflopend"),
             ("Monitoring", "icm-9-monitoring"),
         ):
-            follow(driver, driver.find_element(By.LINK_TEXT, page))
+            follow(driver, By.LINK_TEXT, page)
             assert driver.find_element(By.TAG_NAME, "h1").text.startswith(
                 page if page != "Aflopend" else "Aflopende"
             )
@@ -131,7 +142,7 @@ def test_icm_works_through_the_pages_in_chromium(web, tmp_path):
 
         driver.get(web.url + "/zaak/MW-2027-9999")
         accessible(driver, "icm-10-niet-gevonden")
-        follow(driver, driver.find_element(By.CSS_SELECTOR, "form.mw-signout button"))
+        follow(driver, By.CSS_SELECTOR, "form.mw-signout button")
         assert "U bent afgemeld" in driver.find_element(By.TAG_NAME, "main").text
         accessible(driver, "icm-11-afgemeld")
 
@@ -157,7 +168,7 @@ def test_the_backoffice_a_refused_sign_in_and_no_role_in_chromium(web, tmp_path)
         accessible(driver, "backoffice-1-register")
     with chromium(tmp_path / "downloads") as driver:
         driver.get(web.url + "/aanmelden/start")
-        follow(driver, driver.find_element(By.ID, "weigeren"))
+        follow(driver, By.ID, "weigeren")
         assert "geweigerd" in driver.find_element(By.TAG_NAME, "main").text
         accessible(driver, "geweigerd-1-aanmelden")
     with chromium(tmp_path / "downloads") as driver:
